@@ -1,0 +1,39 @@
+# netsurv -- the two commands a new user needs (see README.md):
+#   make reproduce   install what is missing, build and install netsurv into ./lib,
+#                    render the vignettes (the paper's figures) into ./output
+#   make test        install what is missing, run the C core's Check tests under
+#                    ASan/UBSan, the testthat suite and R CMD check; ends with
+#                    "N passed, N failed"
+R       ?= R
+RSCRIPT ?= Rscript
+LIB     := $(CURDIR)/lib
+VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
+TARBALL := netsurv_$(VERSION).tar.gz
+
+.PHONY: all deps install reproduce test ctest bench clean
+
+all: install
+
+deps:
+	@bash tools/install-deps.sh
+
+install: deps
+	@mkdir -p $(LIB)
+	$(R) CMD INSTALL --preclean --clean --no-multiarch --library=$(LIB) .
+
+reproduce: install
+	R_LIBS=$(LIB) $(RSCRIPT) --vanilla tools/render-vignettes.R output
+
+test: deps
+	@bash tools/run-tests.sh
+
+ctest:
+	$(MAKE) -C tests/c run
+
+bench: install
+	R_LIBS=$(LIB) $(RSCRIPT) --vanilla bench/run.R
+
+clean:
+	./cleanup
+	$(MAKE) -C tests/c clean
+	rm -rf $(LIB) output build netsurv.Rcheck $(TARBALL)

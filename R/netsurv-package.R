@@ -1,0 +1,28 @@
+#' netsurv: fast survival analysis for clinical-trial cohorts
+#'
+#' Kaplan-Meier curves ([km()]), log-rank tests and Cox models computed by a
+#' standalone C engine, with the formula interface of the survival package.
+#' `Surv()` is re-exported, so `library(netsurv)` alone is enough to write
+#' `km(Surv(time, status) ~ group, data)`.
+#'
+#' @keywords internal
+#' @useDynLib netsurv, .registration = TRUE
+"_PACKAGE"
+
+#' @importFrom survival Surv
+#' @export
+survival::Surv
+
+#' @importFrom generics tidy
+#' @export
+generics::tidy
+
+#' @importFrom generics glance
+#' @export
+generics::glance
+
+# Internal: 1-based order of rows by (stratum, time) from the C core.
+sort_order <- function(time, stratum = NULL) {
+  .Call(ffi_sort_order, as.double(time),
+        if (is.null(stratum)) NULL else as.integer(stratum))
+}

@@ -1,0 +1,90 @@
+/*
+ * netsurv.h -- the public API of the netsurv survival engine.
+ *
+ * Pure C99: no R headers, no global or static mutable state (every function is
+ * reentrant), no printing, no exit. Fallible functions return an ns_status;
+ * ns_status_message() turns it into text for a front end. Inputs are plain
+ * arrays plus lengths; outputs go to caller-owned buffers or to memory the core
+ * allocates and the caller releases with the matching ns_*_free().
+ */
+#ifndef NETSURV_H
+#define NETSURV_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- status codes (status.c) ------------------------------------------ */
+typedef enum {
+  NS_OK = 0,
+  NS_ERR_NOMEM,           /* an allocation failed */
+  NS_ERR_ARGUMENT,        /* a length, pointer or option is invalid */
+  NS_ERR_TIME,            /* a time is NaN or infinite */
+  NS_ERR_STATUS,          /* a status is not 0/1 */
+  NS_ERR_WEIGHT,          /* a weight is negative, NaN or infinite */
+  NS_ERR_START_STOP,      /* a counting-process interval has start >= stop */
+  NS_ERR_STRATUM,         /* a stratum code is out of range */
+  NS_ERR_NO_EVENTS,       /* no events at all */
+  NS_ERR_ONE_GROUP,       /* a comparison needs at least two groups */
+  NS_ERR_SINGULAR,        /* a matrix is singular beyond tolerance */
+  NS_ERR_NONFINITE,       /* a covariate or intermediate is not finite */
+  NS_ERR_INTERRUPTED,     /* the caller's callback asked to stop */
+  NS_STATUS_COUNT
+} ns_status;
+
+/* The message for a status; never NULL, a static string. */
+const char *ns_status_message(ns_status status);
+
+/*
+ * Progress / interrupt callback for long loops. Called now and then with the
+ * fraction of work done (0..1); return non-zero to stop: the function then
+ * frees what it took and returns NS_ERR_INTERRUPTED. May be NULL.
+ */
+typedef int (*ns_callback)(void *context, double fraction_done);
+
+/* ---- sorting (sort.c) -------------------------------------------------- */
+/*
+ * ns_sort_order: a stable order of rows by (stratum ascending, time ascending).
+ *   n        number of rows
+ *   stratum  stratum code per row (0-based, any int >= 0), or NULL for one stratum
+ *   time     times, all finite (checked: NS_ERR_TIME)
+ *   order    out, length n: order[k] is the 0-based row that comes k-th
+ * LSD radix sort on the IEEE bits of the times (11-bit digits, passes whose
+ * digit is constant are skipped), then on the stratum codes: O(n), stable, so
+ * rows with equal (stratum, time) keep their input order. -0.0 sorts as 0.0.
+ */
+ns_status ns_sort_order(size_t n, const int *stratum, const double *time,
+                        int *order);
+
+
+/* ---- Kaplan-Meier (km.c) ---------------------------------------------- */
+/* The Kaplan-Meier section: ns_km_* declarations go here.                  */
+/* (end of the Kaplan-Meier section)                                        */
+
+
+/* ---- log-rank tests (logrank.c) --------------------------------------- */
+/* The log-rank section: ns_logrank_* declarations go here.                 */
+/* (end of the log-rank section)                                            */
+
+
+/* ---- linear algebra (linalg.c) ---------------------------------------- */
+/* The linear-algebra section: ns_linalg_* declarations go here.            */
+/* (end of the linear-algebra section)                                      */
+
+
+/* ---- Cox proportional hazards (cox.c) --------------------------------- */
+/* The Cox section: ns_cox_* declarations go here.                          */
+/* (end of the Cox section)                                                 */
+
+
+/* ---- Cox residuals and diagnostics (cox_resid.c) ---------------------- */
+/* The Cox-diagnostics section: declarations go here.                       */
+/* (end of the Cox-diagnostics section)                                     */
+
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NETSURV_H */

@@ -1,0 +1,45 @@
+/* init.c -- registration of the .Call entry points. Each concept keeps its
+ * declarations and its table rows in its own block. */
+#include <R_ext/Rdynload.h>
+
+#include "glue.h"
+
+/* sort (r_sort.c) */
+SEXP ffi_sort_order(SEXP time, SEXP stratum);
+
+/* Kaplan-Meier (r_km.c) */
+/* -- end of Kaplan-Meier declarations */
+
+/* log-rank (r_logrank.c) */
+/* -- end of log-rank declarations */
+
+/* Cox (r_cox.c) */
+/* -- end of Cox declarations */
+
+/* Cox diagnostics (r_cox_resid.c) */
+/* -- end of Cox-diagnostics declarations */
+
+static const R_CallMethodDef call_methods[] = {
+  /* sort */
+  {"ffi_sort_order", (DL_FUNC) &ffi_sort_order, 2},
+  /* Kaplan-Meier */
+  /* -- end of Kaplan-Meier rows */
+
+  /* log-rank */
+  /* -- end of log-rank rows */
+
+  /* Cox */
+  /* -- end of Cox rows */
+
+  /* Cox diagnostics */
+  /* -- end of Cox-diagnostics rows */
+
+  {NULL, NULL, 0}
+};
+
+void R_init_netsurv(DllInfo *dll)
+{
+  R_registerRoutines(dll, NULL, call_methods, NULL, NULL);
+  R_useDynamicSymbols(dll, FALSE);
+  R_forceSymbols(dll, TRUE);
+}

@@ -1,0 +1,4 @@
+library(testthat)
+library(netsurv)
+
+test_check("netsurv")
