@@ -26,3 +26,9 @@ sort_order <- function(time, stratum = NULL) {
   .Call(ffi_sort_order, as.double(time),
         if (is.null(stratum)) NULL else as.integer(stratum))
 }
+
+# Internal: times merged as survival's aeqSurv() merges them (see ns_time_fix).
+time_fix <- function(time, start = NULL, tolerance = sqrt(.Machine$double.eps)) {
+  .Call(ffi_time_fix, as.double(time),
+        if (is.null(start)) NULL else as.double(start), as.double(tolerance))
+}

@@ -6,6 +6,7 @@
 
 /* sort (r_sort.c) */
 SEXP ffi_sort_order(SEXP time, SEXP stratum);
+SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance);
 
 /* Kaplan-Meier (r_km.c) */
 /* -- end of Kaplan-Meier declarations */
@@ -22,6 +23,7 @@ SEXP ffi_sort_order(SEXP time, SEXP stratum);
 static const R_CallMethodDef call_methods[] = {
   /* sort */
   {"ffi_sort_order", (DL_FUNC) &ffi_sort_order, 2},
+  {"ffi_time_fix", (DL_FUNC) &ffi_time_fix, 3},
   /* Kaplan-Meier */
   /* -- end of Kaplan-Meier rows */
 

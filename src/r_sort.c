@@ -23,3 +23,26 @@ SEXP ffi_sort_order(SEXP time, SEXP stratum)
   UNPROTECT(1);
   return order;
 }
+
+/* ffi_time_fix(time, start, tolerance): list(time, start) with fuzz-tied
+ * times merged as survival's aeqSurv() merges them. */
+SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance)
+{
+  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  R_xlen_t n = XLENGTH(time);
+  int has_start = !Rf_isNull(start);
+  if (has_start && (!Rf_isReal(start) || XLENGTH(start) != n))
+    Rf_error("`start` must be a double vector as long as `time`");
+  SEXP out = PROTECT(Rf_allocVector(VECSXP, 2));
+  SEXP time_out = SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, n));
+  SEXP start_out = has_start ? SET_VECTOR_ELT(out, 1, Rf_allocVector(REALSXP, n))
+                             : R_NilValue;
+  int changed = 0;
+  ns_status status = ns_time_fix((size_t) n, REAL_RO(time),
+                                 has_start ? REAL_RO(start) : NULL,
+                                 Rf_asReal(tolerance), REAL(time_out),
+                                 has_start ? REAL(start_out) : NULL, &changed);
+  UNPROTECT(1);
+  NS_STOP_ON_STATUS(status, "time fix");
+  return out;
+}

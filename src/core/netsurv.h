@@ -58,6 +58,26 @@ typedef int (*ns_callback)(void *context, double fraction_done);
 ns_status ns_sort_order(size_t n, const int *stratum, const double *time,
                         int *order);
 
+/*
+ * ns_time_fix: merge times that differ only by floating-point fuzz, as
+ * survival's aeqSurv() does (coxph, survfit and survdiff all apply it by
+ * default), so that 0.1 + 0.2 and 0.3 form one tied time.
+ *   n          rows
+ *   time       stop (or only) times; start: entry times or NULL
+ *   tolerance  sqrt(DBL_EPSILON) in survival; <= 0 copies the input
+ *   time_out, start_out  out, length n (start_out only with start); must not
+ *                        alias the inputs
+ *   changed    out: 1 if any value moved
+ * Rule (aeqSurv): sort the distinct finite values y of time and start;
+ * consecutive values are tied when dy <= tolerance or dy / mean(|y|) <=
+ * tolerance; each run of tied values becomes its smallest member. An interval
+ * whose ends merge into one returns NS_ERR_START_STOP. Non-finite values pass
+ * through unchanged.
+ */
+ns_status ns_time_fix(size_t n, const double *time, const double *start,
+                      double tolerance, double *time_out, double *start_out,
+                      int *changed);
+
 
 /* ---- Kaplan-Meier (km.c) ---------------------------------------------- */
 /* The Kaplan-Meier section: ns_km_* declarations go here.                  */

@@ -115,3 +115,71 @@ done:
   free(key); free(key_tmp); free(count);
   return status;
 }
+
+ns_status ns_time_fix(size_t n, const double *time, const double *start,
+                      double tolerance, double *time_out, double *start_out,
+                      int *changed)
+{
+  if (changed) *changed = 0;
+  if (n == 0) return NS_OK;
+  if (!time || !time_out || (start && !start_out)) return NS_ERR_ARGUMENT;
+  size_t m_max = start ? 2 * n : n;
+  if (m_max > (size_t) INT32_MAX) return NS_ERR_ARGUMENT;
+
+  /* Pool the finite values of both columns; remember where each came from. */
+  double *value = malloc(m_max * sizeof *value);
+  size_t *origin = malloc(m_max * sizeof *origin); /* < n: time, >= n: start */
+  int *order = malloc(m_max * sizeof *order);
+  if (!value || !origin || !order) {
+    free(value); free(origin); free(order);
+    return NS_ERR_NOMEM;
+  }
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (isfinite(time[i])) { value[m] = time[i]; origin[m++] = i; }
+    if (start && isfinite(start[i])) { value[m] = start[i]; origin[m++] = n + i; }
+  }
+  memcpy(time_out, time, n * sizeof *time_out);
+  if (start) memcpy(start_out, start, n * sizeof *start_out);
+
+  ns_status status = NS_OK;
+  if (tolerance <= 0 || m < 2) goto done;
+  status = ns_sort_order(m, NULL, value, order);
+  if (status != NS_OK) goto done;
+
+  /* mean(|y|) over the distinct values, accumulated in long double as R does. */
+  long double sum_abs = 0.0L;
+  size_t n_distinct = 0;
+  for (size_t k = 0; k < m; k++) {
+    double v = value[order[k]];
+    if (k == 0 || v != value[order[k - 1]]) { sum_abs += fabsl((long double) v); n_distinct++; }
+  }
+  double mean_abs = (double) (sum_abs / (long double) n_distinct);
+
+  double previous = value[order[0]], cut = previous;
+  for (size_t k = 0; k < m; k++) {
+    double v = value[order[k]];
+    if (v != previous) {
+      double dy = v - previous;
+      int tied = dy <= tolerance || dy / mean_abs <= tolerance;
+      if (!tied) cut = v;
+      previous = v;
+    }
+    if (cut != v) {
+      if (changed) *changed = 1;
+      size_t at = origin[order[k]];
+      if (at < n) time_out[at] = cut; else start_out[at - n] = cut;
+    }
+  }
+  if (start) {
+    for (size_t i = 0; i < n; i++)
+      if (start_out[i] == time_out[i] && start[i] != time[i]) {
+        status = NS_ERR_START_STOP;
+        break;
+      }
+  }
+
+done:
+  free(value); free(origin); free(order);
+  return status;
+}

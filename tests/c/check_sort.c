@@ -72,6 +72,33 @@ START_TEST(matches_brute_force)
 }
 END_TEST
 
+START_TEST(time_fix_merges_fuzz)
+{
+  const double time[] = {0.30000000000000004, 0.3, 2.0, 1.0, 1.0 + 1e-12};
+  double out[5];
+  int changed = 0;
+  ck_assert_int_eq(ns_time_fix(5, time, NULL, 1.4901161193847656e-08, out, NULL,
+                               &changed), NS_OK);
+  ck_assert_int_eq(changed, 1);
+  ck_assert(out[0] == 0.3 && out[1] == 0.3 && out[2] == 2.0);
+  ck_assert(out[3] == 1.0 && out[4] == 1.0);
+  /* no tolerance: a plain copy */
+  ck_assert_int_eq(ns_time_fix(5, time, NULL, 0.0, out, NULL, &changed), NS_OK);
+  ck_assert_int_eq(changed, 0);
+  ck_assert(out[0] == time[0]);
+}
+END_TEST
+
+START_TEST(time_fix_rejects_collapsed_interval)
+{
+  const double stop[] = {1.0 + 1e-12, 3.0};
+  const double start[] = {1.0, 0.0};
+  double stop_out[2], start_out[2];
+  ck_assert_int_eq(ns_time_fix(2, stop, start, 1.4901161193847656e-08, stop_out,
+                               start_out, NULL), NS_ERR_START_STOP);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("sort");
@@ -80,6 +107,8 @@ Suite *make_suite(void)
   tcase_add_test(tc, sorts_by_stratum_then_time);
   tcase_add_test(tc, rejects_bad_input);
   tcase_add_test(tc, matches_brute_force);
+  tcase_add_test(tc, time_fix_merges_fuzz);
+  tcase_add_test(tc, time_fix_rejects_collapsed_interval);
   suite_add_tcase(s, tc);
   return s;
 }

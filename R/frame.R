@@ -1,0 +1,149 @@
+# frame.R -- formula + data -> the plain columns the C core needs.
+#
+# Every model function (km, logrank, cox) starts here, so that the checks of
+# the response, the weights and the missing values, and their messages, are the
+# same everywhere. Messages name the argument and the first offending row (the
+# data's row name, which is the row number for an ordinary data frame).
+
+# Build the model frame for the user's call and check the response.
+#   call      match.call() of the user-level function
+#   env       the environment the user called from (parent.frame() there)
+#   specials  special functions allowed on the right side (strata, cluster, ...)
+#   counting  whether Surv(start, stop, status) is accepted
+# Returns a list: mf (the model frame, with its terms), time, status, start
+# (NULL for right-censored data), weights (NULL when none were given), n_dropped
+# (rows removed by na.action) and na_action (the attribute, for print methods).
+survival_frame <- function(call, env, specials = character(), counting = TRUE) {
+  if (is.null(call$formula)) stop("`formula` is missing: give e.g. Surv(time, status) ~ group", call. = FALSE)
+  formula <- eval(call$formula, env)
+  if (!inherits(formula, "formula") || length(formula) != 3L)
+    stop("`formula` must be a two-sided formula such as Surv(time, status) ~ group", call. = FALSE)
+  data <- if (is.null(call$data)) env else eval(call$data, env)
+  if (!is.null(call$data) && !is.data.frame(data) && !is.list(data) && !is.environment(data))
+    stop("`data` must be a data frame", call. = FALSE)
+
+  if (!is.null(call$weights)) check_weights(call$weights, data, env)
+
+  mf_call <- call[c(1L, match(c("formula", "data", "weights", "subset", "na.action"),
+                              names(call), 0L))]
+  mf_call[[1L]] <- quote(stats::model.frame)
+  mf_call$formula <- stats::terms(formula, specials = specials, data = if (is.data.frame(data)) data else NULL)
+  if (is.null(mf_call$na.action)) mf_call$na.action <- quote(stats::na.omit)
+  mf <- withCallingHandlers(
+    eval(mf_call, env),
+    warning = function(w) {
+      if (grepl("Invalid status value|Stop time must be > start time", conditionMessage(w)))
+        stop_bad_surv(conditionMessage(w), formula, data, env)
+    }
+  )
+
+  y <- stats::model.response(mf)
+  if (!inherits(y, "Surv"))
+    stop("`formula`: the response must be a survival object, Surv(time, status), not ",
+         class(y)[1L], call. = FALSE)
+  type <- attr(y, "type")
+  if (!type %in% c("right", "counting"))
+    stop("`formula`: ", type, "-censored data are not supported; use Surv(time, status)",
+         if (counting) " or Surv(start, stop, status)", call. = FALSE)
+  if (type == "counting" && !counting)
+    stop("`formula`: counting-process data, Surv(start, stop, status), are not supported here; ",
+         "use Surv(time, status)", call. = FALSE)
+
+  n_dropped <- length(attr(mf, "na.action"))
+  if (nrow(mf) == 0L)
+    stop("no rows left to analyse", if (n_dropped) paste0(" after `na.action` removed ", n_dropped,
+         " row(s) with missing values"), call. = FALSE)
+
+  y <- unclass(y)
+  rows <- row.names(mf)
+  if (type == "right") {
+    time <- y[, 1L]; status <- y[, 2L]; start <- NULL
+  } else {
+    start <- y[, 1L]; time <- y[, 2L]; status <- y[, 3L]
+    bad <- which(!is.finite(start))
+    if (length(bad)) stop_row("formula", "the start time", start, rows, bad[1L], "must be finite")
+    bad <- which(start >= time)
+    if (length(bad))
+      stop("`formula`: in row ", rows[bad[1L]], " the interval (", format(start[bad[1L]]), ", ",
+           format(time[bad[1L]]), "] has start >= stop; each interval needs start < stop",
+           call. = FALSE)
+  }
+  bad <- which(!is.finite(time))
+  if (length(bad)) stop_row("formula", "the time", time, rows, bad[1L], "must be finite")
+
+  weights <- stats::model.weights(mf)
+  if (!is.null(weights)) weights <- as.double(weights)
+
+  list(mf = mf, terms = attr(mf, "terms"), time = as.double(time),
+       status = as.integer(status), start = if (!is.null(start)) as.double(start),
+       weights = weights, n_dropped = n_dropped, na_action = attr(mf, "na.action"),
+       type = type)
+}
+
+# Weights are checked on the data before na.action can silently drop missing
+# ones: a missing weight is an error, not a reason to drop a row.
+check_weights <- function(expr, data, env) {
+  w <- eval(expr, data, env)
+  if (!is.numeric(w)) stop("`weights` must be numeric, not ", class(w)[1L], call. = FALSE)
+  rows <- if (is.data.frame(data)) row.names(data) else seq_along(w)
+  bad <- which(is.na(w))
+  if (length(bad)) stop_row("weights", "the weight", w, rows, bad[1L], "is missing; weights must be given for every row")
+  bad <- which(!is.finite(w))
+  if (length(bad)) stop_row("weights", "the weight", w, rows, bad[1L], "must be finite")
+  bad <- which(w < 0)
+  if (length(bad)) stop_row("weights", "the weight", w, rows, bad[1L], "must be non-negative")
+  invisible(TRUE)
+}
+
+# Surv() turns an unknown status code, or an interval with start >= stop, into
+# NA with a warning, and na.omit would then drop the row in silence. Find the
+# row and stop instead. Surv's status rule: numeric status is coded 1/2 when its
+# largest value is 2, else 0/1; anything else is invalid.
+stop_bad_surv <- function(message, formula, data, env) {
+  lhs <- formula[[2L]]
+  surv_call <- if (is.call(lhs)) tryCatch(match.call(survival::Surv, lhs), error = function(e) NULL)
+  value <- function(expr) if (!is.null(expr)) tryCatch(eval(expr, data, env), error = function(e) NULL)
+  rows_of <- function(x) if (is.data.frame(data)) row.names(data) else seq_along(x)
+  advice <- "Surv() codes status as 0/1 (censored/event), 1/2 or FALSE/TRUE"
+  if (grepl("Stop time must be > start time", message)) {
+    start <- value(surv_call$time)
+    stop <- value(surv_call$time2)
+    bad <- if (is.numeric(start) && is.numeric(stop)) which(start >= stop)
+    if (length(bad))
+      stop("`formula`: in row ", rows_of(start)[bad[1L]], " the interval (", format(start[bad[1L]]),
+           ", ", format(stop[bad[1L]]), "] has start >= stop; each interval needs start < stop",
+           call. = FALSE)
+    stop("`formula`: each interval needs start < stop", call. = FALSE)
+  }
+  # Surv(time, event) or Surv(time, time2, event): the status is the last argument.
+  status <- value(if (!is.null(surv_call$event)) surv_call$event else surv_call$time2)
+  if (is.numeric(status)) {
+    allowed <- if (isTRUE(max(status, na.rm = TRUE) == 2)) c(1, 2) else c(0, 1)
+    bad <- which(!is.na(status) & !(status %in% allowed))
+    if (length(bad))
+      stop("`formula`: the status in row ", rows_of(status)[bad[1L]], " is ",
+           format(status[bad[1L]]), "; ", advice, call. = FALSE)
+  }
+  stop("`formula`: ", message, "; ", advice, call. = FALSE)
+}
+
+stop_row <- function(arg, what, values, rows, i, rule) {
+  stop("`", arg, "`: ", what, " in row ", rows[i], " is ", format(values[i]), "; ", rule,
+       call. = FALSE)
+}
+
+# The grouping factor that survfit builds from the right-hand side: one level
+# per combination of the variables, labelled "sex=1" or "celltype=large, trt=2".
+# Returns NULL when the right side is 1.
+rhs_strata <- function(mf, terms = attr(mf, "terms"), drop_specials = character()) {
+  labels <- attr(terms, "term.labels")
+  if (length(drop_specials)) {
+    special_vars <- unlist(lapply(drop_specials, function(s) survival::untangle.specials(terms, s)$vars))
+    labels <- setdiff(labels, special_vars)
+  }
+  if (!length(labels)) return(NULL)
+  if (any(attr(terms, "order") > 1L))
+    stop("`formula`: interaction terms are not valid here; list the grouping variables with +",
+         call. = FALSE)
+  survival::strata(mf[labels])
+}
