@@ -104,54 +104,44 @@ static ns_status design_build(design *d, size_t n, const double *time,
   d->n = n;
   d->n_group = n_group;
   int *order = malloc(n * sizeof *order);
+  double *t_sorted = malloc(n * sizeof *t_sorted);
+  int *s_sorted = stratum ? malloc(n * sizeof *s_sorted) : NULL;
   d->label = malloc(n * sizeof *d->label);
   d->status = malloc(n);
-  if (!order || !d->label || !d->status) {
-    free(order);
-    design_free(d);
-    return NS_ERR_NOMEM;
-  }
-  ns_status st = ns_sort_order(n, stratum, time, order);
-  if (st != NS_OK) {
-    free(order);
-    design_free(d);
-    return st;
-  }
+  ns_status st = NS_ERR_NOMEM;
+  if (!order || !t_sorted || (stratum && !s_sorted) || !d->label || !d->status) goto fail;
+  st = ns_sort_order(n, stratum, time, order);
+  if (st != NS_OK) goto fail;
 
-  /* Count runs and event blocks to size the arrays exactly. */
-  size_t n_run = 0, n_block = 0;
-  for (size_t k = 0; k < n;) {
-    size_t i = (size_t) order[k];
-    int s = stratum ? stratum[i] : 0;
-    if (k == 0 || s != (stratum ? stratum[order[k - 1]] : 0)) n_run++;
-    double t = time[i];
-    int events = 0;
-    size_t j = k;
-    while (j < n && time[order[j]] == t && (stratum ? stratum[order[j]] : 0) == s) {
-      events |= status[order[j]];
-      j++;
-    }
-    n_block += events != 0;
-    k = j;
-  }
-  d->run = malloc(n_run * sizeof *d->run);
-  d->block = malloc((n_block ? n_block : 1) * sizeof *d->block);
-  if (!d->run || !d->block) {
-    free(order);
-    design_free(d);
-    return NS_ERR_NOMEM;
-  }
-
+  /* One gather through the order; every later pass reads memory in sequence. */
+  size_t n_event = 0, n_run = 1;
   for (size_t k = 0; k < n; k++) {
-    d->label[k] = group[order[k]];
-    d->status[k] = (unsigned char) status[order[k]];
+    size_t i = (size_t) order[k];
+    t_sorted[k] = time[i];
+    d->label[k] = group[i];
+    d->status[k] = (unsigned char) status[i];
+    n_event += (size_t) status[i];
+    if (stratum) {
+      s_sorted[k] = stratum[i];
+      n_run += k > 0 && s_sorted[k] != s_sorted[k - 1];
+    }
   }
+  free(order);
+  order = NULL;
+  /* Event blocks are at most the events; shrinking is not worth a copy. */
+  d->block = malloc((n_event ? n_event : 1) * sizeof *d->block);
+  d->run = malloc(n_run * sizeof *d->run);
+  st = NS_ERR_NOMEM;
+  if (!d->block || !d->run) goto fail;
 
   size_t r = 0, b = 0;
   for (size_t lo = 0; lo < n;) {
-    int s = stratum ? stratum[order[lo]] : 0;
+    int s = stratum ? s_sorted[lo] : 0;
     size_t hi = lo + 1;
-    while (hi < n && (stratum ? stratum[order[hi]] : 0) == s) hi++;
+    if (stratum)
+      while (hi < n && s_sorted[hi] == s) hi++;
+    else
+      hi = n;
     stratum_run *run = &d->run[r++];
     run->lo = lo;
     run->hi = hi;
@@ -160,9 +150,9 @@ static ns_status design_build(design *d, size_t n, const double *time,
     /* Forward over the distinct times: the pooled left-continuous KM. */
     double surv = 1.0;
     for (size_t k = lo; k < hi;) {
-      double t = time[order[k]];
+      double t = t_sorted[k];
       size_t j = k, deaths = 0;
-      while (j < hi && time[order[j]] == t) deaths += (size_t) d->status[j++];
+      while (j < hi && t_sorted[j] == t) deaths += (size_t) d->status[j++];
       if (deaths) {
         double at_risk = (double) (hi - k), dd = (double) deaths;
         double w = fh_weight(surv, rho, gamma);
@@ -179,10 +169,18 @@ static ns_status design_build(design *d, size_t n, const double *time,
     run->block_hi = b;
     lo = hi;
   }
-  d->n_run = n_run;
-  d->n_block = n_block;
-  free(order);
+  d->n_run = r;
+  d->n_block = b;
+  free(t_sorted);
+  free(s_sorted);
   return NS_OK;
+
+fail:
+  free(order);
+  free(t_sorted);
+  free(s_sorted);
+  design_free(d);
+  return st;
 }
 
 /*
