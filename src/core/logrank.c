@@ -292,6 +292,13 @@ static void chisq_from(int G, const double *o, const double *e, const double *va
   *df = rank;
 }
 
+/*
+ * ns_logrank_test (contract in netsurv.h): survdiff's k-sample test with
+ * Fleming-Harrington weights. Input any order; one sort by (stratum, time),
+ * one forward pass for the pooled KM weights, one backward pass for the risk
+ * sets. Ties: all rows at an event time are at risk at it (hypergeometric
+ * variance). Reference: Fleming & Harrington (1991), section 7.3.
+ */
 ns_status ns_logrank_test(size_t n, const double *time, const int *status,
                           const int *group, const int *stratum, int n_group,
                           int n_stratum, double rho, double gamma, double *obs,
@@ -434,6 +441,14 @@ static int compare_int(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
+/*
+ * ns_logrank_permutation (contract in netsurv.h): the same statistic over
+ * label arrangements within strata -- every distinct one when there are at
+ * most max_permutations, else that many uniform random ones (xoshiro256**,
+ * Fisher-Yates). Only the label array changes between arrangements, so the
+ * sort, the event blocks and the weights are built once. Reference: Phipson &
+ * Smyth (2010) for the (1 + b) / (1 + B) Monte Carlo p-value.
+ */
 ns_status ns_logrank_permutation(size_t n, const double *time, const int *status,
                                  const int *group, const int *stratum,
                                  int n_group, int n_stratum, double rho,

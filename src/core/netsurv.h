@@ -98,8 +98,8 @@ ns_status ns_time_fix(size_t n, const double *time, const double *start,
  *              weighted observed and expected events per group and stratum
  *   var        out, n_group x n_group: variance of (obs - exp) summed over strata
  *   chisq, df  out: the test statistic and its degrees of freedom
- * Rows need not be sorted (the function sorts a copy of the order by
- * (stratum, time)). At an event time t with n at risk and d events in the
+ * Rows may come in any order: the function sorts internally (ns_sort_order)
+ * and does not modify its inputs. At an event time t with n at risk and d events in the
  * stratum, group k has r_k at risk and the weight is
  *   w(t) = S(t-)^rho (1 - S(t-))^gamma,
  * S the pooled left-continuous Kaplan-Meier of the stratum (all groups, all
