@@ -55,6 +55,9 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE) {
          " row(s) with missing values"), call. = FALSE)
 
   y <- unclass(y)
+  # model.response() names the rows; without this every column taken below
+  # would copy a million names along (the bulk of the time on large data).
+  dimnames(y) <- NULL
   rows <- row.names(mf)
   if (type == "right") {
     time <- y[, 1L]; status <- y[, 2L]; start <- NULL

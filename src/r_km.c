@@ -30,7 +30,7 @@ static const double *optional_real(SEXP x, R_xlen_t n, const char *what)
  *   jackknife  logical: infinitesimal-jackknife standard errors (survfit's
  *              choice for non-integer weights) instead of Greenwood's
  *   tolerance  double: times within it are merged first as survival's
- *              aeqSurv() merges them (ns_time_fix); <= 0 leaves them
+ *              aeqSurv() merges them (ns_km_data.time_fix); <= 0 leaves them
  * Returns list(time, n.risk, n.event, n.censor, surv, std.err, cumhaz,
  * std.chaz, n.enter (NULL for right-censored data), strata (integer: time
  * points per stratum), n (integer: rows per stratum)).
@@ -57,28 +57,10 @@ SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
   if (use_jackknife == NA_LOGICAL) Rf_error("`jackknife` must be TRUE or FALSE");
   double tol = Rf_asReal(tolerance);
 
-  /* Fuzz-tied times merged into scratch copies; the inputs stay untouched. */
-  const double *time_p = REAL_RO(time);
-  if (tol > 0 && n > 0) {
-    double *time_fixed = (double *) R_alloc((size_t) n, sizeof(double));
-    double *start_fixed = start_p ? (double *) R_alloc((size_t) n, sizeof(double)) : NULL;
-    int changed = 0;
-    ns_status fix = ns_time_fix((size_t) n, time_p, start_p, tol, time_fixed, start_fixed,
-                                &changed);
-    if (fix == NS_ERR_START_STOP)
-      Rf_error("km: an interval (start, stop] has length 0 once times that differ only "
-               "by rounding error are merged (as survival's aeqSurv does)");
-    NS_STOP_ON_STATUS(fix, "km");
-    if (changed) {
-      time_p = time_fixed;
-      if (start_p) start_p = start_fixed;
-    }
-  }
-
   ns_km_data data = {
-    .n = (size_t) n, .time = time_p, .start = start_p, .status = INTEGER_RO(status),
+    .n = (size_t) n, .time = REAL_RO(time), .start = start_p, .status = INTEGER_RO(status),
     .weight = weight_p, .stratum = stratum_p, .n_strata = strata,
-    .variance = use_jackknife ? NS_KM_JACKKNIFE : NS_KM_GREENWOOD
+    .variance = use_jackknife ? NS_KM_JACKKNIFE : NS_KM_GREENWOOD, .time_fix = tol
   };
 
   int nprotect = 0;
@@ -89,6 +71,9 @@ SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
   ns_status st = ns_km_prepare(&data, &work, &n_times, ns_glue_interrupted, NULL);
   if (st != NS_OK) {
     UNPROTECT(nprotect);
+    if (st == NS_ERR_START_STOP && tol > 0)
+      Rf_error("km: each interval must have start < stop, also once times that differ only "
+               "by rounding error are merged (as survival's aeqSurv does)");
     NS_STOP_ON_STATUS(st, "km");
   }
   R_SetExternalPtrAddr(holder, work);

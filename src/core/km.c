@@ -28,6 +28,7 @@ enum { KIND_EVENT = 0, KIND_CENSOR = 1, KIND_ENTRY = 2 };
 #define RADIX_PASSES 8      /* 64 / RADIX_BITS */
 #define SMALL_SEGMENT 48    /* insertion sort below this size */
 #define CALLBACK_EVERY ((size_t) 1 << 20)
+#define MERGE_SEGMENTS 8    /* time fix: merge up to this many segments */
 
 struct ns_km_work {
   ns_km_data data;       /* borrowed arrays: see ns_km_data */
@@ -137,6 +138,112 @@ static size_t count_distinct(const uint64_t *a, size_t na, const uint64_t *b,
     distinct++;
   }
   return distinct;
+}
+
+/* Index of key k in the sorted distinct keys u[0..m-1] (k is one of them). */
+static size_t find_key(const uint64_t *u, size_t m, uint64_t k)
+{
+  size_t lo = 0, hi = m;
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (u[mid] <= k) lo = mid; else hi = mid;
+  }
+  return lo;
+}
+
+/*
+ * Merge times that differ only by floating-point fuzz, with the rule of
+ * survival's aeqSurv() (and ns_time_fix): sort the distinct values of all
+ * times and entry times together; consecutive values y1 < y2 are tied when
+ * y2 - y1 <= tolerance or (y2 - y1) / mean(|y|) <= tolerance; each run of
+ * tied values becomes its smallest member. Done here on the sorted segments
+ * rather than by ns_time_fix on the raw rows because the segments already
+ * hold every stratum's distinct values in order: only those are pooled and
+ * sorted, and when nothing is tied (the usual case) nothing is rewritten.
+ * The map is monotone, so the segments stay sorted. An interval whose ends
+ * merge gives NS_ERR_START_STOP.
+ */
+static ns_status fix_times(ns_km_work *w, size_t n_keys, size_t n_segments, double tolerance)
+{
+  uint64_t *u = malloc((n_keys ? n_keys : 1) * sizeof *u);
+  uint64_t *tmp = malloc((n_keys ? n_keys : 1) * sizeof *tmp);
+  ns_status status = NS_OK;
+  if (!u || !tmp) { status = NS_ERR_NOMEM; goto done; }
+
+  /* The distinct values of all segments, in order: a merge of the sorted
+   * segments when they are few, else pooled and sorted. */
+  size_t m = 0;
+  if (n_segments <= MERGE_SEGMENTS) {
+    size_t at[MERGE_SEGMENTS];
+    for (size_t g = 0; g < n_segments; g++) at[g] = w->offset[g];
+    for (;;) {
+      size_t best = n_segments;
+      for (size_t g = 0; g < n_segments; g++)
+        if (at[g] < w->offset[g + 1] && (best == n_segments || w->key[at[g]] < w->key[at[best]]))
+          best = g;
+      if (best == n_segments) break;
+      uint64_t k = w->key[at[best]];
+      /* Take the whole run: ties are the rule in rounded times. */
+      while (at[best] < w->offset[best + 1] && w->key[at[best]] == k) at[best]++;
+      if (m == 0 || u[m - 1] != k) u[m++] = k;
+    }
+  } else {
+    for (size_t g = 0; g < n_segments; g++)
+      for (size_t i = w->offset[g]; i < w->offset[g + 1]; i++)
+        if (i == w->offset[g] || w->key[i] != w->key[i - 1]) u[m++] = w->key[i];
+    sort_segment(u, NULL, m, tmp, NULL);
+    size_t distinct = 0;
+    for (size_t i = 0; i < m; i++)
+      if (i == 0 || u[i] != u[distinct - 1]) u[distinct++] = u[i];
+    m = distinct;
+  }
+  if (m < 2) goto done;
+
+  /* mean(|y|) accumulated in long double, as R's mean() does. */
+  long double sum_abs = 0.0L;
+  for (size_t i = 0; i < m; i++) sum_abs += fabsl((long double) key_time(u[i]));
+  double mean_abs = (double) (sum_abs / (long double) m);
+
+  /* tmp[i]: the key that u[i] becomes. */
+  int changed = 0;
+  double previous = key_time(u[0]);
+  uint64_t cut = u[0];
+  tmp[0] = u[0];
+  for (size_t i = 1; i < m; i++) {
+    double v = key_time(u[i]), dy = v - previous;
+    if (!(dy <= tolerance || dy / mean_abs <= tolerance)) cut = u[i];
+    else changed = 1;
+    previous = v;
+    tmp[i] = cut;
+  }
+  if (!changed) goto done;
+
+  for (size_t g = 0; g < n_segments; g++) {
+    size_t from = w->offset[g], to = w->offset[g + 1];
+    if ((to - from) * 16 >= m) {
+      /* A long segment: walk it alongside u. */
+      size_t p = 0;
+      for (size_t i = from; i < to; i++) {
+        while (u[p] != w->key[i]) p++;
+        w->key[i] = tmp[p];
+      }
+    } else {
+      for (size_t i = from; i < to; i++) w->key[i] = tmp[find_key(u, m, w->key[i])];
+    }
+  }
+  if (w->counting) {
+    const double *start = w->data.start, *time = w->data.time;
+    for (size_t i = 0; i < w->data.n; i++)
+      if (tmp[find_key(u, m, time_key(start[i]))] == tmp[find_key(u, m, time_key(time[i]))]) {
+        status = NS_ERR_START_STOP;
+        break;
+      }
+  }
+
+done:
+  free(u);
+  free(tmp);
+  return status;
 }
 
 void ns_km_free(ns_km_work *work)
@@ -277,6 +384,10 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
   }
   free(key_tmp); key_tmp = NULL;
   free(row_tmp); row_tmp = NULL;
+  if (data->time_fix > 0 && n > 0) {
+    status = fix_times(w, n_keys, n_segments, data->time_fix);
+    if (status != NS_OK) goto fail;
+  }
 
   size_t total = 0;
   for (size_t s = 0; s < n_strata; s++) {
@@ -382,6 +493,44 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     for (size_t m = 0; m < k; m++) entered += key_weight(weight, v->entry_row, m);
     for (size_t m = 0; m < v->n_times; m++) out->n_enter[v->first + m] = 0.0;
     out->n_enter[v->first] = entered;
+  }
+}
+
+/* Without weights every count is a whole number, exact in a double, so the
+ * number at risk can run forwards (rows entered so far less rows that left)
+ * and counts, estimates and Greenwood variances take one pass. */
+static void stratum_unweighted(const stratum_view *v, const ns_km_curve *out)
+{
+  double surv = 1.0, greenwood = 0.0, cumhaz = 0.0, chaz_var = 0.0;
+  size_t i = 0, j = 0, k = 0, left = 0;
+  size_t entered = v->entry ? 0 : v->n_event + v->n_censor;
+  for (size_t o = v->first; o < v->first + v->n_times; o++) {
+    uint64_t t = (j >= v->n_censor || (i < v->n_event && v->event[i] <= v->censor[j]))
+                     ? v->event[i] : v->censor[j];
+    if (v->entry) {
+      while (k < v->n_entry && v->entry[k] < t) k++;
+      entered = k;
+    }
+    size_t i0 = i, j0 = j;
+    while (i < v->n_event && v->event[i] == t) i++;
+    while (j < v->n_censor && v->censor[j] == t) j++;
+    double n = (double) (entered - left), d = (double) (i - i0);
+    left += (i - i0) + (j - j0);
+    if (d > 0) {
+      surv *= (n - d) / n;
+      greenwood += d / (n * (n - d)); /* +Inf when the curve reaches 0 */
+      cumhaz += d / n;
+      chaz_var += d / (n * n);
+    }
+    out->time[o] = key_time(t);
+    out->n_risk[o] = n;
+    out->n_event[o] = d;
+    out->n_censor[o] = (double) (j - j0);
+    out->surv[o] = surv;
+    out->std_err[o] = sqrt(greenwood);
+    out->cumhaz[o] = cumhaz;
+    out->std_chaz[o] = sqrt(chaz_var);
+    if (out->n_enter) out->n_enter[o] = o == v->first && v->entry ? (double) entered : 0.0;
   }
 }
 
@@ -574,9 +723,13 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
     v.first = first;
     v.n_times = (size_t) work->stratum_times[s];
 
-    stratum_counts(&v, data->weight, curve, risk_w2);
-    if (jackknife) stratum_jackknife(&v, data->weight, risk_w2, g, q, curve);
-    else stratum_greenwood(&v, curve);
+    if (!jackknife && !data->weight) {
+      stratum_unweighted(&v, curve);
+    } else {
+      stratum_counts(&v, data->weight, curve, risk_w2);
+      if (jackknife) stratum_jackknife(&v, data->weight, risk_w2, g, q, curve);
+      else stratum_greenwood(&v, curve);
+    }
     curve->stratum_times[s] = work->stratum_times[s];
     curve->stratum_rows[s] = work->stratum_rows[s];
     first += v.n_times;

@@ -112,6 +112,11 @@ typedef struct {
   const int *stratum;      /* stratum of each row, 0 .. n_strata - 1, or NULL */
   int n_strata;            /* >= 1; 1 when stratum is NULL */
   ns_km_variance variance;
+  double time_fix;         /* > 0: first merge times (and entry times) that
+                              differ by no more than this, absolutely or
+                              relative to their mean, with the rule of
+                              ns_time_fix (survival's aeqSurv; survfit uses
+                              sqrt(DBL_EPSILON)); <= 0: times as given */
 } ns_km_data;
 
 /* Caller-owned outputs. The per-time-point arrays have the length that
