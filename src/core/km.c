@@ -29,6 +29,10 @@ enum { KIND_EVENT = 0, KIND_CENSOR = 1, KIND_ENTRY = 2 };
 #define SMALL_SEGMENT 48    /* insertion sort below this size */
 #define CALLBACK_EVERY ((size_t) 1 << 20)
 #define MERGE_SEGMENTS 8    /* time fix: merge up to this many segments */
+#define HASH_BITS 14        /* few-distinct-keys sort: table of 2^14 slots */
+#define HASH_SLOTS (1u << HASH_BITS)
+#define HASH_LIMIT (HASH_SLOTS / 2)
+#define HASH_MIN_SEGMENT 4096
 
 struct ns_km_work {
   ns_km_data data;       /* borrowed arrays: see ns_km_data */
@@ -65,12 +69,89 @@ static int stopped(ns_callback callback, void *context, double fraction)
   return callback != NULL && callback(context, fraction) != 0;
 }
 
-/* Stable sort of one segment's keys (and rows, when given). LSD radix on
- * 8-bit digits, skipping digits that are the same in every key (times
- * rounded to days vary in only two or three), insertion sort when short. */
-static void sort_segment(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
-                         int *row_tmp)
+/* Scratch of the counting sort for segments with few distinct keys (about
+ * 0.5 MB, allocated once per ns_km_prepare). count[s] == 0 marks a free slot. */
+typedef struct {
+  uint64_t key[HASH_SLOTS];
+  size_t count[HASH_SLOTS];
+  int used[HASH_LIMIT];
+  uint64_t distinct_key[HASH_LIMIT], distinct_key_tmp[HASH_LIMIT];
+  int distinct_slot[HASH_LIMIT], distinct_slot_tmp[HASH_LIMIT];
+} few_keys;
+
+static unsigned hash_slot(uint64_t key)
 {
+  return (unsigned) ((key * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - HASH_BITS));
+}
+
+static void sort_segment(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
+                         int *row_tmp, few_keys *few);
+
+/* Real data are rounded (to days, months): a segment of a million times may
+ * hold a few thousand distinct values. Then a counting sort is cheaper than
+ * the radix passes: count the distinct keys in a hash table that stays in
+ * cache, sort only them, and write each key's run (with rows: scatter the
+ * rows to their key's next place, in input order, so the sort is stable).
+ * Returns 0 and leaves the segment as it was when there are more distinct
+ * keys than pay off (n / 8, or the table's limit). */
+static int sort_few_keys(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
+                         int *row_tmp, few_keys *h)
+{
+  size_t limit = n / 8 < HASH_LIMIT ? n / 8 : HASH_LIMIT, distinct = 0;
+  int few = 1;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t k = key[i];
+    unsigned s = hash_slot(k);
+    while (h->count[s] && h->key[s] != k) s = (s + 1) & (HASH_SLOTS - 1u);
+    if (!h->count[s]) {
+      if (distinct == limit) { few = 0; break; }
+      h->key[s] = k;
+      h->used[distinct++] = (int) s;
+    }
+    h->count[s]++;
+  }
+  if (few) {
+    for (size_t u = 0; u < distinct; u++) {
+      h->distinct_key[u] = h->key[h->used[u]];
+      h->distinct_slot[u] = h->used[u];
+    }
+    sort_segment(h->distinct_key, h->distinct_slot, distinct, h->distinct_key_tmp,
+                 h->distinct_slot_tmp, NULL);
+    size_t at = 0;
+    if (!row) {
+      for (size_t u = 0; u < distinct; u++)
+        for (size_t c = h->count[h->distinct_slot[u]]; c > 0; c--) key[at++] = h->distinct_key[u];
+    } else {
+      /* count becomes 1 + the next place of the key's rows */
+      for (size_t u = 0; u < distinct; u++) {
+        size_t *c = &h->count[h->distinct_slot[u]], len = *c;
+        *c = at + 1;
+        at += len;
+      }
+      for (size_t i = 0; i < n; i++) {
+        unsigned s = hash_slot(key[i]);
+        while (h->key[s] != key[i]) s = (s + 1) & (HASH_SLOTS - 1u);
+        size_t to = h->count[s]++ - 1;
+        key_tmp[to] = key[i];
+        row_tmp[to] = row[i];
+      }
+      memcpy(key, key_tmp, n * sizeof *key);
+      memcpy(row, row_tmp, n * sizeof *row);
+    }
+  }
+  for (size_t u = 0; u < distinct; u++) h->count[h->used[u]] = 0;
+  return few;
+}
+
+/* Stable sort of one segment's keys (and rows, when given): the counting
+ * sort above when few is given and the segment has few distinct keys, else
+ * LSD radix on 8-bit digits, skipping digits that are the same in every key
+ * (times rounded to days vary in only three), insertion sort when short. */
+static void sort_segment(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
+                         int *row_tmp, few_keys *few)
+{
+  if (few && n >= HASH_MIN_SEGMENT && sort_few_keys(key, row, n, key_tmp, row_tmp, few))
+    return;
   if (n < SMALL_SEGMENT) {
     for (size_t i = 1; i < n; i++) {
       uint64_t k = key[i];
@@ -191,7 +272,7 @@ static ns_status fix_times(ns_km_work *w, size_t n_keys, size_t n_segments, doub
     for (size_t g = 0; g < n_segments; g++)
       for (size_t i = w->offset[g]; i < w->offset[g + 1]; i++)
         if (i == w->offset[g] || w->key[i] != w->key[i - 1]) u[m++] = w->key[i];
-    sort_segment(u, NULL, m, tmp, NULL);
+    sort_segment(u, NULL, m, tmp, NULL, NULL);
     size_t distinct = 0;
     for (size_t i = 0; i < m; i++)
       if (i == 0 || u[i] != u[distinct - 1]) u[distinct++] = u[i];
@@ -309,6 +390,7 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
   if (need_rows) w->row = malloc((n_keys ? n_keys : 1) * sizeof *w->row);
   uint64_t *key_tmp = NULL;
   int *row_tmp = NULL;
+  few_keys *few = NULL;
   ns_status status = NS_OK;
   if (!w->offset || !w->stratum_times || !w->stratum_rows || !w->key ||
       (need_rows && !w->row)) {
@@ -369,10 +451,14 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
     if (w->row) row_tmp = malloc(largest * sizeof *row_tmp);
     if (!key_tmp || (w->row && !row_tmp)) { status = NS_ERR_NOMEM; goto fail; }
   }
+  if (largest >= HASH_MIN_SEGMENT) {
+    few = calloc(1, sizeof *few);
+    if (!few) { status = NS_ERR_NOMEM; goto fail; }
+  }
   size_t since_callback = 0;
   for (size_t g = 0; g < n_segments; g++) {
     size_t from = w->offset[g], len = w->offset[g + 1] - from;
-    sort_segment(w->key + from, w->row ? w->row + from : NULL, len, key_tmp, row_tmp);
+    sort_segment(w->key + from, w->row ? w->row + from : NULL, len, key_tmp, row_tmp, few);
     since_callback += len;
     if (since_callback >= CALLBACK_EVERY) {
       since_callback = 0;
@@ -384,6 +470,7 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
   }
   free(key_tmp); key_tmp = NULL;
   free(row_tmp); row_tmp = NULL;
+  free(few); few = NULL;
   if (data->time_fix > 0 && n > 0) {
     status = fix_times(w, n_keys, n_segments, data->time_fix);
     if (status != NS_OK) goto fail;
@@ -404,6 +491,7 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
 fail:
   free(key_tmp);
   free(row_tmp);
+  free(few);
   ns_km_free(w);
   return status;
 }

@@ -113,28 +113,30 @@ START_TEST(counting_process_by_hand)
 END_TEST
 
 /* Integer case weights are frequency weights: the same curve as the rows
- * repeated, in the same or in a different input order and stratum layout. */
-START_TEST(weights_equal_replicated_rows)
+ * repeated, in another input order and layout. With n_distinct small and n
+ * large the segments take the counting sort (rows scattered by key). */
+static void check_weights_replicate(size_t N, int n_strata, unsigned n_distinct)
 {
-  enum { N = 300 };
-  double time[N], weight[N], rtime[4 * N];
-  int status[N], stratum[N], rstatus[4 * N], rstratum[4 * N];
+  double *time = malloc(N * sizeof *time), *weight = malloc(N * sizeof *weight);
+  int *status = malloc(N * sizeof *status), *stratum = malloc(N * sizeof *stratum);
+  double *rtime = malloc(3 * N * sizeof *rtime);
+  int *rstatus = malloc(3 * N * sizeof *rstatus), *rstratum = malloc(3 * N * sizeof *rstratum);
   size_t m = 0;
   unsigned state = 99u;
-  for (int i = 0; i < N; i++) {
+  for (size_t i = 0; i < N; i++) {
     state = state * 1103515245u + 12345u;
-    time[i] = (double) ((state >> 16) % 40u);
+    time[i] = (double) ((state >> 16) % n_distinct);
     status[i] = (int) ((state >> 8) % 3u != 0u);
-    stratum[i] = (int) ((state >> 4) % 3u);
+    stratum[i] = (int) ((state >> 4) % (unsigned) n_strata);
     weight[i] = (double) ((state >> 20) % 4u); /* 0 .. 3, zeros included */
     for (int r = 0; r < (int) weight[i]; r++) {
       rtime[m] = time[i]; rstatus[m] = status[i]; rstratum[m] = stratum[i]; m++;
     }
   }
   ns_km_data weighted = {.n = N, .time = time, .status = status, .weight = weight,
-                         .stratum = stratum, .n_strata = 3};
+                         .stratum = stratum, .n_strata = n_strata};
   ns_km_data replicated = {.n = m, .time = rtime, .status = rstatus, .stratum = rstratum,
-                           .n_strata = 3};
+                           .n_strata = n_strata};
   fit_t a, b;
   ck_assert_int_eq(fit(&weighted, &a), NS_OK);
   ck_assert_int_eq(fit(&replicated, &b), NS_OK);
@@ -145,6 +147,7 @@ START_TEST(weights_equal_replicated_rows)
     if (a.curve.n_event[i] + a.curve.n_censor[i] == 0) continue;
     ck_assert_near(a.curve.time[i], b.curve.time[j], 0);
     ck_assert_near(a.curve.n_risk[i], b.curve.n_risk[j], 1e-14);
+    ck_assert_near(a.curve.n_event[i], b.curve.n_event[j], 1e-14);
     ck_assert_near(a.curve.surv[i], b.curve.surv[j], 1e-14);
     ck_assert_near_or_inf(a.curve.std_err[i], b.curve.std_err[j], 1e-13);
     ck_assert_near(a.curve.cumhaz[i], b.curve.cumhaz[j], 1e-14);
@@ -154,6 +157,15 @@ START_TEST(weights_equal_replicated_rows)
   ck_assert_uint_eq(j, b.n_times);
   fit_free(&a);
   fit_free(&b);
+  free(time); free(weight); free(status); free(stratum);
+  free(rtime); free(rstatus); free(rstratum);
+}
+
+START_TEST(weights_equal_replicated_rows)
+{
+  check_weights_replicate(300, 3, 40);      /* small segments: insertion, radix */
+  check_weights_replicate(20000, 2, 60);    /* few distinct keys: counting sort */
+  check_weights_replicate(20000, 1, 20000); /* many distinct keys: radix */
 }
 END_TEST
 
