@@ -33,6 +33,7 @@ enum { KIND_EVENT = 0, KIND_CENSOR = 1, KIND_ENTRY = 2 };
 #define HASH_SLOTS (1u << HASH_BITS)
 #define HASH_LIMIT (HASH_SLOTS / 2)
 #define HASH_MIN_SEGMENT 4096
+#define MSD_MIN_SEGMENT 4096
 
 struct ns_km_work {
   ns_km_data data;       /* borrowed arrays: see ns_km_data */
@@ -143,27 +144,86 @@ static int sort_few_keys(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
   return few;
 }
 
+/* Stable insertion sort of a short run. */
+static void insertion_sort(uint64_t *key, int *row, size_t n)
+{
+  for (size_t i = 1; i < n; i++) {
+    uint64_t k = key[i];
+    int r = row ? row[i] : 0;
+    size_t j = i;
+    for (; j > 0 && key[j - 1] > k; j--) {
+      key[j] = key[j - 1];
+      if (row) row[j] = row[j - 1];
+    }
+    key[j] = k;
+    if (row) row[j] = r;
+  }
+}
+
+/* Stable MSD radix sort for long segments of many distinct keys (continuous
+ * times), where LSD would need all eight passes: each level scatters on the
+ * 8 highest bits in which the keys of the bucket still differ, so buckets
+ * shrink fast and end in cache-sized insertion sorts -- two or three levels
+ * instead of eight passes. The data are in a (rows ar, may be NULL); b, br
+ * are scratch of the same length; the result ends in a when result_in_a,
+ * else in b. */
+static void msd_sort(uint64_t *a, int *ar, uint64_t *b, int *br, size_t n, int result_in_a)
+{
+  if (n < SMALL_SEGMENT) {
+    insertion_sort(a, ar, n);
+  } else {
+    uint64_t lo = a[0], hi = a[0];
+    for (size_t i = 1; i < n; i++) {
+      if (a[i] < lo) lo = a[i];
+      if (a[i] > hi) hi = a[i];
+    }
+    if (lo != hi) {
+      uint64_t differ = lo ^ hi;
+      int top = 63;
+      while (!((differ >> top) & 1u)) top--;
+      int shift = top >= RADIX_BITS - 1 ? top - (RADIX_BITS - 1) : 0;
+      size_t count[RADIX_SIZE] = {0}, offset[RADIX_SIZE];
+      for (size_t i = 0; i < n; i++) count[(a[i] >> shift) & (RADIX_SIZE - 1u)]++;
+      size_t sum = 0;
+      for (unsigned d = 0; d < RADIX_SIZE; d++) { offset[d] = sum; sum += count[d]; }
+      for (size_t i = 0; i < n; i++) {
+        size_t to = offset[(a[i] >> shift) & (RADIX_SIZE - 1u)]++;
+        b[to] = a[i];
+        if (ar) br[to] = ar[i];
+      }
+      /* The data are now in b: its buckets, sorted, must end in a when the
+       * result belongs there. */
+      size_t from = 0;
+      for (unsigned d = 0; d < RADIX_SIZE; d++) {
+        if (count[d])
+          msd_sort(b + from, br ? br + from : NULL, a + from, ar ? ar + from : NULL,
+                   count[d], !result_in_a);
+        from += count[d];
+      }
+      return;
+    }
+  }
+  if (!result_in_a) {
+    memcpy(b, a, n * sizeof *b);
+    if (ar) memcpy(br, ar, n * sizeof *br);
+  }
+}
+
 /* Stable sort of one segment's keys (and rows, when given): the counting
- * sort above when few is given and the segment has few distinct keys, else
- * LSD radix on 8-bit digits, skipping digits that are the same in every key
- * (times rounded to days vary in only three), insertion sort when short. */
+ * sort above when few is given and the segment has few distinct keys, MSD
+ * radix when it is long, else LSD radix on 8-bit digits, skipping digits
+ * that are the same in every key, insertion sort when short. */
 static void sort_segment(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
                          int *row_tmp, few_keys *few)
 {
   if (few && n >= HASH_MIN_SEGMENT && sort_few_keys(key, row, n, key_tmp, row_tmp, few))
     return;
+  if (n >= MSD_MIN_SEGMENT) {
+    msd_sort(key, row, key_tmp, row_tmp, n, 1);
+    return;
+  }
   if (n < SMALL_SEGMENT) {
-    for (size_t i = 1; i < n; i++) {
-      uint64_t k = key[i];
-      int r = row ? row[i] : 0;
-      size_t j = i;
-      for (; j > 0 && key[j - 1] > k; j--) {
-        key[j] = key[j - 1];
-        if (row) row[j] = row[j - 1];
-      }
-      key[j] = k;
-      if (row) row[j] = r;
-    }
+    insertion_sort(key, row, n);
     return;
   }
 
