@@ -17,7 +17,7 @@ suppressPackageStartupMessages({
 
 args <- commandArgs(trailingOnly = TRUE)
 sizes <- if (length(args)) as.numeric(args) else c(1e5, 1e6, 1e7)
-reps_for <- function(n) if (n >= 1e7) 1L else if (n >= 1e6) 3L else 5L
+reps_for <- function(n) if (n >= 1e7) 1L else if (n >= 1e6) 3L else 11L
 
 median_time <- function(f, reps) {
   stats::median(vapply(seq_len(reps), function(i) {

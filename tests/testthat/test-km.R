@@ -103,6 +103,12 @@ test_that("counting-process data (left truncation) equal survfit's", {
                   event = rbinom(n, 1, 0.7), g = sample(c("a", "b", "c"), n, TRUE))
   expect_same_fit(km(Surv(start, stop, event) ~ g, data = d),
                   survival::survfit(Surv(start, stop, event) ~ g, data = d))
+  # entry and stop times with rounding fuzz are merged together (aeqSurv)
+  fuzzy <- heart
+  fuzzy$start <- fuzzy$start * (1 + sample(c(0, 1e-13, -1e-13), nrow(heart), TRUE))
+  fuzzy$stop <- fuzzy$stop + sample(c(0, 1e-12), nrow(heart), TRUE)
+  expect_same_fit(km(Surv(start, stop, event) ~ transplant, data = fuzzy),
+                  survival::survfit(Surv(start, stop, event) ~ transplant, data = fuzzy))
   d0 <- data.frame(start = c(0, 0, 5, 6, 6, 7), stop = c(2, 3, 8, 9, 10, 12),
                    event = c(1, 1, 1, 0, 1, 1), w = c(1.5, 0.5, 2, 1, 0.25, 3))
   expect_same_fit(km(Surv(start, stop, event) ~ 1, data = d0),
