@@ -9,6 +9,8 @@ SEXP ffi_sort_order(SEXP time, SEXP stratum);
 SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance);
 
 /* Kaplan-Meier (r_km.c) */
+SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
+                SEXP n_strata, SEXP jackknife, SEXP tolerance);
 /* -- end of Kaplan-Meier declarations */
 
 /* log-rank (r_logrank.c) */
@@ -30,6 +32,7 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_sort_order", (DL_FUNC) &ffi_sort_order, 2},
   {"ffi_time_fix", (DL_FUNC) &ffi_time_fix, 3},
   /* Kaplan-Meier */
+  {"ffi_km_fit", (DL_FUNC) &ffi_km_fit, 8},
   /* -- end of Kaplan-Meier rows */
 
   /* log-rank */

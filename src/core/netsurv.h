@@ -80,7 +80,73 @@ ns_status ns_time_fix(size_t n, const double *time, const double *start,
 
 
 /* ---- Kaplan-Meier (km.c) ---------------------------------------------- */
-/* The Kaplan-Meier section: ns_km_* declarations go here.                  */
+/*
+ * Kaplan-Meier curves with their Nelson-Aalen companions, per stratum, as
+ * survival's survfit() reports them. Two steps, so that the caller can size
+ * its output buffers before anything is written:
+ *   ns_km_prepare   checks the rows, sorts them, counts the time points
+ *   ns_km_estimate  fills caller-owned buffers of that length
+ *   ns_km_free      releases what ns_km_prepare took
+ * The formulas, the tie rule and the references are in km.c.
+ */
+
+/* How the standard errors are computed. */
+typedef enum {
+  NS_KM_GREENWOOD = 0, /* Greenwood's formula (and sum d/n^2 for the cumulative
+                          hazard) on the weighted counts: frequency weights */
+  NS_KM_JACKKNIFE = 1  /* infinitesimal jackknife with each row its own
+                          cluster: what survfit does when a case weight is
+                          not an integer */
+} ns_km_variance;
+
+/* The rows. Every array has n elements and must stay alive and unchanged
+ * from ns_km_prepare until ns_km_free. */
+typedef struct {
+  size_t n;                /* rows */
+  const double *time;      /* event or censoring time (the stop time of an
+                              interval for counting-process data); finite */
+  const double *start;     /* entry times for counting-process data
+                              (start < time), or NULL for right-censored */
+  const int *status;       /* 1 event, 0 censored */
+  const double *weight;    /* case weights (finite, >= 0), or NULL: all 1 */
+  const int *stratum;      /* stratum of each row, 0 .. n_strata - 1, or NULL */
+  int n_strata;            /* >= 1; 1 when stratum is NULL */
+  ns_km_variance variance;
+  double time_fix;         /* > 0: first merge times (and entry times) that
+                              differ by no more than this, absolutely or
+                              relative to their mean, with the rule of
+                              ns_time_fix (survival's aeqSurv; survfit uses
+                              sqrt(DBL_EPSILON)); <= 0: times as given */
+} ns_km_data;
+
+/* Caller-owned outputs. The per-time-point arrays have the length that
+ * ns_km_prepare reported, stratum after stratum, times increasing within a
+ * stratum; the per-stratum arrays have n_strata elements. */
+typedef struct {
+  double *time;       /* distinct event/censoring (stop) times */
+  double *n_risk;     /* weighted number at risk just before the time */
+  double *n_event;    /* weighted number of events at the time */
+  double *n_censor;   /* weighted number censored at the time */
+  double *surv;       /* Kaplan-Meier estimate */
+  double *std_err;    /* Greenwood: standard error of log(surv);
+                         jackknife: standard error of surv itself */
+  double *cumhaz;     /* Nelson-Aalen cumulative hazard */
+  double *std_chaz;   /* its standard error */
+  double *n_enter;    /* may be NULL; counting-process data only: the weighted
+                         number of rows entering before the stratum's first
+                         time at its first point, 0 elsewhere (survfit's
+                         n.enter without subject ids) */
+  int *stratum_times; /* time points per stratum */
+  int *stratum_rows;  /* rows per stratum */
+} ns_km_curve;
+
+typedef struct ns_km_work ns_km_work; /* opaque: the rows, sorted */
+
+ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
+                        size_t *n_times, ns_callback callback, void *context);
+ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
+                         ns_callback callback, void *context);
+void ns_km_free(ns_km_work *work);
 /* (end of the Kaplan-Meier section)                                        */
 
 
