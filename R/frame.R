@@ -90,7 +90,7 @@ check_weights <- function(expr, data, env) {
   if (!is.numeric(w)) stop("`weights` must be numeric, not ", class(w)[1L], call. = FALSE)
   rows <- if (is.data.frame(data)) row.names(data) else seq_along(w)
   bad <- which(is.na(w))
-  if (length(bad)) stop_row("weights", "the weight", w, rows, bad[1L], "is missing; weights must be given for every row")
+  if (length(bad)) stop_row("weights", "the weight", w, rows, bad[1L], "a missing weight is not allowed; give a weight for every row or leave rows out with `subset`")
   bad <- which(!is.finite(w))
   if (length(bad)) stop_row("weights", "the weight", w, rows, bad[1L], "must be finite")
   bad <- which(w < 0)
