@@ -1,0 +1,1057 @@
+/*
+ * cox.c -- Cox proportional hazards regression (Breslow and Efron ties,
+ * strata, case weights, offsets, (start, stop] data, robust variance,
+ * Firth's penalised likelihood) and the concordance of a fitted risk score.
+ *
+ * Layout. Rows are sorted once by (stratum, stop). The distinct event times
+ * of each stratum are numbered as "slots" (ascending, strata one after the
+ * other); row j is at risk in the slots lo_j < k <= hi_j of its stratum,
+ * where hi_j is the last slot at or before its stop time and lo_j the last
+ * slot at or before its start (an event at the start time is not in the
+ * interval (start, stop]). With that, every risk-set sum is a reverse
+ * cumulative sum over slots of per-slot "bins", and the Breslow cumulative
+ * hazard at a row's two ends is a forward cumulative sum: all passes are
+ * linear, and the only per-row O(p^2) work is one BLAS rank-k update.
+ *
+ * Covariates are copied once, in sorted order and row-major (each row's p
+ * values contiguous, as every pass reads a whole row), centred and scaled as
+ * survival's coxfit6 does: scale = sum(w) / sum(w |x - mean|).
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "netsurv.h"
+
+/* Rows per dsyrk call: 256 rows of p <= 64 doubles stay in L2. */
+#define NS_COX_BLOCK 256
+
+typedef struct {
+  size_t n, p, nslot;
+  int efron, firth, threads;
+  int *order;        /* sorted position -> input row */
+  double *x;         /* n * p, row-major, sorted, centred and scaled */
+  double *w, *off;   /* sorted weights and offsets */
+  int *status;       /* sorted */
+  int *hi, *lo;      /* at-risk slots (lo, hi]; hi < 0: never at risk */
+  int *slot_start;   /* nslot: 1 when the slot is its stratum's first */
+  int *slot_m;       /* number of events in the slot */
+  double *slot_dw;   /* their summed weight */
+  double *mean, *scale;
+  double *ux;        /* p: sum over events of w x (fixed across iterations) */
+  double off_dead;   /* sum over events of w * offset */
+  int counting;      /* (start, stop] data */
+  /* per-evaluation scratch */
+  double *eta, *r, *c;
+  double *a0, *a1, *b0, *b1, *d0, *d1; /* slot bins: all rows, leavers, events */
+  double *h, *h2, *cumh;               /* hazard increment, for the events, cumulative */
+  double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
+  double *block;                       /* p * NS_COX_BLOCK * threads */
+  double *info_t;                      /* p * p * threads */
+  double shift;
+} cox_work;
+
+static void work_free(cox_work *wk)
+{
+  free(wk->order); free(wk->x); free(wk->w); free(wk->off); free(wk->status);
+  free(wk->hi); free(wk->lo); free(wk->slot_start); free(wk->slot_m);
+  free(wk->slot_dw); free(wk->mean); free(wk->scale); free(wk->ux);
+  free(wk->eta); free(wk->r); free(wk->c);
+  free(wk->a0); free(wk->a1); free(wk->b0); free(wk->b1); free(wk->d0); free(wk->d1);
+  free(wk->h); free(wk->h2); free(wk->cumh);
+  free(wk->g); free(wk->g2); free(wk->abar); free(wk->cumg);
+  free(wk->block); free(wk->info_t);
+  memset(wk, 0, sizeof *wk);
+}
+
+static int thread_count(int requested)
+{
+#ifdef _OPENMP
+  int t = requested > 0 ? requested : 1;
+  int lim = omp_get_thread_limit();
+  if (t > lim) t = lim;
+  return t;
+#else
+  (void) requested;
+  return 1;
+#endif
+}
+
+/* Slot index of the last event time <= t in stratum s, given that slots are
+ * ordered by (stratum, time); *ptr is the number of slots known to lie at or
+ * before (s, t) and only moves forward as (s, t) increases. */
+static int slot_at(const int *slot_strat, const double *slot_time, size_t nslot,
+                   size_t *ptr, int s, double t)
+{
+  while (*ptr < nslot && (slot_strat[*ptr] < s ||
+                          (slot_strat[*ptr] == s && slot_time[*ptr] <= t)))
+    (*ptr)++;
+  if (*ptr == 0) return -1;
+  size_t k = *ptr - 1;
+  return slot_strat[k] == s ? (int) k : -1;
+}
+
+static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_control *ctl)
+{
+  size_t n = d->n, p = d->p;
+  memset(wk, 0, sizeof *wk);
+  wk->n = n; wk->p = p;
+  wk->efron = ctl->ties == NS_COX_EFRON;
+  wk->firth = ctl->firth;
+  wk->threads = thread_count(ctl->threads);
+  wk->counting = d->start != NULL;
+
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(d->time[i]) || (d->start && !isfinite(d->start[i]))) return NS_ERR_TIME;
+    if (d->start && !(d->start[i] < d->time[i])) return NS_ERR_START_STOP;
+    if (d->status[i] != 0 && d->status[i] != 1) return NS_ERR_STATUS;
+    if (d->weight && !(d->weight[i] > 0 && isfinite(d->weight[i]))) return NS_ERR_WEIGHT;
+    if (d->offset && !isfinite(d->offset[i])) return NS_ERR_NONFINITE;
+    if (d->stratum && d->stratum[i] < 0) return NS_ERR_STRATUM;
+  }
+  for (size_t k = 0; k < n * p; k++)
+    if (!isfinite(d->x[k])) return NS_ERR_NONFINITE;
+
+  wk->order = malloc(n * sizeof *wk->order);
+  wk->w = malloc(n * sizeof *wk->w);
+  wk->off = malloc(n * sizeof *wk->off);
+  wk->status = malloc(n * sizeof *wk->status);
+  wk->hi = malloc(n * sizeof *wk->hi);
+  wk->lo = malloc(n * sizeof *wk->lo);
+  wk->eta = malloc(n * sizeof *wk->eta);
+  wk->r = malloc(n * sizeof *wk->r);
+  wk->c = malloc(n * sizeof *wk->c);
+  wk->mean = calloc(p + 1, sizeof *wk->mean);
+  wk->scale = calloc(p + 1, sizeof *wk->scale);
+  wk->ux = calloc(p + 1, sizeof *wk->ux);
+  wk->x = malloc((n * p + 1) * sizeof *wk->x);
+  wk->block = malloc(((size_t) NS_COX_BLOCK * p * (size_t) wk->threads + 1) * sizeof *wk->block);
+  wk->info_t = malloc((p * p * (size_t) wk->threads + 1) * sizeof *wk->info_t);
+  if (!wk->order || !wk->w || !wk->off || !wk->status || !wk->hi || !wk->lo ||
+      !wk->eta || !wk->r || !wk->c || !wk->mean || !wk->scale || !wk->ux ||
+      !wk->x || !wk->block || !wk->info_t)
+    return NS_ERR_NOMEM;
+
+  ns_status st = ns_sort_order(n, d->stratum, d->time, wk->order);
+  if (st != NS_OK) return st;
+  for (size_t k = 0; k < n; k++) {
+    size_t i = (size_t) wk->order[k];
+    wk->w[k] = d->weight ? d->weight[i] : 1.0;
+    wk->off[k] = d->offset ? d->offset[i] : 0.0;
+    wk->status[k] = d->status[i];
+  }
+
+  /* Slots: distinct (stratum, time) among the events, in sorted order. */
+  size_t nslot = 0;
+  int last_s = -1;
+  double last_t = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (!wk->status[k]) continue;
+    size_t i = (size_t) wk->order[k];
+    int s = d->stratum ? d->stratum[i] : 0;
+    if (nslot == 0 || s != last_s || d->time[i] != last_t) nslot++;
+    last_s = s; last_t = d->time[i];
+  }
+  if (nslot == 0) return NS_ERR_NO_EVENTS;
+  wk->nslot = nslot;
+  int *slot_strat = malloc(nslot * sizeof *slot_strat);
+  double *slot_time = malloc(nslot * sizeof *slot_time);
+  wk->slot_start = malloc(nslot * sizeof *wk->slot_start);
+  wk->slot_m = calloc(nslot, sizeof *wk->slot_m);
+  wk->slot_dw = calloc(nslot, sizeof *wk->slot_dw);
+  wk->a0 = malloc(nslot * sizeof *wk->a0);
+  wk->d0 = malloc(nslot * sizeof *wk->d0);
+  wk->a1 = malloc((nslot * p + 1) * sizeof *wk->a1);
+  wk->d1 = malloc((nslot * p + 1) * sizeof *wk->d1);
+  wk->h = malloc(nslot * sizeof *wk->h);
+  wk->h2 = malloc(nslot * sizeof *wk->h2);
+  wk->cumh = malloc(nslot * sizeof *wk->cumh);
+  if (wk->counting) {
+    wk->b0 = malloc(nslot * sizeof *wk->b0);
+    wk->b1 = malloc((nslot * p + 1) * sizeof *wk->b1);
+  }
+  if (!slot_strat || !slot_time || !wk->slot_start || !wk->slot_m || !wk->slot_dw ||
+      !wk->a0 || !wk->d0 || !wk->a1 || !wk->d1 || !wk->h || !wk->h2 || !wk->cumh ||
+      (wk->counting && (!wk->b0 || !wk->b1))) {
+    free(slot_strat); free(slot_time);
+    return NS_ERR_NOMEM;
+  }
+  nslot = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (!wk->status[k]) continue;
+    size_t i = (size_t) wk->order[k];
+    int s = d->stratum ? d->stratum[i] : 0;
+    if (nslot == 0 || s != slot_strat[nslot - 1] || d->time[i] != slot_time[nslot - 1]) {
+      wk->slot_start[nslot] = nslot == 0 || s != slot_strat[nslot - 1];
+      slot_strat[nslot] = s;
+      slot_time[nslot] = d->time[i];
+      nslot++;
+    }
+    wk->slot_m[nslot - 1]++;
+    wk->slot_dw[nslot - 1] += wk->w[k];
+  }
+
+  /* hi from the stop order; lo from the start order. */
+  size_t ptr = 0;
+  for (size_t k = 0; k < n; k++) {
+    size_t i = (size_t) wk->order[k];
+    wk->hi[k] = slot_at(slot_strat, slot_time, nslot, &ptr,
+                        d->stratum ? d->stratum[i] : 0, d->time[i]);
+    wk->lo[k] = -1;
+  }
+  if (wk->counting) {
+    int *order2 = malloc(n * sizeof *order2);
+    int *pos = malloc(n * sizeof *pos);
+    if (!order2 || !pos) { free(order2); free(pos); free(slot_strat); free(slot_time); return NS_ERR_NOMEM; }
+    st = ns_sort_order(n, d->stratum, d->start, order2);
+    if (st == NS_OK) {
+      for (size_t k = 0; k < n; k++) pos[wk->order[k]] = (int) k;
+      ptr = 0;
+      for (size_t k = 0; k < n; k++) {
+        size_t i = (size_t) order2[k];
+        wk->lo[pos[i]] = slot_at(slot_strat, slot_time, nslot, &ptr,
+                                 d->stratum ? d->stratum[i] : 0, d->start[i]);
+      }
+    }
+    free(order2); free(pos);
+  }
+  free(slot_strat); free(slot_time);
+  if (st != NS_OK) return st;
+
+  /* Centre and scale (weighted, coxfit6's rule), then copy in sorted order. */
+  double wsum = 0;
+  for (size_t i = 0; i < n; i++) wsum += d->weight ? d->weight[i] : 1.0;
+  for (size_t j = 0; j < p; j++) {
+    const double *xj = d->x + j * n;
+    if (d->center && !d->center[j]) { wk->mean[j] = 0; wk->scale[j] = 1; continue; }
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += (d->weight ? d->weight[i] : 1.0) * xj[i];
+    double m = s / wsum, a = 0;
+    for (size_t i = 0; i < n; i++) a += (d->weight ? d->weight[i] : 1.0) * fabs(xj[i] - m);
+    wk->mean[j] = m;
+    wk->scale[j] = a > 0 ? wsum / a : 1.0;
+  }
+  /* Gather column by column within row blocks: reads stay in one column's
+   * cache lines, writes in a block that fits in L2. */
+  for (size_t k0 = 0; k0 < n; k0 += 4096) {
+    size_t k1 = k0 + 4096 < n ? k0 + 4096 : n;
+    for (size_t j = 0; j < p; j++) {
+      const double *xj = d->x + j * n;
+      double m = wk->mean[j], sc = wk->scale[j];
+      for (size_t k = k0; k < k1; k++)
+        wk->x[k * p + j] = (xj[wk->order[k]] - m) * sc;
+    }
+  }
+  wk->off_dead = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (!wk->status[k]) continue;
+    const double *xk = wk->x + k * p;
+    for (size_t j = 0; j < p; j++) wk->ux[j] += wk->w[k] * xk[j];
+    wk->off_dead += wk->w[k] * wk->off[k];
+  }
+  return NS_OK;
+}
+
+static ns_status alloc_resid_scratch(cox_work *wk)
+{
+  if (wk->g) return NS_OK;
+  size_t m = wk->nslot * wk->p + 1;
+  wk->g = malloc(m * sizeof *wk->g);
+  wk->g2 = malloc(m * sizeof *wk->g2);
+  wk->abar = malloc(m * sizeof *wk->abar);
+  wk->cumg = malloc(m * sizeof *wk->cumg);
+  return (wk->g && wk->g2 && wk->abar && wk->cumg) ? NS_OK : NS_ERR_NOMEM;
+}
+
+/*
+ * One evaluation at gamma (scaled coordinates): the log partial likelihood,
+ * the score u and the information imat (p x p, full). When resid is set the
+ * per-slot pieces of the score residuals are kept as well.
+ */
+static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
+                          double *u, double *imat, int resid)
+{
+  size_t n = wk->n, p = wk->p, K = wk->nslot;
+  const double *x = wk->x;
+  int nt = wk->threads;
+  (void) nt;
+
+  /* Linear predictor; exp() is taken relative to the largest value so that
+   * it cannot overflow (the common factor cancels from the likelihood). */
+  double emax = -HUGE_VAL;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) reduction(max:emax) schedule(static) if(n * p > 100000)
+#endif
+  for (size_t k = 0; k < n; k++) {
+    const double *xk = x + k * p;
+    double e = wk->off[k];
+    for (size_t j = 0; j < p; j++) e += xk[j] * gamma[j];
+    wk->eta[k] = e;
+    if (e > emax) emax = e;
+  }
+  if (!isfinite(emax)) return NS_ERR_NONFINITE;
+  wk->shift = emax;
+
+  memset(wk->a0, 0, K * sizeof *wk->a0);
+  memset(wk->d0, 0, K * sizeof *wk->d0);
+  memset(wk->a1, 0, K * p * sizeof *wk->a1);
+  memset(wk->d1, 0, K * p * sizeof *wk->d1);
+  if (wk->counting) {
+    memset(wk->b0, 0, K * sizeof *wk->b0);
+    memset(wk->b1, 0, K * p * sizeof *wk->b1);
+  }
+  /* Pass 1: risk scores into the bins of the slots where rows enter (hi,
+   * counting backwards in time) and leave (lo). */
+  for (size_t k = 0; k < n; k++) {
+    int hi = wk->hi[k], lo = wk->lo[k];
+    double rk = wk->w[k] * exp(wk->eta[k] - emax);
+    wk->r[k] = rk;
+    if (hi < 0 || lo >= hi) continue;
+    const double *xk = x + k * p;
+    double *a1 = wk->a1 + (size_t) hi * p;
+    wk->a0[hi] += rk;
+    for (size_t j = 0; j < p; j++) a1[j] += rk * xk[j];
+    if (wk->status[k]) {
+      double *d1 = wk->d1 + (size_t) hi * p;
+      wk->d0[hi] += rk;
+      for (size_t j = 0; j < p; j++) d1[j] += rk * xk[j];
+    }
+    if (lo >= 0) {
+      double *b1 = wk->b1 + (size_t) lo * p;
+      wk->b0[lo] += rk;
+      for (size_t j = 0; j < p; j++) b1[j] += rk * xk[j];
+    }
+  }
+
+  /* Slots, backwards within each stratum: risk-set sums, the likelihood
+   * terms and the hazard increments. The event terms' outer products
+   * sum wt * xbar xbar' go to the information through dsyrk in blocks. */
+  double *s1 = malloc((3 * p + 1) * sizeof *s1);
+  if (!s1) return NS_ERR_NOMEM;
+  double *rb1 = s1 + p, *xbar = rb1 + p;
+  double *blk = wk->block;
+  size_t nblk = 0;
+  double ll;
+  double lsum = 0.0;       /* sum over event terms of wt * log(denominator) */
+  double dw_total = 0.0;
+  if (imat) memset(imat, 0, p * p * sizeof *imat);
+  for (size_t j = 0; j < p; j++) u[j] = wk->ux[j];
+  if (resid) {
+    ns_status st = alloc_resid_scratch(wk);
+    if (st != NS_OK) { free(s1); return st; }
+  }
+  double ra0 = 0, rb0 = 0;
+  ns_status status = NS_OK;
+  for (size_t kk = K; kk-- > 0;) {
+    if (kk == K - 1 || wk->slot_start[kk + 1]) {
+      ra0 = rb0 = 0;
+      memset(s1, 0, 2 * p * sizeof *s1);
+    }
+    ra0 += wk->a0[kk];
+    const double *a1 = wk->a1 + kk * p;
+    for (size_t j = 0; j < p; j++) s1[j] += a1[j];
+    if (wk->counting) {
+      rb0 += wk->b0[kk];
+      const double *b1 = wk->b1 + kk * p;
+      for (size_t j = 0; j < p; j++) rb1[j] += b1[j];
+    }
+    /* Leavers are subtracted only here, from running sums that were built
+     * by additions alone: S = (sum entered) - (sum left). */
+    double s0 = wk->counting ? ra0 - rb0 : ra0;
+    int m = wk->slot_m[kk];
+    double dw = wk->slot_dw[kk];
+    double d0 = wk->d0[kk];
+    const double *d1 = wk->d1 + kk * p;
+    int nterm = (wk->efron && m > 1) ? m : 1;
+    double wt = dw / nterm;
+    double hk = 0, h2k = 0;
+    double *gk = resid ? wk->g + kk * p : NULL;
+    double *g2k = resid ? wk->g2 + kk * p : NULL;
+    double *ak = resid ? wk->abar + kk * p : NULL;
+    if (resid) {
+      memset(gk, 0, p * sizeof *gk);
+      memset(g2k, 0, p * sizeof *g2k);
+      memset(ak, 0, p * sizeof *ak);
+    }
+    dw_total += dw;
+    for (int l = 0; l < nterm; l++) {
+      /* Efron: the l-th of m tied events sees the tied events' risk
+       * reduced by l/m. */
+      double f = nterm > 1 ? (double) l / nterm : 0.0;
+      double denom = s0 - f * d0;
+      if (!(denom > 0)) { status = NS_ERR_NONFINITE; break; }
+      lsum += wt * log(denom);
+      double inv = 1.0 / denom;
+      for (size_t j = 0; j < p; j++) {
+        double sj = wk->counting ? s1[j] - rb1[j] : s1[j];
+        xbar[j] = (sj - f * d1[j]) * inv;
+        u[j] -= wt * xbar[j];
+      }
+      hk += wt * inv;
+      h2k += wt * (1.0 - f) * inv;
+      if (resid) {
+        for (size_t j = 0; j < p; j++) {
+          gk[j] += wt * inv * xbar[j];
+          g2k[j] += wt * (1.0 - f) * inv * xbar[j];
+          ak[j] += xbar[j] / nterm;
+        }
+      }
+      if (imat && p) {
+        double sw = sqrt(wt);
+        double *col = blk + nblk * p;
+        for (size_t j = 0; j < p; j++) col[j] = sw * xbar[j];
+        if (++nblk == NS_COX_BLOCK) {
+          ns_linalg_syrk(p, nblk, -1.0, blk, 1.0, imat);
+          nblk = 0;
+        }
+      }
+    }
+    if (status != NS_OK) break;
+    wk->h[kk] = hk;
+    wk->h2[kk] = h2k;
+  }
+  if (status == NS_OK && imat && nblk) ns_linalg_syrk(p, nblk, -1.0, blk, 1.0, imat);
+  free(s1);
+  if (status != NS_OK) return status;
+  /* exp() was shifted by emax: each log(denominator) is emax too small. */
+  double dotg = 0;
+  for (size_t j = 0; j < p; j++) dotg += wk->ux[j] * gamma[j];
+  ll = dotg + wk->off_dead - lsum - emax * dw_total;
+  *loglik = ll;
+
+  /* Cumulative hazard over each stratum's slots (and, for residuals, the
+   * cumulative hazard-weighted means). */
+  double run = 0;
+  for (size_t kk = 0; kk < K; kk++) {
+    if (wk->slot_start[kk]) run = 0;
+    run += wk->h[kk];
+    wk->cumh[kk] = run;
+  }
+  if (resid) {
+    for (size_t kk = 0; kk < K; kk++) {
+      double *cg = wk->cumg + kk * p;
+      const double *gk = wk->g + kk * p;
+      if (wk->slot_start[kk]) for (size_t j = 0; j < p; j++) cg[j] = gk[j];
+      else for (size_t j = 0; j < p; j++) cg[j] = cg[j - p] + gk[j];
+    }
+  }
+
+  /* Pass 2: c_j = r_j * (hazard accumulated over the row's slots); an
+   * Efron event's own slot counts with its reduced weight h2. Then
+   * X' diag(c) X through dsyrk on blocks of rows scaled by sqrt(c). */
+  if (!imat || p == 0) {
+    for (size_t k = 0; k < n; k++) {
+      int hi = wk->hi[k], lo = wk->lo[k];
+      if (hi < 0 || lo >= hi) { wk->c[k] = 0; continue; }
+      double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] : 0.0);
+      if (wk->status[k]) lam -= wk->h[hi] - wk->h2[hi];
+      wk->c[k] = wk->r[k] * (lam > 0 ? lam : 0.0);
+    }
+    if (imat) { /* p == 0: nothing */ }
+    return NS_OK;
+  }
+
+  size_t pp = p * p;
+  memset(wk->info_t, 0, pp * (size_t) nt * sizeof *wk->info_t);
+  size_t nblocks = (n + NS_COX_BLOCK - 1) / NS_COX_BLOCK;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if(n * p > 100000)
+#endif
+  {
+    int tid = 0;
+#ifdef _OPENMP
+    tid = omp_get_thread_num();
+#endif
+    double *bl = wk->block + (size_t) tid * NS_COX_BLOCK * p;
+    double *acc = wk->info_t + (size_t) tid * pp;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+    for (size_t b = 0; b < nblocks; b++) {
+      size_t k0 = b * NS_COX_BLOCK, k1 = k0 + NS_COX_BLOCK < n ? k0 + NS_COX_BLOCK : n;
+      size_t nb = 0;
+      for (size_t k = k0; k < k1; k++) {
+        int hi = wk->hi[k], lo = wk->lo[k];
+        if (hi < 0 || lo >= hi) { wk->c[k] = 0; continue; }
+        double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] : 0.0);
+        if (wk->status[k]) lam -= wk->h[hi] - wk->h2[hi];
+        double ck = wk->r[k] * (lam > 0 ? lam : 0.0);
+        wk->c[k] = ck;
+        if (ck == 0) continue;
+        double sc = sqrt(ck);
+        const double *xk = x + k * p;
+        double *col = bl + nb * p;
+        for (size_t j = 0; j < p; j++) col[j] = sc * xk[j];
+        nb++;
+      }
+      if (nb) ns_linalg_syrk(p, nb, 1.0, bl, 1.0, acc);
+    }
+  }
+  for (int t = 0; t < nt; t++) {
+    const double *acc = wk->info_t + (size_t) t * pp;
+    for (size_t j = 0; j < p; j++)
+      for (size_t i = 0; i <= j; i++) imat[i + j * p] += acc[i + j * p];
+  }
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i < j; i++) imat[j + i * p] = imat[i + j * p];
+  return NS_OK;
+}
+
+/*
+ * Score residuals of the last evaluation, weighted and summed by cluster:
+ * z (p x ncl, column-major) += w_j * s_j. For row j at risk in (lo, hi],
+ *   s_j = status_j (x_j - abar_hi) - e_j (x_j Lambda_j - G_j)
+ * with Lambda_j the hazard and G_j the hazard-weighted means summed over its
+ * slots (an Efron event's own slot with the reduced weights).
+ */
+static void score_resid_collapse(const cox_work *wk, const int *cluster, double *z)
+{
+  size_t n = wk->n, p = wk->p;
+  for (size_t k = 0; k < n; k++) {
+    int hi = wk->hi[k], lo = wk->lo[k];
+    if (hi < 0 || lo >= hi) continue;
+    const double *xk = wk->x + k * p;
+    size_t cl = cluster ? (size_t) cluster[wk->order[k]] : (size_t) wk->order[k];
+    double *zc = z + cl * p;
+    double e = wk->r[k] / wk->w[k];
+    double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] : 0.0);
+    const double *cgh = wk->cumg + (size_t) hi * p;
+    const double *cgl = lo >= 0 ? wk->cumg + (size_t) lo * p : NULL;
+    int dead = wk->status[k];
+    if (dead) lam -= wk->h[hi] - wk->h2[hi];
+    const double *gh = wk->g + (size_t) hi * p, *g2h = wk->g2 + (size_t) hi * p;
+    const double *ah = wk->abar + (size_t) hi * p;
+    for (size_t j = 0; j < p; j++) {
+      double G = cgh[j] - (cgl ? cgl[j] : 0.0);
+      if (dead) G -= gh[j] - g2h[j];
+      double s = -e * (xk[j] * lam - G);
+      if (dead) s += xk[j] - ah[j];
+      zc[j] += wk->w[k] * s;
+    }
+  }
+}
+
+/* Scaled (internal) to original coordinates of a p x p variance. */
+static void unscale_var(size_t p, const double *scale, double *v)
+{
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i < p; i++) v[i + j * p] *= scale[i] * scale[j];
+}
+
+/* Robust (sandwich) variance V B V with B = z z', all in scaled coordinates. */
+static ns_status sandwich(size_t p, size_t ncl, const double *z, const double *v,
+                          double *out)
+{
+  double *b = calloc(p * p, sizeof *b);
+  double *t = malloc(p * p * sizeof *t);
+  if (!b || !t) { free(b); free(t); return NS_ERR_NOMEM; }
+  ns_linalg_syrk(p, ncl, 1.0, z, 0.0, b);
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i < j; i++) b[j + i * p] = b[i + j * p];
+  /* t = V B, out = t V (p is small: plain loops are fine here). */
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i < p; i++) {
+      double s = 0;
+      for (size_t k = 0; k < p; k++) s += v[i + k * p] * b[k + j * p];
+      t[i + j * p] = s;
+    }
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i < p; i++) {
+      double s = 0;
+      for (size_t k = 0; k < p; k++) s += t[i + k * p] * v[k + j * p];
+      out[i + j * p] = s;
+    }
+  free(b); free(t);
+  return NS_OK;
+}
+
+/* Holds fixed (or inactive) columns out of the Newton step: their score is
+ * zeroed and their information row/column made the identity. */
+static void hold_fixed(size_t p, const int *fixed, double *u, double *imat)
+{
+  if (!fixed) return;
+  for (size_t j = 0; j < p; j++) {
+    if (!fixed[j]) continue;
+    u[j] = 0;
+    for (size_t i = 0; i < p; i++) imat[i + j * p] = imat[j + i * p] = 0;
+    imat[j + j * p] = 1;
+  }
+}
+
+static int all_finite(size_t m, const double *v)
+{
+  for (size_t i = 0; i < m; i++)
+    if (!isfinite(v[i])) return 0;
+  return 1;
+}
+
+ns_status firth_adjust(cox_work *wk, const double *gamma, const double *imat,
+                       double *loglik, double *u);
+
+ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
+                     ns_cox_result *res, ns_callback callback, void *context)
+{
+  if (!data || !control || !res || !data->time || !data->status || !res->coef ||
+      (data->p > 0 && (!data->x || !res->var)) || data->n == 0)
+    return NS_ERR_ARGUMENT;
+  if (data->n > 2147483647u || data->p > 46340 || control->iter_max < 0)
+    return NS_ERR_ARGUMENT;
+  if (control->robust && data->cluster && data->n_cluster == 0) return NS_ERR_ARGUMENT;
+  if (data->cluster)
+    for (size_t i = 0; i < data->n; i++)
+      if (data->cluster[i] < 0 || (size_t) data->cluster[i] >= data->n_cluster)
+        return NS_ERR_ARGUMENT;
+
+  cox_work wk;
+  ns_status st = work_init(&wk, data, control);
+  if (st != NS_OK) { work_free(&wk); return st; }
+  size_t n = data->n, p = data->p, pp = p * p;
+
+  double *mem = calloc(8 * p + 3 * pp + 2, sizeof *mem);
+  int *keep = calloc(p + 1, sizeof *keep);
+  if (!mem || !keep) { free(mem); free(keep); work_free(&wk); return NS_ERR_NOMEM; }
+  double *beta = mem, *newbeta = beta + p, *u = newbeta + p, *step = u + p;
+  double *u0 = step + p, *work = u0 + p, *init_s = work + p, *spare = init_s + p;
+  double *imat = spare + p, *factor = imat + pp, *vs = factor + pp;
+  (void) spare;
+  int rank = 0;
+
+  for (size_t j = 0; j < p; j++) {
+    double b0 = control->init ? control->init[j] : 0.0;
+    init_s[j] = beta[j] = b0 / wk.scale[j];
+  }
+  const int *fixed = control->fixed;
+  int maxiter = p == 0 ? 0 : control->iter_max;
+
+  double loglik0 = 0, newlk = 0, best = 0, plain0 = 0, plain = 0;
+  st = cox_eval(&wk, beta, &loglik0, u, p ? imat : NULL, 0);
+  if (st != NS_OK) goto fail;
+  plain0 = loglik0;
+  if (wk.firth && p) {
+    st = firth_adjust(&wk, beta, imat, &loglik0, u);
+    if (st != NS_OK) goto fail;
+  }
+  hold_fixed(p, fixed, u, imat);
+  res->score_test = 0;
+  if (p) {
+    st = ns_linalg_chol(p, imat, control->toler_chol, factor, keep, &rank);
+    if (st != NS_OK) goto fail;
+    memcpy(step, u, p * sizeof *step);
+    st = ns_linalg_chol_solve(p, factor, keep, rank, step, work);
+    if (st != NS_OK) goto fail;
+    double s = 0;
+    for (size_t j = 0; j < p; j++) s += u[j] * step[j];
+    res->score_test = s;
+    memcpy(u0, u, p * sizeof *u0);
+  }
+  res->loglik[0] = loglik0;
+  res->loglik_plain[0] = plain0;
+  newlk = loglik0;
+  plain = plain0;
+  res->converged = 0;
+  int iter = 0, halving = 0;
+
+  if (maxiter == 0 || !isfinite(loglik0)) {
+    res->converged = maxiter == 0;
+  } else {
+    best = loglik0;
+    for (size_t j = 0; j < p; j++) newbeta[j] = beta[j] + step[j];
+    for (iter = 1; iter <= maxiter; iter++) {
+      if (callback && callback(context, (double) iter / (maxiter + 1))) {
+        st = NS_ERR_INTERRUPTED;
+        goto fail;
+      }
+      st = cox_eval(&wk, newbeta, &newlk, u, imat, 0);
+      int notfinite = st != NS_OK;
+      if (st != NS_OK && st != NS_ERR_NONFINITE) goto fail;
+      st = NS_OK;
+      plain = newlk;
+      if (!notfinite && wk.firth) {
+        st = firth_adjust(&wk, newbeta, imat, &newlk, u);
+        if (st == NS_ERR_NONFINITE || st == NS_ERR_SINGULAR) { notfinite = 1; st = NS_OK; }
+        else if (st != NS_OK) goto fail;
+      }
+      if (!notfinite) {
+        hold_fixed(p, fixed, u, imat);
+        if (!isfinite(newlk) || !all_finite(p, u) || !all_finite(pp, imat)) notfinite = 1;
+      }
+      if (!notfinite) {
+        st = ns_linalg_chol(p, imat, control->toler_chol, factor, keep, &rank);
+        if (st == NS_ERR_NONFINITE) { notfinite = 1; st = NS_OK; }
+        else if (st != NS_OK) goto fail;
+      }
+      if (!notfinite && fabs(1.0 - best / newlk) <= control->eps) {
+        memcpy(beta, newbeta, p * sizeof *beta);
+        res->converged = 1;
+        break;
+      }
+      if (notfinite || newlk < best) {
+        halving++;
+        for (size_t j = 0; j < p; j++)
+          newbeta[j] = (newbeta[j] + halving * beta[j]) / (halving + 1.0);
+      } else {
+        halving = 0;
+        best = newlk;
+        memcpy(step, u, p * sizeof *step);
+        st = ns_linalg_chol_solve(p, factor, keep, rank, step, work);
+        if (st != NS_OK) goto fail;
+        for (size_t j = 0; j < p; j++) {
+          beta[j] = newbeta[j];
+          newbeta[j] = beta[j] + step[j];
+        }
+      }
+    }
+    if (!res->converged) {
+      /* Out of iterations: report the best point, evaluated afresh. */
+      iter = maxiter;
+      st = cox_eval(&wk, beta, &newlk, u, imat, 0);
+      if (st != NS_OK) goto fail;
+      plain = newlk;
+      if (wk.firth) {
+        st = firth_adjust(&wk, beta, imat, &newlk, u);
+        if (st != NS_OK) goto fail;
+      }
+      hold_fixed(p, fixed, u, imat);
+      st = ns_linalg_chol(p, imat, control->toler_chol, factor, keep, &rank);
+      if (st != NS_OK) goto fail;
+    }
+  }
+  if (maxiter == 0 || !isfinite(loglik0)) {
+    newlk = loglik0;
+    plain = plain0;
+  }
+  res->loglik[1] = newlk;
+  res->loglik_plain[1] = plain;
+  res->iter = iter;
+  res->rank = rank;
+
+  /* Variance, score and the monotone-likelihood check (coxph.fit's rule:
+   * the Newton step that would come next is not small next to the
+   * coefficient), all in scaled coordinates. */
+  if (p) {
+    /* imat is no longer needed: it serves as dpotri's scratch. */
+    st = ns_linalg_chol_inverse(p, factor, keep, rank, vs, imat);
+    if (st != NS_OK) goto fail;
+    if (fixed)
+      for (size_t j = 0; j < p; j++)
+        if (fixed[j]) for (size_t i = 0; i < p; i++) vs[i + j * p] = vs[j + i * p] = 0;
+    for (size_t j = 0; j < p; j++) {
+      double s = 0;
+      for (size_t i = 0; i < p; i++) s += vs[j + i * p] * u[i];
+      step[j] = s;
+    }
+    for (size_t j = 0; j < p; j++) {
+      int dropped = !keep[j] && !(fixed && fixed[j]);
+      res->coef[j] = dropped ? NAN : beta[j] * wk.scale[j];
+      if (res->u) res->u[j] = u[j] / wk.scale[j];
+      if (res->means) res->means[j] = wk.mean[j];
+      if (res->infinite)
+        res->infinite[j] = !dropped && (!isfinite(u[j]) ||
+                                        (fabs(step[j] * wk.scale[j]) > control->eps &&
+                                         fabs(step[j]) > control->toler_inf * fabs(beta[j])));
+    }
+  }
+
+  /* Linear predictors and martingale residuals at the estimate: eta is
+   * the last evaluation's, which is at beta. */
+  if (res->lp) for (size_t k = 0; k < n; k++) res->lp[wk.order[k]] = wk.eta[k];
+  if (res->resid)
+    for (size_t k = 0; k < n; k++)
+      res->resid[wk.order[k]] = wk.status[k] - wk.c[k] / wk.w[k];
+
+  /* Wald test of beta = init with the model-based variance. */
+  res->wald_test = 0;
+  res->robust_score_test = 0;
+  if (p) {
+    double *delta = step;
+    for (size_t j = 0; j < p; j++) delta[j] = keep[j] ? beta[j] - init_s[j] : 0.0;
+    st = ns_linalg_quad_inverse(p, vs, delta, control->toler_chol, &res->wald_test);
+    if (st != NS_OK) goto fail;
+  }
+
+  if (p && control->robust) {
+    size_t ncl = data->cluster ? data->n_cluster : n;
+    double *z = calloc(ncl * p, sizeof *z);
+    if (!z) { st = NS_ERR_NOMEM; goto fail; }
+    /* Residual pieces at the estimate (one more evaluation keeps cox_eval
+     * free of bookkeeping the ordinary fit never needs). */
+    st = cox_eval(&wk, beta, &newlk, u, NULL, 1);
+    if (st == NS_OK) {
+      score_resid_collapse(&wk, data->cluster, z);
+      if (res->naive_var) {
+        memcpy(res->naive_var, vs, pp * sizeof *vs);
+        unscale_var(p, wk.scale, res->naive_var);
+      }
+      st = sandwich(p, ncl, z, vs, res->var);
+    }
+    if (st == NS_OK) {
+      double *delta = step;
+      for (size_t j = 0; j < p; j++) delta[j] = keep[j] ? beta[j] - init_s[j] : 0.0;
+      st = ns_linalg_quad_inverse(p, res->var, delta, control->toler_chol, &res->wald_test);
+    }
+    if (st == NS_OK) {
+      /* Robust score test at init: residuals there, u0' (Z Z')^- u0. */
+      memset(z, 0, ncl * p * sizeof *z);
+      st = cox_eval(&wk, init_s, &newlk, u, NULL, 1);
+      if (st == NS_OK) {
+        score_resid_collapse(&wk, data->cluster, z);
+        double *bz = calloc(pp, sizeof *bz);
+        if (!bz) st = NS_ERR_NOMEM;
+        else {
+          ns_linalg_syrk(p, ncl, 1.0, z, 0.0, bz);
+          for (size_t j = 0; j < p; j++)
+            for (size_t i = 0; i < j; i++) bz[j + i * p] = bz[i + j * p];
+          st = ns_linalg_quad_inverse(p, bz, u0, control->toler_chol, &res->robust_score_test);
+          free(bz);
+        }
+      }
+    }
+    free(z);
+    if (st != NS_OK) goto fail;
+    unscale_var(p, wk.scale, res->var);
+  } else if (p) {
+    memcpy(res->var, vs, pp * sizeof *vs);
+    unscale_var(p, wk.scale, res->var);
+  }
+
+  free(mem); free(keep);
+  work_free(&wk);
+  return NS_OK;
+
+fail:
+  free(mem); free(keep);
+  work_free(&wk);
+  return st;
+}
+
+/* Firth's correction is defined in cox_firth section below. */
+ns_status firth_adjust(cox_work *wk, const double *gamma, const double *imat,
+                       double *loglik, double *u)
+{
+  (void) wk; (void) gamma; (void) imat; (void) loglik; (void) u;
+  return NS_ERR_ARGUMENT;
+}
+
+/* ---- concordance ------------------------------------------------------ */
+
+/* Fenwick tree over score ranks 0..m-1 (1-based inside) plus the weight at
+ * each rank, so "less than", "equal" and "greater than" are O(log m). */
+typedef struct { size_t m; double *tree, *node, total; } fenwick;
+
+static void fw_add(fenwick *f, size_t rank, double w)
+{
+  f->node[rank] += w;
+  f->total += w;
+  for (size_t i = rank + 1; i <= f->m; i += i & (~i + 1)) f->tree[i] += w;
+}
+
+/* Weights below, at and above a rank. */
+static void fw_query(const fenwick *f, size_t rank, double *less, double *equal,
+                     double *greater)
+{
+  double s = 0;
+  for (size_t i = rank; i > 0; i -= i & (~i + 1)) s += f->tree[i];
+  *less = s;
+  *equal = f->node[rank];
+  *greater = f->total - s - f->node[rank];
+}
+
+typedef struct { size_t rank; double w; } rank_weight;
+
+static int cmp_rank(const void *a, const void *b)
+{
+  size_t x = ((const rank_weight *) a)->rank, y = ((const rank_weight *) b)->rank;
+  return (x > y) - (x < y);
+}
+
+ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
+                             const int *status, const double *weight,
+                             const int *stratum, const double *score,
+                             const int *cluster, size_t n_cluster,
+                             double *count, double *concordance, double *std)
+{
+  if (!time || !status || !score || !count || !concordance || !std) return NS_ERR_ARGUMENT;
+  for (int k = 0; k < 5; k++) count[k] = 0;
+  *concordance = NAN;
+  *std = NAN;
+  if (n == 0) return NS_OK;
+  if (n > 2147483647u) return NS_ERR_ARGUMENT;
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(score[i])) return NS_ERR_NONFINITE;
+  if (cluster)
+    for (size_t i = 0; i < n; i++)
+      if (cluster[i] < 0 || (size_t) cluster[i] >= n_cluster) return NS_ERR_ARGUMENT;
+
+  int *ord = malloc(n * sizeof *ord);
+  int *ord2 = start ? malloc(n * sizeof *ord2) : NULL;
+  size_t *rank = malloc(n * sizeof *rank);
+  double *infl = calloc(3 * n, sizeof *infl);
+  rank_weight *grp = malloc(n * sizeof *grp);
+  fenwick all = {0, NULL, NULL, 0}, dead = {0, NULL, NULL, 0};
+  ns_status st = NS_OK;
+  if (!ord || (start && !ord2) || !rank || !infl || !grp) { st = NS_ERR_NOMEM; goto done; }
+
+  st = ns_sort_order(n, NULL, score, ord);
+  if (st != NS_OK) goto done;
+  size_t m = 0;
+  for (size_t k = 0; k < n; k++) {
+    if (k > 0 && score[ord[k]] != score[ord[k - 1]]) m++;
+    rank[ord[k]] = m;
+  }
+  m++;
+  all.m = dead.m = m;
+  all.tree = calloc(m + 1, sizeof *all.tree); all.node = calloc(m, sizeof *all.node);
+  dead.tree = calloc(m + 1, sizeof *dead.tree); dead.node = calloc(m, sizeof *dead.node);
+  if (!all.tree || !all.node || !dead.tree || !dead.node) { st = NS_ERR_NOMEM; goto done; }
+
+  st = ns_sort_order(n, stratum, time, ord);
+  if (st == NS_OK && start) st = ns_sort_order(n, stratum, start, ord2);
+  if (st != NS_OK) goto done;
+
+#define W(i) (weight ? weight[i] : 1.0)
+#define STRAT(i) (stratum ? stratum[i] : 0)
+  double cnt[5] = {0, 0, 0, 0, 0}; /* survival's order, not yet reversed */
+  size_t hi = n, hi2 = n;
+  while (hi > 0) {
+    /* One stratum: rows [lo, hi) of ord (and [lo2, hi2) of ord2). */
+    size_t lo = hi - 1;
+    int s = STRAT(ord[lo]);
+    while (lo > 0 && STRAT(ord[lo - 1]) == s) lo--;
+    size_t lo2 = hi2, i2 = hi2;
+    if (start) { lo2 = hi2 - (hi - lo); i2 = hi2; }
+    size_t k = hi;
+    while (k > lo) {
+      /* The rows tied at this time: [g, k). */
+      double t = time[ord[k - 1]];
+      size_t g = k - 1;
+      while (g > lo && time[ord[g - 1]] == t) g--;
+      int any_dead = 0;
+      /* Censored first: they are at risk at t (and after). */
+      for (size_t q = g; q < k; q++) {
+        size_t i = (size_t) ord[q];
+        if (status[i]) { any_dead = 1; continue; }
+        double l, e, gt;
+        fw_query(&dead, rank[i], &l, &e, &gt);
+        infl[3 * i] -= l; infl[3 * i + 1] -= gt; infl[3 * i + 2] -= e;
+        fw_add(&all, rank[i], W(i));
+      }
+      if (any_dead) {
+        if (start) {
+          /* Rows whose interval starts at or after t are not at risk. */
+          while (i2 > lo2 && start[ord2[i2 - 1]] >= t) {
+            size_t i = (size_t) ord2[--i2];
+            double l, e, gt;
+            fw_query(&dead, rank[i], &l, &e, &gt);
+            infl[3 * i] += l; infl[3 * i + 1] += gt; infl[3 * i + 2] += e;
+            fw_add(&all, rank[i], -W(i));
+          }
+        }
+        size_t ng = 0;
+        double dsum = 0, dsq = 0;
+        for (size_t q = g; q < k; q++) {
+          size_t i = (size_t) ord[q];
+          if (!status[i]) continue;
+          double l, e, gt, w = W(i);
+          fw_query(&all, rank[i], &l, &e, &gt);
+          cnt[0] += w * gt; cnt[1] += w * l; cnt[2] += w * e;
+          infl[3 * i] += gt; infl[3 * i + 1] += l; infl[3 * i + 2] += e;
+          grp[ng].rank = rank[i]; grp[ng].w = w; ng++;
+          dsum += w; dsq += w * w;
+        }
+        /* Pairs of events tied on time (tied.y), and on time and score. */
+        cnt[3] += (dsum * dsum - dsq) / 2;
+        if (ng > 1) {
+          qsort(grp, ng, sizeof *grp, cmp_rank);
+          for (size_t a = 0; a < ng;) {
+            size_t b = a;
+            double gs = 0, gq = 0;
+            while (b < ng && grp[b].rank == grp[a].rank) { gs += grp[b].w; gq += grp[b].w * grp[b].w; b++; }
+            cnt[4] += (gs * gs - gq) / 2;
+            a = b;
+          }
+        }
+        for (size_t q = g; q < k; q++) {
+          size_t i = (size_t) ord[q];
+          if (status[i]) fw_add(&dead, rank[i], W(i));
+        }
+        /* The events join the risk set for earlier times; their own
+         * influence counts the events before them only. */
+        for (size_t q = g; q < k; q++) {
+          size_t i = (size_t) ord[q];
+          if (!status[i]) continue;
+          double l, e, gt;
+          fw_query(&dead, rank[i], &l, &e, &gt);
+          infl[3 * i] -= l; infl[3 * i + 1] -= gt; infl[3 * i + 2] -= e;
+          fw_add(&all, rank[i], W(i));
+        }
+      }
+      k = g;
+    }
+    /* Close the stratum: rows still at risk take their final influence,
+     * then both trees are emptied by undoing what was added. */
+    if (start) {
+      while (i2 > lo2) {
+        size_t i = (size_t) ord2[--i2];
+        double l, e, gt;
+        fw_query(&dead, rank[i], &l, &e, &gt);
+        infl[3 * i] += l; infl[3 * i + 1] += gt; infl[3 * i + 2] += e;
+        fw_add(&all, rank[i], -W(i));
+      }
+    } else {
+      for (size_t q = lo; q < hi; q++) {
+        size_t i = (size_t) ord[q];
+        double l, e, gt;
+        fw_query(&dead, rank[i], &l, &e, &gt);
+        infl[3 * i] += l; infl[3 * i + 1] += gt; infl[3 * i + 2] += e;
+        fw_add(&all, rank[i], -W(i));
+      }
+    }
+    for (size_t q = lo; q < hi; q++) {
+      size_t i = (size_t) ord[q];
+      if (status[i]) fw_add(&dead, rank[i], -W(i));
+    }
+    all.total = dead.total = 0; /* exact zero despite rounding */
+    hi = lo;
+    hi2 = lo2;
+  }
+  cnt[3] -= cnt[4];
+
+  double npair = cnt[0] + cnt[1] + cnt[2];
+  /* survival reports the reversed orientation for a Cox risk score. */
+  count[0] = cnt[1]; count[1] = cnt[0];
+  count[2] = cnt[2]; count[3] = cnt[3]; count[4] = cnt[4];
+  if (npair > 0) {
+    double somer = (cnt[0] - cnt[1]) / npair;
+    *concordance = 1.0 - (somer + 1.0) / 2.0;
+    double v = 0;
+    if (cluster) {
+      double *dfb = calloc(n_cluster, sizeof *dfb);
+      if (!dfb) { st = NS_ERR_NOMEM; goto done; }
+      for (size_t i = 0; i < n; i++) {
+        const double *f = infl + 3 * i;
+        dfb[cluster[i]] += W(i) * ((f[0] - f[1]) / npair - somer / npair * (f[0] + f[1] + f[2]));
+      }
+      for (size_t c = 0; c < n_cluster; c++) v += dfb[c] * dfb[c];
+      free(dfb);
+    } else {
+      for (size_t i = 0; i < n; i++) {
+        const double *f = infl + 3 * i;
+        double d = W(i) * ((f[0] - f[1]) / npair - somer / npair * (f[0] + f[1] + f[2]));
+        v += d * d;
+      }
+    }
+    *std = sqrt(v / 4.0);
+  }
+#undef W
+#undef STRAT
+
+done:
+  free(ord); free(ord2); free(rank); free(infl); free(grp);
+  free(all.tree); free(all.node); free(dead.tree); free(dead.node);
+  return st;
+}
