@@ -18,6 +18,7 @@
  * survival's coxfit6 does: scale = sum(w) / sum(w |x - mean|).
  */
 #include <float.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,8 @@ typedef struct {
   double *h, *h2, *cumh;               /* hazard increment, for the events, cumulative */
   double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
   double *block;                       /* p * NS_COX_BLOCK * threads */
+  size_t *split;                       /* threads + 1 row cut points */
+  double *bpriv;                       /* per-thread leaver bins, or NULL */
   double *info_t;                      /* p * p * threads */
   double shift;
 } cox_work;
@@ -65,7 +68,7 @@ static void work_free(cox_work *wk)
   free(wk->a0); free(wk->a1); free(wk->b0); free(wk->b1); free(wk->d0); free(wk->d1);
   free(wk->h); free(wk->h2); free(wk->cumh);
   free(wk->g); free(wk->g2); free(wk->abar); free(wk->cumg);
-  free(wk->block); free(wk->info_t);
+  free(wk->block); free(wk->info_t); free(wk->split); free(wk->bpriv);
   memset(wk, 0, sizeof *wk);
 }
 
@@ -96,6 +99,26 @@ static int slot_at(const int *slot_strat, const double *slot_time, size_t nslot,
   return slot_strat[k] == s ? (int) k : -1;
 }
 
+/* sum_i w_i x_i, or sum_i w_i |x_i - m| when absdev; w may be NULL. Four
+ * partial sums break the dependency chain of one long addition. */
+static double wsum_dot(size_t n, const double *w, const double *x, double m, int absdev)
+{
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  size_t i = 0, n4 = n & ~(size_t) 3;
+#define NS_SUM4(EXPR)                                                       \
+  for (i = 0; i < n4; i += 4) {                                             \
+    size_t q = i; s0 += EXPR; q = i + 1; s1 += EXPR;                        \
+    q = i + 2; s2 += EXPR; q = i + 3; s3 += EXPR;                           \
+  }                                                                         \
+  for (size_t q = n4; q < n; q++) s0 += EXPR;
+  if (w && absdev) { NS_SUM4(w[q] * fabs(x[q] - m)) }
+  else if (w) { NS_SUM4(w[q] * x[q]) }
+  else if (absdev) { NS_SUM4(fabs(x[q] - m)) }
+  else { NS_SUM4(x[q]) }
+#undef NS_SUM4
+  return (s0 + s1) + (s2 + s3);
+}
+
 static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_control *ctl)
 {
   size_t n = d->n, p = d->p;
@@ -114,8 +137,6 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
     if (d->offset && !isfinite(d->offset[i])) return NS_ERR_NONFINITE;
     if (d->stratum && d->stratum[i] < 0) return NS_ERR_STRATUM;
   }
-  for (size_t k = 0; k < n * p; k++)
-    if (!isfinite(d->x[k])) return NS_ERR_NONFINITE;
 
   wk->order = malloc(n * sizeof *wk->order);
   wk->w = malloc(n * sizeof *wk->w);
@@ -139,11 +160,23 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
 
   ns_status st = ns_sort_order(n, d->stratum, d->time, wk->order);
   if (st != NS_OK) return st;
+  /* Sorted copies (one random gather each); stime and sstrat live only
+   * while the slots are built. */
+  double *stime = malloc(n * sizeof *stime);
+  int *sstrat = malloc(n * sizeof *sstrat);
+  if (!stime || !sstrat) { free(stime); free(sstrat); return NS_ERR_NOMEM; }
+  int nt = wk->threads;
+  (void) nt;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if(n > 100000)
+#endif
   for (size_t k = 0; k < n; k++) {
     size_t i = (size_t) wk->order[k];
     wk->w[k] = d->weight ? d->weight[i] : 1.0;
     wk->off[k] = d->offset ? d->offset[i] : 0.0;
     wk->status[k] = d->status[i];
+    stime[k] = d->time[i];
+    sstrat[k] = d->stratum ? d->stratum[i] : 0;
   }
 
   /* Slots: distinct (stratum, time) among the events, in sorted order. */
@@ -152,12 +185,10 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   double last_t = 0;
   for (size_t k = 0; k < n; k++) {
     if (!wk->status[k]) continue;
-    size_t i = (size_t) wk->order[k];
-    int s = d->stratum ? d->stratum[i] : 0;
-    if (nslot == 0 || s != last_s || d->time[i] != last_t) nslot++;
-    last_s = s; last_t = d->time[i];
+    if (nslot == 0 || sstrat[k] != last_s || stime[k] != last_t) nslot++;
+    last_s = sstrat[k]; last_t = stime[k];
   }
-  if (nslot == 0) return NS_ERR_NO_EVENTS;
+  if (nslot == 0) { free(stime); free(sstrat); return NS_ERR_NO_EVENTS; }
   wk->nslot = nslot;
   int *slot_strat = malloc(nslot * sizeof *slot_strat);
   double *slot_time = malloc(nslot * sizeof *slot_time);
@@ -178,18 +209,17 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   if (!slot_strat || !slot_time || !wk->slot_start || !wk->slot_m || !wk->slot_dw ||
       !wk->a0 || !wk->d0 || !wk->a1 || !wk->d1 || !wk->h || !wk->h2 || !wk->cumh ||
       (wk->counting && (!wk->b0 || !wk->b1))) {
-    free(slot_strat); free(slot_time);
+    free(slot_strat); free(slot_time); free(stime); free(sstrat);
     return NS_ERR_NOMEM;
   }
   nslot = 0;
   for (size_t k = 0; k < n; k++) {
     if (!wk->status[k]) continue;
-    size_t i = (size_t) wk->order[k];
-    int s = d->stratum ? d->stratum[i] : 0;
-    if (nslot == 0 || s != slot_strat[nslot - 1] || d->time[i] != slot_time[nslot - 1]) {
+    int s = sstrat[k];
+    if (nslot == 0 || s != slot_strat[nslot - 1] || stime[k] != slot_time[nslot - 1]) {
       wk->slot_start[nslot] = nslot == 0 || s != slot_strat[nslot - 1];
       slot_strat[nslot] = s;
-      slot_time[nslot] = d->time[i];
+      slot_time[nslot] = stime[k];
       nslot++;
     }
     wk->slot_m[nslot - 1]++;
@@ -199,11 +229,10 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   /* hi from the stop order; lo from the start order. */
   size_t ptr = 0;
   for (size_t k = 0; k < n; k++) {
-    size_t i = (size_t) wk->order[k];
-    wk->hi[k] = slot_at(slot_strat, slot_time, nslot, &ptr,
-                        d->stratum ? d->stratum[i] : 0, d->time[i]);
+    wk->hi[k] = slot_at(slot_strat, slot_time, nslot, &ptr, sstrat[k], stime[k]);
     wk->lo[k] = -1;
   }
+  free(stime); free(sstrat);
   if (wk->counting) {
     int *order2 = malloc(n * sizeof *order2);
     int *pos = malloc(n * sizeof *pos);
@@ -223,29 +252,73 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   free(slot_strat); free(slot_time);
   if (st != NS_OK) return st;
 
-  /* Centre and scale (weighted, coxfit6's rule), then copy in sorted order. */
+  /* Centre and scale (weighted, coxfit6's rule); a non-finite sum reveals
+   * a non-finite covariate without a separate pass. */
+  const double *wt = d->weight;
   double wsum = 0;
-  for (size_t i = 0; i < n; i++) wsum += d->weight ? d->weight[i] : 1.0;
+  if (wt) for (size_t i = 0; i < n; i++) wsum += wt[i];
+  else wsum = (double) n;
+  int nonfinite = 0;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(dynamic) reduction(|:nonfinite) if(n * p > 100000)
+#endif
   for (size_t j = 0; j < p; j++) {
     const double *xj = d->x + j * n;
+    double sum = wsum_dot(n, wt, xj, 0.0, 0);
+    if (!isfinite(sum)) { nonfinite = 1; continue; }
     if (d->center && !d->center[j]) { wk->mean[j] = 0; wk->scale[j] = 1; continue; }
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += (d->weight ? d->weight[i] : 1.0) * xj[i];
-    double m = s / wsum, a = 0;
-    for (size_t i = 0; i < n; i++) a += (d->weight ? d->weight[i] : 1.0) * fabs(xj[i] - m);
+    double m = sum / wsum, a = wsum_dot(n, wt, xj, m, 1);
     wk->mean[j] = m;
     wk->scale[j] = a > 0 ? wsum / a : 1.0;
   }
-  /* Gather column by column within row blocks: reads stay in one column's
-   * cache lines, writes in a block that fits in L2. */
-  for (size_t k0 = 0; k0 < n; k0 += 4096) {
-    size_t k1 = k0 + 4096 < n ? k0 + 4096 : n;
-    for (size_t j = 0; j < p; j++) {
-      const double *xj = d->x + j * n;
-      double m = wk->mean[j], sc = wk->scale[j];
-      for (size_t k = k0; k < k1; k++)
-        wk->x[k * p + j] = (xj[wk->order[k]] - m) * sc;
+  if (nonfinite) return NS_ERR_NONFINITE;
+  /* Copy to sorted row-major order: read a block of input rows column by
+   * column (sequential reads), then scatter whole rows to their sorted
+   * places -- one random 8p-byte write per row instead of p random reads. */
+  {
+    int *pos = malloc(n * sizeof *pos);
+    double *bufs = malloc((512 * p * (size_t) nt + 1) * sizeof *bufs);
+    if (!pos || !bufs) { free(pos); free(bufs); return NS_ERR_NOMEM; }
+    for (size_t k = 0; k < n; k++) pos[wk->order[k]] = (int) k;
+    size_t nb = (n + 511) / 512;
+    /* Rows go to distinct places, so blocks are independent. */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static) if(n * p > 100000)
+#endif
+    for (size_t b = 0; b < nb; b++) {
+      int tid = 0;
+#ifdef _OPENMP
+      tid = omp_get_thread_num();
+#endif
+      double *buf = bufs + (size_t) tid * 512 * p;
+      size_t i0 = b * 512, i1 = i0 + 512 < n ? i0 + 512 : n;
+      for (size_t j = 0; j < p; j++) {
+        const double *xj = d->x + j * n;
+        double m = wk->mean[j], sc = wk->scale[j];
+        for (size_t i = i0; i < i1; i++) buf[(i - i0) * p + j] = (xj[i] - m) * sc;
+      }
+      for (size_t i = i0; i < i1; i++)
+        memcpy(wk->x + (size_t) pos[i] * p, buf + (i - i0) * p, p * sizeof *buf);
     }
+    free(pos);
+    free(bufs);
+  }
+  /* Row ranges for the threads of pass 1, cut where the slot changes so
+   * that no two threads ever add into the same slot's bins. */
+  wk->split = malloc(((size_t) wk->threads + 1) * sizeof *wk->split);
+  if (!wk->split) return NS_ERR_NOMEM;
+  wk->split[0] = 0;
+  for (int t = 1; t < wk->threads; t++) {
+    size_t k = n * (size_t) t / (size_t) wk->threads;
+    if (k < wk->split[t - 1]) k = wk->split[t - 1];
+    while (k > 0 && k < n && wk->hi[k] >= 0 && wk->hi[k] == wk->hi[k - 1]) k++;
+    wk->split[t] = k;
+  }
+  wk->split[wk->threads] = n;
+  if (wk->counting && wk->threads > 1 &&
+      nslot * (p + 1) * (size_t) wk->threads <= (size_t) 4000000) {
+    wk->bpriv = calloc(nslot * (p + 1) * (size_t) wk->threads, sizeof *wk->bpriv);
+    if (!wk->bpriv) return NS_ERR_NOMEM;
   }
   wk->off_dead = 0;
   for (size_t k = 0; k < n; k++) {
@@ -268,6 +341,42 @@ static ns_status alloc_resid_scratch(cox_work *wk)
   return (wk->g && wk->g2 && wk->abar && wk->cumg) ? NS_OK : NS_ERR_NOMEM;
 }
 
+/* Pass 1 over rows [k0, k1): linear predictor, risk score relative to
+ * `shift`, and the slot bins. b0/b1 are the leaver bins this thread may
+ * write (shared when single-threaded). Returns the largest eta seen. */
+static double pass1_rows(cox_work *wk, const double *gamma, double shift, size_t k0,
+                         size_t k1, double *b0, double *b1)
+{
+  size_t p = wk->p;
+  const double *x = wk->x;
+  double emax = -HUGE_VAL;
+  for (size_t k = k0; k < k1; k++) {
+    const double *xk = x + k * p;
+    double e = wk->off[k];
+    for (size_t j = 0; j < p; j++) e += xk[j] * gamma[j];
+    wk->eta[k] = e;
+    if (e > emax) emax = e;
+    double rk = wk->w[k] * exp(e - shift);
+    wk->r[k] = rk;
+    int hi = wk->hi[k], lo = wk->lo[k];
+    if (hi < 0 || lo >= hi) continue;
+    double *a1 = wk->a1 + (size_t) hi * p;
+    wk->a0[hi] += rk;
+    for (size_t j = 0; j < p; j++) a1[j] += rk * xk[j];
+    if (wk->status[k]) {
+      double *d1 = wk->d1 + (size_t) hi * p;
+      wk->d0[hi] += rk;
+      for (size_t j = 0; j < p; j++) d1[j] += rk * xk[j];
+    }
+    if (lo >= 0 && b0) {
+      double *bb = b1 + (size_t) lo * p;
+      b0[lo] += rk;
+      for (size_t j = 0; j < p; j++) bb[j] += rk * xk[j];
+    }
+  }
+  return emax;
+}
+
 /*
  * One evaluation at gamma (scaled coordinates): the log partial likelihood,
  * the score u and the information imat (p x p, full). When resid is set the
@@ -279,64 +388,81 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
   size_t n = wk->n, p = wk->p, K = wk->nslot;
   const double *x = wk->x;
   int nt = wk->threads;
-  (void) nt;
 
-  /* Linear predictor; exp() is taken relative to the largest value so that
-   * it cannot overflow (the common factor cancels from the likelihood). */
-  double emax = -HUGE_VAL;
+  /* Pass 1. exp() is taken relative to the previous evaluation's largest
+   * linear predictor (the common factor cancels from the likelihood); if
+   * the largest one moved by more than e^500 the pass is redone with the
+   * new maximum, so exp() can neither overflow nor flush the risk set to 0. */
+  double emax = 0;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    double shift = wk->shift;
+    memset(wk->a0, 0, K * sizeof *wk->a0);
+    memset(wk->d0, 0, K * sizeof *wk->d0);
+    memset(wk->a1, 0, K * p * sizeof *wk->a1);
+    memset(wk->d1, 0, K * p * sizeof *wk->d1);
+    if (wk->counting) {
+      memset(wk->b0, 0, K * sizeof *wk->b0);
+      memset(wk->b1, 0, K * p * sizeof *wk->b1);
+    }
+    emax = -HUGE_VAL;
+    if (nt > 1 && n * (p + 1) > 50000) {
+      size_t kp = K * (p + 1);
+      if (wk->bpriv) memset(wk->bpriv, 0, kp * (size_t) nt * sizeof *wk->bpriv);
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) reduction(max:emax) schedule(static) if(n * p > 100000)
+#pragma omp parallel num_threads(nt) reduction(max:emax)
 #endif
-  for (size_t k = 0; k < n; k++) {
-    const double *xk = x + k * p;
-    double e = wk->off[k];
-    for (size_t j = 0; j < p; j++) e += xk[j] * gamma[j];
-    wk->eta[k] = e;
-    if (e > emax) emax = e;
+      {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        double *b0 = wk->bpriv ? wk->bpriv + (size_t) t * kp : NULL;
+        double m = pass1_rows(wk, gamma, shift, wk->split[t], wk->split[t + 1],
+                              b0, b0 ? b0 + K : NULL);
+        if (m > emax) emax = m;
+      }
+      if (wk->counting) {
+        if (wk->bpriv) {
+          for (int t = 0; t < nt; t++) {
+            const double *b0 = wk->bpriv + (size_t) t * kp, *b1 = b0 + K;
+            for (size_t kk = 0; kk < K; kk++) wk->b0[kk] += b0[kk];
+            for (size_t q = 0; q < K * p; q++) wk->b1[q] += b1[q];
+          }
+        } else {
+          /* Too many slots for per-thread copies: leavers in one more pass. */
+          for (size_t k = 0; k < n; k++) {
+            int hi = wk->hi[k], lo = wk->lo[k];
+            if (lo < 0 || hi < 0 || lo >= hi) continue;
+            const double *xk = wk->x + k * p;
+            double *bb = wk->b1 + (size_t) lo * p;
+            wk->b0[lo] += wk->r[k];
+            for (size_t j = 0; j < p; j++) bb[j] += wk->r[k] * xk[j];
+          }
+        }
+      }
+    } else {
+      emax = pass1_rows(wk, gamma, shift, 0, n, wk->b0, wk->b1);
+    }
+    if (!isfinite(emax)) return NS_ERR_NONFINITE;
+    if (fabs(emax - shift) <= 500) break;
+    wk->shift = emax;
   }
-  if (!isfinite(emax)) return NS_ERR_NONFINITE;
+  double shift = wk->shift;
   wk->shift = emax;
 
-  memset(wk->a0, 0, K * sizeof *wk->a0);
-  memset(wk->d0, 0, K * sizeof *wk->d0);
-  memset(wk->a1, 0, K * p * sizeof *wk->a1);
-  memset(wk->d1, 0, K * p * sizeof *wk->d1);
-  if (wk->counting) {
-    memset(wk->b0, 0, K * sizeof *wk->b0);
-    memset(wk->b1, 0, K * p * sizeof *wk->b1);
-  }
-  /* Pass 1: risk scores into the bins of the slots where rows enter (hi,
-   * counting backwards in time) and leave (lo). */
-  for (size_t k = 0; k < n; k++) {
-    int hi = wk->hi[k], lo = wk->lo[k];
-    double rk = wk->w[k] * exp(wk->eta[k] - emax);
-    wk->r[k] = rk;
-    if (hi < 0 || lo >= hi) continue;
-    const double *xk = x + k * p;
-    double *a1 = wk->a1 + (size_t) hi * p;
-    wk->a0[hi] += rk;
-    for (size_t j = 0; j < p; j++) a1[j] += rk * xk[j];
-    if (wk->status[k]) {
-      double *d1 = wk->d1 + (size_t) hi * p;
-      wk->d0[hi] += rk;
-      for (size_t j = 0; j < p; j++) d1[j] += rk * xk[j];
-    }
-    if (lo >= 0) {
-      double *b1 = wk->b1 + (size_t) lo * p;
-      wk->b0[lo] += rk;
-      for (size_t j = 0; j < p; j++) b1[j] += rk * xk[j];
-    }
-  }
-
-  /* Slots, backwards within each stratum: risk-set sums, the likelihood
-   * terms and the hazard increments. The event terms' outer products
-   * sum wt * xbar xbar' go to the information through dsyrk in blocks. */
-  double *s1 = malloc((3 * p + 1) * sizeof *s1);
+  /* Slots, backwards within each stratum: risk-set sums, then the
+   * likelihood terms and hazard increments. With Efron's approximation the
+   * m tied events of a slot give m denominators den_l = S0 - f_l D0 with
+   * f_l = l/m, and every per-term sum is a moment of f_l weighted by
+   * wt/den_l or wt/den_l^2, so a slot costs O(m + p), not O(m p). The
+   * information's sum over terms of wt xbar_l xbar_l' equals
+   *   A (S1 - fbar D1)(S1 - fbar D1)' + V D1 D1'
+   * (A = sum wt/den^2, fbar and V the mean and spread of f under those
+   * weights): two rank-1 rows per slot for dsyrk. */
+  double *s1 = malloc((4 * p + 1) * sizeof *s1);
   if (!s1) return NS_ERR_NOMEM;
-  double *rb1 = s1 + p, *xbar = rb1 + p;
-  double *blk = wk->block;
+  double *rb1 = s1 + p, *rs = rb1 + p, *blk = wk->block;
   size_t nblk = 0;
-  double ll;
   double lsum = 0.0;       /* sum over event terms of wt * log(denominator) */
   double dw_total = 0.0;
   if (imat) memset(imat, 0, p * p * sizeof *imat);
@@ -363,66 +489,71 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
     /* Leavers are subtracted only here, from running sums that were built
      * by additions alone: S = (sum entered) - (sum left). */
     double s0 = wk->counting ? ra0 - rb0 : ra0;
+    for (size_t j = 0; j < p; j++) rs[j] = wk->counting ? s1[j] - rb1[j] : s1[j];
     int m = wk->slot_m[kk];
-    double dw = wk->slot_dw[kk];
-    double d0 = wk->d0[kk];
+    double dw = wk->slot_dw[kk], d0 = wk->d0[kk];
     const double *d1 = wk->d1 + kk * p;
     int nterm = (wk->efron && m > 1) ? m : 1;
     double wt = dw / nterm;
-    double hk = 0, h2k = 0;
-    double *gk = resid ? wk->g + kk * p : NULL;
-    double *g2k = resid ? wk->g2 + kk * p : NULL;
-    double *ak = resid ? wk->abar + kk * p : NULL;
-    if (resid) {
-      memset(gk, 0, p * sizeof *gk);
-      memset(g2k, 0, p * sizeof *g2k);
-      memset(ak, 0, p * sizeof *ak);
-    }
-    dw_total += dw;
+    /* Moments over the terms: h = sum wt/den, q1 = sum wt f/den,
+     * h2 = sum wt (1-f)/den, i0 = sum 1/den, i1 = sum f/den, and
+     * M0, M1, M2 = sum wt f^k / den^2. */
+    double h = 0, q1 = 0, i0 = 0, i1 = 0, M0 = 0, M1 = 0, M2 = 0;
+    double prod = 1.0;
+    int pexp = 0;
     for (int l = 0; l < nterm; l++) {
-      /* Efron: the l-th of m tied events sees the tied events' risk
-       * reduced by l/m. */
       double f = nterm > 1 ? (double) l / nterm : 0.0;
-      double denom = s0 - f * d0;
-      if (!(denom > 0)) { status = NS_ERR_NONFINITE; break; }
-      lsum += wt * log(denom);
-      double inv = 1.0 / denom;
-      for (size_t j = 0; j < p; j++) {
-        double sj = wk->counting ? s1[j] - rb1[j] : s1[j];
-        xbar[j] = (sj - f * d1[j]) * inv;
-        u[j] -= wt * xbar[j];
-      }
-      hk += wt * inv;
-      h2k += wt * (1.0 - f) * inv;
-      if (resid) {
-        for (size_t j = 0; j < p; j++) {
-          gk[j] += wt * inv * xbar[j];
-          g2k[j] += wt * (1.0 - f) * inv * xbar[j];
-          ak[j] += xbar[j] / nterm;
-        }
-      }
-      if (imat && p) {
-        double sw = sqrt(wt);
-        double *col = blk + nblk * p;
-        for (size_t j = 0; j < p; j++) col[j] = sw * xbar[j];
-        if (++nblk == NS_COX_BLOCK) {
-          ns_linalg_syrk(p, nblk, -1.0, blk, 1.0, imat);
-          nblk = 0;
-        }
-      }
+      double den = s0 - f * d0;
+      if (!(den > 0) || !isfinite(den)) { status = NS_ERR_NONFINITE; break; }
+      double inv = 1.0 / den, a = wt * inv * inv;
+      h += wt * inv; q1 += wt * f * inv;
+      i0 += inv; i1 += f * inv;
+      M0 += a; M1 += a * f; M2 += a * f * f;
+      /* sum of logs as the log of a product, renormalised so that it
+       * can neither overflow nor underflow: one log() per slot. */
+      prod *= den;
+      if ((l & 7) == 7 || l == nterm - 1) { int e; prod = frexp(prod, &e); pexp += e; }
     }
     if (status != NS_OK) break;
-    wk->h[kk] = hk;
-    wk->h2[kk] = h2k;
+    lsum += wt * (log(prod) + pexp * 0.69314718055994530942);
+    dw_total += dw;
+    double h2 = h - q1;
+    wk->h[kk] = h;
+    wk->h2[kk] = h2;
+    for (size_t j = 0; j < p; j++) u[j] -= rs[j] * h - d1[j] * q1;
+    if (resid) {
+      double *gk = wk->g + kk * p, *g2k = wk->g2 + kk * p, *ak = wk->abar + kk * p;
+      for (size_t j = 0; j < p; j++) {
+        gk[j] = M0 * rs[j] - M1 * d1[j];
+        g2k[j] = (M0 - M1) * rs[j] - (M1 - M2) * d1[j];
+        ak[j] = (i0 * rs[j] - i1 * d1[j]) / nterm;
+      }
+    }
+    if (imat && p) {
+      double fbar = M1 / M0;
+      double v = M2 / M0 - fbar * fbar;
+      double sa = sqrt(M0), sv = v > 0 ? sqrt(v * M0) : 0.0;
+      double *col = blk + nblk * p;
+      for (size_t j = 0; j < p; j++) col[j] = sa * (rs[j] - fbar * d1[j]);
+      nblk++;
+      if (sv > 0) {
+        col = blk + nblk * p;
+        for (size_t j = 0; j < p; j++) col[j] = sv * d1[j];
+        nblk++;
+      }
+      if (nblk + 2 > NS_COX_BLOCK) {
+        ns_linalg_syrk(p, nblk, -1.0, blk, 1.0, imat);
+        nblk = 0;
+      }
+    }
   }
   if (status == NS_OK && imat && nblk) ns_linalg_syrk(p, nblk, -1.0, blk, 1.0, imat);
   free(s1);
   if (status != NS_OK) return status;
-  /* exp() was shifted by emax: each log(denominator) is emax too small. */
+  /* exp() was shifted: each log(denominator) is `shift` too small. */
   double dotg = 0;
   for (size_t j = 0; j < p; j++) dotg += wk->ux[j] * gamma[j];
-  ll = dotg + wk->off_dead - lsum - emax * dw_total;
-  *loglik = ll;
+  *loglik = dotg + wk->off_dead - lsum - shift * dw_total;
 
   /* Cumulative hazard over each stratum's slots (and, for residuals, the
    * cumulative hazard-weighted means). */
@@ -437,7 +568,7 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
       double *cg = wk->cumg + kk * p;
       const double *gk = wk->g + kk * p;
       if (wk->slot_start[kk]) for (size_t j = 0; j < p; j++) cg[j] = gk[j];
-      else for (size_t j = 0; j < p; j++) cg[j] = cg[j - p] + gk[j];
+      else for (size_t j = 0; j < p; j++) cg[j] = cg[(ptrdiff_t) j - (ptrdiff_t) p] + gk[j];
     }
   }
 
