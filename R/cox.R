@@ -51,8 +51,10 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' `timefix` does. Covariates are centred and scaled internally; columns
 #' that are exact linear combinations of earlier ones get an `NA` coefficient.
 #' A warning names each covariate whose coefficient appears to run to
-#' infinity (monotone likelihood, e.g. a group without events); `firth = TRUE`
-#' is the standard remedy.
+#' infinity (monotone likelihood, e.g. a group without events).
+#'
+#' The number of OpenMP threads is `getOption("netsurv.threads")`, by default
+#' half the cores, and never more than `OMP_THREAD_LIMIT` allows.
 #'
 #' @param formula a formula with a [survival::Surv()] response:
 #'   `Surv(time, status)` or `Surv(start, stop, status)`.
@@ -67,10 +69,8 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' @param robust `TRUE` for the robust (sandwich) variance; without a
 #'   `cluster()` term each row is its own cluster. A `cluster()` term implies
 #'   `robust = TRUE`.
-#' @param firth `TRUE` to maximise Firth's penalised partial likelihood
-#'   (Heinze & Schemper 2001), which gives finite estimates under monotone
-#'   likelihood; confidence intervals and p-values then come from the profile
-#'   penalised likelihood.
+#' @param firth reserved for Firth's penalised partial likelihood (Heinze &
+#'   Schemper 2001); `TRUE` is not implemented yet and gives an error.
 #' @param x,y keep the model matrix (`x`) and the response (`y`) in the fit.
 #' @return An object of class `netsurv_cox` with the fields of
 #'   [survival::coxph()]: `coefficients`, `var`, `naive.var` (robust fits),
@@ -102,6 +102,9 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     if (!is.logical(v) || length(v) != 1L || is.na(v))
       stop("`", arg, "` must be TRUE or FALSE", call. = FALSE)
   }
+  if (firth)
+    stop("`firth = TRUE` (Firth's penalised partial likelihood) is not implemented yet",
+         call. = FALSE)
   keep_x <- x
   keep_y <- y
 
@@ -201,7 +204,9 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   time <- fixed_times[[1L]]
   start <- fixed_times[[2L]]
 
-  center <- if (p) as.integer(!apply(X, 2L, function(z) all(z %in% c(-1, 0, 1)))) else integer()
+  # coxph's nocenter = c(-1, 0, 1): columns holding only those values are
+  # left uncentred (this changes $means and the linear predictors).
+  center <- if (p) as.integer(colSums(X != 0 & abs(X) != 1) > 0) else integer()
   core <- cox_core(X, time, start, fr$status, weights, offset, stratum, center, cluster,
                    n_cluster, ties, init, control, robust, firth)
 
@@ -216,7 +221,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     warning("monotone likelihood: the coefficient of ",
             paste0("`", which_inf, "`", collapse = ", "),
             " appears to run to infinity (the partial likelihood keeps increasing, ",
-            "e.g. a group without events); consider firth = TRUE", call. = FALSE)
+            "e.g. a group without events)", call. = FALSE)
   }
   if (!core$converged && control$iter.max > 0 && p > 0)
     warning("cox() did not converge in ", control$iter.max,
@@ -236,7 +241,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     means = stats::setNames(core$means, colnames(X)),
     method = ties,
     n = n,
-    nevent = sum(status),
+    nevent = as.double(sum(status)),
     terms = terms,
     assign = assign,
     wald.test = core$wald.test
@@ -251,7 +256,11 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
                                                      "tied.y", "tied.xy")),
                        concordance = conc$concordance, std = conc$std)
   if (length(fr$na_action)) fit$na.action <- fr$na_action
-  if (keep_x) fit$x <- X
+  if (keep_x) {
+    attr(X, "assign") <- asgn
+    attr(X, "contrasts") <- contrasts
+    fit$x <- X
+  }
   if (keep_y) fit$y <- y_surv
   if (!is.null(strata_keep)) fit$strata <- strata_keep
   if (!is.null(cluster)) fit$cluster <- cluster + 1L
@@ -268,16 +277,16 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   fit$firth <- firth
   fit$call <- call
   class(fit) <- "netsurv_cox"
-  if (firth) fit <- firth_profile(fit, X, time, start, status, weights, offset, stratum,
-                                  center, ties, control)
   fit
 }
 
 # The thread count: option netsurv.threads, capped by the cores OpenMP may
 # use (OMP_THREAD_LIMIT and the number of processors).
+# Default: half the cores (data.table's rule), because spinning OpenMP
+# threads on a busy machine cost far more than they gain.
 cox_threads <- function() {
   limit <- .Call(ffi_cox_threads)
-  want <- getOption("netsurv.threads", limit)
+  want <- getOption("netsurv.threads", max(1L, limit %/% 2L))
   if (!is.numeric(want) || length(want) != 1L || is.na(want) || want < 1)
     stop("option `netsurv.threads` must be a single number >= 1", call. = FALSE)
   as.integer(min(want, limit))
@@ -297,7 +306,6 @@ cox_core <- function(X, time, start, status, weights, offset, stratum, center, c
         cluster, as.integer(n_cluster), ctl)
 }
 
-firth_profile <- function(fit, ...) fit
 
 # ---- methods ---------------------------------------------------------------
 

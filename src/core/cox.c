@@ -721,8 +721,8 @@ static int all_finite(size_t m, const double *v)
   return 1;
 }
 
-ns_status firth_adjust(cox_work *wk, const double *gamma, const double *imat,
-                       double *loglik, double *u);
+static ns_status firth_adjust(cox_work *wk, const double *gamma, const double *imat,
+                              double *loglik, double *u);
 
 ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
                      ns_cox_result *res, ns_callback callback, void *context)
@@ -733,6 +733,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
   if (data->n > 2147483647u || data->p > 46340 || control->iter_max < 0)
     return NS_ERR_ARGUMENT;
   if (control->robust && data->cluster && data->n_cluster == 0) return NS_ERR_ARGUMENT;
+  if (control->firth) return NS_ERR_ARGUMENT; /* reserved, not implemented yet */
   if (data->cluster)
     for (size_t i = 0; i < data->n; i++)
       if (data->cluster[i] < 0 || (size_t) data->cluster[i] >= data->n_cluster)
@@ -960,9 +961,11 @@ fail:
   return st;
 }
 
-/* Firth's correction is defined in cox_firth section below. */
-ns_status firth_adjust(cox_work *wk, const double *gamma, const double *imat,
-                       double *loglik, double *u)
+/* Firth's penalty (Heinze & Schemper 2001): the hook the Newton loop calls
+ * when control->firth is set. Not implemented yet: ns_cox_fit refuses
+ * firth = 1 before it gets here. */
+static ns_status firth_adjust(cox_work *wk, const double *gamma, const double *imat,
+                              double *loglik, double *u)
 {
   (void) wk; (void) gamma; (void) imat; (void) loglik; (void) u;
   return NS_ERR_ARGUMENT;
