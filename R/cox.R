@@ -309,6 +309,11 @@ cox_core <- function(X, time, start, status, weights, offset, stratum, center, c
 
 # ---- methods ---------------------------------------------------------------
 
+# The generics of these S3 methods live in stats; importing them lets the
+# namespace register the methods when only base is attached.
+#' @importFrom stats coef vcov confint logLik nobs
+NULL
+
 cox_se <- function(object) {
   se <- sqrt(diag(as.matrix(object$var)))
   se[is.na(object$coefficients)] <- NA_real_

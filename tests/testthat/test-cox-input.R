@@ -108,6 +108,7 @@ test_that("print, summary, confint, logLik, AIC, BIC, nobs, tidy and glance agre
   expect_equal(AIC(a), AIC(b), tolerance = 1e-9)
   expect_equal(BIC(a), BIC(b), tolerance = 1e-9)
   expect_identical(nobs(a), nobs(b))
+  skip_if_not_installed("broom")
   ta <- tidy(a, exponentiate = TRUE, conf.int = TRUE)
   tb <- as.data.frame(broom::tidy(b, exponentiate = TRUE, conf.int = TRUE))
   expect_identical(names(ta), names(tb))
