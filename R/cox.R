@@ -51,7 +51,8 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' `timefix` does. Covariates are centred and scaled internally; columns
 #' that are exact linear combinations of earlier ones get an `NA` coefficient.
 #' A warning names each covariate whose coefficient appears to run to
-#' infinity (monotone likelihood, e.g. a group without events).
+#' infinity (monotone likelihood, e.g. a group without events); `firth = TRUE`
+#' is the standard remedy.
 #'
 #' The number of OpenMP threads is `getOption("netsurv.threads")`, by default
 #' half the cores, and never more than `OMP_THREAD_LIMIT` allows.
@@ -69,8 +70,12 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' @param robust `TRUE` for the robust (sandwich) variance; without a
 #'   `cluster()` term each row is its own cluster. A `cluster()` term implies
 #'   `robust = TRUE`.
-#' @param firth reserved for Firth's penalised partial likelihood (Heinze &
-#'   Schemper 2001); `TRUE` is not implemented yet and gives an error.
+#' @param firth `TRUE` to maximise Firth's penalised partial likelihood
+#'   \eqn{l(\beta) + \frac12 \log|I(\beta)|} (Heinze & Schemper 2001), which
+#'   gives finite estimates under monotone likelihood. It uses Breslow's ties
+#'   (as the coxphf package does). Confidence intervals ([confint()],
+#'   [summary()], [tidy()]) and the p-values of [summary()] then come from
+#'   the profile penalised likelihood, and `loglik` holds penalised values.
 #' @param x,y keep the model matrix (`x`) and the response (`y`) in the fit.
 #' @return An object of class `netsurv_cox` with the fields of
 #'   [survival::coxph()]: `coefficients`, `var`, `naive.var` (robust fits),
@@ -93,6 +98,7 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow"),
                 init, control = cox_control(), robust = FALSE, firth = FALSE,
                 x = FALSE, y = TRUE) {
+  ties_given <- !missing(ties)
   ties <- match.arg(ties)
   call <- match.call()
   if (!inherits(control, "netsurv_cox_control"))
@@ -102,9 +108,12 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     if (!is.logical(v) || length(v) != 1L || is.na(v))
       stop("`", arg, "` must be TRUE or FALSE", call. = FALSE)
   }
-  if (firth)
-    stop("`firth = TRUE` (Firth's penalised partial likelihood) is not implemented yet",
-         call. = FALSE)
+  if (firth) {
+    if (ties_given && ties == "efron")
+      stop("`firth = TRUE` uses Breslow's ties (as coxphf); drop `ties = \"efron\"`",
+           call. = FALSE)
+    ties <- "breslow"
+  }
   keep_x <- x
   keep_y <- y
 
@@ -216,12 +225,12 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   # get identical values, so their ties count as ties in the concordance
   # (coxph's X %*% coef through BLAS can split such ties by one ulp).
   lp <- core$linear.predictors
-  if (any(core$infinite[!is.na(coef)])) {
+  if (!firth && any(core$infinite[!is.na(coef)])) {
     which_inf <- colnames(X)[core$infinite & !is.na(coef)]
     warning("monotone likelihood: the coefficient of ",
             paste0("`", which_inf, "`", collapse = ", "),
             " appears to run to infinity (the partial likelihood keeps increasing, ",
-            "e.g. a group without events)", call. = FALSE)
+            "e.g. a group without events); consider firth = TRUE", call. = FALSE)
   }
   if (!core$converged && control$iter.max > 0 && p > 0)
     warning("cox() did not converge in ", control$iter.max,
@@ -277,7 +286,56 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   fit$firth <- firth
   fit$call <- call
   class(fit) <- "netsurv_cox"
+  if (firth) {
+    prof <- firth_profile(coef, fit$loglik[2], cox_se(fit), X, time, start, fr$status,
+                          weights, offset, stratum, center, control)
+    fit$firth_ci <- prof$ci
+    fit$firth_level <- 0.95
+    fit$firth_p <- prof$p
+  }
   fit
+}
+
+# Profile penalised-likelihood confidence limits and p-values for a Firth
+# fit (Heinze & Schemper 2001, section 3): for coefficient j the limits are
+# the values b where 2 (l*(beta_hat) - max over the others of l*(b, .))
+# equals the chi-square(1) quantile, and the p-value is that statistic at
+# b = 0. Each profile point is a constrained fit by the core (fixed = j).
+firth_profile <- function(coef, lmax, se, X, time, start, status, weights, offset,
+                          stratum, center, control, level = 0.95) {
+  p <- length(coef)
+  q <- stats::qchisq(level, 1)
+  beta <- ifelse(is.na(coef), 0, coef)
+  ci <- matrix(NA_real_, p, 2L, dimnames = list(names(coef), NULL))
+  pval <- stats::setNames(rep(NA_real_, p), names(coef))
+  for (j in which(!is.na(coef))) {
+    fixed <- seq_len(p) == j
+    prof <- function(b) {
+      init <- beta
+      init[j] <- b
+      fit <- cox_core(X, time, start, status, weights, offset, stratum, center, NULL, 0L,
+                      "breslow", init, control, FALSE, TRUE, fixed = fixed)
+      2 * (lmax - fit$loglik[2])
+    }
+    pval[j] <- stats::pchisq(max(prof(0), 0), 1, lower.tail = FALSE)
+    step <- if (is.finite(se[j]) && se[j] > 0) se[j] else 1
+    for (side in 1:2) {
+      sgn <- if (side == 1) -1 else 1
+      lo <- beta[j]
+      hi <- beta[j] + sgn * step
+      k <- 0
+      while (prof(hi) < q && k < 30) {
+        lo <- hi
+        step <- 2 * step
+        hi <- beta[j] + sgn * step
+        k <- k + 1
+      }
+      ci[j, side] <- if (k >= 30) sgn * Inf else
+        stats::uniroot(function(b) prof(b) - q, sort(c(lo, hi)), tol = 1e-10)$root
+      step <- if (is.finite(se[j]) && se[j] > 0) se[j] else 1
+    }
+  }
+  list(ci = ci, p = pval)
 }
 
 # The thread count: option netsurv.threads, capped by the cores OpenMP may

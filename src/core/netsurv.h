@@ -146,8 +146,9 @@ typedef struct {
   const int *fixed;     /* p flags: 1 holds the coefficient at init (profile
                            likelihood), or NULL */
   int robust;           /* 1: sandwich variance collapsed by data->cluster */
-  int firth;            /* reserved for Firth's penalised likelihood; must be
-                           0 (1 gives NS_ERR_ARGUMENT: not implemented yet) */
+  int firth;            /* 1: maximise Firth's penalised partial likelihood
+                           l + log|I| / 2 (Breslow ties only, as coxphf;
+                           NS_ERR_ARGUMENT with Efron) */
   int threads;          /* OpenMP threads to use, >= 1 */
 } ns_cox_control;
 
@@ -189,7 +190,8 @@ typedef struct {
  * internally (coxph's rule), results are on the original scale.
  * Preconditions: finite times, start < stop, status 0/1, weights > 0 and
  * finite covariates (checked; NS_ERR_* on failure); at least one event.
- * References: Cox (1972); Efron (1977); Therneau & Grambsch (2000), ch. 3.
+ * References: Cox (1972); Efron (1977); Therneau & Grambsch (2000), ch. 3;
+ * Firth (1993) and Heinze & Schemper (2001) for control->firth.
  */
 ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
                      ns_cox_result *result, ns_callback callback, void *context);

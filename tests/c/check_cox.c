@@ -209,6 +209,35 @@ START_TEST(concordance_by_hand)
 }
 END_TEST
 
+/* Firth's penalty with monotone likelihood: x = 1 rows never have the
+ * event, so the plain estimate runs to -infinity but the penalised one is
+ * finite, with a zero penalised score; also for (start, stop] rows. With
+ * one covariate, l* = l + log(I)/2 and the penalised score is zero there. */
+START_TEST(firth_finite_under_monotone_likelihood)
+{
+  const double x[] = {0, 0, 1, 0, 1, 0, 1, 0}, time[] = {1, 2, 3, 4, 5, 6, 7, 8};
+  const double start[] = {0, 0, 0, 0.5, 0, 1, 0, 0};
+  const int status[] = {1, 1, 0, 1, 0, 1, 0, 1};
+  for (int counting = 0; counting < 2; counting++) {
+    ns_cox_data d = {8, 1, x, time, counting ? start : NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
+    double coef, var, u;
+    ns_cox_result r = {0};
+    r.coef = &coef; r.var = &var; r.u = &u;
+    ns_cox_control c = control0(NS_COX_BRESLOW, NULL);
+    c.iter_max = 50;
+    c.eps = 1e-12;
+    c.firth = 1;
+    ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
+    ck_assert_int_eq(r.converged, 1);
+    ck_assert(isfinite(coef) && coef < -0.5 && coef > -10);
+    ck_assert(fabs(u) < 1e-6);
+    ck_assert(r.loglik[1] >= r.loglik[0]);
+    /* penalty = log(I)/2 = log(1/var)/2 */
+    ck_assert_near(r.loglik[1] - r.loglik_plain[1], -0.5 * log(var), 1e-8);
+  }
+}
+END_TEST
+
 /* The OpenMP paths (thread-split pass 1, per-thread leaver bins, blocked
  * information) give the same fit as one thread, on data large enough to
  * take them, for right-censored and (start, stop] data. */
@@ -257,6 +286,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, collinear_column_dropped);
   tcase_add_test(tc, bad_input);
   tcase_add_test(tc, concordance_by_hand);
+  tcase_add_test(tc, firth_finite_under_monotone_likelihood);
   tcase_add_test(tc, threads_agree);
   tcase_set_timeout(tc, 60);
   suite_add_tcase(s, tc);

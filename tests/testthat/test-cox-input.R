@@ -23,7 +23,6 @@ test_that("weights <= 0, no events and bad arguments are errors", {
   expect_error(cox(Surv(time, status) ~ age, d, control = list(eps = 1)), "cox_control")
   expect_error(cox(Surv(time, status) ~ age, d, robust = NA), "`robust` must be TRUE or FALSE")
   expect_error(cox(Surv(time, status) ~ age, d, init = c(1, 2)), "`init` must be 1 finite")
-  expect_error(cox(Surv(time, status) ~ age, d, firth = TRUE), "not implemented")
   expect_error(cox_control(eps = -1), "`eps` must be a single number")
   expect_error(cox_control(iter.max = 1.5), "`iter.max`")
   d2 <- data.frame(start = c(0, 2, 1), stop = c(1, 2, 3), status = c(1, 0, 1), x = 1:3)
