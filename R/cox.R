@@ -173,7 +173,9 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   assign <- lapply(split(seq_along(asgn), factor(asgn, levels = unique(asgn))), identity)
   names(assign) <- labels[unique(asgn)]
 
-  bad <- which(!is.finite(X), arr.ind = TRUE)
+  # A finite sum rules out non-finite entries without an n x p temporary;
+  # only otherwise (or on overflow) find the first bad one.
+  bad <- if (!is.finite(sum(X))) which(!is.finite(X), arr.ind = TRUE)
   if (length(bad)) {
     bad <- bad[order(bad[, 1L]), , drop = FALSE]
     stop("`formula`: covariate `", colnames(X)[bad[1L, 2L]], "` in row ", rows[bad[1L, 1L]],
@@ -213,9 +215,10 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   time <- fixed_times[[1L]]
   start <- fixed_times[[2L]]
 
-  # coxph's nocenter = c(-1, 0, 1): columns holding only those values are
-  # left uncentred (this changes $means and the linear predictors).
-  center <- if (p) as.integer(colSums(X != 0 & abs(X) != 1) > 0) else integer()
+  # center = NULL: the core applies coxph's nocenter = c(-1, 0, 1) rule
+  # (columns holding only those values are left uncentred, which shows in
+  # $means and the linear predictors).
+  center <- NULL
   core <- cox_core(X, time, start, fr$status, weights, offset, stratum, center, cluster,
                    n_cluster, ties, init, control, robust, firth)
 
@@ -360,7 +363,7 @@ cox_core <- function(X, time, start, status, weights, offset, stratum, center, c
               fixed = if (!is.null(fixed)) as.integer(fixed),
               robust = robust, firth = firth, threads = cox_threads())
   .Call(ffi_cox_fit, X, as.double(time), if (!is.null(start)) as.double(start),
-        as.integer(status), weights, offset, stratum, as.integer(center),
+        as.integer(status), weights, offset, stratum, if (!is.null(center)) as.integer(center),
         cluster, as.integer(n_cluster), ctl)
 }
 

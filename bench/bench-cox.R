@@ -58,12 +58,11 @@ measure <- function(expr) {
 
 ctl <- cox_control()
 threads <- netsurv:::cox_threads()
-center <- as.integer(colSums(X != 0 & abs(X) != 1) > 0)
 status_i <- as.integer(status)
 # The core alone: the .Call that sorts, fits and returns lp and residuals
 # (coxph.fit does the same, including its sort).
 core <- function(Xm, tm, st, ss) {
-  netsurv:::cox_core(Xm, tm, st, ss, NULL, NULL, NULL, center, NULL, 0L, "efron", NULL,
+  netsurv:::cox_core(Xm, tm, st, ss, NULL, NULL, NULL, NULL, NULL, 0L, "efron", NULL,
                      ctl, FALSE, FALSE)
 }
 rows <- list(

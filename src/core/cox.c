@@ -119,6 +119,15 @@ static double wsum_dot(size_t n, const double *w, const double *x, double m, int
   return (s0 + s1) + (s2 + s3);
 }
 
+/* coxph's nocenter = c(-1, 0, 1): a column whose values are all -1, 0 or 1
+ * (indicators, contrasts) is used as is. Most columns fail at once. */
+static int only_unit_values(size_t n, const double *x)
+{
+  for (size_t i = 0; i < n; i++)
+    if (x[i] != 0 && x[i] != 1 && x[i] != -1) return 0;
+  return 1;
+}
+
 static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_control *ctl)
 {
   size_t n = d->n, p = d->p;
@@ -266,7 +275,8 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
     const double *xj = d->x + j * n;
     double sum = wsum_dot(n, wt, xj, 0.0, 0);
     if (!isfinite(sum)) { nonfinite = 1; continue; }
-    if (d->center && !d->center[j]) { wk->mean[j] = 0; wk->scale[j] = 1; continue; }
+    int centre = d->center ? d->center[j] : !only_unit_values(n, xj);
+    if (!centre) { wk->mean[j] = 0; wk->scale[j] = 1; continue; }
     double m = sum / wsum, a = wsum_dot(n, wt, xj, m, 1);
     wk->mean[j] = m;
     wk->scale[j] = a > 0 ? wsum / a : 1.0;
@@ -1239,7 +1249,8 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
       k = g;
     }
     /* Close the stratum: rows still at risk take their final influence,
-     * then both trees are emptied by undoing what was added. */
+     * then both trees are emptied by undoing what was added (not needed
+     * after the last stratum). */
     if (start) {
       while (i2 > lo2) {
         size_t i = (size_t) ord2[--i2];
@@ -1254,13 +1265,14 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
         double l, e, gt;
         fw_query(&dead, rank[i], &l, &e, &gt);
         infl[3 * i] += l; infl[3 * i + 1] += gt; infl[3 * i + 2] += e;
-        fw_add(&all, rank[i], -W(i));
+        if (lo > 0) fw_add(&all, rank[i], -W(i));
       }
     }
-    for (size_t q = lo; q < hi; q++) {
-      size_t i = (size_t) ord[q];
-      if (status[i]) fw_add(&dead, rank[i], -W(i));
-    }
+    if (lo > 0)
+      for (size_t q = lo; q < hi; q++) {
+        size_t i = (size_t) ord[q];
+        if (status[i]) fw_add(&dead, rank[i], -W(i));
+      }
     all.total = dead.total = 0; /* exact zero despite rounding */
     hi = lo;
     hi2 = lo2;

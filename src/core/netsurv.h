@@ -130,7 +130,8 @@ typedef struct {
   const double *offset; /* or NULL for 0 */
   const int *stratum;   /* 0-based stratum codes, or NULL */
   const int *center;    /* per column: 1 centre and scale internally, 0 leave
-                           as is (coxph's nocenter = c(-1, 0, 1)); NULL: all 1 */
+                           as is; NULL: coxph's rule (nocenter = c(-1, 0, 1):
+                           columns holding only -1, 0, 1 are left as is) */
   const int *cluster;   /* 0-based cluster codes < n_cluster for the robust
                            variance, or NULL for one cluster per row */
   size_t n_cluster;
