@@ -731,8 +731,7 @@ static int all_finite(size_t m, const double *v)
   return 1;
 }
 
-static ns_status firth_adjust(cox_work *wk, const double *gamma, const double *imat,
-                              double *loglik, double *u);
+static ns_status firth_adjust(cox_work *wk, const double *imat, double *loglik, double *u);
 
 ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
                      ns_cox_result *res, ns_callback callback, void *context)
@@ -759,9 +758,8 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
   int *keep = calloc(p + 1, sizeof *keep);
   if (!mem || !keep) { free(mem); free(keep); work_free(&wk); return NS_ERR_NOMEM; }
   double *beta = mem, *newbeta = beta + p, *u = newbeta + p, *step = u + p;
-  double *u0 = step + p, *work = u0 + p, *init_s = work + p, *spare = init_s + p;
-  double *imat = spare + p, *factor = imat + pp, *vs = factor + pp;
-  (void) spare;
+  double *u0 = step + p, *work = u0 + p, *init_s = work + p;
+  double *imat = init_s + p, *factor = imat + pp, *vs = factor + pp;
   int rank = 0;
 
   for (size_t j = 0; j < p; j++) {
@@ -776,7 +774,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
   if (st != NS_OK) goto fail;
   plain0 = loglik0;
   if (wk.firth && p) {
-    st = firth_adjust(&wk, beta, imat, &loglik0, u);
+    st = firth_adjust(&wk, imat, &loglik0, u);
     if (st != NS_OK) goto fail;
   }
   hold_fixed(p, fixed, u, imat);
@@ -815,7 +813,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
       st = NS_OK;
       plain = newlk;
       if (!notfinite && wk.firth) {
-        st = firth_adjust(&wk, newbeta, imat, &newlk, u);
+        st = firth_adjust(&wk, imat, &newlk, u);
         if (st == NS_ERR_NONFINITE || st == NS_ERR_SINGULAR) { notfinite = 1; st = NS_OK; }
         else if (st != NS_OK) goto fail;
       }
@@ -856,7 +854,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
       if (st != NS_OK) goto fail;
       plain = newlk;
       if (wk.firth) {
-        st = firth_adjust(&wk, beta, imat, &newlk, u);
+        st = firth_adjust(&wk, imat, &newlk, u);
         if (st != NS_OK) goto fail;
       }
       hold_fixed(p, fixed, u, imat);
@@ -982,13 +980,12 @@ fail:
  *   tr(A dI/dbeta_r) = sum_k dw_k (E[z x_r] - xbar_r E[z] - 2 (Cov_k(x) A xbar_k)_r).
  * Every expectation is a risk-set sum, so the same slot bins and cumulative
  * sums as the fit give it in O(n p^2 + K p^2). Must follow a cox_eval at
- * gamma (it uses that evaluation's risk scores); imat is the information
- * there. Columns dropped as collinear are left out of the determinant.
+ * the current coefficients (it uses that evaluation's risk scores); imat is
+ * the information there. Columns dropped as collinear are left out of the
+ * determinant.
  */
-static ns_status firth_adjust(cox_work *wk, const double *gamma, const double *imat,
-                              double *loglik, double *u)
+static ns_status firth_adjust(cox_work *wk, const double *imat, double *loglik, double *u)
 {
-  (void) gamma;
   size_t n = wk->n, p = wk->p, K = wk->nslot, pp = p * p;
   size_t per = 1 + p + pp;           /* per slot: sum r z, sum r z x, sum r x x' */
   double *factor = malloc((3 * pp + 3 * p + 1) * sizeof *factor);
@@ -1095,29 +1092,38 @@ static ns_status firth_adjust(cox_work *wk, const double *gamma, const double *i
 
 /* ---- concordance ------------------------------------------------------ */
 
-/* Fenwick tree over score ranks 0..m-1 (1-based inside) plus the weight at
- * each rank, so "less than", "equal" and "greater than" are O(log m). */
-typedef struct { size_t m; double *tree, *node, total; } fenwick;
+/* Two Fenwick trees over the score ranks 0..m-1, interleaved so that one
+ * traversal serves both: component 0 holds the weights of the rows at risk,
+ * component 1 the weights of the events seen so far. node[] keeps the weight
+ * at each rank, so "less", "equal" and "greater" are O(log m). */
+typedef struct { size_t m; double *tree, *node, total[2]; } fenwick2;
 
-static void fw_add(fenwick *f, size_t rank, double w)
+static void fw_add(fenwick2 *f, size_t rank, double w_risk, double w_event)
 {
-  f->node[rank] += w;
-  f->total += w;
-  for (size_t i = rank + 1; i <= f->m; i += i & (~i + 1)) f->tree[i] += w;
+  f->node[2 * rank] += w_risk;
+  f->node[2 * rank + 1] += w_event;
+  f->total[0] += w_risk;
+  f->total[1] += w_event;
+  for (size_t i = rank + 1; i <= f->m; i += i & (~i + 1)) {
+    f->tree[2 * i] += w_risk;
+    f->tree[2 * i + 1] += w_event;
+  }
 }
 
-/* Weights below, at and above a rank. */
-static void fw_query(const fenwick *f, size_t rank, double *less, double *equal,
-                     double *greater)
+/* Weights below, at and above a rank, for both components: out[3 * c + k]
+ * with k = 0 less, 1 equal, 2 greater. */
+static void fw_query(const fenwick2 *f, size_t rank, double *out)
 {
-  double s = 0;
-  for (size_t i = rank; i > 0; i -= i & (~i + 1)) s += f->tree[i];
-  *less = s;
-  *equal = f->node[rank];
-  *greater = f->total - s - f->node[rank];
+  double s0 = 0, s1 = 0;
+  for (size_t i = rank; i > 0; i -= i & (~i + 1)) {
+    s0 += f->tree[2 * i];
+    s1 += f->tree[2 * i + 1];
+  }
+  out[0] = s0; out[1] = f->node[2 * rank]; out[2] = f->total[0] - s0 - out[1];
+  out[3] = s1; out[4] = f->node[2 * rank + 1]; out[5] = f->total[1] - s1 - out[4];
 }
 
-typedef struct { size_t rank; double w; } rank_weight;
+typedef struct { size_t rank; double w; size_t row; } rank_weight;
 
 static int cmp_rank(const void *a, const void *b)
 {
@@ -1148,7 +1154,7 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
   size_t *rank = malloc(n * sizeof *rank);
   double *infl = calloc(3 * n, sizeof *infl);
   rank_weight *grp = malloc(n * sizeof *grp);
-  fenwick all = {0, NULL, NULL, 0}, dead = {0, NULL, NULL, 0};
+  fenwick2 fw = {0, NULL, NULL, {0, 0}};
   ns_status st = NS_OK;
   if (!ord || (start && !ord2) || !rank || !infl || !grp) { st = NS_ERR_NOMEM; goto done; }
 
@@ -1160,10 +1166,10 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
     rank[ord[k]] = m;
   }
   m++;
-  all.m = dead.m = m;
-  all.tree = calloc(m + 1, sizeof *all.tree); all.node = calloc(m, sizeof *all.node);
-  dead.tree = calloc(m + 1, sizeof *dead.tree); dead.node = calloc(m, sizeof *dead.node);
-  if (!all.tree || !all.node || !dead.tree || !dead.node) { st = NS_ERR_NOMEM; goto done; }
+  fw.m = m;
+  fw.tree = calloc(2 * (m + 1), sizeof *fw.tree);
+  fw.node = calloc(2 * m, sizeof *fw.node);
+  if (!fw.tree || !fw.node) { st = NS_ERR_NOMEM; goto done; }
 
   st = ns_sort_order(n, stratum, time, ord);
   if (st == NS_OK && start) st = ns_sort_order(n, stratum, start, ord2);
@@ -1171,7 +1177,14 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
 
 #define W(i) (weight ? weight[i] : 1.0)
 #define STRAT(i) (stratum ? stratum[i] : 0)
-  double cnt[5] = {0, 0, 0, 0, 0}; /* survival's order, not yet reversed */
+  /* infl[3i + k]: for row i, the weight of its comparable partners that
+   * are concordant (k = 0), discordant (1) or tied on the score (2), in
+   * survival's orientation (a longer survivor with a larger score is
+   * concordant); reversed only at the end. A row's partners as the
+   * longer survivor are the events inside its risk window: the event tree
+   * read when it leaves the window minus when it enters. */
+  double cnt[5] = {0, 0, 0, 0, 0};
+  double q[6];
   size_t hi = n, hi2 = n;
   while (hi > 0) {
     /* One stratum: rows [lo, hi) of ord (and [lo2, hi2) of ord2). */
@@ -1188,92 +1201,86 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
       while (g > lo && time[ord[g - 1]] == t) g--;
       int any_dead = 0;
       /* Censored first: they are at risk at t (and after). */
-      for (size_t q = g; q < k; q++) {
-        size_t i = (size_t) ord[q];
+      for (size_t r = g; r < k; r++) {
+        size_t i = (size_t) ord[r];
         if (status[i]) { any_dead = 1; continue; }
-        double l, e, gt;
-        fw_query(&dead, rank[i], &l, &e, &gt);
-        infl[3 * i] -= l; infl[3 * i + 1] -= gt; infl[3 * i + 2] -= e;
-        fw_add(&all, rank[i], W(i));
+        fw_query(&fw, rank[i], q);
+        infl[3 * i] -= q[3]; infl[3 * i + 1] -= q[5]; infl[3 * i + 2] -= q[4];
+        fw_add(&fw, rank[i], W(i), 0);
       }
-      if (any_dead) {
-        if (start) {
-          /* Rows whose interval starts at or after t are not at risk. */
-          while (i2 > lo2 && start[ord2[i2 - 1]] >= t) {
-            size_t i = (size_t) ord2[--i2];
-            double l, e, gt;
-            fw_query(&dead, rank[i], &l, &e, &gt);
-            infl[3 * i] += l; infl[3 * i + 1] += gt; infl[3 * i + 2] += e;
-            fw_add(&all, rank[i], -W(i));
-          }
-        }
-        size_t ng = 0;
-        double dsum = 0, dsq = 0;
-        for (size_t q = g; q < k; q++) {
-          size_t i = (size_t) ord[q];
-          if (!status[i]) continue;
-          double l, e, gt, w = W(i);
-          fw_query(&all, rank[i], &l, &e, &gt);
-          cnt[0] += w * gt; cnt[1] += w * l; cnt[2] += w * e;
-          infl[3 * i] += gt; infl[3 * i + 1] += l; infl[3 * i + 2] += e;
-          grp[ng].rank = rank[i]; grp[ng].w = w; ng++;
-          dsum += w; dsq += w * w;
-        }
-        /* Pairs of events tied on time (tied.y), and on time and score. */
-        cnt[3] += (dsum * dsum - dsq) / 2;
-        if (ng > 1) {
-          qsort(grp, ng, sizeof *grp, cmp_rank);
-          for (size_t a = 0; a < ng;) {
-            size_t b = a;
-            double gs = 0, gq = 0;
-            while (b < ng && grp[b].rank == grp[a].rank) { gs += grp[b].w; gq += grp[b].w * grp[b].w; b++; }
-            cnt[4] += (gs * gs - gq) / 2;
-            a = b;
-          }
-        }
-        for (size_t q = g; q < k; q++) {
-          size_t i = (size_t) ord[q];
-          if (status[i]) fw_add(&dead, rank[i], W(i));
-        }
-        /* The events join the risk set for earlier times; their own
-         * influence counts the events before them only. */
-        for (size_t q = g; q < k; q++) {
-          size_t i = (size_t) ord[q];
-          if (!status[i]) continue;
-          double l, e, gt;
-          fw_query(&dead, rank[i], &l, &e, &gt);
-          infl[3 * i] -= l; infl[3 * i + 1] -= gt; infl[3 * i + 2] -= e;
-          fw_add(&all, rank[i], W(i));
+      if (!any_dead) { k = g; continue; }
+      if (start) {
+        /* Rows whose interval starts at or after t are not at risk. */
+        while (i2 > lo2 && start[ord2[i2 - 1]] >= t) {
+          size_t i = (size_t) ord2[--i2];
+          fw_query(&fw, rank[i], q);
+          infl[3 * i] += q[3]; infl[3 * i + 1] += q[5]; infl[3 * i + 2] += q[4];
+          fw_add(&fw, rank[i], -W(i), 0);
         }
       }
+      /* The tied events, sorted by rank: pairs among them are tied.y (and
+       * tied.xy when the score ties too). */
+      size_t ng = 0;
+      double dsum = 0, dsq = 0;
+      for (size_t r = g; r < k; r++) {
+        size_t i = (size_t) ord[r];
+        if (!status[i]) continue;
+        grp[ng].rank = rank[i]; grp[ng].w = W(i); grp[ng].row = i; ng++;
+        dsum += W(i); dsq += W(i) * W(i);
+      }
+      cnt[3] += (dsum * dsum - dsq) / 2;
+      if (ng > 1) qsort(grp, ng, sizeof *grp, cmp_rank);
+      double below = 0;
+      for (size_t a = 0; a < ng;) {
+        size_t b = a;
+        double gs = 0, gq = 0;
+        while (b < ng && grp[b].rank == grp[a].rank) { gs += grp[b].w; gq += grp[b].w * grp[b].w; b++; }
+        cnt[4] += (gs * gs - gq) / 2;
+        for (size_t c = a; c < b; c++) {
+          size_t i = grp[c].row;
+          double w = grp[c].w;
+          /* Comparable pairs with this event: the rows still at risk. */
+          fw_query(&fw, grp[c].rank, q);
+          cnt[0] += w * q[2]; cnt[1] += w * q[0]; cnt[2] += w * q[1];
+          infl[3 * i] += q[2]; infl[3 * i + 1] += q[0]; infl[3 * i + 2] += q[1];
+          /* Its own window opens now; the events tied with it (itself
+           * included) are not its partners, so they count as seen. */
+          double tl = below, te = gs, tg = dsum - below - gs;
+          infl[3 * i] -= q[3] + tl; infl[3 * i + 1] -= q[5] + tg; infl[3 * i + 2] -= q[4] + te;
+        }
+        below += gs;
+        a = b;
+      }
+      /* All queries above saw the tree before any of these events: now the
+       * events join both the risk set and the seen events. */
+      for (size_t c = 0; c < ng; c++) fw_add(&fw, grp[c].rank, grp[c].w, grp[c].w);
       k = g;
     }
     /* Close the stratum: rows still at risk take their final influence,
-     * then both trees are emptied by undoing what was added (not needed
-     * after the last stratum). */
+     * then the tree is emptied by undoing what was added (not needed after
+     * the last stratum). */
     if (start) {
       while (i2 > lo2) {
         size_t i = (size_t) ord2[--i2];
-        double l, e, gt;
-        fw_query(&dead, rank[i], &l, &e, &gt);
-        infl[3 * i] += l; infl[3 * i + 1] += gt; infl[3 * i + 2] += e;
-        fw_add(&all, rank[i], -W(i));
+        fw_query(&fw, rank[i], q);
+        infl[3 * i] += q[3]; infl[3 * i + 1] += q[5]; infl[3 * i + 2] += q[4];
+        if (lo > 0) fw_add(&fw, rank[i], -W(i), 0);
       }
     } else {
-      for (size_t q = lo; q < hi; q++) {
-        size_t i = (size_t) ord[q];
-        double l, e, gt;
-        fw_query(&dead, rank[i], &l, &e, &gt);
-        infl[3 * i] += l; infl[3 * i + 1] += gt; infl[3 * i + 2] += e;
-        if (lo > 0) fw_add(&all, rank[i], -W(i));
+      for (size_t r = lo; r < hi; r++) {
+        size_t i = (size_t) ord[r];
+        fw_query(&fw, rank[i], q);
+        infl[3 * i] += q[3]; infl[3 * i + 1] += q[5]; infl[3 * i + 2] += q[4];
+        if (lo > 0) fw_add(&fw, rank[i], -W(i), 0);
       }
     }
-    if (lo > 0)
-      for (size_t q = lo; q < hi; q++) {
-        size_t i = (size_t) ord[q];
-        if (status[i]) fw_add(&dead, rank[i], -W(i));
+    if (lo > 0) {
+      for (size_t r = lo; r < hi; r++) {
+        size_t i = (size_t) ord[r];
+        if (status[i]) fw_add(&fw, rank[i], 0, -W(i));
       }
-    all.total = dead.total = 0; /* exact zero despite rounding */
+      fw.total[0] = fw.total[1] = 0; /* exact zero despite rounding */
+    }
     hi = lo;
     hi2 = lo2;
   }
@@ -1310,6 +1317,6 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
 
 done:
   free(ord); free(ord2); free(rank); free(infl); free(grp);
-  free(all.tree); free(all.node); free(dead.tree); free(dead.node);
+  free(fw.tree); free(fw.node);
   return st;
 }
