@@ -362,8 +362,12 @@ static double pass1_rows(cox_work *wk, const double *gamma, double shift, size_t
   double emax = -HUGE_VAL;
   for (size_t k = k0; k < k1; k++) {
     const double *xk = x + k * p;
-    double e = wk->off[k];
-    for (size_t j = 0; j < p; j++) e += xk[j] * gamma[j];
+    /* Two partial sums halve the dependency chain of the dot product. */
+    double e0 = wk->off[k], e1 = 0;
+    size_t j = 0;
+    for (; j + 2 <= p; j += 2) { e0 += xk[j] * gamma[j]; e1 += xk[j + 1] * gamma[j + 1]; }
+    if (j < p) e0 += xk[j] * gamma[j];
+    double e = e0 + e1;
     wk->eta[k] = e;
     if (e > emax) emax = e;
     double rk = wk->w[k] * exp(e - shift);
@@ -372,16 +376,16 @@ static double pass1_rows(cox_work *wk, const double *gamma, double shift, size_t
     if (hi < 0 || lo >= hi) continue;
     double *a1 = wk->a1 + (size_t) hi * p;
     wk->a0[hi] += rk;
-    for (size_t j = 0; j < p; j++) a1[j] += rk * xk[j];
+    for (j = 0; j < p; j++) a1[j] += rk * xk[j];
     if (wk->status[k]) {
       double *d1 = wk->d1 + (size_t) hi * p;
       wk->d0[hi] += rk;
-      for (size_t j = 0; j < p; j++) d1[j] += rk * xk[j];
+      for (j = 0; j < p; j++) d1[j] += rk * xk[j];
     }
     if (lo >= 0 && b0) {
       double *bb = b1 + (size_t) lo * p;
       b0[lo] += rk;
-      for (size_t j = 0; j < p; j++) bb[j] += rk * xk[j];
+      for (j = 0; j < p; j++) bb[j] += rk * xk[j];
     }
   }
   return emax;

@@ -116,3 +116,24 @@ test_that("firth = TRUE takes Breslow ties and refuses an explicit efron", {
   expect_error(cox(Surv(TIME, CENS) ~ T, breast, firth = TRUE, ties = "efron"), "Breslow")
   expect_identical(cox(Surv(TIME, CENS) ~ T, breast, firth = TRUE)$method, "breslow")
 })
+
+test_that("Firth with case weights and strata: l* is maximal where cox() stops", {
+  d <- survival::lung
+  d$w <- rep(1:3, length.out = nrow(d))
+  fit <- cox(Surv(time, status) ~ age + sex + strata(ph.ecog), d, weights = w, firth = TRUE,
+             control = cox_control(eps = 1e-12, iter.max = 50))
+  f <- Surv(time, status) ~ age + sex + strata(ph.ecog)
+  pen <- function(b) {
+    g <- coxph(f, data = d, weights = w, ties = "breslow", init = b,
+               control = coxph.control(iter.max = 0))
+    g$loglik[1] + 0.5 * determinant(solve(g$var))$modulus[[1]]
+  }
+  b <- unname(coef(fit))
+  expect_equal(fit$loglik[2], pen(b), tolerance = 1e-10)
+  h <- 1e-5
+  grad <- vapply(1:2, function(j) {
+    e <- replace(numeric(2), j, h)
+    (pen(b + e) - pen(b - e)) / (2 * h)
+  }, 0)
+  expect_lt(max(abs(grad)), 1e-4)
+})
