@@ -84,6 +84,20 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   `nevent`, `method`, `concordance`, `terms`, `assign`, `xlevels`,
 #'   `contrasts`, `call`, and `y`, `x`, `strata`, `weights`, `offset` where
 #'   they apply.
+#' @section Differences from coxph:
+#' * `robust` is `FALSE` unless asked for or a `cluster()` term is present;
+#'   coxph also switches it on by itself for non-integer case weights.
+#' * Only `ties = "efron"` and `"breslow"`; `"exact"` is not available.
+#' * The linear predictor is formed row by row, so rows with identical
+#'   covariates get identical values; coxph's `X %*% coef` can split such
+#'   ties by one ulp, which moves a few pairs between `tied.x` and
+#'   (dis)concordant in the concordance counts.
+#' * The robust score test (`rscore`) is evaluated at `init` with the
+#'   offset; coxph evaluates it with the offset left out.
+#' * With `firth = TRUE`, `loglik` is \eqn{l + \frac12\log|I|} on the
+#'   covariates' own scale; coxphf divides each covariate by its standard
+#'   deviation first, which shifts its values by a constant (estimates,
+#'   variances, tests and intervals are the same).
 #' @references Cox DR (1972). Regression models and life-tables. JRSS B 34.
 #'   Efron B (1977). The efficiency of Cox's likelihood function for censored
 #'   data. JASA 72. Heinze G, Schemper M (2001). A solution to the problem of
@@ -548,7 +562,8 @@ nobs.netsurv_cox <- function(object, ...) object$nevent
 #' @export
 tidy.netsurv_cox <- function(x, exponentiate = FALSE, conf.int = FALSE, conf.level = 0.95, ...) {
   s <- summary(x)$coefficients
-  out <- data.frame(term = rownames(s), estimate = unname(s[, "coef"]),
+  out <- data.frame(term = if (is.null(rownames(s))) character() else rownames(s),
+                    estimate = unname(s[, "coef"]),
                     std.error = unname(s[, "se(coef)"]), stringsAsFactors = FALSE)
   if ("robust se" %in% colnames(s)) out$robust.se <- unname(s[, "robust se"])
   out$statistic <- unname(s[, "z"])
