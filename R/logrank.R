@@ -164,12 +164,6 @@ pairwise_logrank <- function(formula, data, p.adjust.method = "holm", ...) {
              method = logrank_method(rho, gamma, exact), stringsAsFactors = FALSE)
 }
 
-# strata() must be found where the formula is evaluated, as Surv() is, so
-# that `library(netsurv)` alone is enough for stratified tests.
-#' @importFrom survival strata
-#' @export
-survival::strata
-
 # ---- internals ---------------------------------------------------------------
 
 check_logrank_options <- function(rho, gamma, exact, B, seed) {

@@ -13,6 +13,17 @@
 #' @export
 survival::Surv
 
+# strata() and cluster() are evaluated inside model.frame, like Surv(), so they
+# must be visible to users who attach only netsurv.
+
+#' @importFrom survival strata
+#' @export
+survival::strata
+
+#' @importFrom survival cluster
+#' @export
+survival::cluster
+
 #' @importFrom generics tidy
 #' @export
 generics::tidy
