@@ -22,6 +22,12 @@ SEXP ffi_logrank_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
 /* -- end of log-rank declarations */
 
 /* Cox (r_cox.c) */
+SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
+                 SEXP offset, SEXP stratum, SEXP center, SEXP cluster,
+                 SEXP n_cluster, SEXP control);
+SEXP ffi_cox_concordance(SEXP time, SEXP start, SEXP status, SEXP weight,
+                         SEXP stratum, SEXP score, SEXP cluster, SEXP n_cluster);
+SEXP ffi_cox_threads(void);
 /* -- end of Cox declarations */
 
 /* Cox diagnostics (r_cox_resid.c) */
@@ -41,6 +47,9 @@ static const R_CallMethodDef call_methods[] = {
   /* -- end of log-rank rows */
 
   /* Cox */
+  {"ffi_cox_fit", (DL_FUNC) &ffi_cox_fit, 11},
+  {"ffi_cox_concordance", (DL_FUNC) &ffi_cox_concordance, 8},
+  {"ffi_cox_threads", (DL_FUNC) &ffi_cox_threads, 0},
   /* -- end of Cox rows */
 
   /* Cox diagnostics */

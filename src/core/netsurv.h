@@ -229,12 +229,128 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
 
 
 /* ---- linear algebra (linalg.c) ---------------------------------------- */
-/* The linear-algebra section: ns_linalg_* declarations go here.            */
+/*
+ * Thin wrappers over BLAS/LAPACK (declared with the hidden Fortran string
+ * lengths in linalg.c). Matrices are column-major p x p unless said.
+ *   ns_linalg_syrk: upper triangle of c <- alpha a a' + beta c, a is p x k
+ *   ns_linalg_chol: Cholesky factor of the kept submatrix of a symmetric
+ *     semi-definite a; a column whose in-order LDL' pivot is below
+ *     toler * max(diag(a)) is dropped (keep[i] = 0), survival's cholesky2
+ *     rule. factor: p * p doubles (rank x rank used, leading dim rank).
+ *   ns_linalg_chol_solve: b <- A^- b (dropped entries 0); work: rank doubles
+ *   ns_linalg_chol_inverse: inv <- A^- (zero rows/cols for dropped);
+ *     work: rank * rank doubles
+ *   ns_linalg_quad_inverse: value <- x' A^- x with the same tolerance rule
+ */
+ns_status ns_linalg_syrk(size_t p, size_t k, double alpha, const double *a,
+                         double beta, double *c);
+ns_status ns_linalg_chol(size_t p, const double *a, double toler, double *factor,
+                         int *keep, int *rank);
+ns_status ns_linalg_chol_solve(size_t p, const double *factor, const int *keep,
+                               int rank, double *b, double *work);
+ns_status ns_linalg_chol_inverse(size_t p, const double *factor, const int *keep,
+                                 int rank, double *inv, double *work);
+ns_status ns_linalg_quad_inverse(size_t p, const double *a, const double *x,
+                                 double toler, double *value);
 /* (end of the linear-algebra section)                                      */
 
 
 /* ---- Cox proportional hazards (cox.c) --------------------------------- */
-/* The Cox section: ns_cox_* declarations go here.                          */
+typedef enum { NS_COX_BRESLOW = 0, NS_COX_EFRON = 1 } ns_cox_ties;
+
+/* The data of a Cox model, in input row order (never modified). */
+typedef struct {
+  size_t n, p;
+  const double *x;      /* n x p column-major covariates; NULL when p == 0 */
+  const double *time;   /* stop (or only) times, finite */
+  const double *start;  /* entry times for (start, stop] data, or NULL */
+  const int *status;    /* 0 censored, 1 event */
+  const double *weight; /* case weights > 0, or NULL for 1 */
+  const double *offset; /* or NULL for 0 */
+  const int *stratum;   /* 0-based stratum codes, or NULL */
+  const int *center;    /* per column: 1 centre and scale internally, 0 leave
+                           as is (coxph's nocenter = c(-1, 0, 1)); NULL: all 1 */
+  const int *cluster;   /* 0-based cluster codes < n_cluster for the robust
+                           variance, or NULL for one cluster per row */
+  size_t n_cluster;
+} ns_cox_data;
+
+typedef struct {
+  ns_cox_ties ties;
+  int iter_max;         /* Newton-Raphson iterations (0: evaluate at init) */
+  double eps;           /* convergence: |1 - loglik_old / loglik_new| <= eps */
+  double toler_chol;    /* collinearity tolerance (see ns_linalg_chol) */
+  double toler_inf;     /* monotone-likelihood flag tolerance */
+  const double *init;   /* p starting values, or NULL for 0 */
+  const int *fixed;     /* p flags: 1 holds the coefficient at init (profile
+                           likelihood), or NULL */
+  int robust;           /* 1: sandwich variance collapsed by data->cluster */
+  int firth;            /* reserved for Firth's penalised likelihood; must be
+                           0 (1 gives NS_ERR_ARGUMENT: not implemented yet) */
+  int threads;          /* OpenMP threads to use, >= 1 */
+} ns_cox_control;
+
+/* Outputs, caller-allocated; pointers marked "or NULL" may be NULL. */
+typedef struct {
+  double *coef;         /* p; NaN for a dropped (collinear) column */
+  double *var;          /* p * p; the robust variance when robust */
+  double *naive_var;    /* p * p model-based variance (robust only), or NULL */
+  double *u;            /* p score vector at the estimate, or NULL */
+  double *means;        /* p centring values (coxph's $means), or NULL */
+  double *lp;           /* n linear predictors (coxph's), or NULL */
+  double *resid;        /* n martingale residuals, or NULL */
+  int *infinite;        /* p: 1 where the coefficient seems to run to
+                           infinity (monotone likelihood), or NULL */
+  double loglik[2];     /* at init and at the estimate (penalised if firth) */
+  double loglik_plain[2]; /* the unpenalised partial likelihood, same points */
+  double score_test;    /* score test at init */
+  double wald_test;     /* Wald test of coef = init (robust when robust) */
+  double robust_score_test; /* robust score test (robust only) */
+  int iter;             /* Newton-Raphson iterations used */
+  int converged;        /* 1 when the loglik change fell below eps */
+  int rank;             /* number of non-dropped columns */
+} ns_cox_result;
+
+/*
+ * ns_cox_fit: Cox proportional hazards fit by Newton-Raphson with step
+ * halving (survival's coxph.fit / agreg.fit algorithm).
+ *   data, control  see the structs above; result  outputs
+ * Rows are sorted once by (stratum, stop); events at one time form a "slot"
+ * and every row is at risk in the contiguous slots (start, stop] of its
+ * stratum. Per iteration: one pass builds the risk-set sums per slot (pure
+ * additions for right-censored data), a pass over the slots gives the
+ * hazard increments, and one more pass assembles the information matrix as
+ *   I = X' diag(c) X - sum over event terms of wt * xbar xbar'
+ * with c_j = w_j exp(eta_j) (Lambda(stop_j) - Lambda(start_j)) -- two dsyrk
+ * updates rather than a rank-1 update per row. Ties: Breslow, or Efron's
+ * approximation (tied events leave the risk set in equal parts, which only
+ * changes c for the events themselves). Covariates are centred and scaled
+ * internally (coxph's rule), results are on the original scale.
+ * Preconditions: finite times, start < stop, status 0/1, weights > 0 and
+ * finite covariates (checked; NS_ERR_* on failure); at least one event.
+ * References: Cox (1972); Efron (1977); Therneau & Grambsch (2000), ch. 3.
+ */
+ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
+                     ns_cox_result *result, ns_callback callback, void *context);
+
+/*
+ * ns_cox_concordance: Harrell's concordance of a risk score with survival,
+ * as survival's concordancefit(reverse = TRUE, timewt = "n") computes it
+ * for coxph: comparable pairs are (event at t, subject at risk at t and
+ * still event-free after t) within a stratum; pairs tied on the time are
+ * tied.y; the standard error is from the infinitesimal jackknife (collapsed
+ * by cluster when given).
+ *   n, time, start (or NULL), status, weight (or NULL), stratum (or NULL),
+ *   score (the linear predictor), cluster (0-based codes < n_cluster, or NULL)
+ *   count  out[5]: concordant, discordant, tied.x, tied.y, tied.xy
+ *   concordance, std  out
+ * O(n log n): a Fenwick tree over the ranks of the score.
+ */
+ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
+                             const int *status, const double *weight,
+                             const int *stratum, const double *score,
+                             const int *cluster, size_t n_cluster,
+                             double *count, double *concordance, double *std);
 /* (end of the Cox section)                                                 */
 
 

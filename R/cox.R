@@ -1,0 +1,538 @@
+# cox.R -- Cox proportional hazards models: cox(), cox_control() and the
+# methods of class "netsurv_cox". The fit itself is ns_cox_fit in
+# src/core/cox.c; this file turns a formula into its columns and the result
+# into an object with survival's coxph field names.
+
+#' Control parameters for cox()
+#'
+#' @param eps convergence tolerance: iteration stops when the relative change
+#'   of the log partial likelihood, `abs(1 - old / new)`, is at most `eps`.
+#' @param iter.max maximum number of Newton-Raphson iterations.
+#' @param toler.chol tolerance for detecting collinear columns: a column whose
+#'   pivot in the Cholesky decomposition of the information matrix is below
+#'   `toler.chol` times the largest diagonal element gets an `NA` coefficient.
+#' @param toler.inf tolerance for the monotone-likelihood warning: a
+#'   coefficient is reported as possibly infinite when the next Newton step
+#'   would still move it by more than `toler.inf` times its size.
+#' @return A list of class `netsurv_cox_control`.
+#' @seealso [cox()]
+#' @examples
+#' cox_control(eps = 1e-12, iter.max = 50)
+#' @export
+cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.eps^0.75,
+                        toler.inf = sqrt(eps)) {
+  check_number <- function(x, name, lower = 0) {
+    if (!is.numeric(x) || length(x) != 1L || is.na(x) || x <= lower)
+      stop("`", name, "` must be a single number > ", lower, call. = FALSE)
+  }
+  check_number(eps, "eps")
+  check_number(toler.chol, "toler.chol")
+  check_number(toler.inf, "toler.inf")
+  if (!is.numeric(iter.max) || length(iter.max) != 1L || is.na(iter.max) || iter.max < 0 ||
+      iter.max != round(iter.max))
+    stop("`iter.max` must be a single whole number >= 0", call. = FALSE)
+  structure(list(eps = as.double(eps), iter.max = as.integer(iter.max),
+                 toler.chol = as.double(toler.chol), toler.inf = as.double(toler.inf)),
+            class = "netsurv_cox_control")
+}
+
+#' Cox proportional hazards regression
+#'
+#' Fits a Cox model by maximising the partial likelihood with Newton-Raphson,
+#' as [survival::coxph()] does, with the same results (coefficients, variance,
+#' likelihoods, tests, residuals, concordance) on a C engine that sorts once
+#' and assembles the information matrix with BLAS level-3 calls.
+#'
+#' The right side of the formula may hold numeric covariates, factors
+#' (treatment contrasts), interactions and transformations as
+#' [stats::model.matrix()] builds them, plus `strata()` (separate baseline
+#' hazards), `offset()` and `cluster()` (robust sandwich variance by cluster).
+#' Times that differ only by floating-point fuzz are merged first, as coxph's
+#' `timefix` does. Covariates are centred and scaled internally; columns
+#' that are exact linear combinations of earlier ones get an `NA` coefficient.
+#' A warning names each covariate whose coefficient appears to run to
+#' infinity (monotone likelihood, e.g. a group without events).
+#'
+#' The number of OpenMP threads is `getOption("netsurv.threads")`, by default
+#' half the cores, and never more than `OMP_THREAD_LIMIT` allows.
+#'
+#' @param formula a formula with a [survival::Surv()] response:
+#'   `Surv(time, status)` or `Surv(start, stop, status)`.
+#' @param data a data frame holding the variables of `formula`.
+#' @param weights optional case weights (> 0).
+#' @param subset optional expression selecting rows.
+#' @param na.action missing-value handling; rows with missing values are
+#'   dropped by default ([stats::na.omit()]).
+#' @param ties `"efron"` (default) or `"breslow"` handling of tied event times.
+#' @param init optional starting values of the coefficients.
+#' @param control [cox_control()] settings.
+#' @param robust `TRUE` for the robust (sandwich) variance; without a
+#'   `cluster()` term each row is its own cluster. A `cluster()` term implies
+#'   `robust = TRUE`.
+#' @param firth reserved for Firth's penalised partial likelihood (Heinze &
+#'   Schemper 2001); `TRUE` is not implemented yet and gives an error.
+#' @param x,y keep the model matrix (`x`) and the response (`y`) in the fit.
+#' @return An object of class `netsurv_cox` with the fields of
+#'   [survival::coxph()]: `coefficients`, `var`, `naive.var` (robust fits),
+#'   `loglik` (initial and final), `score`, `wald.test`, `rscore` (robust),
+#'   `iter`, `linear.predictors`, `residuals` (martingale), `means`, `n`,
+#'   `nevent`, `method`, `concordance`, `terms`, `assign`, `xlevels`,
+#'   `contrasts`, `call`, and `y`, `x`, `strata`, `weights`, `offset` where
+#'   they apply.
+#' @references Cox DR (1972). Regression models and life-tables. JRSS B 34.
+#'   Efron B (1977). The efficiency of Cox's likelihood function for censored
+#'   data. JASA 72. Heinze G, Schemper M (2001). A solution to the problem of
+#'   monotone likelihood in Cox regression. Biometrics 57.
+#' @seealso [cox_control()], [survival::coxph()]
+#' @examples
+#' fit <- cox(Surv(time, status) ~ age + sex + strata(ph.ecog), data = survival::lung)
+#' fit
+#' summary(fit)
+#' tidy(fit, exponentiate = TRUE, conf.int = TRUE)
+#' @export
+cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow"),
+                init, control = cox_control(), robust = FALSE, firth = FALSE,
+                x = FALSE, y = TRUE) {
+  ties <- match.arg(ties)
+  call <- match.call()
+  if (!inherits(control, "netsurv_cox_control"))
+    stop("`control` must be made by cox_control()", call. = FALSE)
+  for (arg in c("robust", "firth", "x", "y")) {
+    v <- get(arg)
+    if (!is.logical(v) || length(v) != 1L || is.na(v))
+      stop("`", arg, "` must be TRUE or FALSE", call. = FALSE)
+  }
+  if (firth)
+    stop("`firth = TRUE` (Firth's penalised partial likelihood) is not implemented yet",
+         call. = FALSE)
+  keep_x <- x
+  keep_y <- y
+
+  fr <- survival_frame(call, parent.frame(), specials = c("strata", "cluster"))
+  mf <- fr$mf
+  terms <- fr$terms
+  rows <- row.names(mf)
+  n <- nrow(mf)
+
+  # Strata and cluster terms leave the design matrix (strata stay when they
+  # take part in an interaction, as in coxph, where only their main effect
+  # columns are dropped).
+  strata_sp <- survival::untangle.specials(terms, "strata", 1)
+  cluster_sp <- survival::untangle.specials(terms, "cluster", 1)
+  if (length(cluster_sp$vars) > 1L)
+    stop("`formula`: only one cluster() term is allowed", call. = FALSE)
+  factors <- attr(terms, "factors")
+  if (length(cluster_sp$vars) && any(factors[cluster_sp$vars, ] > 0 & attr(terms, "order") > 1))
+    stop("`formula`: cluster() cannot be part of an interaction", call. = FALSE)
+  stratum <- NULL
+  strata_keep <- NULL
+  interacting_strata <- FALSE
+  if (length(strata_sp$vars)) {
+    strata_keep <- if (length(strata_sp$vars) == 1L) mf[[strata_sp$vars]]
+                   else survival::strata(mf[, strata_sp$vars], shortlabel = TRUE)
+    strata_keep <- droplevels(as.factor(strata_keep))
+    stratum <- as.integer(strata_keep) - 1L
+    for (v in strata_sp$vars)
+      if (any(attr(terms, "order")[factors[v, ] > 0] > 1)) interacting_strata <- TRUE
+  }
+  cluster <- NULL
+  n_cluster <- 0L
+  if (length(cluster_sp$vars)) {
+    cl <- mf[[cluster_sp$vars]]
+    cluster <- if (is.factor(cl)) as.integer(droplevels(cl)) else match(cl, sort(unique(cl)))
+    n_cluster <- max(cluster)
+    cluster <- cluster - 1L
+    robust <- TRUE
+  }
+
+  drop <- c(cluster_sp$terms, if (!interacting_strata) strata_sp$terms)
+  if (length(drop)) {
+    terms2 <- terms[-drop]
+    X <- stats::model.matrix(terms2, mf)
+    asgn <- attr(X, "assign")
+    for (s in sort(drop)) asgn <- asgn + (s <= asgn)
+  } else {
+    X <- stats::model.matrix(terms, mf)
+    asgn <- attr(X, "assign")
+  }
+  contrasts <- attr(X, "contrasts")
+  xdrop <- asgn %in% c(0L, if (interacting_strata) strata_sp$terms)
+  X <- X[, !xdrop, drop = FALSE]
+  asgn <- asgn[!xdrop]
+  storage.mode(X) <- "double"
+  labels <- attr(terms, "term.labels")
+  assign <- lapply(split(seq_along(asgn), factor(asgn, levels = unique(asgn))), identity)
+  names(assign) <- labels[unique(asgn)]
+
+  bad <- which(!is.finite(X), arr.ind = TRUE)
+  if (length(bad)) {
+    bad <- bad[order(bad[, 1L]), , drop = FALSE]
+    stop("`formula`: covariate `", colnames(X)[bad[1L, 2L]], "` in row ", rows[bad[1L, 1L]],
+         " is ", format(X[bad[1L, 1L], bad[1L, 2L]]), "; covariates must be finite",
+         call. = FALSE)
+  }
+  weights <- fr$weights
+  if (!is.null(weights)) {
+    bad <- which(weights <= 0)
+    if (length(bad))
+      stop("`weights`: the weight in row ", rows[bad[1L]], " is ", format(weights[bad[1L]]),
+           "; cox() needs weights > 0 (drop the row instead)", call. = FALSE)
+  }
+  offset <- stats::model.offset(mf)
+  if (is.null(offset) || all(offset == 0)) {
+    offset <- NULL
+  } else {
+    bad <- which(!is.finite(offset) | !is.finite(exp(offset)))
+    if (length(bad))
+      stop("`formula`: the offset in row ", rows[bad[1L]], " is ", format(offset[bad[1L]]),
+           "; offsets must give a finite risk score", call. = FALSE)
+    offset <- as.double(offset - mean(offset))
+  }
+  if (sum(fr$status) == 0)
+    stop("`formula`: there are no events (every status is 0); a Cox model needs at least one",
+         call. = FALSE)
+
+  p <- ncol(X)
+  if (!missing(init) && !is.null(init)) {
+    if (!is.numeric(init) || length(init) != p || any(!is.finite(init)))
+      stop("`init` must be ", p, " finite number(s), one per coefficient", call. = FALSE)
+    init <- as.double(init)
+  } else init <- NULL
+
+  # coxph's timefix: merge times that differ only by floating-point fuzz.
+  fixed_times <- time_fix(fr$time, fr$start)
+  time <- fixed_times[[1L]]
+  start <- fixed_times[[2L]]
+
+  # coxph's nocenter = c(-1, 0, 1): columns holding only those values are
+  # left uncentred (this changes $means and the linear predictors).
+  center <- if (p) as.integer(colSums(X != 0 & abs(X) != 1) > 0) else integer()
+  core <- cox_core(X, time, start, fr$status, weights, offset, stratum, center, cluster,
+                   n_cluster, ties, init, control, robust, firth)
+
+  coef <- stats::setNames(core$coefficients, colnames(X))
+  coef[is.nan(coef)] <- NA_real_
+  # The linear predictor from the core, row by row: identical covariate rows
+  # get identical values, so their ties count as ties in the concordance
+  # (coxph's X %*% coef through BLAS can split such ties by one ulp).
+  lp <- core$linear.predictors
+  if (any(core$infinite[!is.na(coef)])) {
+    which_inf <- colnames(X)[core$infinite & !is.na(coef)]
+    warning("monotone likelihood: the coefficient of ",
+            paste0("`", which_inf, "`", collapse = ", "),
+            " appears to run to infinity (the partial likelihood keeps increasing, ",
+            "e.g. a group without events)", call. = FALSE)
+  }
+  if (!core$converged && control$iter.max > 0 && p > 0)
+    warning("cox() did not converge in ", control$iter.max,
+            " iterations; increase `control = cox_control(iter.max = )`", call. = FALSE)
+
+  y_surv <- if (is.null(start)) survival::Surv(time, fr$status)
+            else survival::Surv(start, time, fr$status)
+  status <- fr$status
+  fit <- list(
+    coefficients = coef,
+    var = core$var,
+    loglik = core$loglik,
+    score = core$score,
+    iter = core$iter,
+    linear.predictors = unname(lp),
+    residuals = stats::setNames(core$residuals, rows),
+    means = stats::setNames(core$means, colnames(X)),
+    method = ties,
+    n = n,
+    nevent = as.double(sum(status)),
+    terms = terms,
+    assign = assign,
+    wald.test = core$wald.test
+  )
+  if (robust) {
+    fit$naive.var <- core$naive.var
+    fit$rscore <- core$rscore
+  }
+  conc <- .Call(ffi_cox_concordance, time, start, status, weights, stratum,
+                as.double(lp), cluster, as.integer(n_cluster))
+  fit$concordance <- c(stats::setNames(conc$count, c("concordant", "discordant", "tied.x",
+                                                     "tied.y", "tied.xy")),
+                       concordance = conc$concordance, std = conc$std)
+  if (length(fr$na_action)) fit$na.action <- fr$na_action
+  if (keep_x) {
+    attr(X, "assign") <- asgn
+    attr(X, "contrasts") <- contrasts
+    fit$x <- X
+  }
+  if (keep_y) fit$y <- y_surv
+  if (!is.null(strata_keep)) fit$strata <- strata_keep
+  if (!is.null(cluster)) fit$cluster <- cluster + 1L
+  fit$timefix <- TRUE
+  if (!is.null(weights) && any(weights != 1)) fit$weights <- weights
+  fit$formula <- stats::formula(terms)
+  xlevels <- stats::.getXlevels(terms, mf)
+  if (length(xlevels)) fit$xlevels <- xlevels
+  fit$contrasts <- contrasts
+  if (!is.null(offset)) fit$offset <- offset
+  fit$converged <- core$converged
+  fit$infinite <- stats::setNames(core$infinite, colnames(X))
+  fit$robust <- robust
+  fit$firth <- firth
+  fit$call <- call
+  class(fit) <- "netsurv_cox"
+  fit
+}
+
+# The thread count: option netsurv.threads, capped by the cores OpenMP may
+# use (OMP_THREAD_LIMIT and the number of processors).
+# Default: half the cores (data.table's rule), because spinning OpenMP
+# threads on a busy machine cost far more than they gain.
+cox_threads <- function() {
+  limit <- .Call(ffi_cox_threads)
+  want <- getOption("netsurv.threads", max(1L, limit %/% 2L))
+  if (!is.numeric(want) || length(want) != 1L || is.na(want) || want < 1)
+    stop("option `netsurv.threads` must be a single number >= 1", call. = FALSE)
+  as.integer(min(want, limit))
+}
+
+# Calls the core with plain columns.
+cox_core <- function(X, time, start, status, weights, offset, stratum, center, cluster,
+                     n_cluster, ties, init, control, robust, firth, fixed = NULL,
+                     iter.max = control$iter.max) {
+  ctl <- list(ties = if (ties == "efron") 1L else 0L, iter_max = as.integer(iter.max),
+              eps = control$eps, toler_chol = control$toler.chol,
+              toler_inf = control$toler.inf, init = init,
+              fixed = if (!is.null(fixed)) as.integer(fixed),
+              robust = robust, firth = firth, threads = cox_threads())
+  .Call(ffi_cox_fit, X, as.double(time), if (!is.null(start)) as.double(start),
+        as.integer(status), weights, offset, stratum, as.integer(center),
+        cluster, as.integer(n_cluster), ctl)
+}
+
+
+# ---- methods ---------------------------------------------------------------
+
+# The generics of these S3 methods live in stats; importing them lets the
+# namespace register the methods when only base is attached.
+#' @importFrom stats coef vcov confint logLik nobs
+NULL
+
+cox_se <- function(object) {
+  se <- sqrt(diag(as.matrix(object$var)))
+  se[is.na(object$coefficients)] <- NA_real_
+  stats::setNames(se, names(object$coefficients))
+}
+
+cox_df <- function(object) sum(!is.na(object$coefficients))
+
+#' @export
+print.netsurv_cox <- function(x, digits = max(1L, getOption("digits") - 3L), ...) {
+  cat("Call:\n")
+  dput(x$call)
+  cat("\n")
+  tab <- summary(x)$coefficients
+  if (NROW(tab)) {
+    stats::printCoefmat(tab, digits = digits, signif.stars = FALSE, P.values = TRUE,
+                        has.Pvalue = TRUE, na.print = "NA", ...)
+  }
+  lr <- 2 * (x$loglik[2] - x$loglik[1])
+  df <- cox_df(x)
+  cat("\n", if (isTRUE(x$firth)) "Penalized likelihood" else "Likelihood",
+      " ratio test=", format(round(lr, 2)), "  on ", df, " df, p=",
+      format.pval(stats::pchisq(lr, df, lower.tail = FALSE), digits = digits), "\n", sep = "")
+  cat("n= ", x$n, ", number of events= ", x$nevent, "\n", sep = "")
+  if (length(x$na.action))
+    cat("   (", stats::naprint(x$na.action), ")\n", sep = "")
+  invisible(x)
+}
+
+#' Summarise a Cox model fit
+#'
+#' @param object a fit from [cox()].
+#' @param conf.int confidence level for the hazard-ratio intervals.
+#' @param scale scale of the hazard ratios (per `scale` units of a covariate).
+#' @param x a `summary.netsurv_cox` object.
+#' @param digits significant digits to print.
+#' @param ... unused.
+#' @return `summary()` returns a list of class `summary.netsurv_cox` with
+#'   `coefficients` (coef, exp(coef), se(coef), robust se when robust, z, p),
+#'   `conf.int` (hazard ratios with their interval), `logtest`, `sctest`,
+#'   `waldtest`, `robscore` (robust fits), `rsq`, `concordance`, `n`, `nevent`.
+#' @examples
+#' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
+#' summary(fit)
+#' @export
+summary.netsurv_cox <- function(object, conf.int = 0.95, scale = 1, ...) {
+  beta <- object$coefficients * scale
+  se <- cox_se(object) * scale
+  robust <- !is.null(object$naive.var)
+  if (isTRUE(object$firth) && !is.null(object$firth_p)) {
+    tab <- cbind(coef = beta, `exp(coef)` = exp(beta), `se(coef)` = se,
+                 z = beta / se, `Pr(>|z|)` = object$firth_p)
+  } else if (robust) {
+    nse <- sqrt(diag(as.matrix(object$naive.var))) * scale
+    nse[is.na(beta)] <- NA_real_
+    tab <- cbind(coef = beta, `exp(coef)` = exp(beta), `se(coef)` = nse, `robust se` = se,
+                 z = beta / se, `Pr(>|z|)` = 2 * stats::pnorm(-abs(beta / se)))
+  } else {
+    tab <- cbind(coef = beta, `exp(coef)` = exp(beta), `se(coef)` = se,
+                 z = beta / se, `Pr(>|z|)` = 2 * stats::pnorm(-abs(beta / se)))
+  }
+  rownames(tab) <- names(object$coefficients)
+  ci <- stats::confint(object, level = conf.int) * scale
+  ci_tab <- cbind(`exp(coef)` = exp(beta), `exp(-coef)` = exp(-beta), exp(ci))
+  colnames(ci_tab)[3:4] <- paste(c("lower", "upper"), format(conf.int, digits = 2))
+  rownames(ci_tab) <- rownames(tab)
+  df <- cox_df(object)
+  lr <- 2 * (object$loglik[2] - object$loglik[1])
+  test <- function(stat) c(test = stat, df = df, pvalue = stats::pchisq(stat, df, lower.tail = FALSE))
+  out <- list(call = object$call, n = object$n, nevent = object$nevent,
+              coefficients = tab, conf.int = ci_tab,
+              logtest = test(lr), sctest = test(object$score), waldtest = test(object$wald.test),
+              rsq = c(rsq = 1 - exp(-lr / object$n),
+                      maxrsq = 1 - exp(2 * object$loglik[1] / object$n)),
+              concordance = c(C = unname(object$concordance["concordance"]),
+                              `se(C)` = unname(object$concordance["std"])),
+              used.robust = robust, firth = isTRUE(object$firth),
+              na.action = object$na.action)
+  if (robust && !is.null(object$rscore)) out$robscore <- test(object$rscore)
+  class(out) <- "summary.netsurv_cox"
+  out
+}
+
+#' @rdname summary.netsurv_cox
+#' @export
+print.summary.netsurv_cox <- function(x, digits = max(getOption("digits") - 3L, 3L), ...) {
+  cat("Call:\n")
+  dput(x$call)
+  cat("\n  n= ", x$n, ", number of events= ", x$nevent, "\n", sep = "")
+  if (length(x$na.action)) cat("   (", stats::naprint(x$na.action), ")\n", sep = "")
+  cat("\n")
+  if (NROW(x$coefficients)) {
+    stats::printCoefmat(x$coefficients, digits = digits, signif.stars = TRUE,
+                        P.values = TRUE, has.Pvalue = TRUE, na.print = "NA")
+    cat("\n")
+    print(signif(x$conf.int, digits))
+  }
+  cat("\nConcordance= ", format(round(x$concordance[1], 3)), " (se = ",
+      format(round(x$concordance[2], 3)), " )\n", sep = "")
+  pv <- function(t) format.pval(t["pvalue"], digits = digits)
+  lab <- if (x$firth) "Penalized likelihood ratio test" else "Likelihood ratio test"
+  cat(format(lab, width = 31), "= ", format(round(x$logtest["test"], 2)), "  on ",
+      x$logtest["df"], " df,   p=", pv(x$logtest), "\n", sep = "")
+  cat(format("Wald test", width = 31), "= ", format(round(x$waldtest["test"], 2)), "  on ",
+      x$waldtest["df"], " df,   p=", pv(x$waldtest), "\n", sep = "")
+  cat(format("Score (logrank) test", width = 31), "= ", format(round(x$sctest["test"], 2)), "  on ",
+      x$sctest["df"], " df,   p=", pv(x$sctest), "\n", sep = "")
+  if (!is.null(x$robscore))
+    cat(format("Robust", width = 31), "= ", format(round(x$robscore["test"], 2)),
+        "  p=", pv(x$robscore), "\n\n  (Note: the likelihood ratio and score tests assume ",
+        "independence of\n     observations within a cluster, the Wald and robust score ",
+        "tests do not).\n", sep = "")
+  invisible(x)
+}
+
+#' @export
+coef.netsurv_cox <- function(object, ...) object$coefficients
+
+#' @export
+vcov.netsurv_cox <- function(object, ...) {
+  v <- as.matrix(object$var)
+  dimnames(v) <- list(names(object$coefficients), names(object$coefficients))
+  v
+}
+
+#' @export
+confint.netsurv_cox <- function(object, parm, level = 0.95, ...) {
+  cf <- object$coefficients
+  pnames <- names(cf)
+  if (missing(parm)) parm <- pnames
+  else if (is.numeric(parm)) parm <- pnames[parm]
+  a <- (1 - level) / 2
+  pct <- paste(format(100 * c(a, 1 - a), trim = TRUE, scientific = FALSE, digits = 3), "%")
+  if (isTRUE(object$firth) && !is.null(object$firth_ci) && isTRUE(all.equal(level, object$firth_level))) {
+    ci <- object$firth_ci[parm, , drop = FALSE]
+  } else {
+    se <- cox_se(object)[parm]
+    q <- stats::qnorm(1 - a)
+    ci <- cbind(cf[parm] - q * se, cf[parm] + q * se)
+  }
+  dimnames(ci) <- list(parm, pct)
+  ci
+}
+
+#' @export
+logLik.netsurv_cox <- function(object, ...) {
+  structure(object$loglik[2], df = cox_df(object), nobs = object$nevent, class = "logLik")
+}
+
+#' @export
+nobs.netsurv_cox <- function(object, ...) object$nevent
+
+#' Tidy and glance a Cox model fit
+#'
+#' broom's columns for coxph fits: `tidy()` gives one row per coefficient
+#' (`term`, `estimate`, `std.error`, `robust.se` for robust fits,
+#' `statistic`, `p.value`, and `conf.low`, `conf.high` with
+#' `conf.int = TRUE`); `glance()` gives one row of model statistics.
+#' @param x a fit from [cox()].
+#' @param exponentiate report hazard ratios (`exp()` of the estimate and the
+#'   interval) instead of log hazard ratios.
+#' @param conf.int add a confidence interval.
+#' @param conf.level its level.
+#' @param ... unused.
+#' @return A data frame.
+#' @examples
+#' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
+#' tidy(fit, exponentiate = TRUE, conf.int = TRUE)
+#' glance(fit)
+#' @name tidy.netsurv_cox
+#' @export
+tidy.netsurv_cox <- function(x, exponentiate = FALSE, conf.int = FALSE, conf.level = 0.95, ...) {
+  s <- summary(x)$coefficients
+  out <- data.frame(term = rownames(s), estimate = unname(s[, "coef"]),
+                    std.error = unname(s[, "se(coef)"]), stringsAsFactors = FALSE)
+  if ("robust se" %in% colnames(s)) out$robust.se <- unname(s[, "robust se"])
+  out$statistic <- unname(s[, "z"])
+  out$p.value <- unname(s[, "Pr(>|z|)"])
+  if (conf.int) {
+    ci <- stats::confint(x, level = conf.level)
+    out$conf.low <- unname(ci[, 1L])
+    out$conf.high <- unname(ci[, 2L])
+  }
+  if (exponentiate) {
+    out$estimate <- exp(out$estimate)
+    if (conf.int) {
+      out$conf.low <- exp(out$conf.low)
+      out$conf.high <- exp(out$conf.high)
+    }
+  }
+  rownames(out) <- NULL
+  out
+}
+
+#' @rdname tidy.netsurv_cox
+#' @export
+glance.netsurv_cox <- function(x, ...) {
+  s <- summary(x)
+  na <- NA_real_
+  data.frame(n = as.integer(s$n), nevent = as.integer(s$nevent),
+             statistic.log = unname(s$logtest[1]), p.value.log = unname(s$logtest[3]),
+             statistic.sc = unname(s$sctest[1]), p.value.sc = unname(s$sctest[3]),
+             statistic.wald = unname(s$waldtest[1]), p.value.wald = unname(s$waldtest[3]),
+             statistic.robust = if (is.null(s$robscore)) na else unname(s$robscore[1]),
+             p.value.robust = if (is.null(s$robscore)) na else unname(s$robscore[3]),
+             r.squared = unname(s$rsq[1]), r.squared.max = unname(s$rsq[2]),
+             concordance = unname(s$concordance[1]),
+             std.error.concordance = unname(s$concordance[2]),
+             logLik = as.numeric(stats::logLik(x)), AIC = stats::AIC(x), BIC = stats::BIC(x),
+             nobs = as.integer(s$n))
+}
+
+# strata() and cluster() are evaluated inside model.frame, so they must be
+# visible to users who attach only netsurv.
+
+#' @importFrom survival strata
+#' @export
+survival::strata
+
+#' @importFrom survival cluster
+#' @export
+survival::cluster

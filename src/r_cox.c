@@ -1,0 +1,165 @@
+/* r_cox.c -- glue for ns_cox_fit and ns_cox_concordance. */
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "glue.h"
+
+static const double *real_or_null(SEXP x, R_xlen_t n, const char *what)
+{
+  if (Rf_isNull(x)) return NULL;
+  if (!Rf_isReal(x) || XLENGTH(x) != n) Rf_error("`%s` must be a double vector of length %ld", what, (long) n);
+  return REAL_RO(x);
+}
+
+static const int *int_or_null(SEXP x, R_xlen_t n, const char *what)
+{
+  if (Rf_isNull(x)) return NULL;
+  if (!Rf_isInteger(x) || XLENGTH(x) != n) Rf_error("`%s` must be an integer vector of length %ld", what, (long) n);
+  return INTEGER_RO(x);
+}
+
+static SEXP list_get(SEXP list, const char *name)
+{
+  SEXP names = Rf_getAttrib(list, R_NamesSymbol);
+  for (R_xlen_t i = 0; i < XLENGTH(list); i++)
+    if (strcmp(CHAR(STRING_ELT(names, i)), name) == 0) return VECTOR_ELT(list, i);
+  Rf_error("control list lacks `%s`", name);
+  return R_NilValue;
+}
+
+/*
+ * ffi_cox_fit(x, time, start, status, weight, offset, stratum, center,
+ *             cluster, n_cluster, control): the fit as a named list.
+ * control: list(ties = 0/1, iter_max, eps, toler_chol, toler_inf, init,
+ *               fixed, robust, firth, threads).
+ */
+SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
+                 SEXP offset, SEXP stratum, SEXP center, SEXP cluster,
+                 SEXP n_cluster, SEXP control)
+{
+  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  R_xlen_t n = XLENGTH(time);
+  if (!Rf_isReal(x) || !Rf_isMatrix(x) || Rf_nrows(x) != n)
+    Rf_error("`x` must be a double matrix with one row per observation");
+  R_xlen_t p = Rf_ncols(x);
+  if (!Rf_isNewList(control)) Rf_error("`control` must be a list");
+
+  ns_cox_data d;
+  d.n = (size_t) n;
+  d.p = (size_t) p;
+  d.x = p > 0 ? REAL_RO(x) : NULL;
+  d.time = REAL_RO(time);
+  d.start = real_or_null(start, n, "start");
+  d.status = int_or_null(status, n, "status");
+  if (!d.status) Rf_error("`status` is required");
+  d.weight = real_or_null(weight, n, "weight");
+  d.offset = real_or_null(offset, n, "offset");
+  d.stratum = int_or_null(stratum, n, "stratum");
+  d.center = int_or_null(center, p, "center");
+  d.cluster = int_or_null(cluster, n, "cluster");
+  d.n_cluster = (size_t) Rf_asInteger(n_cluster);
+
+  ns_cox_control ctl;
+  ctl.ties = Rf_asInteger(list_get(control, "ties")) == 1 ? NS_COX_EFRON : NS_COX_BRESLOW;
+  ctl.iter_max = Rf_asInteger(list_get(control, "iter_max"));
+  ctl.eps = Rf_asReal(list_get(control, "eps"));
+  ctl.toler_chol = Rf_asReal(list_get(control, "toler_chol"));
+  ctl.toler_inf = Rf_asReal(list_get(control, "toler_inf"));
+  ctl.init = real_or_null(list_get(control, "init"), p, "init");
+  ctl.fixed = int_or_null(list_get(control, "fixed"), p, "fixed");
+  ctl.robust = Rf_asLogical(list_get(control, "robust")) == TRUE;
+  ctl.firth = Rf_asLogical(list_get(control, "firth")) == TRUE;
+  ctl.threads = Rf_asInteger(list_get(control, "threads"));
+  if (ctl.threads < 1) ctl.threads = 1;
+
+  const char *names[] = {"coefficients", "var", "naive.var", "u", "means",
+                         "linear.predictors", "residuals", "infinite", "loglik",
+                         "loglik_plain", "score", "wald.test", "rscore", "iter",
+                         "converged", "rank", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SEXP coef = SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, p));
+  SEXP var = SET_VECTOR_ELT(out, 1, Rf_allocMatrix(REALSXP, p, p));
+  SEXP naive = ctl.robust ? SET_VECTOR_ELT(out, 2, Rf_allocMatrix(REALSXP, p, p)) : R_NilValue;
+  SEXP u = SET_VECTOR_ELT(out, 3, Rf_allocVector(REALSXP, p));
+  SEXP means = SET_VECTOR_ELT(out, 4, Rf_allocVector(REALSXP, p));
+  SEXP lp = SET_VECTOR_ELT(out, 5, Rf_allocVector(REALSXP, n));
+  SEXP resid = SET_VECTOR_ELT(out, 6, Rf_allocVector(REALSXP, n));
+  SEXP inf = SET_VECTOR_ELT(out, 7, Rf_allocVector(LGLSXP, p));
+  SEXP loglik = SET_VECTOR_ELT(out, 8, Rf_allocVector(REALSXP, 2));
+  SEXP plain = SET_VECTOR_ELT(out, 9, Rf_allocVector(REALSXP, 2));
+
+  ns_cox_result r;
+  memset(&r, 0, sizeof r);
+  r.coef = REAL(coef);
+  r.var = REAL(var);
+  r.naive_var = ctl.robust ? REAL(naive) : NULL;
+  r.u = REAL(u);
+  r.means = REAL(means);
+  r.lp = REAL(lp);
+  r.resid = REAL(resid);
+  r.infinite = LOGICAL(inf);
+  for (R_xlen_t j = 0; j < p; j++) r.infinite[j] = 0;
+
+  ns_status st = ns_cox_fit(&d, &ctl, &r, ns_glue_interrupted, NULL);
+  if (st == NS_OK) {
+    REAL(loglik)[0] = r.loglik[0];
+    REAL(loglik)[1] = r.loglik[1];
+    REAL(plain)[0] = r.loglik_plain[0];
+    REAL(plain)[1] = r.loglik_plain[1];
+    SET_VECTOR_ELT(out, 10, Rf_ScalarReal(r.score_test));
+    SET_VECTOR_ELT(out, 11, Rf_ScalarReal(r.wald_test));
+    SET_VECTOR_ELT(out, 12, ctl.robust ? Rf_ScalarReal(r.robust_score_test) : R_NilValue);
+    SET_VECTOR_ELT(out, 13, Rf_ScalarInteger(r.iter));
+    SET_VECTOR_ELT(out, 14, Rf_ScalarLogical(r.converged));
+    SET_VECTOR_ELT(out, 15, Rf_ScalarInteger(r.rank));
+  }
+  UNPROTECT(1);
+  NS_STOP_ON_STATUS(st, "cox");
+  return out;
+}
+
+/*
+ * ffi_cox_concordance(time, start, status, weight, stratum, score, cluster,
+ *                     n_cluster): list(count = c(concordant, discordant,
+ *                     tied.x, tied.y, tied.xy), concordance, std).
+ */
+SEXP ffi_cox_concordance(SEXP time, SEXP start, SEXP status, SEXP weight,
+                         SEXP stratum, SEXP score, SEXP cluster, SEXP n_cluster)
+{
+  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  R_xlen_t n = XLENGTH(time);
+  const double *st_ = real_or_null(start, n, "start");
+  const int *status_ = int_or_null(status, n, "status");
+  if (!status_) Rf_error("`status` is required");
+  const double *w = real_or_null(weight, n, "weight");
+  const int *strat = int_or_null(stratum, n, "stratum");
+  const double *sc = real_or_null(score, n, "score");
+  if (!sc) Rf_error("`score` is required");
+  const int *cl = int_or_null(cluster, n, "cluster");
+  size_t ncl = (size_t) Rf_asInteger(n_cluster);
+
+  const char *names[] = {"count", "concordance", "std", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SEXP count = SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, 5));
+  double conc = NA_REAL, sd = NA_REAL;
+  ns_status s = ns_cox_concordance((size_t) n, REAL_RO(time), st_, status_, w, strat,
+                                   sc, cl, ncl, REAL(count), &conc, &sd);
+  SET_VECTOR_ELT(out, 1, Rf_ScalarReal(conc));
+  SET_VECTOR_ELT(out, 2, Rf_ScalarReal(sd));
+  UNPROTECT(1);
+  NS_STOP_ON_STATUS(s, "concordance");
+  return out;
+}
+
+/* ffi_cox_threads(): OpenMP's thread limit (1 without OpenMP). */
+SEXP ffi_cox_threads(void)
+{
+#ifdef _OPENMP
+  return Rf_ScalarInteger(omp_get_thread_limit() < omp_get_num_procs()
+                          ? omp_get_thread_limit() : omp_get_num_procs());
+#else
+  return Rf_ScalarInteger(1);
+#endif
+}

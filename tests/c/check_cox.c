@@ -1,0 +1,264 @@
+/* check_cox.c -- ns_cox_fit and ns_cox_concordance on data small enough to
+ * write the partial likelihood out by hand. With iter_max = 0 the fit is
+ * evaluated at init: loglik[0] is the log partial likelihood there, u the
+ * score and var the inverse of the information. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "netsurv.h"
+#include "check_main.h"
+
+static ns_cox_control control0(ns_cox_ties ties, const double *init)
+{
+  ns_cox_control c = {ties, 0, 1e-9, 1.8e-12, 3e-5, init, NULL, 0, 0, 1};
+  return c;
+}
+
+/* times 1 2 3 4, status 1 1 0 1, x 0 1 0 1 (no ties).
+ * beta = 0: risk sets {1..4} {2,3,4} {4}:
+ *   loglik = -log 4 - log 3 - log 1 = -log 12
+ *   U = (0 - 1/2) + (1 - 2/3) + (1 - 1) = -1/6
+ *   I = 1/4 + 2/9 + 0 = 17/36
+ * beta = log 2: risks 1 2 1 2: loglik = -log 6 + (log 2 - log 5) + 0 = -log 15 */
+START_TEST(breslow_by_hand)
+{
+  const double x[] = {0, 1, 0, 1}, time[] = {1, 2, 3, 4};
+  const int status[] = {1, 1, 0, 1};
+  ns_cox_data d = {4, 1, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
+  double coef, var, u, lp[4], resid[4];
+  ns_cox_result r = {0};
+  r.coef = &coef; r.var = &var; r.u = &u; r.lp = lp; r.resid = resid;
+  ns_cox_control c = control0(NS_COX_BRESLOW, NULL);
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
+  ck_assert_near(r.loglik[0], -log(12.0), 1e-14);
+  ck_assert_near(u, -1.0 / 6, 1e-14);
+  ck_assert_near(var, 36.0 / 17, 1e-13);
+  ck_assert_near(r.score_test, (1.0 / 36) * 36.0 / 17, 1e-13);
+  /* Martingale residuals at 0: status - Breslow cumulative hazard. */
+  ck_assert_near(resid[0], 1 - 0.25, 1e-14);
+  ck_assert_near(resid[1], 1 - (0.25 + 1.0 / 3), 1e-14);
+  ck_assert_near(resid[2], 0 - (0.25 + 1.0 / 3), 1e-14);
+  ck_assert_near(resid[3], 1 - (0.25 + 1.0 / 3 + 1), 1e-14);
+
+  double init = log(2.0);
+  c = control0(NS_COX_BRESLOW, &init);
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
+  ck_assert_near(r.loglik[0], -log(15.0), 1e-14);
+}
+END_TEST
+
+/* times 1 1 2, all events, x 0 1 0; beta = 0; two events tied at 1.
+ * Breslow: loglik = -2 log 3, U = 1 - 2/3, I = 2 * 2/9.
+ * Efron: the second tied event sees the tied pair at half weight:
+ *   denominators 3 and 2, loglik = -log 6;
+ *   means 1/3 and (1 - 1/2)/2 = 1/4, U = 1 - 1/3 - 1/4 = 5/12;
+ *   variances 2/9 and 1/4 - 1/16 = 3/16, I = 59/144. */
+START_TEST(efron_by_hand)
+{
+  const double x[] = {0, 1, 0}, time[] = {1, 1, 2};
+  const int status[] = {1, 1, 1};
+  ns_cox_data d = {3, 1, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
+  double coef, var, u;
+  ns_cox_result r = {0};
+  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_control c = control0(NS_COX_BRESLOW, NULL);
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
+  ck_assert_near(r.loglik[0], -2 * log(3.0), 1e-14);
+  ck_assert_near(u, 1.0 / 3, 1e-14);
+  ck_assert_near(var, 9.0 / 4, 1e-13);
+  c = control0(NS_COX_EFRON, NULL);
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
+  ck_assert_near(r.loglik[0], -log(6.0), 1e-14);
+  ck_assert_near(u, 5.0 / 12, 1e-14);
+  ck_assert_near(var, 144.0 / 59, 1e-13);
+}
+END_TEST
+
+/* (start, stop] rows: (0,2] event x=1; (1,3] event x=0; (0,1] event x=0;
+ * (2,4] censored x=1. Risk sets at t=1: rows 1,3 (row 2 starts at 1, so it
+ * is not at risk at 1); t=2: rows 1,2; t=3: rows 2,4.
+ * beta = 0, Breslow: loglik = -3 log 2; U = (0 - 1/2) + (1 - 1/2) + (0 - 1/2)
+ * = -1/2; I = 3 * 1/4. */
+START_TEST(counting_process_by_hand)
+{
+  const double x[] = {1, 0, 0, 1}, start[] = {0, 1, 0, 2}, stop[] = {2, 3, 1, 4};
+  const int status[] = {1, 1, 1, 0};
+  ns_cox_data d = {4, 1, x, stop, start, status, NULL, NULL, NULL, NULL, NULL, 0};
+  double coef, var, u;
+  ns_cox_result r = {0};
+  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_control c = control0(NS_COX_BRESLOW, NULL);
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
+  ck_assert_near(r.loglik[0], -3 * log(2.0), 1e-14);
+  ck_assert_near(u, -0.5, 1e-14);
+  ck_assert_near(var, 4.0 / 3, 1e-13);
+}
+END_TEST
+
+/* Strata and weights: stratum 0 is the Breslow example above with every
+ * weight 2: each event term is 2 (eta - log(2 * sum of risks)), so loglik =
+ * -2 log(8 * 6 * 2); the means, hence 2x the score and the information, do
+ * not change. Stratum 1 adds one event (weight 3) alone in its risk set:
+ * -3 log 3 to the loglik, 0 to the score. */
+START_TEST(strata_and_weights)
+{
+  const double x[] = {0, 1, 0, 1, 5}, time[] = {1, 2, 3, 4, 1};
+  const int status[] = {1, 1, 0, 1, 1}, stratum[] = {0, 0, 0, 0, 1};
+  const double w[] = {2, 2, 2, 2, 3};
+  ns_cox_data d = {5, 1, x, time, NULL, status, w, NULL, stratum, NULL, NULL, 0};
+  double coef, var, u;
+  ns_cox_result r = {0};
+  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_control c = control0(NS_COX_EFRON, NULL);
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
+  ck_assert_near(r.loglik[0], -2 * log(96.0) - 3 * log(3.0), 1e-14);
+  ck_assert_near(u, -2.0 / 6, 1e-14);
+  ck_assert_near(var, 18.0 / 17, 1e-13);
+}
+END_TEST
+
+/* Newton-Raphson converges to the root of the score: for the Breslow data
+ * the score at the estimate is ~0 and loglik[1] >= loglik[0]. */
+START_TEST(converges)
+{
+  const double x[] = {0, 1, 0, 1, 1, 0, 0.5, 2}, time[] = {1, 2, 3, 4, 5, 6, 7, 8};
+  const int status[] = {1, 1, 0, 1, 0, 1, 1, 0};
+  ns_cox_data d = {8, 1, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
+  double coef, var, u;
+  ns_cox_result r = {0};
+  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_control c = control0(NS_COX_EFRON, NULL);
+  c.iter_max = 30;
+  c.eps = 1e-12;
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
+  ck_assert_int_eq(r.converged, 1);
+  ck_assert(fabs(u) < 1e-8);
+  ck_assert(r.loglik[1] >= r.loglik[0]);
+  ck_assert(var > 0);
+}
+END_TEST
+
+/* A column equal to twice another is dropped: NaN coefficient, zero var. */
+START_TEST(collinear_column_dropped)
+{
+  const double x[] = {0, 1, 0, 1, 2, 0,   0, 2, 0, 2, 4, 0};
+  const double time[] = {1, 2, 3, 4, 5, 6};
+  const int status[] = {1, 1, 0, 1, 1, 0};
+  ns_cox_data d = {6, 2, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
+  double coef[2], var[4];
+  ns_cox_result r = {0};
+  r.coef = coef; r.var = var;
+  ns_cox_control c = control0(NS_COX_EFRON, NULL);
+  c.iter_max = 20;
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
+  ck_assert_int_eq(r.rank, 1);
+  ck_assert(isfinite(coef[0]));
+  ck_assert(isnan(coef[1]));
+  ck_assert(var[3] == 0 && var[1] == 0 && var[2] == 0);
+}
+END_TEST
+
+START_TEST(bad_input)
+{
+  double x[] = {0, 1, 0}, time[] = {1, 2, 3}, w[] = {1, 0, 1};
+  int status[] = {1, 1, 0}, none[] = {0, 0, 0}, bad[] = {1, 2, 0};
+  double coef, var;
+  ns_cox_result r = {0};
+  r.coef = &coef; r.var = &var;
+  ns_cox_control c = control0(NS_COX_EFRON, NULL);
+  ns_cox_data d = {3, 1, x, time, NULL, none, NULL, NULL, NULL, NULL, NULL, 0};
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_ERR_NO_EVENTS);
+  d.status = bad;
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_ERR_STATUS);
+  d.status = status;
+  d.weight = w;
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_ERR_WEIGHT);
+  d.weight = NULL;
+  x[1] = NAN;
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_ERR_NONFINITE);
+  x[1] = 1;
+  double start[] = {0, 2, 0};
+  d.start = start;
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_ERR_START_STOP);
+  d.start = NULL;
+  c.firth = 1;
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_ERR_ARGUMENT);
+}
+END_TEST
+
+/* Three events at 1, 2, 3 with risk scores 3, 2, 1: every pair has the
+ * earlier event on the higher score -- all 3 pairs concordant. Then a tie
+ * on the score and a tie on the time. */
+START_TEST(concordance_by_hand)
+{
+  double time[] = {1, 2, 3}, score[] = {3, 2, 1}, count[5], conc, sd;
+  int status[] = {1, 1, 1};
+  ck_assert_int_eq(ns_cox_concordance(3, time, NULL, status, NULL, NULL, score, NULL, 0,
+                                      count, &conc, &sd), NS_OK);
+  ck_assert_near(count[0], 3, 1e-15);
+  ck_assert_near(count[1], 0, 1e-15);
+  ck_assert_near(conc, 1, 1e-15);
+  double score2[] = {2, 2, 1}, time2[] = {1, 1, 3};
+  ck_assert_int_eq(ns_cox_concordance(3, time2, NULL, status, NULL, NULL, score2, NULL, 0,
+                                      count, &conc, &sd), NS_OK);
+  /* pairs: (1,3) and (2,3) concordant; (1,2) tied on time and score. */
+  ck_assert_near(count[0], 2, 1e-15);
+  ck_assert_near(count[3], 0, 1e-15);
+  ck_assert_near(count[4], 1, 1e-15);
+  ck_assert_near(conc, 1, 1e-15);
+}
+END_TEST
+
+/* The OpenMP paths (thread-split pass 1, per-thread leaver bins, blocked
+ * information) give the same fit as one thread, on data large enough to
+ * take them, for right-censored and (start, stop] data. */
+START_TEST(threads_agree)
+{
+  enum { N = 60000, P = 2 };
+  double *x = malloc(N * P * sizeof *x), *time = malloc(N * sizeof *time);
+  double *start = malloc(N * sizeof *start);
+  int *status = malloc(N * sizeof *status);
+  unsigned st = 7u;
+  for (int i = 0; i < N; i++) {
+    st = st * 1103515245u + 12345u;
+    x[i] = (double) ((st >> 8) % 1000u) / 500.0 - 1.0;
+    x[N + i] = (double) ((st >> 4) % 2u);
+    time[i] = 2 + (double) ((st >> 12) % 300u);
+    start[i] = (double) ((st >> 20) % 3u) * 0.5;
+    status[i] = ((st >> 16) % 10u) < 7u;
+  }
+  for (int counting = 0; counting < 2; counting++) {
+    ns_cox_data d = {N, P, x, time, counting ? start : NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
+    double c1[P], v1[P * P], c2[P], v2[P * P];
+    ns_cox_result r1 = {0}, r2 = {0};
+    r1.coef = c1; r1.var = v1; r2.coef = c2; r2.var = v2;
+    ns_cox_control c = control0(NS_COX_EFRON, NULL);
+    c.iter_max = 20;
+    ck_assert_int_eq(ns_cox_fit(&d, &c, &r1, NULL, NULL), NS_OK);
+    c.threads = 2;
+    ck_assert_int_eq(ns_cox_fit(&d, &c, &r2, NULL, NULL), NS_OK);
+    for (int j = 0; j < P; j++) ck_assert_near(c2[j], c1[j], 1e-10);
+    for (int j = 0; j < P * P; j++) ck_assert_near(v2[j], v1[j], 1e-10);
+    ck_assert_near(r2.loglik[1], r1.loglik[1], 1e-12);
+  }
+  free(x); free(time); free(start); free(status);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+  Suite *s = suite_create("cox");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, breslow_by_hand);
+  tcase_add_test(tc, efron_by_hand);
+  tcase_add_test(tc, counting_process_by_hand);
+  tcase_add_test(tc, strata_and_weights);
+  tcase_add_test(tc, converges);
+  tcase_add_test(tc, collinear_column_dropped);
+  tcase_add_test(tc, bad_input);
+  tcase_add_test(tc, concordance_by_hand);
+  tcase_add_test(tc, threads_agree);
+  tcase_set_timeout(tc, 60);
+  suite_add_tcase(s, tc);
+  return s;
+}
