@@ -5,8 +5,8 @@
 set -euo pipefail
 
 debs=(libopenblas-dev check pkg-config pandoc
-      r-cran-knitr r-cran-rmarkdown r-cran-testthat r-cran-generics)
-r_pkgs=(knitr rmarkdown testthat generics survival)
+      r-cran-knitr r-cran-rmarkdown r-cran-testthat r-cran-generics r-cran-ggplot2)
+r_pkgs=(knitr rmarkdown testthat generics survival ggplot2)
 
 missing=()
 for d in "${debs[@]}"; do
