@@ -87,7 +87,11 @@ autoplot.netsurv_plotdata <- function(object, conf.int = FALSE, risk.table = TRU
                                   alpha = 0.18, colour = NA, show.legend = FALSE) +
       ggplot2::scale_fill_manual(values = col)
   }
-  g <- g + ggplot2::geom_path(linewidth = 0.6) +
+  # the curve panel always spans 0-100% (0-1)
+  g <- g + ggplot2::geom_blank(data = data.frame(panel = factor(curve_panel, panels),
+                                                 x = pd$xlim[1L], y = c(0, scale)),
+                               inherit.aes = FALSE, ggplot2::aes(x = x, y = y)) +
+    ggplot2::geom_path(linewidth = 0.6) +
     ggplot2::geom_point(data = marks, shape = 3, size = 1.2, show.legend = FALSE) +
     ggplot2::scale_colour_manual(values = col, name = paste(pd$text$header, collapse = "   "))
   yticks <- seq(0, scale, length.out = 6)
@@ -121,7 +125,8 @@ autoplot.netsurv_plotdata <- function(object, conf.int = FALSE, risk.table = TRU
                     paste(pd$text$annotation, collapse = "; ")) +
     ggplot2::coord_cartesian(clip = "off") +
     ggplot2::theme_classic(base_size = 9) +
-    ggplot2::theme(legend.position = c(0.98, 0.98), legend.justification = c(1, 1),
+    ggplot2::theme(legend.position = "top", legend.justification = "left",
+                   legend.direction = "vertical",
                    legend.background = ggplot2::element_blank(),
                    legend.title = ggplot2::element_text(size = 8, face = "bold"),
                    strip.background = ggplot2::element_blank(),

@@ -233,10 +233,9 @@ km_plot_data <- function(x, xbreaks = NULL, xlim = NULL, mark.time = TRUE, test 
     median = paste0(format_num(med, digits), ci_text),
     annotation = character(0))
   if (!is.null(test)) {
-    text$annotation <- c(text$annotation, paste("Log-rank P", format_p(test$p.value)))
-    if (!is.na(test$perm.p.value))
-      text$annotation <- c(text$annotation,
-                           paste("Permutation P", format_p(test$perm.p.value)))
+    text$annotation <- c(text$annotation, paste0(
+      "Log-rank P ", format_p(test$p.value),
+      if (!is.na(test$perm.p.value)) paste0(" (permutation P ", format_p(test$perm.p.value), ")")))
   }
   if (!is.null(hr)) {
     lab <- if (nrow(hr) > 1L) paste0(hr$term, ": ") else ""
@@ -306,7 +305,7 @@ plot_hr <- function(hr, x, env, conf.level) {
 # Margin layout in text lines, from the number of strata and the widths of the
 # labels; every risk-table row is a fixed line of the bottom margin, so the
 # layout holds for any device size (margins are in lines, not inches).
-plot_layout <- function(pd, risk.table, cex.text, ylab_width, has_top) {
+plot_layout <- function(pd, risk.table, cex.text, ylab_width, has_top, legend_rows = 0) {
   line_in <- graphics::par("csi") * graphics::par("mex")
   w <- function(s) max(graphics::strwidth(s, units = "inches", cex = cex.text)) / line_in
   row_h <- max(0.95, 1.15 * cex.text)
@@ -323,7 +322,8 @@ plot_layout <- function(pd, risk.table, cex.text, ylab_width, has_top) {
     gap <- 0.5 * w(numbers) + 0.6
     left <- max(left, w(c(pd$labels, "No. at risk")) + gap + 0.4)
   }
-  list(mar = c(bottom, left, if (has_top) 2.2 else 1.0, 1.2), header_line = header_line,
+  top <- (if (has_top) 1.8 else 0.8) + legend_rows * 1.25 * cex.text
+  list(mar = c(bottom, left, top, 1.2), header_line = header_line,
        risk_lines = risk_lines, label_gap = if (risk.table) gap else NA_real_,
        ylab_line = ylab_width + 0.8, row_h = row_h)
 }
@@ -349,6 +349,7 @@ draw_info_legend <- function(pd, style, pos, cex.text, annotation = character(0)
   inset <- 0.03 * pin
   x0 <- if (grepl("right", pos)) pin[1L] - inset[1L] - total_w else inset[1L]
   y0 <- if (grepl("top", pos)) pin[2L] - inset[2L] else inset[2L] + total_h
+  if (pos == "top") y0 <- pin[2L] + 0.3 * line_in + total_h  # in the top margin
   colx <- x0 + c(0, widths[1L] + gap, widths[1L] + widths[2L] + 2 * gap)
   ys <- y0 - line_in * (seq_len(k + 1) - 0.5)
   if (length(annotation)) {
@@ -398,8 +399,11 @@ draw_journal_plot <- function(pd, style, conf.int, conf.style, xlab, ylab, ylim,
   yticks <- yticks[yticks >= ylim[1L] * scale - 1e-9 & yticks <= ylim[2L] * scale + 1e-9]
   ylab_width <- max(graphics::strwidth(format(yticks), units = "inches")) /
     (graphics::par("csi") * graphics::par("mex"))
+  n_ann <- if (identical(annotation.pos, "legend")) length(pd$text$annotation) else 0L
+  legend_rows <- if (identical(legend, "top"))
+    length(pd$labels) + 1L + n_ann + 0.2 * (n_ann > 0L) + 0.3 else 0
   lay <- plot_layout(pd, risk.table, cex.text, ylab_width,
-                     has_top = !is.null(panel) || !is.null(main))
+                     has_top = !is.null(panel) || !is.null(main), legend_rows = legend_rows)
   old <- graphics::par(mar = lay$mar)
   on.exit(graphics::par(old))
   xlim <- pd$xlim
@@ -414,7 +418,7 @@ draw_journal_plot <- function(pd, style, conf.int, conf.style, xlab, ylab, ylim,
   graphics::box(bty = "l")
   graphics::title(xlab = xlab, line = 1.7)
   graphics::title(ylab = ylab, line = lay$ylab_line)
-  if (!is.null(main)) graphics::title(main = main, line = 0.6, font.main = 1)
+  if (!is.null(main)) graphics::title(main = main, line = lay$mar[3L] - 1.2, font.main = 1)
 
   if (median.lines) {
     med <- pd$summary$median
@@ -458,20 +462,21 @@ draw_journal_plot <- function(pd, style, conf.int, conf.style, xlab, ylab, ylim,
       graphics::grconvertX(xlim[1L], "user", "inches") -
         lay$label_gap * graphics::par("csi") * graphics::par("mex"), "inches", "user")
     digits <- if (all(pd$risk$n.risk == round(pd$risk$n.risk))) 0 else 1
+    mcex <- cex.text * graphics::par("cex")  # mtext's cex ignores par("cex")
     graphics::mtext("No. at risk", side = 1, line = lay$header_line, at = at_label,
-                    adj = 1, cex = cex.text, font = 2)
+                    adj = 1, cex = mcex, font = 2)
     for (i in seq_along(pd$labels)) {
       r <- pd$risk[as.integer(pd$risk$strata) == i, , drop = FALSE]
       graphics::mtext(pd$labels[i], side = 1, line = lay$risk_lines[i], at = at_label,
-                      adj = 1, cex = cex.text, col = style$col[i])
+                      adj = 1, cex = mcex, col = style$col[i])
       graphics::mtext(format_num(r$n.risk, digits), side = 1, line = lay$risk_lines[i],
-                      at = r$time, adj = 0.5, cex = cex.text)
+                      at = r$time, adj = 0.5, cex = mcex)
     }
   }
   if (!is.null(panel)) {
-    graphics::mtext(panel, side = 3, line = 0.6,
+    graphics::mtext(panel, side = 3, line = lay$mar[3L] - 1.2,
                     at = graphics::grconvertX(0.01, "nfc", "user"), adj = 0,
-                    font = 2, cex = 1.2)
+                    font = 2, cex = 1.2 * graphics::par("cex"))
   }
   invisible(lay)
 }
@@ -513,8 +518,10 @@ draw_journal_plot <- function(pd, style, conf.int, conf.style, xlab, ylab, ylim,
 #'   default) even when the axis is in percent.
 #' @param conf.style `"band"` (a shaded area, default) or `"lines"` (dashed
 #'   steps).
-#' @param legend Position of the events/N and median legend: `TRUE` (default,
-#'   `"topright"`), `"topleft"`, `"bottomleft"`, `"bottomright"`, or `FALSE`.
+#' @param legend Position of the events/N and median legend: `TRUE` or
+#'   `"top"` (default: above the plot, in a top margin sized for it, where it
+#'   cannot hide a curve), a corner inside the plot (`"topright"`,
+#'   `"topleft"`, `"bottomleft"`, `"bottomright"`), or `FALSE`.
 #' @param pch,cex Symbol and size of the censoring marks.
 #' @param xbreaks,test,hr,labels,digits See [km_plot_data()]: x-axis breaks
 #'   (also the risk-table times), log-rank test (a [logrank()] result or
@@ -575,10 +582,11 @@ plot.netsurv_curve <- function(x, conf.int = FALSE, mark.time = TRUE, col = NULL
   check_mark_time(mark.time)
   conf.style <- match.arg(conf.style)
   corners <- c("topright", "topleft", "bottomright", "bottomleft")
-  if (isTRUE(legend)) legend <- "topright"
-  if (!isFALSE(legend) && !(is.character(legend) && length(legend) == 1L && legend %in% corners))
-    stop("`legend` must be TRUE, FALSE or one of ", paste0('"', corners, '"', collapse = ", "),
-         call. = FALSE)
+  if (isTRUE(legend)) legend <- "top"
+  if (!isFALSE(legend) && !(is.character(legend) && length(legend) == 1L &&
+                            legend %in% c("top", corners)))
+    stop("`legend` must be TRUE, FALSE or one of ",
+         paste0('"', c("top", corners), '"', collapse = ", "), call. = FALSE)
   if (!(is.character(annotation.pos) && length(annotation.pos) == 1L &&
         annotation.pos %in% c("legend", corners)))
     stop("`annotation.pos` must be one of ",

@@ -15,11 +15,15 @@ for (rmd in list.files("vignettes", pattern = "[.]Rmd$", full.names = TRUE)) {
   html <- rmarkdown::render(file.path(work, basename(rmd)), output_dir = out_dir,
                             intermediates_dir = work, clean = FALSE, quiet = TRUE,
                             envir = new.env(parent = globalenv()))
-  # knitr left the figures in <name>_files/figure-html/ (clean = FALSE): keep them.
-  figures <- list.files(file.path(work, paste0(name, "_files")), recursive = TRUE,
-                        pattern = "[.](png|pdf)$", full.names = TRUE)
+  # knitr left the figures in <name>_files/figure-html/ (clean = FALSE), next to
+  # the intermediates or, depending on the rmarkdown version, next to the HTML
+  # in the output folder: keep them under figures/, then drop the folder (the
+  # HTML is self-contained).
+  files_dirs <- file.path(c(work, out_dir), paste0(name, "_files"))
+  figures <- list.files(files_dirs, recursive = TRUE, pattern = "[.](png|pdf)$",
+                        full.names = TRUE)
   file.copy(figures, file.path(fig_dir, paste0(name, "-", basename(figures))),
             overwrite = TRUE)
-  unlink(work, recursive = TRUE)
+  unlink(c(work, files_dirs[2L]), recursive = TRUE)
   message("  -> ", html, " and ", length(figures), " figure file(s)")
 }
