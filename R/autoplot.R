@@ -8,7 +8,7 @@
 #' [plot()][plot.netsurv_curve] with ggplot2 (which must be installed): the
 #' curves from the plot data of [km_plot_data()] with censoring marks,
 #' optional confidence bands, the y axis in percent, the x breaks, a legend
-#' with events/N and the median (95% CI), the log-rank / hazard-ratio
+#' with events/N and the median (95\% CI), the log-rank / hazard-ratio
 #' annotation (as the subtitle), and the numbers at risk in a panel under the curves that
 #' shares the x axis (so every number sits at its break). Because both
 #' methods read one plot-data object, the base and ggplot2 figures show

@@ -487,7 +487,7 @@ draw_journal_plot <- function(pd, style, conf.int, conf.style, xlab, ylab, ylim,
 #' graphics: the y axis in percent, the x axis with breaks every 6 months,
 #' step curves with censoring marks, optional confidence bands, a
 #' "No. at risk" table whose columns sit under the x-axis ticks, a legend with
-#' events/N and the median (95% CI) of each stratum, optional log-rank p-value
+#' events/N and the median (95\% CI) of each stratum, optional log-rank p-value
 #' and hazard ratio, median reference lines and a panel letter. Works for any
 #' survival curve (`"netsurv_curve"`), e.g. from [km()].
 #'
@@ -511,9 +511,9 @@ draw_journal_plot <- function(pd, style, conf.int, conf.style, xlab, ylab, ylim,
 #' @param mark.time `TRUE` marks censoring times with `pch` on the curve;
 #'   `FALSE` draws no marks; a numeric vector marks those times instead.
 #' @param col,lty,lwd Colour, line type and width, recycled over strata.
-#' @param xlab,ylab Axis labels. The y label defaults to `"Survival (%)"`
+#' @param xlab,ylab Axis labels. The y label defaults to `"Survival (\%)"`
 #'   (`"Survival probability"` with `percent = FALSE`); use e.g.
-#'   `ylab = "Progression-free survival (%)"`.
+#'   `ylab = "Progression-free survival (\%)"`.
 #' @param xlim,ylim Axis ranges; `ylim` on the probability scale (\[0, 1\] by
 #'   default) even when the axis is in percent.
 #' @param conf.style `"band"` (a shaded area, default) or `"lines"` (dashed
@@ -529,7 +529,7 @@ draw_journal_plot <- function(pd, style, conf.int, conf.style, xlab, ylab, ylim,
 #'   decimals.
 #' @param percent Label the y axis in percent (0-100).
 #' @param risk.table Draw the "No. at risk" table under the plot.
-#' @param median.lines Draw dotted reference lines at 50% and at each median.
+#' @param median.lines Draw dotted reference lines at 50\% and at each median.
 #' @param annotation.pos Where the p-value / hazard-ratio lines go:
 #'   `"legend"` (default: under the legend rows; top right without a legend)
 #'   or a corner such as `"bottomleft"`.

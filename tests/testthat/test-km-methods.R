@@ -21,11 +21,13 @@ gen <- local({
 })
 lung_na <- survival::lung
 lung_na$ph.ecog[c(3, 10, 20)] <- NA
+# km() refuses missing weights (survfit drops those rows): keep complete ph.karno.
+lung_karno <- survival::lung[!is.na(survival::lung$ph.karno), ]
 
 cases <- list(
   lung1 = pair(km(Surv(time, status) ~ 1, data = survival::lung)),
   lung_sex = pair(km(Surv(time, status) ~ sex, data = survival::lung)),
-  lung_wt = pair(km(Surv(time, status) ~ sex, data = survival::lung, weights = ph.karno / 100)),
+  lung_wt = pair(km(Surv(time, status) ~ sex, data = lung_karno, weights = ph.karno / 100)),
   lung_na = pair(km(Surv(time, status) ~ ph.ecog, data = lung_na)),
   lung_sub = pair(km(Surv(time, status) ~ sex, data = survival::lung, subset = age > 60)),
   veteran = pair(km(Surv(time, status) ~ celltype + trt, data = survival::veteran)),
@@ -86,7 +88,9 @@ test_that("print reports rows deleted for missingness", {
   expect_identical(length(cases$lung_na$sf$na.action), 4L)
   out <- capture.output(print(cases$lung_na$km))
   expect_true(any(grepl("^ +4 observations deleted due to missingness", out)))
-  out <- capture.output(print(cases$lung_wt$km))
+  # with case weights: lung_karno keeps lung's one missing ph.ecog
+  out <- capture.output(print(km(Surv(time, status) ~ ph.ecog, data = lung_karno,
+                                 weights = ph.karno / 100)))
   expect_true(any(grepl("1 observation deleted due to missingness", out)))
 })
 
