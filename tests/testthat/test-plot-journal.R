@@ -246,3 +246,16 @@ test_that("autoplot() draws the plot data's numbers with ggplot2", {
   expect_error(ggplot2::autoplot(km(Surv(time, status) ~ 1, data = survival::aml,
                                     conf.type = "none"), conf.int = TRUE), "no confidence")
 })
+
+test_that("a model-based curve with survfit's fields plots from the same plot data", {
+  # Stand-in for the coming Cox curve class: survfit.coxph's fields.
+  cph <- survival::coxph(Surv(time, status) ~ age + strata(sex), data = survival::lung)
+  sf <- survival::survfit(cph)
+  x <- unclass(sf)
+  class(x) <- c("netsurv_coxcurve", "netsurv_curve")
+  pd <- with_null_device(plot(x, xlab = "Days", conf.int = TRUE))
+  expect_equal(pd$risk$n.risk, summary(sf, times = pd$breaks, extend = TRUE)$n.risk)
+  expect_equal(pd$summary$median, unname(quantile(sf, 0.5)$quantile[, 1]), tolerance = tol)
+  expect_equal(pd$summary$lower, unname(quantile(sf, 0.5)$lower[, 1]), tolerance = tol)
+  expect_identical(pd$strata, c("sex=1", "sex=2"))
+})
