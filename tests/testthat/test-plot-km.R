@@ -21,7 +21,8 @@ with_null_device <- function(code) {
 test_that("plot data: knots are the fit's rows after an origin row at (0, 1)", {
   pd <- with_null_device(plot(fit_sex))
   expect_s3_class(pd, "netsurv_plotdata")
-  expect_identical(pd$labels, c("sex=1", "sex=2"))
+  expect_identical(pd$strata, c("sex=1", "sex=2"))
+  expect_identical(pd$labels, c("1", "2"))
   for (i in 1:2) {
     k <- pd$knots[as.integer(pd$knots$strata) == i, ]
     rows <- if (i == 1) seq_len(fit_sex$strata[1]) else fit_sex$strata[1] + seq_len(fit_sex$strata[2])
@@ -31,9 +32,12 @@ test_that("plot data: knots are the fit's rows after an origin row at (0, 1)", {
     expect_equal(k$upper, c(1, fit_sex$upper[rows]), tolerance = tol)
     expect_equal(k$n.censor, c(0, fit_sex$n.censor[rows]))
   }
-  expect_equal(pd$xlim, c(0, max(fit_sex$time)))
+  expect_equal(pd$xlim[1L], 0)
+  expect_gte(pd$xlim[2L], max(fit_sex$time))
   expect_equal(pd$ylim, c(0, 1))
-  expect_equal(pd$style$col, 1:2)
+  expect_identical(pd$style$col, c("#0072B2", "#D55E00"))  # Okabe-Ito
+  pd <- with_null_device(plot(fit_one))
+  expect_identical(pd$style$col, "black")
 })
 
 test_that("plot data: the step paths are survival's curve at every time", {
@@ -106,4 +110,12 @@ test_that("plot refuses bad arguments", {
   expect_error(with_null_device(plot(fit_sex, conf.int = NA)), "`conf.int` must be TRUE or FALSE")
   expect_error(with_null_device(plot(fit_sex, mark.time = "yes")), "`mark.time` must be")
   expect_error(with_null_device(plot(fit_sex, conf.style = "dots")), "should be one of")
+  expect_error(with_null_device(plot(fit_sex, legend = "middle")), "`legend` must be")
+  expect_error(with_null_device(plot(fit_sex, risk.table = NA)), "`risk.table` must be TRUE or FALSE")
+  expect_error(with_null_device(plot(fit_sex, ylim = c(1, 0))), "`ylim` must be")
+  expect_error(with_null_device(plot(fit_sex, labels = "one")), "`labels` must be")
+  expect_error(with_null_device(plot(fit_sex, xbreaks = c(NA, 1))), "`xbreaks` must be")
+  expect_error(with_null_device(plot(fit_sex, test = "yes")), "`test` must be")
+  expect_error(with_null_device(plot(fit_sex, hr = 1)), "`hr` must be")
+  expect_error(with_null_device(plot(fit_sex, annotation.pos = "left")), "`annotation.pos`")
 })
