@@ -55,6 +55,9 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE) {
          " row(s) with missing values"), call. = FALSE)
 
   y <- unclass(y)
+  # model.frame() names the response's rows; dropping the names first keeps
+  # the column extractions below from copying a million strings.
+  dimnames(y) <- NULL
   rows <- row.names(mf)
   if (type == "right") {
     time <- y[, 1L]; status <- y[, 2L]; start <- NULL

@@ -12,6 +12,11 @@ SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance);
 /* -- end of Kaplan-Meier declarations */
 
 /* log-rank (r_logrank.c) */
+SEXP ffi_logrank_test(SEXP time, SEXP status, SEXP group, SEXP stratum,
+                      SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma);
+SEXP ffi_logrank_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
+                             SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma,
+                             SEXP B, SEXP seed, SEXP progress);
 /* -- end of log-rank declarations */
 
 /* Cox (r_cox.c) */
@@ -34,6 +39,8 @@ static const R_CallMethodDef call_methods[] = {
   /* -- end of Kaplan-Meier rows */
 
   /* log-rank */
+  {"ffi_logrank_test", (DL_FUNC) &ffi_logrank_test, 8},
+  {"ffi_logrank_permutation", (DL_FUNC) &ffi_logrank_permutation, 11},
   /* -- end of log-rank rows */
 
   /* Cox */

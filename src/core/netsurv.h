@@ -85,7 +85,80 @@ ns_status ns_time_fix(size_t n, const double *time, const double *start,
 
 
 /* ---- log-rank tests (logrank.c) --------------------------------------- */
-/* The log-rank section: ns_logrank_* declarations go here.                 */
+/*
+ * ns_logrank_test: the k-sample weighted log-rank test of survdiff, with
+ * Fleming-Harrington G(rho, gamma) weights.
+ *   n          rows
+ *   time       times (finite; apply ns_time_fix first to tie fuzz as survdiff)
+ *   status     0 = censored, 1 = event
+ *   group      group code per row, 0 .. n_group - 1 (n_group >= 2)
+ *   stratum    stratum code per row, 0 .. n_stratum - 1, or NULL (one stratum)
+ *   rho, gamma weight exponents, finite and >= 0
+ *   obs, exp   out, n_group x n_stratum, column-major (group varies fastest):
+ *              weighted observed and expected events per group and stratum
+ *   var        out, n_group x n_group: variance of (obs - exp) summed over strata
+ *   chisq, df  out: the test statistic and its degrees of freedom
+ * Rows may come in any order: the function sorts internally (ns_sort_order)
+ * and does not modify its inputs. At an event time t with n at risk and d events in the
+ * stratum, group k has r_k at risk and the weight is
+ *   w(t) = S(t-)^rho (1 - S(t-))^gamma,
+ * S the pooled left-continuous Kaplan-Meier of the stratum (all groups, all
+ * rows); 0^0 = 1. Then obs_k += w d_k, exp_k += w d r_k / n and, when n > 1,
+ *   var_jk += w^2 d (n - d) / (n - 1) * (r_j / n) (delta_jk - r_k / n),
+ * the hypergeometric variance with ties (Mantel 1966; Fleming & Harrington
+ * 1991, section 7.3; survdiff's G-rho family when gamma = 0). Censorings tied
+ * with an event are at risk at that event.
+ * Statistic (survdiff's rule): groups whose total expected count is 0 are
+ * dropped, then the first remaining group; chisq = u' V^- u with u = obs - exp
+ * summed over strata and V the matching block of var, V^- a generalized
+ * inverse from an LDL' factorization that zeroes pivots below 1e-9 times the
+ * largest diagonal; df = rank of V (survdiff: number of groups with
+ * expected > 0, minus 1, which is the same unless V is singular). Fewer than
+ * two groups with expected > 0 gives chisq = 0, df = 0.
+ * Errors: NS_ERR_ARGUMENT (sizes, pointers, rho/gamma, codes out of range),
+ * NS_ERR_STATUS, NS_ERR_TIME, NS_ERR_STRATUM, NS_ERR_ONE_GROUP (fewer than two
+ * groups have rows), NS_ERR_NO_EVENTS, NS_ERR_NOMEM.
+ */
+ns_status ns_logrank_test(size_t n, const double *time, const int *status,
+                          const int *group, const int *stratum, int n_group,
+                          int n_stratum, double rho, double gamma, double *obs,
+                          double *exp, double *var, double *chisq, int *df);
+
+/*
+ * ns_logrank_permutation: the permutation distribution of ns_logrank_test's
+ * chisq when the group labels are exchangeable within strata.
+ *   n .. gamma       as for ns_logrank_test
+ *   max_permutations B >= 1: when the number M of distinct within-strata
+ *                    arrangements of the labels is at most B, all M are
+ *                    enumerated (exact); otherwise B random ones are drawn
+ *   seed             seeds the generator (any 64-bit value)
+ *   callback, context  progress / interrupt, may be NULL
+ *   chisq_observed   out: the statistic on the given labels
+ *   p_value          out: exact: #{T >= T_obs} / M; Monte Carlo:
+ *                    (1 + #{T_b >= T_obs}) / (B + 1) (Phipson & Smyth 2010)
+ *   std_error        out: 0 when exact; else sqrt(p (1 - p) / B)
+ *   n_permutations   out: M or B
+ *   enumerated       out: 1 when exact
+ * T >= T_obs is judged with a tolerance of 1e-9 (1 + T_obs), so that
+ * arrangements tied with the observed one count despite rounding.
+ * The weights, risk-set sizes and event blocks do not depend on the labels,
+ * so they are computed once from one sort; each arrangement then costs one
+ * O(n + events * n_group^2) scan.
+ * Generator: xoshiro256** (Blackman & Vigna 2018), its state filled from seed
+ * by splitmix64; an index in [0, m) comes from the top 32 bits by Lemire's
+ * multiply-and-reject method (unbiased); each stratum's labels are shuffled
+ * by Fisher-Yates. Enumeration steps every stratum through its distinct
+ * arrangements in lexicographic order, odometer fashion.
+ * Errors: as ns_logrank_test, plus NS_ERR_INTERRUPTED from the callback.
+ */
+ns_status ns_logrank_permutation(size_t n, const double *time, const int *status,
+                                 const int *group, const int *stratum,
+                                 int n_group, int n_stratum, double rho,
+                                 double gamma, size_t max_permutations,
+                                 unsigned long long seed, ns_callback callback,
+                                 void *context, double *chisq_observed,
+                                 double *p_value, double *std_error,
+                                 size_t *n_permutations, int *enumerated);
 /* (end of the log-rank section)                                            */
 
 

@@ -1,0 +1,549 @@
+/*
+ * logrank.c -- weighted k-sample log-rank tests (Fleming-Harrington G(rho,
+ * gamma), survdiff's G-rho family when gamma = 0) and their permutation
+ * distribution.
+ *
+ * Everything that does not depend on the group labels -- the sort by
+ * (stratum, time), the tied event blocks, their risk-set sizes and weights
+ * (the pooled Kaplan-Meier does not see the labels) -- is built once into a
+ * `design`. A test is then one backward scan over the sorted labels that
+ * accumulates the at-risk counts per group; a permutation only shuffles the
+ * label array and scans again.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netsurv.h"
+
+/* Pivots of the variance matrix below this fraction of its largest diagonal
+ * count as zero: the matrix is singular there (e.g. groups nested in strata). */
+#define PIVOT_TOLERANCE 1e-9
+
+/* Aim for a callback about every this many row visits. */
+#define CALLBACK_WORK ((size_t) 1 << 20)
+
+/* A tied block of rows with at least one event, in sorted order. */
+typedef struct {
+  size_t start;    /* first sorted row of the block */
+  double w;        /* the weight S(t-)^rho (1 - S(t-))^gamma */
+  double e_scale;  /* w d / n: exp_k += e_scale r_k */
+  double v_scale;  /* w^2 d (n - d) / ((n - 1) n), 0 when n = 1 */
+  double inv_n;    /* 1 / n */
+} event_block;
+
+/* A run of sorted rows that share a stratum. */
+typedef struct {
+  size_t lo, hi;            /* rows [lo, hi) */
+  size_t block_lo, block_hi; /* its event blocks [block_lo, block_hi) */
+  int code;                 /* the stratum code */
+} stratum_run;
+
+typedef struct {
+  size_t n;
+  int n_group;
+  size_t n_run;
+  size_t n_block;
+  int *label;              /* group codes in sorted order */
+  unsigned char *status;   /* status in sorted order */
+  event_block *block;
+  stratum_run *run;
+} design;
+
+static void design_free(design *d)
+{
+  free(d->label);
+  free(d->status);
+  free(d->block);
+  free(d->run);
+  memset(d, 0, sizeof *d);
+}
+
+static ns_status check_input(size_t n, const double *time, const int *status,
+                             const int *group, const int *stratum, int n_group,
+                             int n_stratum, double rho, double gamma)
+{
+  if (n == 0 || !time || !status || !group || n > (size_t) INT32_MAX)
+    return NS_ERR_ARGUMENT;
+  if (n_group < 2) return NS_ERR_ONE_GROUP;
+  if (n_stratum < 1 || (!stratum && n_stratum != 1)) return NS_ERR_ARGUMENT;
+  if (!(rho >= 0) || !(gamma >= 0) || !isfinite(rho) || !isfinite(gamma))
+    return NS_ERR_ARGUMENT;
+  int first_group = group[0], two_groups = 0, any_event = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(time[i])) return NS_ERR_TIME;
+    if (status[i] != 0 && status[i] != 1) return NS_ERR_STATUS;
+    if (group[i] < 0 || group[i] >= n_group) return NS_ERR_ARGUMENT;
+    if (stratum && (stratum[i] < 0 || stratum[i] >= n_stratum)) return NS_ERR_STRATUM;
+    two_groups |= group[i] != first_group;
+    any_event |= status[i];
+  }
+  if (!two_groups) return NS_ERR_ONE_GROUP;
+  if (!any_event) return NS_ERR_NO_EVENTS;
+  return NS_OK;
+}
+
+/* FH weight; pow(0, 0) is 1 in C99, which is the convention we want for
+ * rho = 0 at S = 0 and gamma = 0 at S = 1. */
+static double fh_weight(double s, double rho, double gamma)
+{
+  double w = 1.0;
+  if (rho != 0) w *= pow(s, rho);
+  if (gamma != 0) w *= pow(1.0 - s, gamma);
+  return w;
+}
+
+/* Sort once and build the label-free structure. */
+static ns_status design_build(design *d, size_t n, const double *time,
+                              const int *status, const int *group,
+                              const int *stratum, int n_group, double rho,
+                              double gamma)
+{
+  memset(d, 0, sizeof *d);
+  d->n = n;
+  d->n_group = n_group;
+  int *order = malloc(n * sizeof *order);
+  double *t_sorted = malloc(n * sizeof *t_sorted);
+  int *s_sorted = stratum ? malloc(n * sizeof *s_sorted) : NULL;
+  d->label = malloc(n * sizeof *d->label);
+  d->status = malloc(n);
+  ns_status st = NS_ERR_NOMEM;
+  if (!order || !t_sorted || (stratum && !s_sorted) || !d->label || !d->status) goto fail;
+  st = ns_sort_order(n, stratum, time, order);
+  if (st != NS_OK) goto fail;
+
+  /* One gather through the order; every later pass reads memory in sequence. */
+  size_t n_event = 0, n_run = 1;
+  for (size_t k = 0; k < n; k++) {
+    size_t i = (size_t) order[k];
+    t_sorted[k] = time[i];
+    d->label[k] = group[i];
+    d->status[k] = (unsigned char) status[i];
+    n_event += (size_t) status[i];
+    if (stratum) {
+      s_sorted[k] = stratum[i];
+      n_run += k > 0 && s_sorted[k] != s_sorted[k - 1];
+    }
+  }
+  free(order);
+  order = NULL;
+  /* Event blocks are at most the events; shrinking is not worth a copy. */
+  d->block = malloc((n_event ? n_event : 1) * sizeof *d->block);
+  d->run = malloc(n_run * sizeof *d->run);
+  st = NS_ERR_NOMEM;
+  if (!d->block || !d->run) goto fail;
+
+  size_t r = 0, b = 0;
+  for (size_t lo = 0; lo < n;) {
+    int s = stratum ? s_sorted[lo] : 0;
+    size_t hi = lo + 1;
+    if (stratum)
+      while (hi < n && s_sorted[hi] == s) hi++;
+    else
+      hi = n;
+    stratum_run *run = &d->run[r++];
+    run->lo = lo;
+    run->hi = hi;
+    run->code = s;
+    run->block_lo = b;
+    /* Forward over the distinct times: the pooled left-continuous KM. */
+    double surv = 1.0;
+    for (size_t k = lo; k < hi;) {
+      double t = t_sorted[k];
+      size_t j = k, deaths = 0;
+      while (j < hi && t_sorted[j] == t) deaths += (size_t) d->status[j++];
+      if (deaths) {
+        double at_risk = (double) (hi - k), dd = (double) deaths;
+        double w = fh_weight(surv, rho, gamma);
+        event_block *eb = &d->block[b++];
+        eb->start = k;
+        eb->w = w;
+        eb->e_scale = w * dd / at_risk;
+        eb->v_scale = at_risk > 1 ? w * w * dd * (at_risk - dd) / ((at_risk - 1) * at_risk) : 0.0;
+        eb->inv_n = 1.0 / at_risk;
+        surv *= (at_risk - dd) / at_risk;
+      }
+      k = j;
+    }
+    run->block_hi = b;
+    lo = hi;
+  }
+  d->n_run = r;
+  d->n_block = b;
+  free(t_sorted);
+  free(s_sorted);
+  return NS_OK;
+
+fail:
+  free(order);
+  free(t_sorted);
+  free(s_sorted);
+  design_free(d);
+  return st;
+}
+
+/*
+ * One pass over the sorted labels. obs and exp have n_group * stride_s
+ * entries: per_stratum != 0 writes stratum `code` at column code, otherwise
+ * everything goes to column 0 (the totals a permutation needs). var is
+ * n_group^2. risk is scratch of n_group doubles.
+ */
+static void design_scan(const design *d, const int *label, int per_stratum,
+                        size_t n_col, double *obs, double *exp, double *var,
+                        double *risk)
+{
+  const int G = d->n_group;
+  memset(obs, 0, (size_t) G * n_col * sizeof *obs);
+  memset(exp, 0, (size_t) G * n_col * sizeof *exp);
+  memset(var, 0, (size_t) G * G * sizeof *var);
+  for (size_t u = 0; u < d->n_run; u++) {
+    const stratum_run *run = &d->run[u];
+    size_t col = per_stratum ? (size_t) run->code : 0;
+    double *o = obs + col * G, *e = exp + col * G;
+    for (int g = 0; g < G; g++) risk[g] = 0.0;
+    size_t i = run->hi;
+    /* Backward: rows enter the risk set as time decreases; the rows added
+     * before an event block's contribution are exactly those at risk at it.
+     * Events among them belong to this block (later blocks took theirs). */
+    for (size_t bb = run->block_hi; bb-- > run->block_lo;) {
+      const event_block *eb = &d->block[bb];
+      while (i > eb->start) {
+        i--;
+        int g = label[i];
+        risk[g] += 1.0;
+        if (d->status[i]) o[g] += eb->w;
+      }
+      for (int g = 0; g < G; g++) e[g] += eb->e_scale * risk[g];
+      if (eb->v_scale > 0) {
+        for (int j = 0; j < G; j++) {
+          if (risk[j] == 0) continue;
+          double a = eb->v_scale * risk[j];
+          double *vj = var + (size_t) j * G;
+          vj[j] += a;
+          double an = a * eb->inv_n;
+          for (int k = j; k < G; k++) vj[k] -= an * risk[k];
+        }
+      }
+    }
+  }
+  /* Only the upper triangle was accumulated. */
+  for (int j = 0; j < G; j++)
+    for (int k = j + 1; k < G; k++) var[(size_t) k * G + j] = var[(size_t) j * G + k];
+}
+
+/*
+ * survdiff's statistic from the per-group totals o, e (length G) and var.
+ * work needs G * G + 2 * G doubles, keep G ints.
+ */
+static void chisq_from(int G, const double *o, const double *e, const double *var,
+                       double *work, int *keep, double *chisq, int *df)
+{
+  int m = 0;
+  for (int k = 0; k < G; k++)
+    if (e[k] > 0) keep[m++] = k;
+  *chisq = 0.0;
+  *df = 0;
+  if (m < 2) return;
+  /* Drop the first kept group: the sum of (o - e) over groups is 0. */
+  int p = m - 1;
+  const int *idx = keep + 1;
+  double *a = work;          /* p x p, then its LDL' factor in place */
+  double *z = work + (size_t) p * p;
+  double *piv = z + p;
+  double max_diag = 0.0;
+  for (int j = 0; j < p; j++) {
+    z[j] = o[idx[j]] - e[idx[j]];
+    for (int k = 0; k < p; k++) a[(size_t) j * p + k] = var[(size_t) idx[j] * G + idx[k]];
+    if (a[(size_t) j * p + j] > max_diag) max_diag = a[(size_t) j * p + j];
+  }
+  double tol = PIVOT_TOLERANCE * max_diag;
+  /* LDL' by columns (a[j][k], k < j holds L(j, k)); a zero pivot zeroes its
+   * column of L, giving the generalized inverse of a singular V. */
+  int rank = 0;
+  for (int j = 0; j < p; j++) {
+    double *aj = a + (size_t) j * p;
+    double dj = aj[j];
+    for (int k = 0; k < j; k++) dj -= aj[k] * aj[k] * piv[k];
+    if (!(dj > tol)) {
+      piv[j] = 0.0;
+      for (int i = j + 1; i < p; i++) a[(size_t) i * p + j] = 0.0;
+      continue;
+    }
+    piv[j] = dj;
+    rank++;
+    for (int i = j + 1; i < p; i++) {
+      double *ai = a + (size_t) i * p;
+      double s = ai[j];
+      for (int k = 0; k < j; k++) s -= ai[k] * aj[k] * piv[k];
+      ai[j] = s / dj;
+    }
+  }
+  /* u' V^- u = sum_j y_j^2 / piv_j with L y = u. */
+  double q = 0.0;
+  for (int j = 0; j < p; j++) {
+    double y = z[j];
+    const double *aj = a + (size_t) j * p;
+    for (int k = 0; k < j; k++) y -= aj[k] * z[k];
+    z[j] = y;
+    if (piv[j] > 0) q += y * y / piv[j];
+  }
+  *chisq = q;
+  *df = rank;
+}
+
+/*
+ * ns_logrank_test (contract in netsurv.h): survdiff's k-sample test with
+ * Fleming-Harrington weights. Input any order; one sort by (stratum, time),
+ * one forward pass for the pooled KM weights, one backward pass for the risk
+ * sets. Ties: all rows at an event time are at risk at it (hypergeometric
+ * variance). Reference: Fleming & Harrington (1991), section 7.3.
+ */
+ns_status ns_logrank_test(size_t n, const double *time, const int *status,
+                          const int *group, const int *stratum, int n_group,
+                          int n_stratum, double rho, double gamma, double *obs,
+                          double *exp, double *var, double *chisq, int *df)
+{
+  if (!obs || !exp || !var || !chisq || !df) return NS_ERR_ARGUMENT;
+  ns_status st = check_input(n, time, status, group, stratum, n_group, n_stratum,
+                             rho, gamma);
+  if (st != NS_OK) return st;
+  const int G = n_group;
+  design d;
+  st = design_build(&d, n, time, status, group, stratum, G, rho, gamma);
+  if (st != NS_OK) return st;
+  double *work = malloc(((size_t) G * G + 5 * (size_t) G) * sizeof *work);
+  int *keep = malloc((size_t) G * sizeof *keep);
+  if (!work || !keep) {
+    free(work); free(keep);
+    design_free(&d);
+    return NS_ERR_NOMEM;
+  }
+  double *risk = work + (size_t) G * G + 2 * (size_t) G;
+  double *o_tot = risk + G, *e_tot = o_tot + G;
+  design_scan(&d, d.label, 1, (size_t) n_stratum, obs, exp, var, risk);
+  for (int k = 0; k < G; k++) {
+    double so = 0.0, se = 0.0;
+    for (int s = 0; s < n_stratum; s++) {
+      so += obs[(size_t) s * G + k];
+      se += exp[(size_t) s * G + k];
+    }
+    o_tot[k] = so;
+    e_tot[k] = se;
+  }
+  chisq_from(G, o_tot, e_tot, var, work, keep, chisq, df);
+  free(work); free(keep);
+  design_free(&d);
+  return NS_OK;
+}
+
+/* ---- the generator ------------------------------------------------------ */
+
+typedef struct {
+  uint64_t s[4];
+} xoshiro_state;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+  uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+  return (x << k) | (x >> (64 - k));
+}
+
+static void xoshiro_seed(xoshiro_state *g, uint64_t seed)
+{
+  /* splitmix64 never yields four zero words, the one state xoshiro forbids. */
+  for (int i = 0; i < 4; i++) g->s[i] = splitmix64(&seed);
+}
+
+static uint64_t xoshiro_next(xoshiro_state *g)
+{
+  uint64_t *s = g->s;
+  uint64_t result = rotl(s[1] * 5, 7) * 9;
+  uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
+  return result;
+}
+
+/* Uniform integer in [0, range), 0 < range <= 2^32 - 1: Lemire (2019), with
+ * rejection of the few low products that would bias the result. */
+static uint32_t uniform_below(xoshiro_state *g, uint32_t range)
+{
+  uint64_t m = (xoshiro_next(g) >> 32) * (uint64_t) range;
+  uint32_t low = (uint32_t) m;
+  if (low < range) {
+    uint32_t threshold = (uint32_t) (-range) % range;
+    while (low < threshold) {
+      m = (xoshiro_next(g) >> 32) * (uint64_t) range;
+      low = (uint32_t) m;
+    }
+  }
+  return (uint32_t) (m >> 32);
+}
+
+/* ---- enumeration ---------------------------------------------------------- */
+
+/* Next distinct arrangement of a[0..m) in lexicographic order; at the last
+ * one, restore ascending order and return 0. */
+static int next_arrangement(int *a, size_t m)
+{
+  if (m < 2) return 0;
+  size_t i = m - 1;
+  while (i > 0 && a[i - 1] >= a[i]) i--;
+  if (i > 0) {
+    size_t j = m - 1;
+    while (a[j] <= a[i - 1]) j--;
+    int t = a[i - 1]; a[i - 1] = a[j]; a[j] = t;
+  }
+  for (size_t lo = i, hi = m - 1; lo < hi; lo++, hi--) {
+    int t = a[lo]; a[lo] = a[hi]; a[hi] = t;
+  }
+  return i > 0;
+}
+
+/* n! / prod n_g! for one stratum's label counts, multiplied into *total;
+ * returns 0 once *total exceeds cap (the count is then not needed). Binomial
+ * steps C(m, c) = prod_{i=1..c} (m - c + i) / i stay integral at every step. */
+static int multiply_arrangements(const size_t *count, int G, uint64_t cap,
+                                 uint64_t *total)
+{
+  uint64_t m = 0;
+  for (int g = 0; g < G; g++) {
+    uint64_t c = count[g];
+    m += c;
+    uint64_t binom = 1;
+    for (uint64_t i = 1; i <= c; i++) {
+      uint64_t f = m - c + i;
+      if (binom > UINT64_MAX / f) return 0;
+      binom = binom * f / i;
+      if (binom > cap) return 0;
+    }
+    if (binom != 0 && *total > cap / binom) return 0;
+    *total *= binom;
+  }
+  return *total <= cap;
+}
+
+static int compare_int(const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+/*
+ * ns_logrank_permutation (contract in netsurv.h): the same statistic over
+ * label arrangements within strata -- every distinct one when there are at
+ * most max_permutations, else that many uniform random ones (xoshiro256**,
+ * Fisher-Yates). Only the label array changes between arrangements, so the
+ * sort, the event blocks and the weights are built once. Reference: Phipson &
+ * Smyth (2010) for the (1 + b) / (1 + B) Monte Carlo p-value.
+ */
+ns_status ns_logrank_permutation(size_t n, const double *time, const int *status,
+                                 const int *group, const int *stratum,
+                                 int n_group, int n_stratum, double rho,
+                                 double gamma, size_t max_permutations,
+                                 unsigned long long seed, ns_callback callback,
+                                 void *context, double *chisq_observed,
+                                 double *p_value, double *std_error,
+                                 size_t *n_permutations, int *enumerated)
+{
+  if (!chisq_observed || !p_value || !std_error || !n_permutations || !enumerated ||
+      max_permutations < 1)
+    return NS_ERR_ARGUMENT;
+  ns_status st = check_input(n, time, status, group, stratum, n_group, n_stratum,
+                             rho, gamma);
+  if (st != NS_OK) return st;
+  const int G = n_group;
+  design d;
+  st = design_build(&d, n, time, status, group, stratum, G, rho, gamma);
+  if (st != NS_OK) return st;
+
+  double *work = malloc(((size_t) G * G * 2 + 7 * (size_t) G) * sizeof *work);
+  int *keep = malloc((size_t) G * sizeof *keep);
+  size_t *count = malloc((size_t) G * sizeof *count);
+  if (!work || !keep || !count) {
+    free(work); free(keep); free(count);
+    design_free(&d);
+    return NS_ERR_NOMEM;
+  }
+  double *var = work + (size_t) G * G + 2 * (size_t) G;
+  double *obs = var + (size_t) G * G, *exp = obs + G, *risk = exp + G;
+  int df;
+  double t_obs;
+  design_scan(&d, d.label, 0, 1, obs, exp, var, risk);
+  chisq_from(G, obs, exp, var, work, keep, &t_obs, &df);
+  double threshold = t_obs - 1e-9 * (1.0 + t_obs);
+
+  /* How many distinct arrangements are there, up to the cap? */
+  uint64_t cap = (uint64_t) max_permutations, total = 1;
+  int exact = 1;
+  for (size_t u = 0; u < d.n_run && exact; u++) {
+    memset(count, 0, (size_t) G * sizeof *count);
+    for (size_t i = d.run[u].lo; i < d.run[u].hi; i++) count[d.label[i]]++;
+    exact = multiply_arrangements(count, G, cap, &total);
+  }
+  size_t n_todo = exact ? (size_t) total : max_permutations;
+  if (exact) {
+    /* Enumeration starts from every stratum's first arrangement. */
+    for (size_t u = 0; u < d.n_run; u++)
+      qsort(d.label + d.run[u].lo, d.run[u].hi - d.run[u].lo, sizeof *d.label,
+            compare_int);
+  }
+
+  xoshiro_state gen;
+  xoshiro_seed(&gen, (uint64_t) seed);
+  size_t chunk = CALLBACK_WORK / (n + 1) + 1;
+  size_t hits = 0;
+  for (size_t b = 0; b < n_todo; b++) {
+    if (!exact) {
+      for (size_t u = 0; u < d.n_run; u++) {
+        int *a = d.label + d.run[u].lo;
+        size_t m = d.run[u].hi - d.run[u].lo;
+        for (size_t i = m - 1; i > 0; i--) {
+          size_t j = uniform_below(&gen, (uint32_t) (i + 1));
+          int t = a[i]; a[i] = a[j]; a[j] = t;
+        }
+      }
+    }
+    double t_b;
+    design_scan(&d, d.label, 0, 1, obs, exp, var, risk);
+    chisq_from(G, obs, exp, var, work, keep, &t_b, &df);
+    hits += t_b >= threshold;
+    if (exact) {
+      for (size_t u = 0; u < d.n_run; u++)
+        if (next_arrangement(d.label + d.run[u].lo, d.run[u].hi - d.run[u].lo)) break;
+    }
+    if (callback && ((b + 1) % chunk == 0 || b + 1 == n_todo) &&
+        callback(context, (double) (b + 1) / (double) n_todo) && b + 1 < n_todo) {
+      free(work); free(keep); free(count);
+      design_free(&d);
+      return NS_ERR_INTERRUPTED;
+    }
+  }
+
+  *chisq_observed = t_obs;
+  *n_permutations = n_todo;
+  *enumerated = exact;
+  if (exact) {
+    *p_value = (double) hits / (double) n_todo;
+    *std_error = 0.0;
+  } else {
+    double p = ((double) hits + 1.0) / ((double) n_todo + 1.0);
+    *p_value = p;
+    *std_error = sqrt(p * (1.0 - p) / (double) n_todo);
+  }
+  free(work); free(keep); free(count);
+  design_free(&d);
+  return NS_OK;
+}

@@ -1,0 +1,132 @@
+/* r_logrank.c -- glue for the weighted log-rank test and its permutation
+ * p-value (src/core/logrank.c). */
+#include <math.h>
+#include <stdint.h>
+
+#include "glue.h"
+
+/* Check the columns shared by both entry points; n is their common length. */
+static R_xlen_t check_columns(SEXP time, SEXP status, SEXP group, SEXP stratum,
+                              SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma)
+{
+  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  R_xlen_t n = XLENGTH(time);
+  if (!Rf_isInteger(status) || XLENGTH(status) != n)
+    Rf_error("`status` must be an integer vector as long as `time`");
+  if (!Rf_isInteger(group) || XLENGTH(group) != n)
+    Rf_error("`group` must be an integer vector as long as `time`");
+  if (!Rf_isNull(stratum) && (!Rf_isInteger(stratum) || XLENGTH(stratum) != n))
+    Rf_error("`stratum` must be NULL or an integer vector as long as `time`");
+  if (!Rf_isInteger(n_group) || XLENGTH(n_group) != 1 || INTEGER(n_group)[0] == NA_INTEGER)
+    Rf_error("`n_group` must be one integer");
+  if (!Rf_isInteger(n_stratum) || XLENGTH(n_stratum) != 1 || INTEGER(n_stratum)[0] < 1)
+    Rf_error("`n_stratum` must be one positive integer");
+  if (!Rf_isReal(rho) || XLENGTH(rho) != 1 || !Rf_isReal(gamma) || XLENGTH(gamma) != 1)
+    Rf_error("`rho` and `gamma` must be single numbers");
+  return n;
+}
+
+/* ffi_logrank_test(time, status, group, stratum, n_group, n_stratum, rho,
+ * gamma): list(obs, exp, var, chisq, df) with 0-based group and stratum
+ * codes; obs and exp are n_group x n_stratum matrices. */
+SEXP ffi_logrank_test(SEXP time, SEXP status, SEXP group, SEXP stratum,
+                      SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma)
+{
+  R_xlen_t n = check_columns(time, status, group, stratum, n_group, n_stratum, rho, gamma);
+  int G = INTEGER(n_group)[0], S = INTEGER(n_stratum)[0];
+  if (G < 1) G = 1; /* the core reports fewer than two groups */
+  SEXP out = PROTECT(Rf_allocVector(VECSXP, 5));
+  SEXP obs = SET_VECTOR_ELT(out, 0, Rf_allocMatrix(REALSXP, G, S));
+  SEXP exp = SET_VECTOR_ELT(out, 1, Rf_allocMatrix(REALSXP, G, S));
+  SEXP var = SET_VECTOR_ELT(out, 2, Rf_allocMatrix(REALSXP, G, G));
+  SEXP chisq = SET_VECTOR_ELT(out, 3, Rf_allocVector(REALSXP, 1));
+  SEXP df = SET_VECTOR_ELT(out, 4, Rf_allocVector(INTSXP, 1));
+  SEXP names = PROTECT(Rf_allocVector(STRSXP, 5));
+  const char *labels[] = {"obs", "exp", "var", "chisq", "df"};
+  for (int i = 0; i < 5; i++) SET_STRING_ELT(names, i, Rf_mkChar(labels[i]));
+  Rf_setAttrib(out, R_NamesSymbol, names);
+
+  ns_status rc = ns_logrank_test(
+    (size_t) n, REAL_RO(time), INTEGER_RO(status), INTEGER_RO(group),
+    Rf_isNull(stratum) ? NULL : INTEGER_RO(stratum), INTEGER(n_group)[0], S,
+    REAL(rho)[0], REAL(gamma)[0], REAL(obs), REAL(exp), REAL(var), REAL(chisq),
+    INTEGER(df));
+  UNPROTECT(2);
+  NS_STOP_ON_STATUS(rc, "logrank");
+  return out;
+}
+
+/* The progress bar: `progress` is an R function of the fraction done, run
+ * inside R_ToplevelExec so that an error in it cannot jump over core frames. */
+typedef struct {
+  SEXP progress;  /* R function or R_NilValue */
+  int last_percent;
+  double fraction;
+} progress_context;
+
+static void call_progress(void *data)
+{
+  progress_context *ctx = data;
+  SEXP fraction = PROTECT(Rf_ScalarReal(ctx->fraction));
+  SEXP call = PROTECT(Rf_lang2(ctx->progress, fraction));
+  Rf_eval(call, R_GlobalEnv);
+  UNPROTECT(2);
+}
+
+static int permutation_callback(void *context, double fraction_done)
+{
+  progress_context *ctx = context;
+  if (ns_glue_interrupted(NULL, fraction_done)) return 1;
+  int percent = (int) floor(100.0 * fraction_done);
+  if (ctx->progress != R_NilValue && percent != ctx->last_percent) {
+    ctx->last_percent = percent;
+    ctx->fraction = fraction_done;
+    /* The update fails when the user interrupts it (or it errs): stop. */
+    if (!R_ToplevelExec(call_progress, ctx)) return 1;
+  }
+  return 0;
+}
+
+/* ffi_logrank_permutation(time, status, group, stratum, n_group, n_stratum,
+ * rho, gamma, B, seed, progress): list(chisq, p.value, std.error, n,
+ * enumerated). seed is a whole number stored in a double (|seed| <= 2^53);
+ * progress is NULL or a function(fraction). */
+SEXP ffi_logrank_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
+                             SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma,
+                             SEXP B, SEXP seed, SEXP progress)
+{
+  R_xlen_t n = check_columns(time, status, group, stratum, n_group, n_stratum, rho, gamma);
+  if (!Rf_isReal(B) || XLENGTH(B) != 1 || !(REAL(B)[0] >= 1) || REAL(B)[0] > 4503599627370496.0)
+    Rf_error("`B` must be one number >= 1");
+  double seed_value = Rf_isReal(seed) && XLENGTH(seed) == 1 ? REAL(seed)[0] : NAN;
+  if (!isfinite(seed_value) || seed_value != floor(seed_value) ||
+      fabs(seed_value) > 9007199254740992.0)
+    Rf_error("`seed` must be one whole number");
+  if (!Rf_isNull(progress) && !Rf_isFunction(progress))
+    Rf_error("`progress` must be NULL or a function");
+
+  progress_context ctx = {progress, -1, 0.0};
+  double chisq = 0, p_value = 0, std_error = 0;
+  size_t n_perm = 0;
+  int enumerated = 0;
+  ns_status rc = ns_logrank_permutation(
+    (size_t) n, REAL_RO(time), INTEGER_RO(status), INTEGER_RO(group),
+    Rf_isNull(stratum) ? NULL : INTEGER_RO(stratum), INTEGER(n_group)[0],
+    INTEGER(n_stratum)[0], REAL(rho)[0], REAL(gamma)[0], (size_t) REAL(B)[0],
+    (unsigned long long) (int64_t) seed_value, permutation_callback, &ctx, &chisq,
+    &p_value, &std_error, &n_perm, &enumerated);
+  NS_STOP_ON_STATUS(rc, "logrank permutation");
+
+  SEXP out = PROTECT(Rf_allocVector(VECSXP, 5));
+  SET_VECTOR_ELT(out, 0, Rf_ScalarReal(chisq));
+  SET_VECTOR_ELT(out, 1, Rf_ScalarReal(p_value));
+  SET_VECTOR_ELT(out, 2, Rf_ScalarReal(std_error));
+  SET_VECTOR_ELT(out, 3, Rf_ScalarReal((double) n_perm));
+  SET_VECTOR_ELT(out, 4, Rf_ScalarLogical(enumerated));
+  SEXP names = PROTECT(Rf_allocVector(STRSXP, 5));
+  const char *labels[] = {"chisq", "p.value", "std.error", "n", "enumerated"};
+  for (int i = 0; i < 5; i++) SET_STRING_ELT(names, i, Rf_mkChar(labels[i]));
+  Rf_setAttrib(out, R_NamesSymbol, names);
+  UNPROTECT(2);
+  return out;
+}
