@@ -689,7 +689,8 @@ km_transform <- function(time, start, status) {
   ev <- tabulate(match(time[status == 1], ut), length(ut))
   st <- sort(time)
   nrisk <- length(time) - findInterval(ut, st, left.open = TRUE)
-  if (!is.null(start)) nrisk <- nrisk - (length(start) - findInterval(ut, sort(start)))
+  if (!is.null(start))
+    nrisk <- nrisk - (length(start) - findInterval(ut, sort(start), left.open = TRUE))
   surv <- cumprod(1 - ev / nrisk)
   1 - c(1, surv)[findInterval(time, ut, left.open = TRUE) + 1L]
 }
@@ -767,14 +768,22 @@ cox_zph <- function(fit, transform = c("km", "rank", "identity", "log"), terms =
 
   # Event order of the core: (stratum, time, input row).
   ev <- which(event)
-  ord <- if (is.null(d$stratum)) ev[order(times[ev])] else ev[order(d$stratum[ev], times[ev])]
+  s0 <- if (is.null(d$stratum)) integer(length(times)) else d$stratum
+  ord <- ev[order(s0[ev], times[ev])]
+  sresid <- res$schoen
+  if (!is.null(d$start)) {
+    # cox.zph lists the events of (start, stop] data with tied times in
+    # reverse row order; follow it.
+    ord2 <- rev(ev[order(-s0[ev], -times[ev])])
+    sresid <- sresid[match(ord2, ord), , drop = FALSE]
+    ord <- ord2
+  }
   used <- res$used
   for (i in asgn)
     if (length(i) > 1L && any(used[, i] == 0)) used[, i] <- apply(used[, i, drop = FALSE], 1L, max)
   wtmat <- matrix(0, nvar, nvar)
   for (i in seq_len(nrow(used))) wtmat <- wtmat + outer(used[i, ], used[i, ], pmin)
   vmean <- imatr[seq_len(nvar), seq_len(nvar), drop = FALSE] / ifelse(wtmat == 0, 1, wtmat)
-  sresid <- res$schoen
   if (terms && any(lengths(asgn) > 1L)) {
     tm <- matrix(0, nvar, nterm)
     for (i in seq_len(nterm)) {
