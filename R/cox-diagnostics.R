@@ -416,7 +416,6 @@ predict.netsurv_cox <- function(object, newdata, type = c("lp", "risk", "expecte
   if (type %in% c("lp", "risk")) {
     if (!need_x) {
       pred <- fit$linear.predictors
-      names(pred) <- names(fit$residuals)
     } else {
       if (have_new) {
         X <- newx
@@ -491,8 +490,8 @@ predict.netsurv_cox <- function(object, newdata, type = c("lp", "risk", "expecte
         pred <- pred - pick(chaz, i1) * nrisk
         if (se.fit) v <- v - var_at(i1, xn)
       }
-      if (se.fit) se <- sqrt(v) * nrisk
-      names(pred) <- rows
+      if (se.fit) se <- unname(sqrt(v) * nrisk)
+      pred <- unname(pred)
     } else {
       pred <- d$status - fit$residuals
       if (se.fit) {
@@ -500,7 +499,7 @@ predict.netsurv_cox <- function(object, newdata, type = c("lp", "risk", "expecte
         i2 <- at(s1, d$time)
         v <- var_at(i2, xc)
         if (counting) v <- v - var_at(at(s1, d$start), xc)
-        se <- stats::setNames(sqrt(v) * risk, names(fit$residuals))
+        se <- unname(sqrt(v) * risk)
       }
     }
     if (type == "survival") {
