@@ -271,6 +271,9 @@ cox_new_frame <- function(fit, newdata, response = FALSE) {
     }
   }
   mf <- stats::model.frame(terms, newdata, na.action = stats::na.pass, xlev = xlev)
+  # character columns become factors with the fit's levels
+  for (nm in intersect(names(xlev), names(mf)))
+    if (!is.factor(mf[[nm]])) mf[[nm]] <- factor(mf[[nm]], levels = xlev[[nm]])
   mf
 }
 
@@ -638,8 +641,10 @@ cox_curve <- function(fit, newdata, conf.int = 0.95, conf.type = "log") {
     if (!is.null(ci$lower)) { colnames(ci$lower) <- labels; colnames(ci$upper) <- labels }
   }
   out <- c(out, list(surv = surv, cumhaz = cumhaz, std.err = se, logse = TRUE, std.chaz = se))
-  if (conf.type != "none") out <- c(out, list(lower = ci$lower, upper = ci$upper))
-  out <- c(out, list(conf.type = conf.type, conf.int = conf.int, call = call))
+  if (conf.type != "none")
+    out <- c(out, list(lower = ci$lower, upper = ci$upper, conf.type = conf.type,
+                       conf.int = conf.int))
+  out$call <- call
   class(out) <- c("netsurv_coxcurve", "netsurv_curve")
   out
 }
