@@ -14,7 +14,7 @@ gen_cox_data <- function(n = 400, seed = 1) {
   cens <- round(runif(n, 5, 60))
   time <- pmin(t, cens)
   status <- as.integer(t <= cens)
-  w <- sample(1:3, n, replace = TRUE) # integer: coxph turns robust for fractional weights
+  w <- as.numeric(sample(1:3, n, replace = TRUE)) # integer: coxph turns robust for fractional weights
   start <- pmax(0, time - round(runif(n, 1, 30)))
   start[start >= time] <- time[start >= time] - 0.5
   data.frame(time, status, x1, x2, grp, st, w, start)
