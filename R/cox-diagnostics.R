@@ -222,8 +222,12 @@ residuals.netsurv_cox <- function(object, type = c("martingale", "deviance", "sc
     rr <- drop(rowsum(rr, collapse))
     if (!is.null(status)) status <- drop(rowsum(status, collapse))
   }
-  if (type == "deviance")
-    rr <- sign(rr) * sqrt(-2 * (rr + ifelse(status == 0, 0, status * log(status - rr))))
+  if (type == "deviance") {
+    dev <- rr
+    ev <- which(status != 0)
+    dev[ev] <- dev[ev] + status[ev] * log(status[ev] - rr[ev])
+    rr <- sign(rr) * sqrt(-2 * dev)
+  }
   rr
 }
 
