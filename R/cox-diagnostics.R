@@ -6,6 +6,10 @@
 # residuals.coxph, predict.coxph, survfit.coxph, basehaz, cox.zph and
 # anova.coxph do.
 
+# The generics of the S3 methods below live in stats.
+#' @importFrom stats residuals predict anova
+NULL
+
 # ---- the fit's data ---------------------------------------------------------
 
 # The model frame of a fit, rebuilt from its call in the formula's
@@ -73,7 +77,6 @@ cox_model_data <- function(fit, need_x = TRUE) {
   if (need_x && !is.null(X)) {
     X <- X[, names(fit$coefficients), drop = FALSE]
     storage.mode(X) <- "double"
-    X[, is.na(fit$coefficients)] <- 0
   }
   ym <- unclass(y)
   counting <- ncol(ym) == 3L
@@ -681,6 +684,9 @@ curve_confint <- function(surv, se, level, type) {
 
 #' @export
 print.netsurv_coxcurve <- function(x, ...) {
+  # the curve methods of class "netsurv_curve" print survfit's table
+  if (!is.null(utils::getS3method("print", "netsurv_curve", optional = TRUE)))
+    return(NextMethod())
   ncurve <- if (is.matrix(x$surv)) ncol(x$surv) else 1L
   cat("Cox model-based survival curve", if (ncurve > 1L) "s", ": ", ncurve, " profile",
       if (ncurve > 1L) "s", if (!is.null(x$strata)) paste0(", ", length(x$strata), " strata"),

@@ -116,3 +116,12 @@ test_that("bad type and collapse give clear errors", {
                "`type` must be one of \"martingale\", \"deviance\", \"score\".*not \"pearson\"")
   expect_error(residuals(n, type = "score", collapse = 1:3), "`collapse` must have one value per row")
 })
+
+test_that("a collinear column (NA coefficient) gives coxph's residuals", {
+  lung <- survival::lung
+  lung$age2 <- lung$age * 2
+  s <- survival::coxph(Surv(time, status) ~ age + sex + age2, data = lung, control = tight_coxph())
+  n <- cox(Surv(time, status) ~ age + sex + age2, data = lung, control = tight_cox())
+  expect_true(is.na(coef(n)[["age2"]]))
+  expect_resid_match(n, s)
+})
