@@ -169,7 +169,11 @@ residuals.netsurv_cox <- function(object, type = c("martingale", "deviance", "sc
   n <- length(rr)
   status <- NULL
   if (type %in% c("martingale", "deviance")) {
-    if (type == "deviance") status <- cox_model_data(object, need_x = FALSE)$status
+    if (type == "deviance") {
+      y <- object[["y"]]
+      status <- if (!is.null(y)) as.vector(unclass(y)[, ncol(y)])
+                else cox_model_data(object, need_x = FALSE)$status
+    }
     if (weighted) {
       w <- object$weights
       if (!is.null(w)) rr <- rr * w
@@ -226,10 +230,9 @@ residuals.netsurv_cox <- function(object, type = c("martingale", "deviance", "sc
     if (!is.null(status)) status <- drop(rowsum(status, collapse))
   }
   if (type == "deviance") {
-    dev <- rr
-    ev <- which(status != 0)
-    dev[ev] <- dev[ev] + status[ev] * log(status[ev] - rr[ev])
-    rr <- sign(rr) * sqrt(-2 * dev)
+    dev <- .Call(ffi_cox_deviance, as.double(rr), as.double(status))
+    attributes(dev) <- attributes(rr)
+    rr <- dev
   }
   rr
 }
@@ -588,7 +591,8 @@ cox_curve <- function(fit, newdata, conf.int = 0.95, conf.type = "log") {
     if (!is.null(d$strata)) newstrat <- cox_new_strata(fit, mf2, levels(d$strata))
     labels <- row.names(newdata)
   }
-  if (!is.null(attr(fit$terms, "offset")) && !is.null(fit$offset)) {
+  # a profile's offset counts relative to the fit's mean offset
+  if (!is.null(labels) && !is.null(attr(fit$terms, "offset")) && !is.null(fit$offset)) {
     fr <- if (!is.null(d$frame)) d$frame else cox_model_frame(fit)
     noff <- noff - mean(stats::model.offset(fr$mf))
   }

@@ -130,3 +130,17 @@ SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   NS_STOP_ON_STATUS(st, "cox_zph");
   return out;
 }
+
+/* ffi_cox_deviance(martingale, events): deviance residuals (names are set
+ * by the caller). */
+SEXP ffi_cox_deviance(SEXP martingale, SEXP events)
+{
+  if (!Rf_isReal(martingale) || !Rf_isReal(events) || XLENGTH(martingale) != XLENGTH(events))
+    Rf_error("`martingale` and `events` must be double vectors of one length");
+  R_xlen_t n = XLENGTH(martingale);
+  SEXP out = PROTECT(Rf_allocVector(REALSXP, n));
+  ns_status st = ns_cox_deviance((size_t) n, REAL_RO(martingale), REAL_RO(events), REAL(out));
+  UNPROTECT(1);
+  NS_STOP_ON_STATUS(st, "residuals");
+  return out;
+}

@@ -477,3 +477,16 @@ ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
   sweep_free(&s);
   return NS_OK;
 }
+
+ns_status ns_cox_deviance(size_t n, const double *martingale, const double *events,
+                          double *out)
+{
+  if (n > 0 && (!martingale || !events || !out)) return NS_ERR_ARGUMENT;
+  for (size_t i = 0; i < n; i++) {
+    double m = martingale[i], d = events[i];
+    double dev = d != 0 ? m + d * log(d - m) : m;
+    double v = sqrt(-2 * dev);
+    out[i] = m > 0 ? v : (m < 0 ? -v : (isnan(m) ? m : 0.0));
+  }
+  return NS_OK;
+}

@@ -378,6 +378,16 @@ ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
  *             events in the stratum when the covariate varies there, else 0
  *   n_stratum number of strata (max code + 1; 1 without strata)
  */
+/*
+ * ns_cox_deviance: deviance residuals from martingale residuals m and event
+ * counts d (Therneau, Grambsch & Fleming 1990):
+ *   sign(m) sqrt(-2 (m + d log(d - m)))   (the log term is 0 when d = 0).
+ * Counts may be sums over collapsed rows. out may alias martingale.
+ * NaN in, NaN out (missing rows padded by na.exclude).
+ */
+ns_status ns_cox_deviance(size_t n, const double *martingale, const double *events,
+                          double *out);
+
 ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
                      double *imat, double *schoen, int *used, int n_stratum,
                      ns_callback callback, void *context);

@@ -167,6 +167,20 @@ START_TEST(rejects_bad_input)
 }
 END_TEST
 
+/* m = 2/3 for an event: -2 (2/3 + log(1/3)); m = -5/6 censored: 5/3. */
+START_TEST(deviance_by_hand)
+{
+  const double m[] = {2.0 / 3, -5.0 / 6, 0, NAN}, d[] = {1, 0, 0, 1};
+  double out[4];
+  ck_assert_int_eq(ns_cox_deviance(4, m, d, out), NS_OK);
+  ck_assert_near(out[0], sqrt(-2 * (2.0 / 3 + log(1.0 / 3))), 1e-14);
+  ck_assert_near(out[1], -sqrt(5.0 / 3), 1e-14);
+  ck_assert_near(out[2], 0, 0);
+  ck_assert(isnan(out[3]));
+  ck_assert_int_eq(ns_cox_deviance(1, NULL, d, out), NS_ERR_ARGUMENT);
+}
+END_TEST
+
 static int stop_now(void *context, double fraction)
 {
   (void) context; (void) fraction;
@@ -198,6 +212,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, late_entry_by_hand);
   tcase_add_test(tc, zph_by_hand);
   tcase_add_test(tc, rejects_bad_input);
+  tcase_add_test(tc, deviance_by_hand);
   tcase_add_test(tc, interrupt_frees_and_reports);
   suite_add_tcase(s, tc);
   return s;
