@@ -280,10 +280,11 @@ cox_new_frame <- function(fit, newdata, response = FALSE) {
            paste(xlev[[nm]], collapse = ", "), ")", call. = FALSE)
     }
   }
-  mf <- stats::model.frame(terms, newdata, na.action = stats::na.pass, xlev = xlev)
-  # character columns become factors with the fit's levels
+  # The fit's levels are imposed here rather than through model.frame(xlev =),
+  # which warns when newdata holds a factor's codes as numbers.
+  mf <- stats::model.frame(terms, newdata, na.action = stats::na.pass)
   for (nm in intersect(names(xlev), names(mf)))
-    if (!is.factor(mf[[nm]])) mf[[nm]] <- factor(mf[[nm]], levels = xlev[[nm]])
+    mf[[nm]] <- factor(as.character(mf[[nm]]), levels = xlev[[nm]])
   mf
 }
 
@@ -962,10 +963,16 @@ anova.netsurv_cox <- function(object, ..., test = "Chisq") {
   dfs <- integer(length(main) + 1L)
   strat <- d$stratum
   offset <- object$offset
+  # the fit's own control settings, when its call gave them
+  control <- if (!is.null(object$call$control))
+    tryCatch(eval(object$call$control, environment(object$terms)), error = function(e) NULL)
+  if (!inherits(control, "netsurv_cox_control")) control <- cox_control()
   fit_k <- function(cols) {
-    core <- cox_core(X[, cols, drop = FALSE], d$time, d$start, d$status, d$weights, offset,
-                     strat, as.integer(rep(1L, length(cols))), NULL, 0L, ties, NULL,
-                     cox_control(eps = 1e-9, iter.max = 30), FALSE, FALSE)
+    core <- cox_core(X = X[, cols, drop = FALSE], time = d$time, start = d$start,
+                     status = d$status, weights = d$weights, offset = offset, stratum = strat,
+                     center = as.integer(rep(1L, length(cols))), cluster = NULL,
+                     n_cluster = 0L, ties = ties, init = NULL, control = control,
+                     robust = FALSE, firth = FALSE)
     c(core$loglik[2L], sum(!is.nan(core$coefficients)))
   }
   ll[1L] <- object$loglik[1L]
