@@ -49,7 +49,7 @@ test_that("cox_curve matches on (start, stop] data, veteran, colon and generated
   s <- survival::coxph(Surv(start, stop, event) ~ age + transplant, data = heart,
                        control = tight_coxph())
   n <- cox(Surv(start, stop, event) ~ age + transplant, data = heart, control = tight_cox())
-  nd <- data.frame(age = c(-10, 5), transplant = c(0, 1))
+  nd <- data.frame(age = c(-10, 5), transplant = factor(c(0, 1)))
   expect_curve_match(cox_curve(n), survival::survfit(s))
   expect_curve_match(cox_curve(n, nd), survival::survfit(s, newdata = nd))
   veteran <- survival::veteran
