@@ -105,3 +105,13 @@ test_that("cox_curve rejects bad input", {
   expect_error(cox_curve(lm(1 ~ 1)), "`fit` must be a fit from cox\\(\\)")
   expect_output(print(cox_curve(n)), "Cox model-based survival curve")
 })
+
+test_that("a factor given by its codes in newdata takes the fit's levels", {
+  heart <- survival::heart
+  n <- cox(Surv(start, stop, event) ~ age + transplant, data = heart)
+  a <- cox_curve(n, data.frame(age = c(-10, 5), transplant = c(0, 1)))
+  b <- cox_curve(n, data.frame(age = c(-10, 5), transplant = factor(c(0, 1))))
+  expect_equal(a$surv, b$surv, tolerance = 1e-12)
+  expect_error(cox_curve(n, data.frame(age = 1, transplant = 2)),
+               "column `transplant` has the level \"2\"")
+})

@@ -125,3 +125,13 @@ test_that("a collinear column (NA coefficient) gives coxph's residuals", {
   expect_true(is.na(coef(n)[["age2"]]))
   expect_resid_match(n, s)
 })
+
+test_that("robust (cluster) fits: dfbeta uses the model-based variance, as coxph", {
+  heart <- survival::heart
+  s <- survival::coxph(Surv(start, stop, event) ~ age + transplant + cluster(id), data = heart,
+                       control = tight_coxph())
+  n <- cox(Surv(start, stop, event) ~ age + transplant + cluster(id), data = heart,
+           control = tight_cox())
+  expect_resid_match(n, s)
+  expect_equal(predict(n, se.fit = TRUE), predict(s, se.fit = TRUE), tolerance = 1e-5)
+})
