@@ -127,3 +127,24 @@ test_that("bad newdata and type give errors naming the column", {
   expect_error(predict(ns, data.frame(age = 60, sex = 3, time = 100, status = 1),
                        type = "expected"), "column `sex` has the level \"sex=3\" in row 1 that the fit did not see")
 })
+
+test_that("offsets: predictions, curves and the zph test match coxph", {
+  lung <- survival::lung
+  lung$o <- lung$wt.loss / 100
+  lung2 <- na.omit(lung[, c("time", "status", "age", "sex", "o")])
+  s <- survival::coxph(Surv(time, status) ~ age + sex + offset(o), data = lung2,
+                       control = tight_coxph())
+  n <- cox(Surv(time, status) ~ age + sex + offset(o), data = lung2, control = tight_cox())
+  nd <- data.frame(age = c(50, 60), sex = 1:2, o = c(0.1, -0.2), time = 100, status = 1)
+  expect_predict_match(n, s, types = c("lp", "risk", "expected"), refs = "sample")
+  # predict.coxph centres a new offset at the fit's mean offset with
+  # se.fit = TRUE but not without; netsurv always does (the first).
+  for (ty in c("lp", "risk")) {
+    b <- predict(s, nd, type = ty, se.fit = TRUE)
+    expect_equal(predict(n, nd, type = ty, se.fit = TRUE), b, tolerance = 1e-6)
+    expect_equal(predict(n, nd, type = ty), b$fit, tolerance = 1e-6)
+  }
+  expect_equal(cox_curve(n, nd)$surv, survival::survfit(s, newdata = nd)$surv, tolerance = 1e-6)
+  expect_equal(residuals(n, type = "dfbeta"), residuals(s, type = "dfbeta"), tolerance = 1e-5)
+  expect_equal(cox_zph(n)$table, survival::cox.zph(s)$table, tolerance = 1e-5)
+})
