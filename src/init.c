@@ -31,6 +31,13 @@ SEXP ffi_cox_threads(void);
 /* -- end of Cox declarations */
 
 /* Cox diagnostics (r_cox_resid.c) */
+SEXP ffi_cox_hazard(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
+                    SEXP eta, SEXP stratum, SEXP ties);
+SEXP ffi_cox_residuals(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
+                       SEXP eta, SEXP stratum, SEXP ties, SEXP want_score);
+SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
+                 SEXP eta, SEXP stratum, SEXP ties, SEXP gtime, SEXP n_stratum);
+SEXP ffi_cox_deviance(SEXP martingale, SEXP events);
 /* -- end of Cox-diagnostics declarations */
 
 static const R_CallMethodDef call_methods[] = {
@@ -53,6 +60,10 @@ static const R_CallMethodDef call_methods[] = {
   /* -- end of Cox rows */
 
   /* Cox diagnostics */
+  {"ffi_cox_hazard", (DL_FUNC) &ffi_cox_hazard, 8},
+  {"ffi_cox_residuals", (DL_FUNC) &ffi_cox_residuals, 9},
+  {"ffi_cox_zph", (DL_FUNC) &ffi_cox_zph, 10},
+  {"ffi_cox_deviance", (DL_FUNC) &ffi_cox_deviance, 2},
   /* -- end of Cox-diagnostics rows */
 
   {NULL, NULL, 0}

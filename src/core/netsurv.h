@@ -358,7 +358,108 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
 
 
 /* ---- Cox residuals and diagnostics (cox_resid.c) ---------------------- */
-/* The Cox-diagnostics section: declarations go here.                       */
+/*
+ * The fitted model as the diagnostics see it, in input row order (never
+ * modified). eta is the fit's linear predictor (offset included); the risk
+ * score of a row is exp(eta). Same preconditions as ns_cox_data: finite
+ * times, start < stop, status 0/1, weights > 0, finite x and eta.
+ */
+typedef struct {
+  size_t n, p;
+  const double *x;      /* n x p column-major covariates (p may be 0) */
+  const double *time;   /* stop (or only) times */
+  const double *start;  /* entry times, or NULL for right-censored data */
+  const int *status;    /* 0 censored, 1 event */
+  const double *weight; /* case weights, or NULL for 1 */
+  const double *eta;    /* linear predictor per row */
+  const int *stratum;   /* 0-based stratum codes, or NULL */
+  ns_cox_ties ties;
+} ns_cox_model;
+
+/*
+ * The hazard of a fit at each distinct stop time of each stratum ("slot"),
+ * the pieces of survfit.coxph's estimator (survival's agsurv). Slots run
+ * by stratum, then time; every distinct stop time is a slot, events or not.
+ *   stratum, time   the slot
+ *   n_risk          summed weight of the rows at risk (start < t <= stop)
+ *   n_event, n_censor  summed weight of the events / censorings at t
+ *   haz             hazard increment of the baseline (eta = 0):
+ *                   Breslow dw / D; Efron (dw / d) sum_k 1 / D_k with
+ *                   D_k = D - (k / d) D_events, k = 0 .. d - 1
+ *   varhaz          its variance term: dw / D^2, Efron (dw / d) sum_k 1 / D_k^2
+ *   xhaz            m x p row-major: the hazard-weighted covariate mean,
+ *                   Breslow haz * xbar, Efron (dw / d) sum_k xbar_k / D_k
+ */
+typedef struct {
+  size_t m, p;
+  int *stratum;
+  double *time, *n_risk, *n_event, *n_censor, *haz, *varhaz, *xhaz;
+} ns_cox_hazard_result;
+
+/*
+ * ns_cox_hazard: the baseline hazard increments of a fitted Cox model (see
+ * ns_cox_hazard_result), allocated by the core; release with
+ * ns_cox_hazard_free (also safe on a zeroed struct). Rows in any order: the
+ * function sorts by (stratum, stop) once (and by start for (start, stop]
+ * data) and sweeps backwards accumulating the risk sets. Ties: the model's
+ * (Breslow or Efron, as survfit.coxph's ctype 1 / 2).
+ * Reference: Therneau & Grambsch (2000), section 10.2; Link (1984).
+ */
+ns_status ns_cox_hazard(const ns_cox_model *model, ns_cox_hazard_result *out,
+                        ns_callback callback, void *context);
+void ns_cox_hazard_free(ns_cox_hazard_result *out);
+
+/*
+ * ns_cox_residuals: score and Schoenfeld residuals of a fitted Cox model
+ * (residuals.coxph's "score" and "schoenfeld", unweighted), and the
+ * martingale residuals they imply.
+ *   score        out, n x p column-major in input row order, or NULL:
+ *                U_i = delta_i (x_i - xm(t_i)) - r_i sum_t in risk(i)
+ *                (x_i - xbar(t)) dLambda(t), with Efron's split of tied
+ *                events (an event takes the fraction (1 - k / d) of the
+ *                k-th Efron term at its own time)
+ *   schoen       out, n_event x p column-major, or NULL: x_i - xm(t_i) for
+ *                each event, events ordered by (stratum, time, input row);
+ *                xm is the risk-set mean (Efron: the average of the d means)
+ *   schoen_row   out, n_event 0-based input rows of those events, or NULL
+ *   martingale   out, n, or NULL: delta_i - r_i Lambda_i
+ * Linear in n after the sort: the sums over risk sets are differences of
+ * cumulative sums over the slots of ns_cox_hazard.
+ */
+ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
+                           double *schoen, int *schoen_row, double *martingale,
+                           ns_callback callback, void *context);
+
+/*
+ * ns_cox_zph: the pieces of the score test of proportional hazards
+ * (survival's cox.zph, version 3): the score and information of the model
+ * with the extra covariates x * g(t), evaluated at the fitted coefficients
+ * and a zero coefficient for the extra terms.
+ *   gtime     per row, the centred transformed time g(t) (equal for equal
+ *             times; the value of any row at an event time is used)
+ *   u         out, 2p: score (first p ~ 0 at the MLE; then sum_t g(t) (sum
+ *             over events w x - sum_k (dw/d) xbar_k))
+ *   imat      out, 2p x 2p: [I, I_g; I_g, I_gg] with I = sum over events of
+ *             the (Efron-weighted) risk-set covariance, I_g weighted by g,
+ *             I_gg by g^2
+ *   schoen    out, n_event x p Schoenfeld residuals as ns_cox_residuals, or NULL
+ *   used      out, n_stratum x p (column-major), or NULL: the number of
+ *             events in the stratum when the covariate varies there, else 0
+ *   n_stratum number of strata (max code + 1; 1 without strata)
+ */
+/*
+ * ns_cox_deviance: deviance residuals from martingale residuals m and event
+ * counts d (Therneau, Grambsch & Fleming 1990):
+ *   sign(m) sqrt(-2 (m + d log(d - m)))   (the log term is 0 when d = 0).
+ * Counts may be sums over collapsed rows. out may alias martingale.
+ * NaN in, NaN out (missing rows padded by na.exclude).
+ */
+ns_status ns_cox_deviance(size_t n, const double *martingale, const double *events,
+                          double *out);
+
+ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
+                     double *imat, double *schoen, int *used, int n_stratum,
+                     ns_callback callback, void *context);
 /* (end of the Cox-diagnostics section)                                     */
 
 

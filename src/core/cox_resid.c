@@ -1,0 +1,492 @@
+/*
+ * cox_resid.c -- what a fitted Cox model implies beyond its coefficients:
+ * the baseline hazard with its variance pieces (survfit.coxph, basehaz,
+ * predict), score / Schoenfeld / martingale residuals, and the score test of
+ * proportional hazards (cox.zph).
+ *
+ * Layout. All three share one "sweep": rows are sorted once by (stratum,
+ * stop); each distinct stop time of a stratum is a slot. One backward pass
+ * over the slots grows the risk-set sums (rows enter at their stop time and,
+ * for (start, stop] data, leave once the sweep passes their start), and
+ * turns them into per-slot hazard increments and hazard-weighted covariate
+ * means. Every quantity a row needs is then a difference of forward
+ * cumulative sums over the slots of its stratum, so everything after the
+ * sort is linear in n (plus O(events * p^2) for the zph information).
+ *
+ * Covariates are copied in sorted order, row-major and centred at their
+ * column means: the risk-set covariances and the residuals are invariant to
+ * the shift, and centring keeps the cumulative sums from cancelling.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netsurv.h"
+
+/* Rows between two calls of the progress / interrupt callback. */
+#define NS_RESID_TICK 65536
+
+typedef struct {
+  size_t n, p, m;
+  int *order;    /* sorted position -> input row */
+  int *first;    /* m + 1: first sorted position of each slot */
+  int *sstrat;   /* m: stratum of the slot */
+  double *stime; /* m: time of the slot */
+  double *x;     /* n * p row-major, sorted, centred */
+  double *mu;    /* p column means */
+  double *r;     /* sorted exp(eta) */
+  double *w;     /* sorted weights */
+  int *status;   /* sorted */
+  int *lo;       /* sorted position -> last slot at or before start in the
+                    stratum, -1 when none (or right-censored data) */
+  double *nrisk, *nevent, *ncens, *haz, *varhaz, *haz2; /* m */
+  double *hx, *hx2, *xm;                                 /* m * p, centred */
+  int n_event;
+} sweep;
+
+static void sweep_free(sweep *s)
+{
+  free(s->order); free(s->first); free(s->sstrat); free(s->stime);
+  free(s->x); free(s->mu); free(s->r); free(s->w); free(s->status);
+  free(s->lo); free(s->nrisk); free(s->nevent); free(s->ncens);
+  free(s->haz); free(s->varhaz); free(s->haz2);
+  free(s->hx); free(s->hx2); free(s->xm);
+  memset(s, 0, sizeof *s);
+}
+
+static ns_status check_model(const ns_cox_model *md)
+{
+  if (!md || !md->time || !md->status || !md->eta || (md->p > 0 && !md->x))
+    return NS_ERR_ARGUMENT;
+  if (md->ties != NS_COX_BRESLOW && md->ties != NS_COX_EFRON) return NS_ERR_ARGUMENT;
+  if (md->n > (size_t) 0x7fffffff) return NS_ERR_ARGUMENT;
+  for (size_t i = 0; i < md->n; i++) {
+    if (!isfinite(md->time[i])) return NS_ERR_TIME;
+    if (md->status[i] != 0 && md->status[i] != 1) return NS_ERR_STATUS;
+    if (md->start && (!isfinite(md->start[i]) || md->start[i] >= md->time[i]))
+      return NS_ERR_START_STOP;
+    if (md->weight && !(md->weight[i] > 0 && isfinite(md->weight[i]))) return NS_ERR_WEIGHT;
+    if (md->stratum && md->stratum[i] < 0) return NS_ERR_STRATUM;
+    if (!isfinite(md->eta[i]) || !isfinite(exp(md->eta[i]))) return NS_ERR_NONFINITE;
+  }
+  for (size_t j = 0; j < md->p; j++)
+    for (size_t i = 0; i < md->n; i++)
+      if (!isfinite(md->x[i + j * md->n])) return NS_ERR_NONFINITE;
+  return NS_OK;
+}
+
+static int tick(ns_callback cb, void *ctx, size_t done, size_t total)
+{
+  return cb && total && cb(ctx, (double) done / (double) total);
+}
+
+/* Sort, copy, find the slots and (for (start, stop] data) each row's slot
+ * at its start. */
+static ns_status sweep_setup(sweep *s, const ns_cox_model *md)
+{
+  size_t n = md->n, p = md->p;
+  memset(s, 0, sizeof *s);
+  s->n = n;
+  s->p = p;
+  s->order = malloc((n + 1) * sizeof *s->order);
+  s->x = malloc((n * p + 1) * sizeof *s->x);
+  s->mu = calloc(p + 1, sizeof *s->mu);
+  s->r = malloc((n + 1) * sizeof *s->r);
+  s->w = malloc((n + 1) * sizeof *s->w);
+  s->status = malloc((n + 1) * sizeof *s->status);
+  s->lo = malloc((n + 1) * sizeof *s->lo);
+  s->first = malloc((n + 2) * sizeof *s->first);
+  if (!s->order || !s->x || !s->mu || !s->r || !s->w || !s->status || !s->lo || !s->first)
+    return NS_ERR_NOMEM;
+  ns_status st = ns_sort_order(n, md->stratum, md->time, s->order);
+  if (st != NS_OK) return st;
+
+  for (size_t j = 0; j < p; j++) {
+    double sum = 0;
+    const double *xj = md->x + j * n;
+    for (size_t i = 0; i < n; i++) sum += xj[i];
+    s->mu[j] = n ? sum / (double) n : 0;
+  }
+  size_t m = 0;
+  for (size_t k = 0; k < n; k++) {
+    size_t i = (size_t) s->order[k];
+    for (size_t j = 0; j < p; j++) s->x[k * p + j] = md->x[i + j * n] - s->mu[j];
+    s->r[k] = exp(md->eta[i]);
+    s->w[k] = md->weight ? md->weight[i] : 1.0;
+    s->status[k] = md->status[i];
+    s->n_event += md->status[i];
+    if (k == 0 || md->time[i] != md->time[s->order[k - 1]] ||
+        (md->stratum && md->stratum[i] != md->stratum[s->order[k - 1]]))
+      s->first[m++] = (int) k;
+  }
+  s->first[m] = (int) n;
+  s->m = m;
+  s->sstrat = malloc((m + 1) * sizeof *s->sstrat);
+  s->stime = malloc((m + 1) * sizeof *s->stime);
+  s->nrisk = malloc((m + 1) * sizeof *s->nrisk);
+  s->nevent = malloc((m + 1) * sizeof *s->nevent);
+  s->ncens = malloc((m + 1) * sizeof *s->ncens);
+  s->haz = calloc(m + 1, sizeof *s->haz);
+  s->varhaz = calloc(m + 1, sizeof *s->varhaz);
+  s->haz2 = calloc(m + 1, sizeof *s->haz2);
+  s->hx = calloc(m * p + 1, sizeof *s->hx);
+  s->hx2 = calloc(m * p + 1, sizeof *s->hx2);
+  s->xm = calloc(m * p + 1, sizeof *s->xm);
+  if (!s->sstrat || !s->stime || !s->nrisk || !s->nevent || !s->ncens || !s->haz ||
+      !s->varhaz || !s->haz2 || !s->hx || !s->hx2 || !s->xm)
+    return NS_ERR_NOMEM;
+  for (size_t t = 0; t < m; t++) {
+    int i = s->order[s->first[t]];
+    s->sstrat[t] = md->stratum ? md->stratum[i] : 0;
+    s->stime[t] = md->time[i];
+  }
+
+  for (size_t k = 0; k < n; k++) s->lo[k] = -1;
+  if (md->start) {
+    /* Merge rows in (stratum, start) order with the slots: the slot pointer
+     * only moves forward. An event exactly at the start is outside (start,
+     * stop], hence "at or before". */
+    int *order2 = malloc((n + 1) * sizeof *order2);
+    int *pos = malloc((n + 1) * sizeof *pos);
+    if (!order2 || !pos) { free(order2); free(pos); return NS_ERR_NOMEM; }
+    st = ns_sort_order(n, md->stratum, md->start, order2);
+    if (st != NS_OK) { free(order2); free(pos); return st; }
+    for (size_t k = 0; k < n; k++) pos[s->order[k]] = (int) k;
+    size_t sp = 0;
+    for (size_t q = 0; q < n; q++) {
+      int i = order2[q];
+      int h = md->stratum ? md->stratum[i] : 0;
+      double t0 = md->start[i];
+      while (sp < m && (s->sstrat[sp] < h || (s->sstrat[sp] == h && s->stime[sp] <= t0))) sp++;
+      s->lo[pos[i]] = (sp > 0 && s->sstrat[sp - 1] == h) ? (int) sp - 1 : -1;
+    }
+    free(order2);
+    free(pos);
+  }
+  return NS_OK;
+}
+
+/* Upper triangle of c += a * x x'. */
+static void add_outer(size_t p, double a, const double *x, double *c)
+{
+  for (size_t j = 0; j < p; j++) {
+    double axj = a * x[j];
+    for (size_t i = 0; i <= j; i++) c[i + j * p] += axj * x[i];
+  }
+}
+
+/*
+ * The backward pass. For the zph test (gtime != NULL) it also needs the
+ * second moments of the risk set and adds each event time's information
+ * and score into u and imat (both zeroed by the caller).
+ * A row whose start the sweep passes leaves the sums; rows of a stratum
+ * leave no trace in the next (the sums restart at each stratum's end).
+ */
+static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime,
+                           double *u, double *imat, ns_callback cb, void *ctx)
+{
+  size_t n = s->n, p = s->p, m = s->m, p2 = 2 * p;
+  int zph = gtime != NULL;
+  int efron = md->ties == NS_COX_EFRON;
+  size_t nwork = 5 * p + (zph ? 3 * p * p : 0) + 1;
+  double *work = calloc(nwork, sizeof *work);
+  int *order2 = NULL, *pos = NULL;
+  if (!work) return NS_ERR_NOMEM;
+  double *S = work, *Sd = S + p, *xb = Sd + p, *wxd = xb + p, *xk = wxd + p;
+  double *C = xk + p, *Cd = C + p * p, *V = Cd + p * p;
+  if (md->start) {
+    order2 = malloc((n + 1) * sizeof *order2);
+    pos = malloc((n + 1) * sizeof *pos);
+    if (!order2 || !pos) { free(work); free(order2); free(pos); return NS_ERR_NOMEM; }
+    ns_status st = ns_sort_order(n, md->stratum, md->start, order2);
+    if (st != NS_OK) { free(work); free(order2); free(pos); return st; }
+    for (size_t k = 0; k < n; k++) pos[s->order[k]] = (int) k;
+  }
+
+  double R = 0, nrw = 0;
+  long q = (long) n - 1;
+  size_t done = 0, next_tick = NS_RESID_TICK;
+  for (long t = (long) m - 1; t >= 0; t--) {
+    int h = s->sstrat[t];
+    if (t == (long) m - 1 || s->sstrat[t + 1] != h) {
+      R = 0; nrw = 0;
+      memset(S, 0, p * sizeof *S);
+      if (zph) memset(C, 0, p * p * sizeof *C);
+    }
+    double Dd = 0, wd = 0, nc = 0;
+    int d = 0;
+    memset(Sd, 0, p * sizeof *Sd);
+    if (zph) { memset(Cd, 0, p * p * sizeof *Cd); memset(wxd, 0, p * sizeof *wxd); }
+    for (int k = s->first[t]; k < s->first[t + 1]; k++) {
+      const double *xr = s->x + (size_t) k * p;
+      double rw = s->r[k] * s->w[k];
+      nrw += s->w[k];
+      if (s->status[k]) {
+        d++; wd += s->w[k]; Dd += rw;
+        for (size_t j = 0; j < p; j++) Sd[j] += rw * xr[j];
+        if (zph) {
+          add_outer(p, rw, xr, Cd);
+          for (size_t j = 0; j < p; j++) wxd[j] += s->w[k] * xr[j];
+        }
+      } else {
+        nc += s->w[k]; R += rw;
+        for (size_t j = 0; j < p; j++) S[j] += rw * xr[j];
+        if (zph) add_outer(p, rw, xr, C);
+      }
+    }
+    if (md->start) {
+      double tt = s->stime[t];
+      while (q >= 0) {
+        int i = order2[q];
+        int hi = md->stratum ? md->stratum[i] : 0;
+        if (hi > h) { q--; continue; }
+        if (hi < h || md->start[i] < tt) break;
+        int k = pos[i];
+        const double *xr = s->x + (size_t) k * p;
+        double rw = s->r[k] * s->w[k];
+        nrw -= s->w[k]; R -= rw;
+        for (size_t j = 0; j < p; j++) S[j] -= rw * xr[j];
+        if (zph) add_outer(p, -rw, xr, C);
+        q--;
+      }
+    }
+    s->nrisk[t] = nrw;
+    s->nevent[t] = wd;
+    s->ncens[t] = nc;
+    if (d > 0) {
+      double *hx = s->hx + (size_t) t * p, *hx2 = s->hx2 + (size_t) t * p;
+      double *xm = s->xm + (size_t) t * p;
+      double g = zph ? gtime[s->order[s->first[t]]] : 0;
+      int nterm = efron ? d : 1;
+      double wt = efron ? wd / d : wd;
+      /* Efron: the k-th of the d terms keeps the fraction 1 - k/d of the
+       * tied events in the risk set; Breslow is the single term k = 0. */
+      for (int kk = 0; kk < nterm; kk++) {
+        double f = efron ? (double) kk / d : 0.0;
+        double Dk = R + (1 - f) * Dd;
+        for (size_t j = 0; j < p; j++) xk[j] = (S[j] + (1 - f) * Sd[j]) / Dk;
+        s->haz[t] += wt / Dk;
+        s->varhaz[t] += wt / (Dk * Dk);
+        s->haz2[t] += (1 - f) * wt / Dk;
+        for (size_t j = 0; j < p; j++) {
+          hx[j] += wt * xk[j] / Dk;
+          hx2[j] += (1 - f) * wt * xk[j] / Dk;
+          xm[j] += xk[j] / nterm;
+        }
+        if (zph) {
+          for (size_t j = 0; j < p; j++)
+            for (size_t i = 0; i <= j; i++)
+              V[i + j * p] = wt * ((C[i + j * p] + (1 - f) * Cd[i + j * p]) / Dk - xk[i] * xk[j]);
+          for (size_t j = 0; j < p; j++) {
+            for (size_t i = 0; i <= j; i++) {
+              double v = V[i + j * p];
+              imat[i + j * p2] += v;
+              imat[i + (j + p) * p2] += g * v;
+              imat[i + p + (j + p) * p2] += g * g * v;
+            }
+            u[j] -= wt * xk[j];
+            u[j + p] -= g * wt * xk[j];
+          }
+        }
+      }
+      if (zph)
+        for (size_t j = 0; j < p; j++) { u[j] += wxd[j]; u[j + p] += g * wxd[j]; }
+    }
+    R += Dd;
+    for (size_t j = 0; j < p; j++) S[j] += Sd[j];
+    if (zph) for (size_t j = 0; j < p * p; j++) C[j] += Cd[j];
+    done += (size_t) (s->first[t + 1] - s->first[t]);
+    if (done >= next_tick) {
+      next_tick = done + NS_RESID_TICK;
+      if (tick(cb, ctx, done, 2 * n)) {
+        free(work); free(order2); free(pos);
+        return NS_ERR_INTERRUPTED;
+      }
+    }
+  }
+  if (zph) {
+    /* The upper triangles hold the sums; mirror them (the off-diagonal
+     * block I_g is symmetric in its own right). */
+    for (size_t j = 0; j < p; j++)
+      for (size_t i = 0; i < j; i++) {
+        imat[j + i * p2] = imat[i + j * p2];
+        imat[j + (i + p) * p2] = imat[i + (j + p) * p2];
+        imat[j + p + (i + p) * p2] = imat[i + p + (j + p) * p2];
+      }
+    for (size_t j = 0; j < p; j++)
+      for (size_t i = 0; i < p; i++) imat[i + p + j * p2] = imat[j + (i + p) * p2];
+  }
+  free(work); free(order2); free(pos);
+  return NS_OK;
+}
+
+ns_status ns_cox_hazard(const ns_cox_model *model, ns_cox_hazard_result *out,
+                        ns_callback callback, void *context)
+{
+  if (!out) return NS_ERR_ARGUMENT;
+  memset(out, 0, sizeof *out);
+  ns_status st = check_model(model);
+  if (st != NS_OK) return st;
+  sweep s;
+  st = sweep_setup(&s, model);
+  if (st == NS_OK) st = sweep_run(&s, model, NULL, NULL, NULL, callback, context);
+  if (st != NS_OK) { sweep_free(&s); return st; }
+  size_t m = s.m, p = s.p;
+  out->m = m;
+  out->p = p;
+  out->stratum = s.sstrat; s.sstrat = NULL;
+  out->time = s.stime; s.stime = NULL;
+  out->n_risk = s.nrisk; s.nrisk = NULL;
+  out->n_event = s.nevent; s.nevent = NULL;
+  out->n_censor = s.ncens; s.ncens = NULL;
+  out->haz = s.haz; s.haz = NULL;
+  out->varhaz = s.varhaz; s.varhaz = NULL;
+  out->xhaz = s.hx; s.hx = NULL;
+  for (size_t t = 0; t < m; t++)
+    for (size_t j = 0; j < p; j++) out->xhaz[t * p + j] += out->haz[t] * s.mu[j];
+  sweep_free(&s);
+  return NS_OK;
+}
+
+void ns_cox_hazard_free(ns_cox_hazard_result *out)
+{
+  if (!out) return;
+  free(out->stratum); free(out->time); free(out->n_risk); free(out->n_event);
+  free(out->n_censor); free(out->haz); free(out->varhaz); free(out->xhaz);
+  memset(out, 0, sizeof *out);
+}
+
+/* Schoenfeld residuals in sorted order of the events. */
+static void schoenfeld(const sweep *s, double *schoen, int *schoen_row)
+{
+  size_t p = s->p, ne = (size_t) s->n_event, e = 0;
+  for (size_t t = 0; t < s->m; t++)
+    for (int k = s->first[t]; k < s->first[t + 1]; k++) {
+      if (!s->status[k]) continue;
+      if (schoen)
+        for (size_t j = 0; j < p; j++)
+          schoen[e + j * ne] = s->x[(size_t) k * p + j] - s->xm[t * p + j];
+      if (schoen_row) schoen_row[e] = s->order[k];
+      e++;
+    }
+}
+
+ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
+                           double *schoen, int *schoen_row, double *martingale,
+                           ns_callback callback, void *context)
+{
+  ns_status st = check_model(model);
+  if (st != NS_OK) return st;
+  sweep s;
+  st = sweep_setup(&s, model);
+  if (st == NS_OK) st = sweep_run(&s, model, NULL, NULL, NULL, callback, context);
+  if (st != NS_OK) { sweep_free(&s); return st; }
+  size_t n = s.n, p = s.p, m = s.m;
+  schoenfeld(&s, schoen, schoen_row);
+  if (!score && !martingale) { sweep_free(&s); return NS_OK; }
+
+  /* Cumulative hazard and hazard-weighted means within each stratum; the
+   * Efron share of an event at its own time replaces the slot's full term. */
+  double *cumA = malloc((m + 1) * sizeof *cumA);
+  double *cumB = malloc((m * p + 1) * sizeof *cumB);
+  double *tmp = malloc((p + 1) * sizeof *tmp);
+  if (!cumA || !cumB || !tmp) {
+    free(cumA); free(cumB); free(tmp); sweep_free(&s);
+    return NS_ERR_NOMEM;
+  }
+  for (size_t t = 0; t < m; t++) {
+    int fresh = t == 0 || s.sstrat[t] != s.sstrat[t - 1];
+    cumA[t] = (fresh ? 0 : cumA[t - 1]) + s.haz[t];
+    for (size_t j = 0; j < p; j++)
+      cumB[t * p + j] = (fresh ? 0 : cumB[(t - 1) * p + j]) + s.hx[t * p + j];
+  }
+  for (size_t t = 0; t < m; t++) {
+    int fresh = t == 0 || s.sstrat[t] != s.sstrat[t - 1];
+    for (int k = s.first[t]; k < s.first[t + 1]; k++) {
+      const double *xr = s.x + (size_t) k * p;
+      double A;
+      int dead = s.status[k];
+      if (dead) {
+        A = (fresh ? 0 : cumA[t - 1]) + s.haz2[t];
+        for (size_t j = 0; j < p; j++)
+          tmp[j] = (fresh ? 0 : cumB[(t - 1) * p + j]) + s.hx2[t * p + j];
+      } else {
+        A = cumA[t];
+        for (size_t j = 0; j < p; j++) tmp[j] = cumB[t * p + j];
+      }
+      int lo = s.lo[k];
+      if (lo >= 0) {
+        A -= cumA[lo];
+        for (size_t j = 0; j < p; j++) tmp[j] -= cumB[(size_t) lo * p + j];
+      }
+      size_t i = (size_t) s.order[k];
+      double r = s.r[k];
+      if (martingale) martingale[i] = dead - r * A;
+      if (score)
+        for (size_t j = 0; j < p; j++)
+          score[i + j * n] = (dead ? xr[j] - s.xm[t * p + j] : 0) - r * (xr[j] * A - tmp[j]);
+    }
+  }
+  free(cumA); free(cumB); free(tmp);
+  sweep_free(&s);
+  return NS_OK;
+}
+
+ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
+                     double *imat, double *schoen, int *used, int n_stratum,
+                     ns_callback callback, void *context)
+{
+  ns_status st = check_model(model);
+  if (st != NS_OK) return st;
+  if (!gtime || !u || !imat || n_stratum < 1) return NS_ERR_ARGUMENT;
+  size_t n = model->n, p = model->p;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(gtime[i])) return NS_ERR_NONFINITE;
+    if (model->stratum && model->stratum[i] >= n_stratum) return NS_ERR_STRATUM;
+  }
+  memset(u, 0, 2 * p * sizeof *u);
+  memset(imat, 0, 4 * p * p * sizeof *imat);
+  sweep s;
+  st = sweep_setup(&s, model);
+  if (st == NS_OK) st = sweep_run(&s, model, gtime, u, imat, callback, context);
+  if (st != NS_OK) { sweep_free(&s); return st; }
+  schoenfeld(&s, schoen, NULL);
+  if (used) {
+    /* cox.zph's rule: a covariate constant within a stratum carries no
+     * information there (its scaled residuals are NA). */
+    size_t ns = (size_t) n_stratum;
+    memset(used, 0, ns * p * sizeof *used);
+    size_t k0 = 0;
+    while (k0 < n) {
+      int h = model->stratum ? model->stratum[s.order[k0]] : 0;
+      size_t k1 = k0;
+      int dead = 0;
+      while (k1 < n && (model->stratum ? model->stratum[s.order[k1]] : 0) == h) {
+        dead += s.status[k1];
+        k1++;
+      }
+      for (size_t j = 0; j < p; j++) {
+        double x0 = s.x[k0 * p + j];
+        for (size_t k = k0 + 1; k < k1; k++)
+          if (s.x[k * p + j] != x0) { used[(size_t) h + j * ns] = dead; break; }
+      }
+      k0 = k1;
+    }
+  }
+  sweep_free(&s);
+  return NS_OK;
+}
+
+ns_status ns_cox_deviance(size_t n, const double *martingale, const double *events,
+                          double *out)
+{
+  if (n > 0 && (!martingale || !events || !out)) return NS_ERR_ARGUMENT;
+  for (size_t i = 0; i < n; i++) {
+    double m = martingale[i], d = events[i];
+    double dev = d != 0 ? m + d * log(d - m) : m;
+    double v = sqrt(-2 * dev);
+    out[i] = m > 0 ? v : (m < 0 ? -v : (isnan(m) ? m : 0.0));
+  }
+  return NS_OK;
+}

@@ -1,0 +1,146 @@
+/* r_cox_resid.c -- glue for the Cox diagnostics core (cox_resid.c). */
+#include <string.h>
+
+#include "glue.h"
+
+/* Fill an ns_cox_model from R vectors; errors here come before any core
+ * call. x: double matrix n x p; optional vectors may be NULL. */
+static void model_from_r(ns_cox_model *md, SEXP x, SEXP time, SEXP start,
+                         SEXP status, SEXP weight, SEXP eta, SEXP stratum,
+                         SEXP ties)
+{
+  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  R_xlen_t n = XLENGTH(time);
+  if (!Rf_isReal(x) || !Rf_isMatrix(x) || Rf_nrows(x) != n)
+    Rf_error("`x` must be a double matrix with one row per observation");
+  if (!Rf_isInteger(status) || XLENGTH(status) != n)
+    Rf_error("`status` must be an integer vector of length %ld", (long) n);
+  if (!Rf_isReal(eta) || XLENGTH(eta) != n)
+    Rf_error("`eta` must be a double vector of length %ld", (long) n);
+  if (!Rf_isNull(start) && (!Rf_isReal(start) || XLENGTH(start) != n))
+    Rf_error("`start` must be NULL or a double vector of length %ld", (long) n);
+  if (!Rf_isNull(weight) && (!Rf_isReal(weight) || XLENGTH(weight) != n))
+    Rf_error("`weight` must be NULL or a double vector of length %ld", (long) n);
+  if (!Rf_isNull(stratum) && (!Rf_isInteger(stratum) || XLENGTH(stratum) != n))
+    Rf_error("`stratum` must be NULL or an integer vector of length %ld", (long) n);
+  memset(md, 0, sizeof *md);
+  md->n = (size_t) n;
+  md->p = (size_t) Rf_ncols(x);
+  md->x = md->p > 0 ? REAL_RO(x) : NULL;
+  md->time = REAL_RO(time);
+  md->start = Rf_isNull(start) ? NULL : REAL_RO(start);
+  md->status = INTEGER_RO(status);
+  md->weight = Rf_isNull(weight) ? NULL : REAL_RO(weight);
+  md->eta = REAL_RO(eta);
+  md->stratum = Rf_isNull(stratum) ? NULL : INTEGER_RO(stratum);
+  md->ties = Rf_asInteger(ties) == 1 ? NS_COX_EFRON : NS_COX_BRESLOW;
+}
+
+/*
+ * ffi_cox_hazard(x, time, start, status, weight, eta, stratum, ties):
+ * list(stratum (0-based), time, n.risk, n.event, n.censor, haz, varhaz,
+ * xhaz (m x p)) per distinct (stratum, stop time).
+ */
+SEXP ffi_cox_hazard(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
+                    SEXP eta, SEXP stratum, SEXP ties)
+{
+  ns_cox_model md;
+  model_from_r(&md, x, time, start, status, weight, eta, stratum, ties);
+  ns_cox_hazard_result h;
+  ns_status st = ns_cox_hazard(&md, &h, ns_glue_interrupted, NULL);
+  if (st != NS_OK) {
+    ns_cox_hazard_free(&h);
+    NS_STOP_ON_STATUS(st, "cox hazard");
+  }
+  /* Copy out of core memory; an allocation error here would leak h, so
+   * the copies are made while nothing else can fail but allocation. */
+  const char *names[] = {"stratum", "time", "n.risk", "n.event", "n.censor",
+                         "haz", "varhaz", "xhaz", ""};
+  R_xlen_t m = (R_xlen_t) h.m, p = (R_xlen_t) h.p;
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SEXP s0 = SET_VECTOR_ELT(out, 0, Rf_allocVector(INTSXP, m));
+  memcpy(INTEGER(s0), h.stratum, (size_t) m * sizeof(int));
+  double *src[] = {h.time, h.n_risk, h.n_event, h.n_censor, h.haz, h.varhaz};
+  for (int k = 0; k < 6; k++) {
+    SEXP v = SET_VECTOR_ELT(out, k + 1, Rf_allocVector(REALSXP, m));
+    if (m) memcpy(REAL(v), src[k], (size_t) m * sizeof(double));
+  }
+  SEXP xh = SET_VECTOR_ELT(out, 7, Rf_allocMatrix(REALSXP, m, p));
+  double *xo = REAL(xh);
+  for (R_xlen_t t = 0; t < m; t++)
+    for (R_xlen_t j = 0; j < p; j++) xo[t + j * m] = h.xhaz[t * p + j];
+  ns_cox_hazard_free(&h);
+  UNPROTECT(1);
+  return out;
+}
+
+/*
+ * ffi_cox_residuals(x, time, start, status, weight, eta, stratum, ties,
+ * want_score): list(score (n x p or NULL), schoenfeld (events x p),
+ * schoen_row (1-based input rows of the events), martingale).
+ */
+SEXP ffi_cox_residuals(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
+                       SEXP eta, SEXP stratum, SEXP ties, SEXP want_score)
+{
+  ns_cox_model md;
+  model_from_r(&md, x, time, start, status, weight, eta, stratum, ties);
+  int do_score = Rf_asLogical(want_score) == TRUE;
+  R_xlen_t n = (R_xlen_t) md.n, p = (R_xlen_t) md.p, ne = 0;
+  for (R_xlen_t i = 0; i < n; i++) ne += md.status[i] == 1;
+  const char *names[] = {"score", "schoenfeld", "schoen_row", "martingale", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SEXP sc = do_score ? SET_VECTOR_ELT(out, 0, Rf_allocMatrix(REALSXP, n, p)) : R_NilValue;
+  SEXP sch = SET_VECTOR_ELT(out, 1, Rf_allocMatrix(REALSXP, ne, p));
+  SEXP row = SET_VECTOR_ELT(out, 2, Rf_allocVector(INTSXP, ne));
+  SEXP mart = SET_VECTOR_ELT(out, 3, Rf_allocVector(REALSXP, n));
+  ns_status st = ns_cox_residuals(&md, do_score ? REAL(sc) : NULL, REAL(sch),
+                                  INTEGER(row), REAL(mart), ns_glue_interrupted, NULL);
+  if (st == NS_OK)
+    for (R_xlen_t e = 0; e < ne; e++) INTEGER(row)[e] += 1;
+  UNPROTECT(1);
+  NS_STOP_ON_STATUS(st, "residuals");
+  return out;
+}
+
+/*
+ * ffi_cox_zph(x, time, start, status, weight, eta, stratum, ties, gtime,
+ * n_stratum): list(u (2p), imat (2p x 2p), schoen (events x p),
+ * used (n_stratum x p)).
+ */
+SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
+                 SEXP eta, SEXP stratum, SEXP ties, SEXP gtime, SEXP n_stratum)
+{
+  ns_cox_model md;
+  model_from_r(&md, x, time, start, status, weight, eta, stratum, ties);
+  R_xlen_t n = (R_xlen_t) md.n, p = (R_xlen_t) md.p, ne = 0;
+  if (!Rf_isReal(gtime) || XLENGTH(gtime) != n)
+    Rf_error("`gtime` must be a double vector of length %ld", (long) n);
+  int ns = Rf_asInteger(n_stratum);
+  if (ns == NA_INTEGER || ns < 1) Rf_error("`n_stratum` must be >= 1");
+  for (R_xlen_t i = 0; i < n; i++) ne += md.status[i] == 1;
+  const char *names[] = {"u", "imat", "schoen", "used", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SEXP u = SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, 2 * p));
+  SEXP im = SET_VECTOR_ELT(out, 1, Rf_allocMatrix(REALSXP, 2 * p, 2 * p));
+  SEXP sch = SET_VECTOR_ELT(out, 2, Rf_allocMatrix(REALSXP, ne, p));
+  SEXP used = SET_VECTOR_ELT(out, 3, Rf_allocMatrix(INTSXP, ns, p));
+  ns_status st = ns_cox_zph(&md, REAL_RO(gtime), REAL(u), REAL(im), REAL(sch),
+                            INTEGER(used), ns, ns_glue_interrupted, NULL);
+  UNPROTECT(1);
+  NS_STOP_ON_STATUS(st, "cox_zph");
+  return out;
+}
+
+/* ffi_cox_deviance(martingale, events): deviance residuals (names are set
+ * by the caller). */
+SEXP ffi_cox_deviance(SEXP martingale, SEXP events)
+{
+  if (!Rf_isReal(martingale) || !Rf_isReal(events) || XLENGTH(martingale) != XLENGTH(events))
+    Rf_error("`martingale` and `events` must be double vectors of one length");
+  R_xlen_t n = XLENGTH(martingale);
+  SEXP out = PROTECT(Rf_allocVector(REALSXP, n));
+  ns_status st = ns_cox_deviance((size_t) n, REAL_RO(martingale), REAL_RO(events), REAL(out));
+  UNPROTECT(1);
+  NS_STOP_ON_STATUS(st, "residuals");
+  return out;
+}
