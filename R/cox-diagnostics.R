@@ -687,18 +687,6 @@ curve_confint <- function(surv, se, level, type) {
     })
 }
 
-#' @export
-print.netsurv_coxcurve <- function(x, ...) {
-  # the curve methods of class "netsurv_curve" print survfit's table
-  if (!is.null(utils::getS3method("print", "netsurv_curve", optional = TRUE)))
-    return(NextMethod())
-  ncurve <- if (is.matrix(x$surv)) ncol(x$surv) else 1L
-  cat("Cox model-based survival curve", if (ncurve > 1L) "s", ": ", ncurve, " profile",
-      if (ncurve > 1L) "s", if (!is.null(x$strata)) paste0(", ", length(x$strata), " strata"),
-      ", ", length(x$time), " times\n", sep = "")
-  invisible(x)
-}
-
 # ---- proportional hazards test ----------------------------------------------
 
 # Kaplan-Meier of all rows (no weights, no strata), as cox.zph's "km"

@@ -43,10 +43,40 @@ curve_stratum <- function(x, rows) {
 check_curve <- function(x, arg = "x") {
   if (!inherits(x, "netsurv_curve") || is.null(x$time) || is.null(x$surv))
     stop("`", arg, "` must be a survival curve from km()", call. = FALSE)
-  if (is.matrix(x$surv))
-    stop("`", arg, "`: curves with several columns of survival are not supported",
-         call. = FALSE)
+  if (is.matrix(x$surv)) x <- curve_profiles_as_strata(x)
   invisible(x)
+}
+
+# A model-based curve for several covariate profiles has survfit.coxph's
+# layout: surv, std.err, cumhaz, std.chaz, lower and upper are matrices with one
+# column per profile, the counts are shared. Every method here works on one
+# column per stratum, so such a curve is laid out as one stratum per (stratum,
+# profile), labelled as print.survfit labels the profiles ("1", "2", ... or the
+# column names; "strata, profile" when the fit has strata).
+curve_profiles_as_strata <- function(x) {
+  k <- ncol(x$surv)
+  profile <- colnames(x$surv)
+  if (is.null(profile)) profile <- as.character(seq_len(k))
+  rows <- curve_rows(x)
+  pieces <- list()
+  labels <- character()
+  for (s in seq_along(rows)) {
+    for (j in seq_len(k)) {
+      pieces[[length(pieces) + 1L]] <- list(rows = rows[[s]], column = j)
+      labels <- c(labels, if (is.null(x$strata)) profile[j] else paste0(names(rows)[s], ", ", profile[j]))
+    }
+  }
+  out <- x
+  for (f in curve_row_fields) {
+    v <- x[[f]]
+    if (is.null(v)) next
+    out[[f]] <- unlist(lapply(pieces, function(p)
+      if (is.matrix(v)) v[p$rows, p$column] else v[p$rows]), use.names = FALSE)
+  }
+  out$strata <- stats::setNames(vapply(pieces, function(p) length(p$rows), integer(1)), labels)
+  n <- if (length(x$n) == length(rows)) x$n else rep_len(x$n, length(rows))
+  out$n <- rep(n, each = k)
+  out
 }
 
 # The "median" of the print table (survival's survmean): the first time at
@@ -166,7 +196,7 @@ curve_table <- function(x, rmean = "none") {
 #' @export
 print.netsurv_curve <- function(x, digits = max(getOption("digits") - 4L, 3L),
                                 rmean = "none", ...) {
-  check_curve(x)
+  x <- check_curve(x)
   rmean <- check_rmean(rmean, x)
   if (!is.null(x$call)) {
     cat("Call: ")
@@ -238,8 +268,7 @@ print.netsurv_curve <- function(x, digits = max(getOption("digits") - 4L, 3L),
 #' @export
 summary.netsurv_curve <- function(object, times, censored = FALSE, extend = FALSE,
                                   rmean = "common", ...) {
-  x <- object
-  check_curve(x, "object")
+  x <- check_curve(object, "object")
   if (!is.logical(censored) || length(censored) != 1L || is.na(censored))
     stop("`censored` must be TRUE or FALSE", call. = FALSE)
   if (!is.logical(extend) || length(extend) != 1L || is.na(extend))
@@ -440,7 +469,7 @@ curve_quantile <- function(time, y, p, tol, last) {
 #' @export
 quantile.netsurv_curve <- function(x, probs = c(0.25, 0.5, 0.75), conf.int = TRUE,
                                    tolerance = sqrt(.Machine$double.eps), ...) {
-  check_curve(x)
+  x <- check_curve(x)
   if (!is.numeric(probs) || !length(probs) || anyNA(probs))
     stop("`probs` must be numeric probabilities without missing values", call. = FALSE)
   if (any(probs < 0 | probs > 1))
@@ -508,7 +537,7 @@ rmst <- function(x, ...) UseMethod("rmst")
 #' @rdname rmst
 #' @export
 rmst.netsurv_curve <- function(x, tau, ...) {
-  check_curve(x)
+  x <- check_curve(x)
   if (missing(tau)) stop("`tau` is missing: give the truncation time(s)", call. = FALSE)
   if (!is.numeric(tau) || !length(tau) || any(!is.finite(tau)))
     stop("`tau` must be finite numbers", call. = FALSE)
@@ -569,6 +598,6 @@ rows_to_frame <- function(x, row.names = NULL) {
 #' as.data.frame(summary(fit, times = c(180, 365)))
 #' @export
 as.data.frame.netsurv_curve <- function(x, row.names = NULL, optional = FALSE, ...) {
-  check_curve(x)
+  x <- check_curve(x)
   rows_to_frame(x, row.names)
 }

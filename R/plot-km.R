@@ -22,7 +22,7 @@ step_path <- function(t, y) {
 #          or at the requested times when mark.time is numeric;
 #   labels stratum labels ("" without strata); xlim, ylim default ranges.
 curve_plot_data <- function(x, mark.time = TRUE) {
-  check_curve(x)
+  x <- check_curve(x)
   rows <- curve_rows(x)
   labels <- if (is.null(x$strata)) "" else names(x$strata)
   origin <- curve_origin(x)
@@ -172,7 +172,7 @@ format_p <- function(p) {
 #' @export
 km_plot_data <- function(x, xbreaks = NULL, xlim = NULL, mark.time = TRUE, test = NULL,
                          hr = NULL, labels = NULL, digits = 1, env = parent.frame()) {
-  check_curve(x)
+  x <- check_curve(x)
   check_mark_time(mark.time)
   if (!is.null(xlim) && (!is.numeric(xlim) || length(xlim) != 2L || anyNA(xlim) ||
                          xlim[1L] >= xlim[2L]))
@@ -567,7 +567,7 @@ plot.netsurv_curve <- function(x, conf.int = FALSE, mark.time = TRUE, col = NULL
                                median.lines = FALSE, annotation.pos = "legend",
                                panel = NULL, labels = NULL, digits = 1, main = NULL,
                                cex.text = 0.85, ...) {
-  check_curve(x)
+  x <- check_curve(x)
   flag <- function(v, arg) {
     if (!is.logical(v) || length(v) != 1L || is.na(v))
       stop("`", arg, "` must be TRUE or FALSE", call. = FALSE)

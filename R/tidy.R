@@ -38,7 +38,7 @@ NULL
 #' @rdname tidy.netsurv_curve
 #' @export
 tidy.netsurv_curve <- function(x, ...) {
-  check_curve(x)
+  x <- check_curve(x)
   out <- data.frame(time = x$time, n.risk = x$n.risk, n.event = x$n.event,
                     n.censor = x$n.censor, estimate = x$surv)
   if (!is.null(x$std.err)) out$std.error <- x$std.err
@@ -53,7 +53,7 @@ tidy.netsurv_curve <- function(x, ...) {
 #' @rdname tidy.netsurv_curve
 #' @export
 glance.netsurv_curve <- function(x, ...) {
-  check_curve(x)
+  x <- check_curve(x)
   if (length(x$strata) > 1L)
     stop("Cannot glance() a curve with several strata (", length(x$strata), "); ",
          "use summary(x)$table or rmst(x, tau) for per-stratum numbers", call. = FALSE)

@@ -103,7 +103,32 @@ test_that("cox_curve rejects bad input", {
   expect_error(cox_curve(n, conf.type = "logit"), "`conf.type` must be one of")
   expect_error(cox_curve(n, conf.int = 2), "`conf.int` must be a single number")
   expect_error(cox_curve(lm(1 ~ 1)), "`fit` must be a fit from cox\\(\\)")
-  expect_output(print(cox_curve(n)), "Cox model-based survival curve")
+})
+
+test_that("the curve methods work on cox_curve() as on survfit.coxph", {
+  fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
+  ref <- survival::coxph(Surv(time, status) ~ age + sex, data = survival::lung,
+                         control = tight_coxph())
+  profiles <- data.frame(age = c(50, 70), sex = 1:2)
+  cc <- cox_curve(fit, newdata = profiles)
+  sf <- survival::survfit(ref, newdata = profiles)
+  # one row per profile in the print table, as print.survfit shows them
+  expect_output(print(cc), "events +median")
+  q <- quantile(cc, probs = c(0.25, 0.5))
+  q_ref <- quantile(sf, probs = c(0.25, 0.5))
+  expect_equal(unname(q$quantile), unname(q_ref$quantile), tolerance = 1e-6)
+  expect_equal(unname(q$lower), unname(q_ref$lower), tolerance = 1e-6)
+  s <- summary(cc, times = c(100, 300, 500))
+  s_ref <- summary(sf, times = c(100, 300, 500))
+  expect_equal(s$surv, as.vector(s_ref$surv), tolerance = 1e-6)
+  expect_equal(s$upper, as.vector(s_ref$upper), tolerance = 1e-6)
+  one <- cox_curve(fit, newdata = profiles[1, ])
+  expect_equal(unname(median(one)), unname(quantile(sf[1], 0.5)$quantile), tolerance = 1e-6)
+  grDevices::pdf(NULL)
+  on.exit(grDevices::dev.off())
+  drawn <- plot(cc)
+  expect_s3_class(drawn, "netsurv_plotdata")
+  expect_equal(nrow(tidy(cc)), 2L * length(cc$time))
 })
 
 test_that("a factor given by its codes in newdata takes the fit's levels", {
