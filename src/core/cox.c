@@ -1154,6 +1154,8 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
   rank_weight *grp = malloc(n * sizeof *grp);
   fenwick2 fw = {0, NULL, NULL, {0, 0}};
   ns_status st = NS_OK;
+  double *pt = NULL, *pw = NULL, *pstart = NULL;
+  int *pst = NULL, *pss = NULL, *pcl = NULL;
   if (!ord || (start && !ord2) || !rank || !infl || !grp) { st = NS_ERR_NOMEM; goto done; }
 
   st = ns_sort_order(n, NULL, score, ord);
@@ -1189,6 +1191,40 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
     free(ts); free(ss);
     free(ord);
     ord = o2;
+  }
+  /* From here on, rows are numbered in that time order: copies of the
+   * columns in that order let the passes below read status, ranks and
+   * weights and update the influence sums sequentially, leaving only the
+   * Fenwick tree to be addressed at random. (The variance is a sum over
+   * rows, so it does not mind the numbering.) */
+  if (st == NS_OK) {
+    size_t *prk = malloc(n * sizeof *prk);
+    pt = malloc(n * sizeof *pt);
+    pst = malloc(n * sizeof *pst);
+    if (weight) pw = malloc(n * sizeof *pw);
+    if (stratum) pss = malloc(n * sizeof *pss);
+    if (start) pstart = malloc(n * sizeof *pstart);
+    if (cluster) pcl = malloc(n * sizeof *pcl);
+    if (!prk || !pt || !pst || (weight && !pw) || (stratum && !pss) || (start && !pstart) ||
+        (cluster && !pcl)) {
+      free(prk);
+      st = NS_ERR_NOMEM;
+      goto done;
+    }
+    for (size_t k = 0; k < n; k++) {
+      size_t i = (size_t) ord[k];
+      prk[k] = rank[i];
+      pt[k] = time[i];
+      pst[k] = status[i];
+    }
+    if (weight) for (size_t k = 0; k < n; k++) pw[k] = weight[ord[k]];
+    if (stratum) for (size_t k = 0; k < n; k++) pss[k] = stratum[ord[k]];
+    if (start) for (size_t k = 0; k < n; k++) pstart[k] = start[ord[k]];
+    if (cluster) for (size_t k = 0; k < n; k++) pcl[k] = cluster[ord[k]];
+    free(rank);
+    rank = prk;
+    time = pt; status = pst; weight = pw; stratum = pss; start = pstart; cluster = pcl;
+    for (size_t k = 0; k < n; k++) ord[k] = (int) k;
   }
   if (st == NS_OK && start) st = ns_sort_order(n, stratum, start, ord2);
   if (st != NS_OK) goto done;
@@ -1360,5 +1396,6 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
 done:
   free(ord); free(ord2); free(rank); free(infl); free(grp);
   free(fw.tree); free(fw.node);
+  free(pt); free(pw); free(pstart); free(pst); free(pss); free(pcl);
   return st;
 }
