@@ -180,16 +180,33 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   }
   contrasts <- attr(X, "contrasts")
   xdrop <- asgn %in% c(0L, if (interacting_strata) strata_sp$terms)
-  X <- X[, !xdrop, drop = FALSE]
+  xnames <- colnames(X)[!xdrop]
+  # Usually only the leading intercept column goes: then the core skips it
+  # in place (x_skip) instead of R copying the n x p matrix without it; X is
+  # only cut when the matrix itself is needed (x = TRUE, firth, a bad value).
+  x_skip <- if (!any(xdrop)) 0L else if (all(which(xdrop) == seq_len(sum(xdrop))) && is.double(X))
+              sum(xdrop) else NA_integer_
+  if (is.na(x_skip)) {
+    X <- X[, !xdrop, drop = FALSE]
+    storage.mode(X) <- "double"
+    x_skip <- 0L
+  }
+  cut_x <- function() {
+    if (x_skip > 0L) X[, -seq_len(x_skip), drop = FALSE] else X
+  }
+  if (!is.double(X)) storage.mode(X) <- "double"
   asgn <- asgn[!xdrop]
-  storage.mode(X) <- "double"
   labels <- attr(terms, "term.labels")
   assign <- lapply(split(seq_along(asgn), factor(asgn, levels = unique(asgn))), identity)
   names(assign) <- labels[unique(asgn)]
 
   # A finite sum rules out non-finite entries without an n x p temporary;
   # only otherwise (or on overflow) find the first bad one.
-  bad <- if (!is.finite(sum(X))) which(!is.finite(X), arr.ind = TRUE)
+  bad <- if (!is.finite(sum(X))) {
+    X <- cut_x()
+    x_skip <- 0L
+    which(!is.finite(X), arr.ind = TRUE)
+  }
   if (length(bad)) {
     bad <- bad[order(bad[, 1L]), , drop = FALSE]
     stop("`formula`: covariate `", colnames(X)[bad[1L, 2L]], "` in row ", rows[bad[1L, 1L]],
@@ -217,7 +234,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     stop("`formula`: there are no events (every status is 0); a Cox model needs at least one",
          call. = FALSE)
 
-  p <- ncol(X)
+  p <- length(xnames)
   if (!missing(init) && !is.null(init)) {
     if (!is.numeric(init) || length(init) != p || any(!is.finite(init)))
       stop("`init` must be ", p, " finite number(s), one per coefficient", call. = FALSE)
@@ -234,16 +251,20 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   # $means and the linear predictors).
   center <- NULL
   core <- cox_core(X, time, start, fr$status, weights, offset, stratum, center, cluster,
-                   n_cluster, ties, init, control, robust, firth)
+                   n_cluster, ties, init, control, robust, firth, x_skip = x_skip)
+  if (x_skip > 0L && (keep_x || firth)) {
+    X <- cut_x()
+    x_skip <- 0L
+  }
 
-  coef <- stats::setNames(core$coefficients, colnames(X))
+  coef <- stats::setNames(core$coefficients, xnames)
   coef[is.nan(coef)] <- NA_real_
   # The linear predictor from the core, row by row: identical covariate rows
   # get identical values, so their ties count as ties in the concordance
   # (coxph's X %*% coef through BLAS can split such ties by one ulp).
   lp <- core$linear.predictors
   if (!firth && any(core$infinite[!is.na(coef)])) {
-    which_inf <- colnames(X)[core$infinite & !is.na(coef)]
+    which_inf <- xnames[core$infinite & !is.na(coef)]
     warning("monotone likelihood: the coefficient of ",
             paste0("`", which_inf, "`", collapse = ", "),
             " appears to run to infinity (the partial likelihood keeps increasing, ",
@@ -264,7 +285,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     iter = core$iter,
     linear.predictors = unname(lp),
     residuals = stats::setNames(core$residuals, rows),
-    means = stats::setNames(core$means, colnames(X)),
+    means = stats::setNames(core$means, xnames),
     method = ties,
     n = n,
     nevent = as.double(sum(status)),
@@ -298,7 +319,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   fit$contrasts <- contrasts
   if (!is.null(offset)) fit$offset <- offset
   fit$converged <- core$converged
-  fit$infinite <- stats::setNames(core$infinite, colnames(X))
+  fit$infinite <- stats::setNames(core$infinite, xnames)
   fit$robust <- robust
   fit$firth <- firth
   fit$call <- call
@@ -370,12 +391,13 @@ cox_threads <- function() {
 # Calls the core with plain columns.
 cox_core <- function(X, time, start, status, weights, offset, stratum, center, cluster,
                      n_cluster, ties, init, control, robust, firth, fixed = NULL,
-                     iter.max = control$iter.max) {
+                     iter.max = control$iter.max, x_skip = 0L) {
   ctl <- list(ties = if (ties == "efron") 1L else 0L, iter_max = as.integer(iter.max),
               eps = control$eps, toler_chol = control$toler.chol,
               toler_inf = control$toler.inf, init = init,
               fixed = if (!is.null(fixed)) as.integer(fixed),
-              robust = robust, firth = firth, threads = cox_threads())
+              robust = robust, firth = firth, threads = cox_threads(),
+              x_skip = as.integer(x_skip))
   .Call(ffi_cox_fit, X, as.double(time), if (!is.null(start)) as.double(start),
         as.integer(status), weights, offset, stratum, if (!is.null(center)) as.integer(center),
         cluster, as.integer(n_cluster), ctl)

@@ -28,7 +28,7 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE) {
                               names(call), 0L))]
   mf_call[[1L]] <- quote(stats::model.frame)
   mf_call$formula <- stats::terms(formula, specials = specials, data = if (is.data.frame(data)) data else NULL)
-  if (is.null(mf_call$na.action)) mf_call$na.action <- quote(stats::na.omit)
+  if (is.null(mf_call$na.action)) mf_call$na.action <- na_omit_frame
   mf <- withCallingHandlers(
     eval(mf_call, env),
     warning = function(w) {
@@ -81,6 +81,22 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE) {
        status = as.integer(status), start = if (!is.null(start)) as.double(start),
        weights = weights, n_dropped = n_dropped, na_action = attr(mf, "na.action"),
        type = type)
+}
+
+# stats::na.omit() for a model frame, without its copy of the whole frame
+# (object[!omit, , drop = FALSE], tens of MB at a million rows) when no row
+# has a missing value; otherwise it is stats::na.omit() itself. Columns of
+# plain atomic types, factors and Surv objects are checked with anyNA(); any
+# other class through its is.na() method, as na.omit does.
+na_omit_frame <- function(object, ...) {
+  for (x in object) {
+    if (!is.atomic(x)) next
+    cls <- oldClass(x)
+    has_na <- if (is.null(cls) || identical(cls, "factor") || identical(cls, "Surv")) anyNA(unclass(x))
+              else any(is.na(x))
+    if (has_na) return(stats::na.omit(object, ...))
+  }
+  object
 }
 
 # Weights are checked on the data before na.action can silently drop missing

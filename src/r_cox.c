@@ -43,13 +43,18 @@ SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   R_xlen_t n = XLENGTH(time);
   if (!Rf_isReal(x) || !Rf_isMatrix(x) || Rf_nrows(x) != n)
     Rf_error("`x` must be a double matrix with one row per observation");
-  R_xlen_t p = Rf_ncols(x);
   if (!Rf_isNewList(control)) Rf_error("`control` must be a list");
+  /* x_skip leading columns of x (the model matrix's intercept) are not
+   * covariates: skipping them here spares R a copy of the whole matrix. */
+  int x_skip = Rf_asInteger(list_get(control, "x_skip"));
+  if (x_skip == NA_INTEGER || x_skip < 0 || x_skip > Rf_ncols(x))
+    Rf_error("`x_skip` must be between 0 and the number of columns of `x`");
+  R_xlen_t p = Rf_ncols(x) - x_skip;
 
   ns_cox_data d;
   d.n = (size_t) n;
   d.p = (size_t) p;
-  d.x = p > 0 ? REAL_RO(x) : NULL;
+  d.x = p > 0 ? REAL_RO(x) + (size_t) x_skip * (size_t) n : NULL;
   d.time = REAL_RO(time);
   d.start = real_or_null(start, n, "start");
   d.status = int_or_null(status, n, "status");

@@ -1129,12 +1129,6 @@ static void fw_query(const fenwick2 *f, size_t rank, double *out)
 
 typedef struct { size_t rank; double w; size_t row; } rank_weight;
 
-static int cmp_rank(const void *a, const void *b)
-{
-  size_t x = ((const rank_weight *) a)->rank, y = ((const rank_weight *) b)->rank;
-  return (x > y) - (x < y);
-}
-
 ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
                              const int *status, const double *weight,
                              const int *stratum, const double *score,
@@ -1160,6 +1154,8 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
   rank_weight *grp = malloc(n * sizeof *grp);
   fenwick2 fw = {0, NULL, NULL, {0, 0}};
   ns_status st = NS_OK;
+  double *pt = NULL, *pw = NULL, *pstart = NULL;
+  int *pst = NULL, *pss = NULL, *pcl = NULL;
   if (!ord || (start && !ord2) || !rank || !infl || !grp) { st = NS_ERR_NOMEM; goto done; }
 
   st = ns_sort_order(n, NULL, score, ord);
@@ -1175,7 +1171,61 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
   fw.node = calloc(2 * m, sizeof *fw.node);
   if (!fw.tree || !fw.node) { st = NS_ERR_NOMEM; goto done; }
 
-  st = ns_sort_order(n, stratum, time, ord);
+  /* Time order with ties kept in score order: the stable sort by (stratum,
+   * time) runs on the columns laid out in score order, so each group of
+   * tied events below comes out already sorted by rank (no per-group sort). */
+  {
+    double *ts = malloc(n * sizeof *ts);
+    int *ss = stratum ? malloc(n * sizeof *ss) : NULL;
+    int *o2 = malloc(n * sizeof *o2);
+    if (!ts || (stratum && !ss) || !o2) {
+      free(ts); free(ss); free(o2);
+      st = NS_ERR_NOMEM;
+      goto done;
+    }
+    for (size_t k = 0; k < n; k++) ts[k] = time[ord[k]];
+    if (stratum) for (size_t k = 0; k < n; k++) ss[k] = stratum[ord[k]];
+    st = ns_sort_order(n, ss, ts, o2);
+    if (st == NS_OK)
+      for (size_t k = 0; k < n; k++) o2[k] = ord[o2[k]];
+    free(ts); free(ss);
+    free(ord);
+    ord = o2;
+  }
+  /* From here on, rows are numbered in that time order: copies of the
+   * columns in that order let the passes below read status, ranks and
+   * weights and update the influence sums sequentially, leaving only the
+   * Fenwick tree to be addressed at random. (The variance is a sum over
+   * rows, so it does not mind the numbering.) */
+  if (st == NS_OK) {
+    size_t *prk = malloc(n * sizeof *prk);
+    pt = malloc(n * sizeof *pt);
+    pst = malloc(n * sizeof *pst);
+    if (weight) pw = malloc(n * sizeof *pw);
+    if (stratum) pss = malloc(n * sizeof *pss);
+    if (start) pstart = malloc(n * sizeof *pstart);
+    if (cluster) pcl = malloc(n * sizeof *pcl);
+    if (!prk || !pt || !pst || (weight && !pw) || (stratum && !pss) || (start && !pstart) ||
+        (cluster && !pcl)) {
+      free(prk);
+      st = NS_ERR_NOMEM;
+      goto done;
+    }
+    for (size_t k = 0; k < n; k++) {
+      size_t i = (size_t) ord[k];
+      prk[k] = rank[i];
+      pt[k] = time[i];
+      pst[k] = status[i];
+    }
+    if (weight) for (size_t k = 0; k < n; k++) pw[k] = weight[ord[k]];
+    if (stratum) for (size_t k = 0; k < n; k++) pss[k] = stratum[ord[k]];
+    if (start) for (size_t k = 0; k < n; k++) pstart[k] = start[ord[k]];
+    if (cluster) for (size_t k = 0; k < n; k++) pcl[k] = cluster[ord[k]];
+    free(rank);
+    rank = prk;
+    time = pt; status = pst; weight = pw; stratum = pss; start = pstart; cluster = pcl;
+    for (size_t k = 0; k < n; k++) ord[k] = (int) k;
+  }
   if (st == NS_OK && start) st = ns_sort_order(n, stratum, start, ord2);
   if (st != NS_OK) goto done;
 
@@ -1233,7 +1283,15 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
         dsum += W(i); dsq += W(i) * W(i);
       }
       cnt[3] += (dsum * dsum - dsq) / 2;
-      if (ng > 1) qsort(grp, ng, sizeof *grp, cmp_rank);
+      /* Already in rank order (see the sort above); only times equal
+       * under == but apart in the sort's bit order (-0 and +0) can break
+       * it, and then an insertion sort restores it. */
+      for (size_t c = 1; c < ng; c++) {
+        rank_weight v = grp[c];
+        size_t e = c;
+        while (e > 0 && grp[e - 1].rank > v.rank) { grp[e] = grp[e - 1]; e--; }
+        grp[e] = v;
+      }
       double below = 0;
       for (size_t a = 0; a < ng;) {
         size_t b = a;
@@ -1270,6 +1328,22 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
         infl[3 * i] += q[3]; infl[3 * i + 1] += q[5]; infl[3 * i + 2] += q[4];
         if (lo > 0) fw_add(&fw, rank[i], -W(i), 0);
       }
+    } else if (hi - lo >= m / 4) {
+      /* Every row of a large stratum reads the final event counts: one
+       * cumulative sum over the ranks answers them all, instead of a tree
+       * query per row. cum[r] = event weight at ranks below r. */
+      double *cum = malloc((m + 1) * sizeof *cum);
+      if (!cum) { st = NS_ERR_NOMEM; goto done; }
+      cum[0] = 0;
+      for (size_t r = 0; r < m; r++) cum[r + 1] = cum[r] + fw.node[2 * r + 1];
+      for (size_t r = lo; r < hi; r++) {
+        size_t i = (size_t) ord[r];
+        size_t ri = rank[i];
+        double below = cum[ri], at = fw.node[2 * ri + 1];
+        infl[3 * i] += below; infl[3 * i + 1] += fw.total[1] - below - at; infl[3 * i + 2] += at;
+        if (lo > 0) fw_add(&fw, ri, -W(i), 0);
+      }
+      free(cum);
     } else {
       for (size_t r = lo; r < hi; r++) {
         size_t i = (size_t) ord[r];
@@ -1322,5 +1396,6 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
 done:
   free(ord); free(ord2); free(rank); free(infl); free(grp);
   free(fw.tree); free(fw.node);
+  free(pt); free(pw); free(pstart); free(pst); free(pss); free(pcl);
   return st;
 }
