@@ -16,13 +16,11 @@ n <- if (length(args) >= 1) as.numeric(args[1]) else 1e6
 reps <- if (length(args) >= 2) as.integer(args[2]) else 3L
 p <- 5L
 
-set.seed(42)
-X <- matrix(rnorm(n * p), n, p, dimnames = list(NULL, paste0("x", seq_len(p))))
-beta <- seq(-0.5, 0.5, length.out = p)
-time <- round(rexp(n, exp(drop(X %*% beta))) * 100) / 100 + 0.01
-status <- rbinom(n, 1, 0.7)
+source(file.path("bench", "cox-data.R"))
+cohort <- cox_bench_data(n, p)
+X <- cohort$X; time <- cohort$time; status <- cohort$status
 d <- data.frame(time, status, X)
-f <- as.formula(paste("Surv(time, status) ~", paste(colnames(X), collapse = " + ")))
+f <- cohort$formula
 fit_s <- coxph(f, data = d, x = TRUE)
 fit_n <- cox(f, data = d, x = TRUE)
 nd <- data.frame(X[1:3, ])

@@ -15,17 +15,12 @@ n <- if (length(args) >= 1) as.numeric(args[1]) else 1e6
 reps <- if (length(args) >= 2) as.integer(args[2]) else 3L
 p <- 10L
 
-set.seed(42)
-X <- matrix(rnorm(n * p), n, p, dimnames = list(NULL, paste0("x", seq_len(p))))
-beta <- seq(-0.5, 0.5, length.out = p)
-time <- round(rexp(n, exp(drop(X %*% beta))) * 100) / 100 + 0.01
-status <- rbinom(n, 1, 0.7)
-# (start, stop] data: each subject's follow-up split at a random time.
-start <- round(time * runif(n), 2)
-start[start > time - 0.005] <- 0  # no intervals shorter than the rounding
+source(file.path("bench", "cox-data.R"))
+cohort <- cox_bench_data(n, p)
+X <- cohort$X; time <- cohort$time; status <- cohort$status; start <- cohort$start
 d <- data.frame(time, status, start, X)
-f <- as.formula(paste("Surv(time, status) ~", paste(colnames(X), collapse = " + ")))
-f2 <- as.formula(paste("Surv(start, time, status) ~", paste(colnames(X), collapse = " + ")))
+f <- cohort$formula
+f2 <- cohort$formula_counting
 y <- Surv(time, status)
 y2 <- Surv(start, time, status)
 
