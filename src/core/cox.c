@@ -3,19 +3,24 @@
  * strata, case weights, offsets, (start, stop] data, robust variance,
  * Firth's penalised likelihood) and the concordance of a fitted risk score.
  *
- * Layout. Rows are sorted once by (stratum, stop). The distinct event times
- * of each stratum are numbered as "slots" (ascending, strata one after the
- * other); row j is at risk in the slots lo_j < k <= hi_j of its stratum,
- * where hi_j is the last slot at or before its stop time and lo_j the last
- * slot at or before its start (an event at the start time is not in the
- * interval (start, stop]). With that, every risk-set sum is a reverse
- * cumulative sum over slots of per-slot "bins", and the Breslow cumulative
- * hazard at a row's two ends is a forward cumulative sum: all passes are
- * linear, and the only per-row O(p^2) work is one BLAS rank-k update.
+ * Layout. Rows stay in the caller's order and the covariates are read from
+ * the caller's column-major matrix: nothing of size n * p is copied or
+ * permuted (at n = 1e6 a permuted copy of X costs more than two Newton
+ * steps). What sorting gives is only each row's place among the distinct
+ * event times: the distinct event times of each stratum are numbered as
+ * "slots" (ascending, strata one after the other); row j is at risk in the
+ * slots lo_j < k <= hi_j of its stratum, where hi_j is the last slot at or
+ * before its stop time and lo_j the last slot at or before its start (an
+ * event at the start time is not in the interval (start, stop]). Every
+ * risk-set sum is then a reverse cumulative sum over slots of per-slot
+ * "bins" that rows add into, and the Breslow cumulative hazard at a row's
+ * two ends is a forward cumulative sum: all passes are linear.
  *
- * Covariates are copied once, in sorted order and row-major (each row's p
- * values contiguous, as every pass reads a whole row), centred and scaled as
- * survival's coxfit6 does: scale = sum(w) / sum(w |x - mean|).
+ * Passes work on blocks of NS_COX_BLOCK rows: the block's covariates are
+ * centred and scaled (survival's coxfit6 rule: scale = sum(w) / sum(w |x -
+ * mean|)) into a small column-major buffer on the fly, so every per-row
+ * operation is a short vector loop (kernels.c) and the information matrix
+ * X' diag(c) X is a sum of block Gram matrices.
  */
 #include <float.h>
 #include <stddef.h>
@@ -29,16 +34,67 @@
 
 #include "netsurv.h"
 
-/* Rows per dsyrk call: 256 rows of p <= 64 doubles stay in L2. */
+/* Rows per block: a block of 256 rows of p <= 16 covariates (two buffers)
+ * stays in L1/L2. */
 #define NS_COX_BLOCK 256
+
+/* TEMPORARY stand-ins (replaced by sort.c / kernels.c versions). */
+static ns_status tmp_rank_distinct(size_t n, const int *stratum, const double *time,
+                                   int *rank, size_t *n_distinct, int *first_row)
+{
+  int *order = malloc((n + 1) * sizeof *order);
+  if (!order) return NS_ERR_NOMEM;
+  ns_status st = ns_sort_order(n, stratum, time, order);
+  if (st != NS_OK) { free(order); return st; }
+  size_t d = 0;
+  for (size_t k = 0; k < n; k++) {
+    int i = order[k];
+    if (k == 0 || time[i] != time[order[k - 1]] ||
+        (stratum && stratum[i] != stratum[order[k - 1]])) {
+      first_row[d++] = i;
+    } else if (i < first_row[d - 1]) first_row[d - 1] = i;
+    rank[i] = (int) d - 1;
+  }
+  *n_distinct = d;
+  free(order);
+  return NS_OK;
+}
+#define ns_rank_distinct tmp_rank_distinct
+static void tmp_exp_scaled(size_t n, const double *x, double shift, const double *w, double *out)
+{
+  for (size_t i = 0; i < n; i++) out[i] = (w ? w[i] : 1.0) * exp(x[i] - shift);
+}
+#define ns_exp_scaled tmp_exp_scaled
+static void tmp_gram_upper(size_t p, size_t nb, size_t ld, const double *y, double *g)
+{
+  for (size_t b = 0; b < p; b++)
+    for (size_t a = 0; a <= b; a++) {
+      const double *ya = y + a * ld, *yb = y + b * ld;
+      double s = 0;
+      for (size_t t = 0; t < nb; t++) s += ya[t] * yb[t];
+      g[a + b * p] += s;
+    }
+}
+#define ns_gram_upper tmp_gram_upper
+
+/* Per-slot moments of the Efron terms, kept from the scalar sweep for the
+ * vector sweep: q1 = sum wt f/den, i0 = sum 1/den, i1 = sum f/den, and
+ * M0, M1, M2 = sum wt f^k / den^2. */
+enum { MOM_Q1, MOM_I0, MOM_I1, MOM_M0, MOM_M1, MOM_M2, NS_MOM };
+
+/* Risk-set bins of one evaluation: per slot, the rows at risk entering it
+ * (a: their last slot is this one), its events (d) and, for (start, stop]
+ * data, the rows leaving before it (b). Scalars and p-vectors. */
+typedef struct {
+  double *a0, *a1, *d0, *d1, *b0, *b1;
+} cox_bins;
 
 typedef struct {
   size_t n, p, nslot;
-  int efron, firth, threads;
-  int *order;        /* sorted position -> input row */
-  double *x;         /* n * p, row-major, sorted, centred and scaled */
-  double *w, *off;   /* sorted weights and offsets */
-  int *status;       /* sorted */
+  int efron, firth, threads, counting;
+  const double *x;         /* caller's n x p, column-major, input order */
+  const double *w, *off;   /* caller's weights and offsets, or NULL */
+  const int *status;       /* caller's */
   int *hi, *lo;      /* at-risk slots (lo, hi]; hi < 0: never at risk */
   int *slot_start;   /* nslot: 1 when the slot is its stratum's first */
   int *slot_m;       /* number of events in the slot */
@@ -46,29 +102,27 @@ typedef struct {
   double *mean, *scale;
   double *ux;        /* p: sum over events of w x (fixed across iterations) */
   double off_dead;   /* sum over events of w * offset */
-  int counting;      /* (start, stop] data */
   /* per-evaluation scratch */
   double *eta, *r, *c;
-  double *a0, *a1, *b0, *b1, *d0, *d1; /* slot bins: all rows, leavers, events */
+  cox_bins bins;                       /* the totals */
+  double *bins_t;                      /* per-thread bins (threads > 1), or NULL */
   double *h, *h2, *cumh;               /* hazard increment, for the events, cumulative */
+  double *mom;                         /* per slot: the NS_MOM moments of the Efron terms */
   double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
-  double *block;                       /* p * NS_COX_BLOCK * threads */
-  size_t *split;                       /* threads + 1 row cut points */
-  double *bpriv;                       /* per-thread leaver bins, or NULL */
+  double *xbuf;                        /* 2 * NS_COX_BLOCK * p per thread */
   double *info_t;                      /* p * p * threads */
   double shift;
 } cox_work;
 
 static void work_free(cox_work *wk)
 {
-  free(wk->order); free(wk->x); free(wk->w); free(wk->off); free(wk->status);
   free(wk->hi); free(wk->lo); free(wk->slot_start); free(wk->slot_m);
   free(wk->slot_dw); free(wk->mean); free(wk->scale); free(wk->ux);
   free(wk->eta); free(wk->r); free(wk->c);
-  free(wk->a0); free(wk->a1); free(wk->b0); free(wk->b1); free(wk->d0); free(wk->d1);
-  free(wk->h); free(wk->h2); free(wk->cumh);
+  free(wk->bins.a0); free(wk->bins_t);
+  free(wk->h); free(wk->h2); free(wk->cumh); free(wk->mom);
   free(wk->g); free(wk->g2); free(wk->abar); free(wk->cumg);
-  free(wk->block); free(wk->info_t); free(wk->split); free(wk->bpriv);
+  free(wk->xbuf); free(wk->info_t);
   memset(wk, 0, sizeof *wk);
 }
 
@@ -83,6 +137,22 @@ static int thread_count(int requested)
   (void) requested;
   return 1;
 #endif
+}
+
+/* The bins live in one allocation: a0 | d0 | b0 (K each), a1 | d1 | b1 (K p
+ * each); b is absent for right-censored data. */
+static size_t bins_size(size_t K, size_t p, int counting)
+{
+  return (counting ? 3 : 2) * K * (p + 1);
+}
+
+static cox_bins bins_at(double *mem, size_t K, size_t p, int counting)
+{
+  cox_bins b;
+  b.a0 = mem; b.d0 = mem + K; b.b0 = counting ? mem + 2 * K : NULL;
+  double *v = mem + (counting ? 3 : 2) * K;
+  b.a1 = v; b.d1 = v + K * p; b.b1 = counting ? v + 2 * K * p : NULL;
+  return b;
 }
 
 /* Slot index of the last event time <= t in stratum s, given that slots are
@@ -119,6 +189,20 @@ static double wsum_dot(size_t n, const double *w, const double *x, double m, int
   return (s0 + s1) + (s2 + s3);
 }
 
+/* sum over events of w_i (x_i - m). */
+static double event_sum(size_t n, const double *w, const int *status, const double *x,
+                        double m)
+{
+  double s0 = 0, s1 = 0;
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    if (status[i]) s0 += (w ? w[i] : 1.0) * (x[i] - m);
+    if (status[i + 1]) s1 += (w ? w[i + 1] : 1.0) * (x[i + 1] - m);
+  }
+  if (i < n && status[i]) s0 += (w ? w[i] : 1.0) * (x[i] - m);
+  return s0 + s1;
+}
+
 /* coxph's nocenter = c(-1, 0, 1): a column whose values are all -1, 0 or 1
  * (indicators, contrasts) is used as is. Most columns fail at once. */
 static int only_unit_values(size_t n, const double *x)
@@ -126,6 +210,99 @@ static int only_unit_values(size_t n, const double *x)
   for (size_t i = 0; i < n; i++)
     if (x[i] != 0 && x[i] != 1 && x[i] != -1) return 0;
   return 1;
+}
+
+/* Rows [i0, i0 + nb) centred and scaled into xb (nb x p, column-major with
+ * leading dimension NS_COX_BLOCK). */
+static void load_block(const cox_work *wk, size_t i0, size_t nb, double *xb)
+{
+  for (size_t a = 0; a < wk->p; a++) {
+    const double *xc = wk->x + a * wk->n + i0;
+    double m = wk->mean[a], s = wk->scale[a];
+    double *out = xb + a * NS_COX_BLOCK;
+    for (size_t t = 0; t < nb; t++) out[t] = (xc[t] - m) * s;
+  }
+}
+
+/* Row i centred and scaled into a p-vector (for the per-row p^2 work of
+ * Firth's penalty and the score residuals). */
+static void load_row(const cox_work *wk, size_t i, double *xr)
+{
+  for (size_t a = 0; a < wk->p; a++)
+    xr[a] = (wk->x[a * wk->n + i] - wk->mean[a]) * wk->scale[a];
+}
+
+/*
+ * Slots and each row's (lo, hi] from the ranks of the distinct (stratum,
+ * stop) pairs -- and of the (stratum, start) pairs for (start, stop] data.
+ */
+static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
+{
+  size_t n = d->n;
+  int *rank = malloc(n * sizeof *rank), *first = malloc(n * sizeof *first);
+  int *slot_of = NULL, *slot_strat = NULL;
+  double *slot_time = NULL;
+  size_t nd = 0;
+  ns_status st = NS_ERR_NOMEM;
+  if (!rank || !first) goto done;
+  st = ns_rank_distinct(n, d->stratum, d->time, rank, &nd, first);
+  if (st != NS_OK) goto done;
+  st = NS_ERR_NOMEM;
+  /* slot_of[q]: first 1 when the q-th distinct pair has an event, then the
+   * slot at or before it. */
+  slot_of = calloc(nd + 1, sizeof *slot_of);
+  if (!slot_of) goto done;
+  for (size_t i = 0; i < n; i++) slot_of[rank[i]] |= d->status[i];
+  size_t nslot = 0;
+  for (size_t q = 0; q < nd; q++) nslot += (size_t) slot_of[q];
+  if (nslot == 0) { st = NS_ERR_NO_EVENTS; goto done; }
+  wk->nslot = nslot;
+  wk->slot_start = malloc(nslot * sizeof *wk->slot_start);
+  wk->slot_m = calloc(nslot, sizeof *wk->slot_m);
+  wk->slot_dw = calloc(nslot, sizeof *wk->slot_dw);
+  slot_strat = malloc(nslot * sizeof *slot_strat);
+  slot_time = malloc(nslot * sizeof *slot_time);
+  if (!wk->slot_start || !wk->slot_m || !wk->slot_dw || !slot_strat || !slot_time) goto done;
+  int last = -1, cur_s = -1;
+  size_t k = 0;
+  for (size_t q = 0; q < nd; q++) {
+    size_t i = (size_t) first[q];
+    int s = d->stratum ? d->stratum[i] : 0;
+    if (s != cur_s) { cur_s = s; last = -1; }
+    if (slot_of[q]) {
+      wk->slot_start[k] = last < 0;
+      slot_strat[k] = s;
+      slot_time[k] = d->time[i];
+      last = (int) k++;
+    }
+    slot_of[q] = last;
+  }
+  for (size_t i = 0; i < n; i++) {
+    int h = slot_of[rank[i]];
+    wk->hi[i] = h;
+    wk->lo[i] = -1;
+    if (d->status[i]) {
+      wk->slot_m[h]++;
+      wk->slot_dw[h] += d->weight ? d->weight[i] : 1.0;
+    }
+  }
+  if (d->start) {
+    /* The distinct starts in order, each matched to the last slot at or
+     * before it by one forward walk. */
+    st = ns_rank_distinct(n, d->stratum, d->start, rank, &nd, first);
+    if (st != NS_OK) goto done;
+    size_t ptr = 0;
+    for (size_t q = 0; q < nd; q++) {
+      size_t i = (size_t) first[q];
+      first[q] = slot_at(slot_strat, slot_time, nslot, &ptr,
+                         d->stratum ? d->stratum[i] : 0, d->start[i]);
+    }
+    for (size_t i = 0; i < n; i++) wk->lo[i] = first[rank[i]];
+  }
+  st = NS_OK;
+done:
+  free(rank); free(first); free(slot_of); free(slot_strat); free(slot_time);
+  return st;
 }
 
 static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_control *ctl)
@@ -137,6 +314,7 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   wk->firth = ctl->firth;
   wk->threads = thread_count(ctl->threads);
   wk->counting = d->start != NULL;
+  wk->x = d->x; wk->w = d->weight; wk->off = d->offset; wk->status = d->status;
 
   for (size_t i = 0; i < n; i++) {
     if (!isfinite(d->time[i]) || (d->start && !isfinite(d->start[i]))) return NS_ERR_TIME;
@@ -147,10 +325,7 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
     if (d->stratum && d->stratum[i] < 0) return NS_ERR_STRATUM;
   }
 
-  wk->order = malloc(n * sizeof *wk->order);
-  wk->w = malloc(n * sizeof *wk->w);
-  wk->off = malloc(n * sizeof *wk->off);
-  wk->status = malloc(n * sizeof *wk->status);
+  int nt = wk->threads;
   wk->hi = malloc(n * sizeof *wk->hi);
   wk->lo = malloc(n * sizeof *wk->lo);
   wk->eta = malloc(n * sizeof *wk->eta);
@@ -159,110 +334,33 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   wk->mean = calloc(p + 1, sizeof *wk->mean);
   wk->scale = calloc(p + 1, sizeof *wk->scale);
   wk->ux = calloc(p + 1, sizeof *wk->ux);
-  wk->x = malloc((n * p + 1) * sizeof *wk->x);
-  wk->block = malloc(((size_t) NS_COX_BLOCK * p * (size_t) wk->threads + 1) * sizeof *wk->block);
-  wk->info_t = malloc((p * p * (size_t) wk->threads + 1) * sizeof *wk->info_t);
-  if (!wk->order || !wk->w || !wk->off || !wk->status || !wk->hi || !wk->lo ||
-      !wk->eta || !wk->r || !wk->c || !wk->mean || !wk->scale || !wk->ux ||
-      !wk->x || !wk->block || !wk->info_t)
+  wk->xbuf = malloc((2 * (size_t) NS_COX_BLOCK * (p + 1) * (size_t) nt) * sizeof *wk->xbuf);
+  wk->info_t = malloc((p * p * (size_t) nt + 1) * sizeof *wk->info_t);
+  if (!wk->hi || !wk->lo || !wk->eta || !wk->r || !wk->c || !wk->mean || !wk->scale ||
+      !wk->ux || !wk->xbuf || !wk->info_t)
     return NS_ERR_NOMEM;
 
-  ns_status st = ns_sort_order(n, d->stratum, d->time, wk->order);
+  ns_status st = build_slots(wk, d);
   if (st != NS_OK) return st;
-  /* Sorted copies (one random gather each); stime and sstrat live only
-   * while the slots are built. */
-  double *stime = malloc(n * sizeof *stime);
-  int *sstrat = malloc(n * sizeof *sstrat);
-  if (!stime || !sstrat) { free(stime); free(sstrat); return NS_ERR_NOMEM; }
-  int nt = wk->threads;
-  (void) nt;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if(n > 100000)
-#endif
-  for (size_t k = 0; k < n; k++) {
-    size_t i = (size_t) wk->order[k];
-    wk->w[k] = d->weight ? d->weight[i] : 1.0;
-    wk->off[k] = d->offset ? d->offset[i] : 0.0;
-    wk->status[k] = d->status[i];
-    stime[k] = d->time[i];
-    sstrat[k] = d->stratum ? d->stratum[i] : 0;
+  size_t K = wk->nslot;
+  double *bm = malloc(bins_size(K, p, wk->counting) * sizeof *bm);
+  if (!bm) return NS_ERR_NOMEM;
+  wk->bins = bins_at(bm, K, p, wk->counting);
+  wk->h = malloc(K * sizeof *wk->h);
+  wk->h2 = malloc(K * sizeof *wk->h2);
+  wk->cumh = malloc(K * sizeof *wk->cumh);
+  wk->mom = malloc(K * NS_MOM * sizeof *wk->mom);
+  if (!wk->h || !wk->h2 || !wk->cumh || !wk->mom) return NS_ERR_NOMEM;
+  /* Per-thread bins when they are small next to the rows; otherwise the
+   * bins are filled by one thread (see cox_eval). */
+  if (nt > 1 && bins_size(K, p, wk->counting) * (size_t) nt <= n / 2 + 65536) {
+    wk->bins_t = malloc(bins_size(K, p, wk->counting) * (size_t) nt * sizeof *wk->bins_t);
+    if (!wk->bins_t) return NS_ERR_NOMEM;
   }
-
-  /* Slots: distinct (stratum, time) among the events, in sorted order. */
-  size_t nslot = 0;
-  int last_s = -1;
-  double last_t = 0;
-  for (size_t k = 0; k < n; k++) {
-    if (!wk->status[k]) continue;
-    if (nslot == 0 || sstrat[k] != last_s || stime[k] != last_t) nslot++;
-    last_s = sstrat[k]; last_t = stime[k];
-  }
-  if (nslot == 0) { free(stime); free(sstrat); return NS_ERR_NO_EVENTS; }
-  wk->nslot = nslot;
-  int *slot_strat = malloc(nslot * sizeof *slot_strat);
-  double *slot_time = malloc(nslot * sizeof *slot_time);
-  wk->slot_start = malloc(nslot * sizeof *wk->slot_start);
-  wk->slot_m = calloc(nslot, sizeof *wk->slot_m);
-  wk->slot_dw = calloc(nslot, sizeof *wk->slot_dw);
-  wk->a0 = malloc(nslot * sizeof *wk->a0);
-  wk->d0 = malloc(nslot * sizeof *wk->d0);
-  wk->a1 = malloc((nslot * p + 1) * sizeof *wk->a1);
-  wk->d1 = malloc((nslot * p + 1) * sizeof *wk->d1);
-  wk->h = malloc(nslot * sizeof *wk->h);
-  wk->h2 = malloc(nslot * sizeof *wk->h2);
-  wk->cumh = malloc(nslot * sizeof *wk->cumh);
-  if (wk->counting) {
-    wk->b0 = malloc(nslot * sizeof *wk->b0);
-    wk->b1 = malloc((nslot * p + 1) * sizeof *wk->b1);
-  }
-  if (!slot_strat || !slot_time || !wk->slot_start || !wk->slot_m || !wk->slot_dw ||
-      !wk->a0 || !wk->d0 || !wk->a1 || !wk->d1 || !wk->h || !wk->h2 || !wk->cumh ||
-      (wk->counting && (!wk->b0 || !wk->b1))) {
-    free(slot_strat); free(slot_time); free(stime); free(sstrat);
-    return NS_ERR_NOMEM;
-  }
-  nslot = 0;
-  for (size_t k = 0; k < n; k++) {
-    if (!wk->status[k]) continue;
-    int s = sstrat[k];
-    if (nslot == 0 || s != slot_strat[nslot - 1] || stime[k] != slot_time[nslot - 1]) {
-      wk->slot_start[nslot] = nslot == 0 || s != slot_strat[nslot - 1];
-      slot_strat[nslot] = s;
-      slot_time[nslot] = stime[k];
-      nslot++;
-    }
-    wk->slot_m[nslot - 1]++;
-    wk->slot_dw[nslot - 1] += wk->w[k];
-  }
-
-  /* hi from the stop order; lo from the start order. */
-  size_t ptr = 0;
-  for (size_t k = 0; k < n; k++) {
-    wk->hi[k] = slot_at(slot_strat, slot_time, nslot, &ptr, sstrat[k], stime[k]);
-    wk->lo[k] = -1;
-  }
-  free(stime); free(sstrat);
-  if (wk->counting) {
-    int *order2 = malloc(n * sizeof *order2);
-    int *pos = malloc(n * sizeof *pos);
-    if (!order2 || !pos) { free(order2); free(pos); free(slot_strat); free(slot_time); return NS_ERR_NOMEM; }
-    st = ns_sort_order(n, d->stratum, d->start, order2);
-    if (st == NS_OK) {
-      for (size_t k = 0; k < n; k++) pos[wk->order[k]] = (int) k;
-      ptr = 0;
-      for (size_t k = 0; k < n; k++) {
-        size_t i = (size_t) order2[k];
-        wk->lo[pos[i]] = slot_at(slot_strat, slot_time, nslot, &ptr,
-                                 d->stratum ? d->stratum[i] : 0, d->start[i]);
-      }
-    }
-    free(order2); free(pos);
-  }
-  free(slot_strat); free(slot_time);
-  if (st != NS_OK) return st;
 
   /* Centre and scale (weighted, coxfit6's rule); a non-finite sum reveals
-   * a non-finite covariate without a separate pass. */
+   * a non-finite covariate without a separate pass. The events' covariate
+   * sum ux is fixed across iterations. */
   const double *wt = d->weight;
   double wsum = 0;
   if (wt) for (size_t i = 0; i < n; i++) wsum += wt[i];
@@ -276,67 +374,21 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
     double sum = wsum_dot(n, wt, xj, 0.0, 0);
     if (!isfinite(sum)) { nonfinite = 1; continue; }
     int centre = d->center ? d->center[j] : !only_unit_values(n, xj);
-    if (!centre) { wk->mean[j] = 0; wk->scale[j] = 1; continue; }
-    double m = sum / wsum, a = wsum_dot(n, wt, xj, m, 1);
+    double m = 0, sc = 1;
+    if (centre) {
+      m = sum / wsum;
+      double a = wsum_dot(n, wt, xj, m, 1);
+      sc = a > 0 ? wsum / a : 1.0;
+    }
     wk->mean[j] = m;
-    wk->scale[j] = a > 0 ? wsum / a : 1.0;
+    wk->scale[j] = sc;
+    wk->ux[j] = event_sum(n, wt, d->status, xj, m) * sc;
   }
   if (nonfinite) return NS_ERR_NONFINITE;
-  /* Copy to sorted row-major order: read a block of input rows column by
-   * column (sequential reads), then scatter whole rows to their sorted
-   * places -- one random 8p-byte write per row instead of p random reads. */
-  {
-    int *pos = malloc(n * sizeof *pos);
-    double *bufs = malloc((512 * p * (size_t) nt + 1) * sizeof *bufs);
-    if (!pos || !bufs) { free(pos); free(bufs); return NS_ERR_NOMEM; }
-    for (size_t k = 0; k < n; k++) pos[wk->order[k]] = (int) k;
-    size_t nb = (n + 511) / 512;
-    /* Rows go to distinct places, so blocks are independent. */
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static) if(n * p > 100000)
-#endif
-    for (size_t b = 0; b < nb; b++) {
-      int tid = 0;
-#ifdef _OPENMP
-      tid = omp_get_thread_num();
-#endif
-      double *buf = bufs + (size_t) tid * 512 * p;
-      size_t i0 = b * 512, i1 = i0 + 512 < n ? i0 + 512 : n;
-      for (size_t j = 0; j < p; j++) {
-        const double *xj = d->x + j * n;
-        double m = wk->mean[j], sc = wk->scale[j];
-        for (size_t i = i0; i < i1; i++) buf[(i - i0) * p + j] = (xj[i] - m) * sc;
-      }
-      for (size_t i = i0; i < i1; i++)
-        memcpy(wk->x + (size_t) pos[i] * p, buf + (i - i0) * p, p * sizeof *buf);
-    }
-    free(pos);
-    free(bufs);
-  }
-  /* Row ranges for the threads of pass 1, cut where the slot changes so
-   * that no two threads ever add into the same slot's bins. */
-  wk->split = malloc(((size_t) wk->threads + 1) * sizeof *wk->split);
-  if (!wk->split) return NS_ERR_NOMEM;
-  wk->split[0] = 0;
-  for (int t = 1; t < wk->threads; t++) {
-    size_t k = n * (size_t) t / (size_t) wk->threads;
-    if (k < wk->split[t - 1]) k = wk->split[t - 1];
-    while (k > 0 && k < n && wk->hi[k] >= 0 && wk->hi[k] == wk->hi[k - 1]) k++;
-    wk->split[t] = k;
-  }
-  wk->split[wk->threads] = n;
-  if (wk->counting && wk->threads > 1 &&
-      nslot * (p + 1) * (size_t) wk->threads <= (size_t) 4000000) {
-    wk->bpriv = calloc(nslot * (p + 1) * (size_t) wk->threads, sizeof *wk->bpriv);
-    if (!wk->bpriv) return NS_ERR_NOMEM;
-  }
   wk->off_dead = 0;
-  for (size_t k = 0; k < n; k++) {
-    if (!wk->status[k]) continue;
-    const double *xk = wk->x + k * p;
-    for (size_t j = 0; j < p; j++) wk->ux[j] += wk->w[k] * xk[j];
-    wk->off_dead += wk->w[k] * wk->off[k];
-  }
+  if (d->offset)
+    for (size_t i = 0; i < n; i++)
+      if (d->status[i]) wk->off_dead += (wt ? wt[i] : 1.0) * d->offset[i];
   return NS_OK;
 }
 
@@ -351,174 +403,271 @@ static ns_status alloc_resid_scratch(cox_work *wk)
   return (wk->g && wk->g2 && wk->abar && wk->cumg) ? NS_OK : NS_ERR_NOMEM;
 }
 
-/* Pass 1 over rows [k0, k1): linear predictor, risk score relative to
- * `shift`, and the slot bins. b0/b1 are the leaver bins this thread may
- * write (shared when single-threaded). Returns the largest eta seen. */
-static double pass1_rows(cox_work *wk, const double *gamma, double shift, size_t k0,
-                         size_t k1, double *b0, double *b1)
+/* Row range of thread t of nt, cut at block boundaries. */
+static void thread_rows(size_t n, int t, int nt, size_t *i0, size_t *i1)
+{
+  size_t nblk = (n + NS_COX_BLOCK - 1) / NS_COX_BLOCK;
+  *i0 = nblk * (size_t) t / (size_t) nt * NS_COX_BLOCK;
+  *i1 = nblk * (size_t) (t + 1) / (size_t) nt * NS_COX_BLOCK;
+  if (*i0 > n) *i0 = n;
+  if (*i1 > n) *i1 = n;
+}
+
+static double *thread_buffer(const cox_work *wk, int t)
+{
+  return wk->xbuf + (size_t) t * 2 * NS_COX_BLOCK * (wk->p + 1);
+}
+
+/* Scalar bins of rows [i0, i1): risk scores into the slot where each row's
+ * risk set ends (a0), its own event slot (d0) and where it left (b0). */
+static void bin_scalars(const cox_work *wk, size_t i0, size_t i1, const cox_bins *b)
+{
+  for (size_t i = i0; i < i1; i++) {
+    int hi = wk->hi[i], lo = wk->lo[i];
+    if (hi < 0 || lo >= hi) continue;
+    double rk = wk->r[i];
+    b->a0[hi] += rk;
+    if (wk->status[i]) b->d0[hi] += rk;
+    if (lo >= 0 && b->b0) b->b0[lo] += rk;
+  }
+}
+
+/* The same with r x for a loaded block (rows b0 .. b0 + nb - 1). */
+static void bin_vectors(const cox_work *wk, size_t b0, size_t nb, const double *xb,
+                        const cox_bins *b)
 {
   size_t p = wk->p;
-  const double *x = wk->x;
-  double emax = -HUGE_VAL;
-  for (size_t k = k0; k < k1; k++) {
-    const double *xk = x + k * p;
-    /* Two partial sums halve the dependency chain of the dot product. */
-    double e0 = wk->off[k], e1 = 0;
-    size_t j = 0;
-    for (; j + 2 <= p; j += 2) { e0 += xk[j] * gamma[j]; e1 += xk[j + 1] * gamma[j + 1]; }
-    if (j < p) e0 += xk[j] * gamma[j];
-    double e = e0 + e1;
-    wk->eta[k] = e;
-    if (e > emax) emax = e;
-    double rk = wk->w[k] * exp(e - shift);
-    wk->r[k] = rk;
-    int hi = wk->hi[k], lo = wk->lo[k];
+  for (size_t t = 0; t < nb; t++) {
+    size_t i = b0 + t;
+    int hi = wk->hi[i], lo = wk->lo[i];
     if (hi < 0 || lo >= hi) continue;
-    double *a1 = wk->a1 + (size_t) hi * p;
-    wk->a0[hi] += rk;
-    for (j = 0; j < p; j++) a1[j] += rk * xk[j];
-    if (wk->status[k]) {
-      double *d1 = wk->d1 + (size_t) hi * p;
-      wk->d0[hi] += rk;
-      for (j = 0; j < p; j++) d1[j] += rk * xk[j];
+    double rk = wk->r[i];
+    double *a1 = b->a1 + (size_t) hi * p;
+    for (size_t a = 0; a < p; a++) a1[a] += rk * xb[a * NS_COX_BLOCK + t];
+    if (wk->status[i]) {
+      double *d1 = b->d1 + (size_t) hi * p;
+      for (size_t a = 0; a < p; a++) d1[a] += rk * xb[a * NS_COX_BLOCK + t];
     }
-    if (lo >= 0 && b0) {
-      double *bb = b1 + (size_t) lo * p;
-      b0[lo] += rk;
-      for (j = 0; j < p; j++) bb[j] += rk * xk[j];
+    if (lo >= 0 && b->b1) {
+      double *bb = b->b1 + (size_t) lo * p;
+      for (size_t a = 0; a < p; a++) bb[a] += rk * xb[a * NS_COX_BLOCK + t];
     }
   }
+}
+
+/* Pass A over rows [i0, i1): linear predictor and risk score relative to
+ * `shift` (and the scalar bins when b is set). Returns the largest eta. */
+static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double shift,
+                          size_t i0, size_t i1, const cox_bins *b, double *xb)
+{
+  size_t p = wk->p;
+  double emax = -HUGE_VAL;
+  for (size_t b0 = i0; b0 < i1; b0 += NS_COX_BLOCK) {
+    size_t nb = i1 - b0 < NS_COX_BLOCK ? i1 - b0 : NS_COX_BLOCK;
+    double *e = wk->eta + b0;
+    if (wk->off) memcpy(e, wk->off + b0, nb * sizeof *e);
+    else memset(e, 0, nb * sizeof *e);
+    /* At gamma = 0 (the usual start) the covariates are not read. */
+    if (!zero) {
+      load_block(wk, b0, nb, xb);
+      for (size_t a = 0; a < p; a++) {
+        double ga = gamma[a];
+        const double *xa = xb + a * NS_COX_BLOCK;
+        for (size_t t = 0; t < nb; t++) e[t] += ga * xa[t];
+      }
+    }
+    for (size_t t = 0; t < nb; t++) if (e[t] > emax) emax = e[t];
+    ns_exp_scaled(nb, e, shift, wk->w ? wk->w + b0 : NULL, wk->r + b0);
+    if (b) bin_scalars(wk, b0, b0 + nb, b);
+  }
   return emax;
+}
+
+static double pass_a(cox_work *wk, const double *gamma, double shift)
+{
+  size_t n = wk->n, p = wk->p, K = wk->nslot, bsz = bins_size(K, p, wk->counting);
+  size_t nscalar = (wk->counting ? 3 : 2) * K;
+  int nt = wk->threads, zero = 1;
+  for (size_t a = 0; a < p; a++) if (gamma[a] != 0) zero = 0;
+  memset(wk->bins.a0, 0, nscalar * sizeof *wk->bins.a0);
+  if (nt <= 1 || n < 4 * NS_COX_BLOCK)
+    return pass_a_rows(wk, gamma, zero, shift, 0, n, &wk->bins, wk->xbuf);
+  double emax = -HUGE_VAL;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) reduction(max:emax)
+#endif
+  {
+    int t = 0;
+#ifdef _OPENMP
+    t = omp_get_thread_num();
+#endif
+    size_t i0, i1;
+    thread_rows(n, t, nt, &i0, &i1);
+    cox_bins mine;
+    if (wk->bins_t) {
+      mine = bins_at(wk->bins_t + (size_t) t * bsz, K, p, wk->counting);
+      memset(mine.a0, 0, nscalar * sizeof *mine.a0);
+    }
+    double m = pass_a_rows(wk, gamma, zero, shift, i0, i1, wk->bins_t ? &mine : NULL,
+                           thread_buffer(wk, t));
+    if (m > emax) emax = m;
+  }
+  if (wk->bins_t) {
+    /* Threads in a fixed order, so the sums do not depend on scheduling. */
+    for (int t = 0; t < nt; t++) {
+      const double *src = wk->bins_t + (size_t) t * bsz;
+      for (size_t q = 0; q < nscalar; q++) wk->bins.a0[q] += src[q];
+    }
+  } else {
+    bin_scalars(wk, 0, n, &wk->bins);
+  }
+  return emax;
+}
+
+/* Pass B over the blocks of rows [i0, i1): c_j = r_j * (hazard accumulated
+ * over the row's slots; an Efron event's own slot with its reduced weight
+ * h2), the vector bins (when b is set) and, when acc is set, X' diag(c) X
+ * added to acc as Gram matrices of blocks scaled by sqrt(c). */
+static void pass_b_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b,
+                        double *acc, double *xb)
+{
+  size_t p = wk->p;
+  double *root = xb + (size_t) NS_COX_BLOCK * p;
+  for (size_t b0 = i0; b0 < i1; b0 += NS_COX_BLOCK) {
+    size_t nb = i1 - b0 < NS_COX_BLOCK ? i1 - b0 : NS_COX_BLOCK;
+    for (size_t t = 0; t < nb; t++) {
+      size_t i = b0 + t;
+      int hi = wk->hi[i], lo = wk->lo[i];
+      double ck = 0;
+      if (hi >= 0 && lo < hi) {
+        double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] : 0.0);
+        if (wk->status[i]) lam -= wk->h[hi] - wk->h2[hi];
+        ck = wk->r[i] * (lam > 0 ? lam : 0.0);
+      }
+      wk->c[i] = ck;
+      root[t] = sqrt(ck);
+    }
+    if (p == 0 || (!b && !acc)) continue;
+    load_block(wk, b0, nb, xb);
+    if (b) bin_vectors(wk, b0, nb, xb, b);
+    if (!acc) continue;
+    for (size_t a = 0; a < p; a++) {
+      double *xa = xb + a * NS_COX_BLOCK;
+      for (size_t t = 0; t < nb; t++) xa[t] *= root[t];
+    }
+    ns_gram_upper(p, nb, NS_COX_BLOCK, xb, acc);
+  }
+}
+
+/* Pass B for every row: vector bins summed into wk->bins, X' diag(c) X
+ * (upper triangle) into imat when it is set. */
+static void pass_b(cox_work *wk, double *imat)
+{
+  size_t n = wk->n, p = wk->p, K = wk->nslot, bsz = bins_size(K, p, wk->counting);
+  size_t nscalar = (wk->counting ? 3 : 2) * K, nvec = bsz - nscalar, pp = p * p;
+  int nt = wk->threads;
+  memset(wk->bins.a1, 0, nvec * sizeof *wk->bins.a1);
+  if (nt <= 1 || n < 4 * NS_COX_BLOCK) {
+    pass_b_rows(wk, 0, n, &wk->bins, imat, wk->xbuf);
+    return;
+  }
+  if (imat) memset(wk->info_t, 0, pp * (size_t) nt * sizeof *wk->info_t);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+  {
+    int t = 0;
+#ifdef _OPENMP
+    t = omp_get_thread_num();
+#endif
+    size_t i0, i1;
+    thread_rows(n, t, nt, &i0, &i1);
+    cox_bins mine;
+    if (wk->bins_t) {
+      mine = bins_at(wk->bins_t + (size_t) t * bsz, K, p, wk->counting);
+      memset(mine.a1, 0, nvec * sizeof *mine.a1);
+    }
+    pass_b_rows(wk, i0, i1, wk->bins_t ? &mine : NULL,
+                imat ? wk->info_t + (size_t) t * pp : NULL, thread_buffer(wk, t));
+  }
+  if (wk->bins_t) {
+    for (int t = 0; t < nt; t++) {
+      const double *src = wk->bins_t + (size_t) t * bsz + nscalar;
+      for (size_t q = 0; q < nvec; q++) wk->bins.a1[q] += src[q];
+    }
+  } else {
+    /* Too many slots for per-thread bins: one thread fills them. */
+    for (size_t b0 = 0; b0 < n; b0 += NS_COX_BLOCK) {
+      size_t nb = n - b0 < NS_COX_BLOCK ? n - b0 : NS_COX_BLOCK;
+      load_block(wk, b0, nb, wk->xbuf);
+      bin_vectors(wk, b0, nb, wk->xbuf, &wk->bins);
+    }
+  }
+  if (imat)
+    for (int t = 0; t < nt; t++) {
+      const double *acc = wk->info_t + (size_t) t * pp;
+      for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i <= j; i++) imat[i + j * p] += acc[i + j * p];
+    }
 }
 
 /*
  * One evaluation at gamma (scaled coordinates): the log partial likelihood,
  * the score u and the information imat (p x p, full). When resid is set the
  * per-slot pieces of the score residuals are kept as well.
+ *
+ * Two passes over the rows, each reading X once: pass A needs gamma (the
+ * risk scores), pass B needs the cumulative hazard, which only the scalar
+ * risk-set sums of pass A determine -- so the p-vector bins, the score and
+ * X' diag(c) X all come from pass B.
  */
 static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
                           double *u, double *imat, int resid)
 {
-  size_t n = wk->n, p = wk->p, K = wk->nslot;
-  const double *x = wk->x;
-  int nt = wk->threads;
+  size_t p = wk->p, K = wk->nslot;
 
-  /* Pass 1. exp() is taken relative to the previous evaluation's largest
-   * linear predictor (the common factor cancels from the likelihood); if
-   * the largest one moved by more than e^500 the pass is redone with the
-   * new maximum, so exp() can neither overflow nor flush the risk set to 0. */
+  /* exp() is taken relative to the previous evaluation's largest linear
+   * predictor (the common factor cancels from the likelihood); if the
+   * largest one moved by more than e^500 the pass is redone with the new
+   * maximum, so exp() can neither overflow nor flush the risk set to 0. */
   double emax = 0;
   for (int attempt = 0; attempt < 2; attempt++) {
-    double shift = wk->shift;
-    memset(wk->a0, 0, K * sizeof *wk->a0);
-    memset(wk->d0, 0, K * sizeof *wk->d0);
-    memset(wk->a1, 0, K * p * sizeof *wk->a1);
-    memset(wk->d1, 0, K * p * sizeof *wk->d1);
-    if (wk->counting) {
-      memset(wk->b0, 0, K * sizeof *wk->b0);
-      memset(wk->b1, 0, K * p * sizeof *wk->b1);
-    }
-    emax = -HUGE_VAL;
-    if (nt > 1 && n * (p + 1) > 50000) {
-      size_t kp = K * (p + 1);
-      if (wk->bpriv) memset(wk->bpriv, 0, kp * (size_t) nt * sizeof *wk->bpriv);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) reduction(max:emax)
-#endif
-      {
-        int t = 0;
-#ifdef _OPENMP
-        t = omp_get_thread_num();
-#endif
-        double *b0 = wk->bpriv ? wk->bpriv + (size_t) t * kp : NULL;
-        double m = pass1_rows(wk, gamma, shift, wk->split[t], wk->split[t + 1],
-                              b0, b0 ? b0 + K : NULL);
-        if (m > emax) emax = m;
-      }
-      if (wk->counting) {
-        if (wk->bpriv) {
-          for (int t = 0; t < nt; t++) {
-            const double *b0 = wk->bpriv + (size_t) t * kp, *b1 = b0 + K;
-            for (size_t kk = 0; kk < K; kk++) wk->b0[kk] += b0[kk];
-            for (size_t q = 0; q < K * p; q++) wk->b1[q] += b1[q];
-          }
-        } else {
-          /* Too many slots for per-thread copies: leavers in one more pass. */
-          for (size_t k = 0; k < n; k++) {
-            int hi = wk->hi[k], lo = wk->lo[k];
-            if (lo < 0 || hi < 0 || lo >= hi) continue;
-            const double *xk = wk->x + k * p;
-            double *bb = wk->b1 + (size_t) lo * p;
-            wk->b0[lo] += wk->r[k];
-            for (size_t j = 0; j < p; j++) bb[j] += wk->r[k] * xk[j];
-          }
-        }
-      }
-    } else {
-      emax = pass1_rows(wk, gamma, shift, 0, n, wk->b0, wk->b1);
-    }
+    emax = pass_a(wk, gamma, wk->shift);
     if (!isfinite(emax)) return NS_ERR_NONFINITE;
-    if (fabs(emax - shift) <= 500) break;
+    if (fabs(emax - wk->shift) <= 500) break;
     wk->shift = emax;
   }
   double shift = wk->shift;
   wk->shift = emax;
+  const cox_bins *bins = &wk->bins;
 
-  /* Slots, backwards within each stratum: risk-set sums, then the
-   * likelihood terms and hazard increments. With Efron's approximation the
-   * m tied events of a slot give m denominators den_l = S0 - f_l D0 with
-   * f_l = l/m, and every per-term sum is a moment of f_l weighted by
-   * wt/den_l or wt/den_l^2, so a slot costs O(m + p), not O(m p). The
-   * information's sum over terms of wt xbar_l xbar_l' equals
-   *   A (S1 - fbar D1)(S1 - fbar D1)' + V D1 D1'
-   * (A = sum wt/den^2, fbar and V the mean and spread of f under those
-   * weights): two rank-1 rows per slot for dsyrk. */
-  double *s1 = malloc((4 * p + 1) * sizeof *s1);
-  if (!s1) return NS_ERR_NOMEM;
-  double *rb1 = s1 + p, *rs = rb1 + p, *blk = wk->block;
-  size_t nblk = 0;
+  /* Scalar sweep, backwards within each stratum: S0, the likelihood terms,
+   * hazard increments and the moments the vector sweep needs. With Efron's
+   * approximation the m tied events of a slot give m denominators
+   * den_l = S0 - f_l D0 with f_l = l/m, and every per-term sum is a moment
+   * of f_l weighted by wt/den_l or wt/den_l^2, so a slot costs O(m + p),
+   * not O(m p). */
   double lsum = 0.0;       /* sum over event terms of wt * log(denominator) */
   double dw_total = 0.0;
-  if (imat) memset(imat, 0, p * p * sizeof *imat);
-  for (size_t j = 0; j < p; j++) u[j] = wk->ux[j];
-  if (resid) {
-    ns_status st = alloc_resid_scratch(wk);
-    if (st != NS_OK) { free(s1); return st; }
-  }
   double ra0 = 0, rb0 = 0;
-  ns_status status = NS_OK;
   for (size_t kk = K; kk-- > 0;) {
-    if (kk == K - 1 || wk->slot_start[kk + 1]) {
-      ra0 = rb0 = 0;
-      memset(s1, 0, 2 * p * sizeof *s1);
-    }
-    ra0 += wk->a0[kk];
-    const double *a1 = wk->a1 + kk * p;
-    for (size_t j = 0; j < p; j++) s1[j] += a1[j];
-    if (wk->counting) {
-      rb0 += wk->b0[kk];
-      const double *b1 = wk->b1 + kk * p;
-      for (size_t j = 0; j < p; j++) rb1[j] += b1[j];
-    }
+    if (kk == K - 1 || wk->slot_start[kk + 1]) ra0 = rb0 = 0;
+    ra0 += bins->a0[kk];
+    if (wk->counting) rb0 += bins->b0[kk];
     /* Leavers are subtracted only here, from running sums that were built
      * by additions alone: S = (sum entered) - (sum left). */
     double s0 = wk->counting ? ra0 - rb0 : ra0;
-    for (size_t j = 0; j < p; j++) rs[j] = wk->counting ? s1[j] - rb1[j] : s1[j];
     int m = wk->slot_m[kk];
-    double dw = wk->slot_dw[kk], d0 = wk->d0[kk];
-    const double *d1 = wk->d1 + kk * p;
+    double dw = wk->slot_dw[kk], d0 = bins->d0[kk];
     int nterm = (wk->efron && m > 1) ? m : 1;
     double wt = dw / nterm;
-    /* Moments over the terms: h = sum wt/den, q1 = sum wt f/den,
-     * h2 = sum wt (1-f)/den, i0 = sum 1/den, i1 = sum f/den, and
-     * M0, M1, M2 = sum wt f^k / den^2. */
     double h = 0, q1 = 0, i0 = 0, i1 = 0, M0 = 0, M1 = 0, M2 = 0;
     double prod = 1.0;
     int pexp = 0;
     for (int l = 0; l < nterm; l++) {
       double f = nterm > 1 ? (double) l / nterm : 0.0;
       double den = s0 - f * d0;
-      if (!(den > 0) || !isfinite(den)) { status = NS_ERR_NONFINITE; break; }
+      if (!(den > 0) || !isfinite(den)) return NS_ERR_NONFINITE;
       double inv = 1.0 / den, a = wt * inv * inv;
       h += wt * inv; q1 += wt * f * inv;
       i0 += inv; i1 += f * inv;
@@ -528,22 +677,67 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
       prod *= den;
       if ((l & 7) == 7 || l == nterm - 1) { int e; prod = frexp(prod, &e); pexp += e; }
     }
-    if (status != NS_OK) break;
     lsum += wt * (log(prod) + pexp * 0.69314718055994530942);
     dw_total += dw;
-    double h2 = h - q1;
     wk->h[kk] = h;
-    wk->h2[kk] = h2;
+    wk->h2[kk] = h - q1;
+    double *mo = wk->mom + kk * NS_MOM;
+    mo[MOM_Q1] = q1; mo[MOM_I0] = i0; mo[MOM_I1] = i1;
+    mo[MOM_M0] = M0; mo[MOM_M1] = M1; mo[MOM_M2] = M2;
+  }
+  /* exp() was shifted: each log(denominator) is `shift` too small. */
+  double dotg = 0;
+  for (size_t j = 0; j < p; j++) dotg += wk->ux[j] * gamma[j];
+  *loglik = dotg + wk->off_dead - lsum - shift * dw_total;
+  double run = 0;
+  for (size_t kk = 0; kk < K; kk++) {
+    if (wk->slot_start[kk]) run = 0;
+    run += wk->h[kk];
+    wk->cumh[kk] = run;
+  }
+
+  int want_info = imat && p;
+  if (imat) memset(imat, 0, p * p * sizeof *imat);
+  pass_b(wk, want_info ? imat : NULL);
+  if (p == 0) return NS_OK;
+
+  /* Vector sweep: S1 per slot, the score and the information's correction
+   * sum over terms of wt xbar_l xbar_l', which equals
+   *   A (S1 - fbar D1)(S1 - fbar D1)' + V D1 D1'
+   * (A = sum wt/den^2, fbar and V the mean and spread of f under those
+   * weights): two rank-1 rows per slot, subtracted by blocks with dsyrk. */
+  double *s1 = malloc((3 * p + (size_t) NS_COX_BLOCK * p + 1) * sizeof *s1);
+  if (!s1) return NS_ERR_NOMEM;
+  double *rb1 = s1 + p, *rs = rb1 + p, *blk = rs + p;
+  size_t nblk = 0;
+  for (size_t j = 0; j < p; j++) u[j] = wk->ux[j];
+  if (resid) {
+    ns_status st = alloc_resid_scratch(wk);
+    if (st != NS_OK) { free(s1); return st; }
+  }
+  for (size_t kk = K; kk-- > 0;) {
+    if (kk == K - 1 || wk->slot_start[kk + 1]) memset(s1, 0, 2 * p * sizeof *s1);
+    const double *a1 = bins->a1 + kk * p;
+    for (size_t j = 0; j < p; j++) s1[j] += a1[j];
+    if (wk->counting) {
+      const double *b1 = bins->b1 + kk * p;
+      for (size_t j = 0; j < p; j++) rb1[j] += b1[j];
+    }
+    for (size_t j = 0; j < p; j++) rs[j] = wk->counting ? s1[j] - rb1[j] : s1[j];
+    const double *d1 = bins->d1 + kk * p, *mo = wk->mom + kk * NS_MOM;
+    double h = wk->h[kk], q1 = mo[MOM_Q1];
+    double M0 = mo[MOM_M0], M1 = mo[MOM_M1], M2 = mo[MOM_M2];
     for (size_t j = 0; j < p; j++) u[j] -= rs[j] * h - d1[j] * q1;
     if (resid) {
+      int nterm = (wk->efron && wk->slot_m[kk] > 1) ? wk->slot_m[kk] : 1;
       double *gk = wk->g + kk * p, *g2k = wk->g2 + kk * p, *ak = wk->abar + kk * p;
       for (size_t j = 0; j < p; j++) {
         gk[j] = M0 * rs[j] - M1 * d1[j];
         g2k[j] = (M0 - M1) * rs[j] - (M1 - M2) * d1[j];
-        ak[j] = (i0 * rs[j] - i1 * d1[j]) / nterm;
+        ak[j] = (mo[MOM_I0] * rs[j] - mo[MOM_I1] * d1[j]) / nterm;
       }
     }
-    if (imat && p) {
+    if (want_info) {
       double fbar = M1 / M0;
       double v = M2 / M0 - fbar * fbar;
       double sa = sqrt(M0), sv = v > 0 ? sqrt(v * M0) : 0.0;
@@ -561,22 +755,8 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
       }
     }
   }
-  if (status == NS_OK && imat && nblk) ns_linalg_syrk(p, nblk, -1.0, blk, 1.0, imat);
+  if (want_info && nblk) ns_linalg_syrk(p, nblk, -1.0, blk, 1.0, imat);
   free(s1);
-  if (status != NS_OK) return status;
-  /* exp() was shifted: each log(denominator) is `shift` too small. */
-  double dotg = 0;
-  for (size_t j = 0; j < p; j++) dotg += wk->ux[j] * gamma[j];
-  *loglik = dotg + wk->off_dead - lsum - shift * dw_total;
-
-  /* Cumulative hazard over each stratum's slots (and, for residuals, the
-   * cumulative hazard-weighted means). */
-  double run = 0;
-  for (size_t kk = 0; kk < K; kk++) {
-    if (wk->slot_start[kk]) run = 0;
-    run += wk->h[kk];
-    wk->cumh[kk] = run;
-  }
   if (resid) {
     for (size_t kk = 0; kk < K; kk++) {
       double *cg = wk->cumg + kk * p;
@@ -585,65 +765,9 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
       else for (size_t j = 0; j < p; j++) cg[j] = cg[(ptrdiff_t) j - (ptrdiff_t) p] + gk[j];
     }
   }
-
-  /* Pass 2: c_j = r_j * (hazard accumulated over the row's slots); an
-   * Efron event's own slot counts with its reduced weight h2. Then
-   * X' diag(c) X through dsyrk on blocks of rows scaled by sqrt(c). */
-  if (!imat || p == 0) {
-    for (size_t k = 0; k < n; k++) {
-      int hi = wk->hi[k], lo = wk->lo[k];
-      if (hi < 0 || lo >= hi) { wk->c[k] = 0; continue; }
-      double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] : 0.0);
-      if (wk->status[k]) lam -= wk->h[hi] - wk->h2[hi];
-      wk->c[k] = wk->r[k] * (lam > 0 ? lam : 0.0);
-    }
-    if (imat) { /* p == 0: nothing */ }
-    return NS_OK;
-  }
-
-  size_t pp = p * p;
-  memset(wk->info_t, 0, pp * (size_t) nt * sizeof *wk->info_t);
-  size_t nblocks = (n + NS_COX_BLOCK - 1) / NS_COX_BLOCK;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if(n * p > 100000)
-#endif
-  {
-    int tid = 0;
-#ifdef _OPENMP
-    tid = omp_get_thread_num();
-#endif
-    double *bl = wk->block + (size_t) tid * NS_COX_BLOCK * p;
-    double *acc = wk->info_t + (size_t) tid * pp;
-#ifdef _OPENMP
-#pragma omp for schedule(static)
-#endif
-    for (size_t b = 0; b < nblocks; b++) {
-      size_t k0 = b * NS_COX_BLOCK, k1 = k0 + NS_COX_BLOCK < n ? k0 + NS_COX_BLOCK : n;
-      size_t nb = 0;
-      for (size_t k = k0; k < k1; k++) {
-        int hi = wk->hi[k], lo = wk->lo[k];
-        if (hi < 0 || lo >= hi) { wk->c[k] = 0; continue; }
-        double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] : 0.0);
-        if (wk->status[k]) lam -= wk->h[hi] - wk->h2[hi];
-        double ck = wk->r[k] * (lam > 0 ? lam : 0.0);
-        wk->c[k] = ck;
-        if (ck == 0) continue;
-        double sc = sqrt(ck);
-        const double *xk = x + k * p;
-        double *col = bl + nb * p;
-        for (size_t j = 0; j < p; j++) col[j] = sc * xk[j];
-        nb++;
-      }
-      if (nb) ns_linalg_syrk(p, nb, 1.0, bl, 1.0, acc);
-    }
-  }
-  for (int t = 0; t < nt; t++) {
-    const double *acc = wk->info_t + (size_t) t * pp;
+  if (want_info)
     for (size_t j = 0; j < p; j++)
-      for (size_t i = 0; i <= j; i++) imat[i + j * p] += acc[i + j * p];
-  }
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < j; i++) imat[j + i * p] = imat[i + j * p];
+      for (size_t i = 0; i < j; i++) imat[j + i * p] = imat[i + j * p];
   return NS_OK;
 }
 
@@ -654,16 +778,18 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
  * with Lambda_j the hazard and G_j the hazard-weighted means summed over its
  * slots (an Efron event's own slot with the reduced weights).
  */
-static void score_resid_collapse(const cox_work *wk, const int *cluster, double *z)
+static void score_resid_collapse(const cox_work *wk, const int *cluster, double *xk,
+                                 double *z)
 {
   size_t n = wk->n, p = wk->p;
   for (size_t k = 0; k < n; k++) {
     int hi = wk->hi[k], lo = wk->lo[k];
     if (hi < 0 || lo >= hi) continue;
-    const double *xk = wk->x + k * p;
-    size_t cl = cluster ? (size_t) cluster[wk->order[k]] : (size_t) wk->order[k];
+    load_row(wk, k, xk);
+    size_t cl = cluster ? (size_t) cluster[k] : k;
     double *zc = z + cl * p;
-    double e = wk->r[k] / wk->w[k];
+    double wk_k = wk->w ? wk->w[k] : 1.0;
+    double e = wk->r[k] / wk_k;
     double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] : 0.0);
     const double *cgh = wk->cumg + (size_t) hi * p;
     const double *cgl = lo >= 0 ? wk->cumg + (size_t) lo * p : NULL;
@@ -676,7 +802,7 @@ static void score_resid_collapse(const cox_work *wk, const int *cluster, double 
       if (dead) G -= gh[j] - g2h[j];
       double s = -e * (xk[j] * lam - G);
       if (dead) s += xk[j] - ah[j];
-      zc[j] += wk->w[k] * s;
+      zc[j] += wk_k * s;
     }
   }
 }
@@ -904,10 +1030,10 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
 
   /* Linear predictors and martingale residuals at the estimate: eta is
    * the last evaluation's, which is at beta. */
-  if (res->lp) for (size_t k = 0; k < n; k++) res->lp[wk.order[k]] = wk.eta[k];
+  if (res->lp) memcpy(res->lp, wk.eta, n * sizeof *res->lp);
   if (res->resid)
     for (size_t k = 0; k < n; k++)
-      res->resid[wk.order[k]] = wk.status[k] - wk.c[k] / wk.w[k];
+      res->resid[k] = wk.status[k] - wk.c[k] / (wk.w ? wk.w[k] : 1.0);
 
   /* Wald test of beta = init with the model-based variance. */
   res->wald_test = 0;
@@ -927,7 +1053,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
      * free of bookkeeping the ordinary fit never needs). */
     st = cox_eval(&wk, beta, &newlk, u, NULL, 1);
     if (st == NS_OK) {
-      score_resid_collapse(&wk, data->cluster, z);
+      score_resid_collapse(&wk, data->cluster, wk.xbuf, z);
       if (res->naive_var) {
         memcpy(res->naive_var, vs, pp * sizeof *vs);
         unscale_var(p, wk.scale, res->naive_var);
@@ -944,7 +1070,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
       memset(z, 0, ncl * p * sizeof *z);
       st = cox_eval(&wk, init_s, &newlk, u, NULL, 1);
       if (st == NS_OK) {
-        score_resid_collapse(&wk, data->cluster, z);
+        score_resid_collapse(&wk, data->cluster, wk.xbuf, z);
         double *bz = calloc(pp, sizeof *bz);
         if (!bz) st = NS_ERR_NOMEM;
         else {
@@ -1011,10 +1137,11 @@ static ns_status firth_adjust(cox_work *wk, const double *imat, double *loglik, 
 
   /* Rows into the bins of the slot where they enter (and leave). */
   double *leave = wk->counting ? bins + K * per : NULL;
+  double *xk = wk->xbuf;
   for (size_t k = 0; k < n; k++) {
     int hi = wk->hi[k], lo = wk->lo[k];
     if (hi < 0 || lo >= hi) continue;
-    const double *xk = wk->x + k * p;
+    load_row(wk, k, xk);
     double z = 0;
     for (size_t i = 0; i < p; i++) {
       double s = 0;
@@ -1049,13 +1176,13 @@ static ns_status firth_adjust(cox_work *wk, const double *imat, double *loglik, 
     }
     const double *b = bins + kk * per;
     for (size_t q = 0; q < per; q++) run[q] += b[q];
-    s0 += wk->a0[kk];
-    for (size_t i = 0; i < p; i++) s1[i] += wk->a1[kk * p + i];
+    s0 += wk->bins.a0[kk];
+    for (size_t i = 0; i < p; i++) s1[i] += wk->bins.a1[kk * p + i];
     if (leave) {
       const double *bl = leave + kk * per;
       for (size_t q = 0; q < per; q++) runl[q] += bl[q];
-      s0l += wk->b0[kk];
-      for (size_t i = 0; i < p; i++) s1l[i] += wk->b1[kk * p + i];
+      s0l += wk->bins.b0[kk];
+      for (size_t i = 0; i < p; i++) s1l[i] += wk->bins.b1[kk * p + i];
     }
     double S0 = s0 - s0l;
     if (!(S0 > 0)) { st = NS_ERR_NONFINITE; break; }
