@@ -271,15 +271,18 @@ ns_status ns_linalg_quad_inverse(size_t p, const double *a, const double *x,
  *   Within 2 ulp of libm's exp for every finite argument x[i] - shift
  *   (measured: <= 1 ulp), subnormal results included; arguments above
  *   ~709.78 give +Inf, below ~-745.13 give 0, NaN gives NaN (and 0 * Inf =
- *   NaN when a weight is 0). out may alias x or w.
+ *   NaN when a weight is 0). out may be x or w itself (not a shifted
+ *   overlap).
  *
  * ns_gram_upper: g += Y'Y on the upper triangle (diagonal included) of the
  *   p x p column-major g; the strict lower triangle is neither read nor
  *   written. Y is nb x p column-major, column a at y + a * ld, ld >= nb.
  *   Sums in double with many independent partial sums (per-lane and
  *   per-chunk), so the rounding error is no worse than a naive loop's.
- *   For large p (above NS_GRAM_BLAS_MIN_P) BLAS dsyrk is faster and is
- *   used (ns_linalg_syrk_t).
+ *   Above NS_GRAM_KERNEL_MAX_P_AVX2 columns (AVX2 variant) or
+ *   NS_GRAM_KERNEL_MAX_P_PORTABLE (baseline variant), BLAS dsyrk is
+ *   at least as fast (measured against OpenBLAS on 1e6 rows) and is used
+ *   (ns_linalg_syrk_t).
  *
  * ns_exp_scaled_with, ns_gram_upper_with: the same with an explicit
  * variant, for tests and benchmarks. NS_KERNELS_AUTO is what the plain
@@ -293,7 +296,8 @@ typedef enum {
   NS_KERNELS_AVX2 = 2      /* x86-64 with AVX2 and FMA */
 } ns_kernels_variant;
 
-#define NS_GRAM_BLAS_MIN_P 48
+#define NS_GRAM_KERNEL_MAX_P_AVX2 128
+#define NS_GRAM_KERNEL_MAX_P_PORTABLE 11
 
 /* The variant NS_KERNELS_AUTO resolves to on this CPU and build. */
 ns_kernels_variant ns_kernels_best(void);

@@ -243,7 +243,9 @@ END_TEST
 START_TEST(gram_past_blas_threshold_and_empty)
 {
   /* AUTO hands large p to dsyrk: same numbers. */
-  size_t p = NS_GRAM_BLAS_MIN_P + 3, nb = 301, ld = 307;
+  size_t max_p = ns_kernels_best() == NS_KERNELS_AVX2 ? NS_GRAM_KERNEL_MAX_P_AVX2
+                                                      : NS_GRAM_KERNEL_MAX_P_PORTABLE;
+  size_t p = max_p + 2, nb = 301, ld = 307;
   double *y = malloc(ld * p * sizeof *y);
   ck_assert_ptr_nonnull(y);
   uint64_t seed = 3;
@@ -252,7 +254,8 @@ START_TEST(gram_past_blas_threshold_and_empty)
   check_gram(NS_KERNELS_PORTABLE, p, nb, ld, y, 1e-14);
   ns_kernels_variant v[3];
   int nv = n_variants(v);
-  check_gram(v[nv - 2], NS_GRAM_BLAS_MIN_P - 1, nb, ld, y, 1e-14);
+  check_gram(v[nv - 2], max_p, nb, ld, y, 1e-14);
+  check_gram(NS_KERNELS_AUTO, max_p, nb, ld, y, 1e-14);
   /* the plain entry point */
   double g[4] = {1, -7, 2, 3}, col[6] = {1, 2, 3, 4, 5, 6};
   ns_gram_upper(2, 3, 3, col, g);
