@@ -48,6 +48,32 @@ ns_status ns_linalg_syrk(size_t p, size_t k, double alpha, const double *a,
   return NS_OK;
 }
 
+/*
+ * ns_linalg_syrk_t: upper triangle of c <- alpha a' a + beta c, with a a
+ * k x p column-major matrix of leading dimension ld >= max(k, 1) (dsyrk
+ * "U", "T"): the Gram matrix of the columns of a block of rows that is
+ * stored as a sub-block of a taller matrix. c is p x p, leading dimension p;
+ * its lower triangle is not touched. ns_gram_upper (kernels.c) calls it when
+ * p is large enough for BLAS to beat the hand kernel.
+ */
+ns_status ns_linalg_syrk_t(size_t p, size_t k, size_t ld, double alpha,
+                           const double *a, double beta, double *c)
+{
+  if (p == 0) return NS_OK;
+  if (!c || (k > 0 && !a) || ld < k || ld == 0 || p > (size_t) 2147483647 ||
+      k > (size_t) 2147483647 || ld > (size_t) 2147483647)
+    return NS_ERR_ARGUMENT;
+  if (k == 0) {
+    if (beta != 1.0)
+      for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i <= j; i++) c[i + j * p] *= beta;
+    return NS_OK;
+  }
+  int n = (int) p, kk = (int) k, lda = (int) ld;
+  dsyrk_("U", "T", &n, &kk, &alpha, a, &lda, &beta, c, &n NS_FCONE NS_FCONE);
+  return NS_OK;
+}
+
 /* Mark the columns whose pivot in an in-order LDL' elimination falls below
  * eps; they are treated as exact linear combinations of the earlier ones.
  * Works on a scratch copy (upper triangle, column-major). */
