@@ -38,6 +38,16 @@ sort_order <- function(time, stratum = NULL) {
         if (is.null(stratum)) NULL else as.integer(stratum))
 }
 
+# Internal: list(rank, first_row), 1-based: each row's rank among the sorted
+# distinct (stratum, time) pairs, and the first row of each pair (see
+# ns_rank_distinct).
+rank_distinct <- function(time, stratum = NULL) {
+  out <- .Call(ffi_rank_distinct, as.double(time),
+               if (is.null(stratum)) NULL else as.integer(stratum))
+  names(out) <- c("rank", "first_row")
+  out
+}
+
 # Internal: times merged as survival's aeqSurv() merges them (see ns_time_fix).
 time_fix <- function(time, start = NULL, tolerance = sqrt(.Machine$double.eps)) {
   .Call(ffi_time_fix, as.double(time),

@@ -7,6 +7,7 @@
 /* sort (r_sort.c) */
 SEXP ffi_sort_order(SEXP time, SEXP stratum);
 SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance);
+SEXP ffi_rank_distinct(SEXP time, SEXP stratum);
 
 /* Kaplan-Meier (r_km.c) */
 SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
@@ -44,6 +45,7 @@ static const R_CallMethodDef call_methods[] = {
   /* sort */
   {"ffi_sort_order", (DL_FUNC) &ffi_sort_order, 2},
   {"ffi_time_fix", (DL_FUNC) &ffi_time_fix, 3},
+  {"ffi_rank_distinct", (DL_FUNC) &ffi_rank_distinct, 2},
   /* Kaplan-Meier */
   {"ffi_km_fit", (DL_FUNC) &ffi_km_fit, 8},
   /* -- end of Kaplan-Meier rows */

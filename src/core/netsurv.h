@@ -51,9 +51,12 @@ typedef int (*ns_callback)(void *context, double fraction_done);
  *   stratum  stratum code per row (0-based, any int >= 0), or NULL for one stratum
  *   time     times, all finite (checked: NS_ERR_TIME)
  *   order    out, length n: order[k] is the 0-based row that comes k-th
- * LSD radix sort on the IEEE bits of the times (11-bit digits, passes whose
- * digit is constant are skipped), then on the stratum codes: O(n), stable, so
- * rows with equal (stratum, time) keep their input order. -0.0 sorts as 0.0.
+ * O(n), stable: rows with equal (stratum, time) keep their input order;
+ * -0.0 sorts as 0.0. Tied data (few distinct pairs, see ns_rank_distinct)
+ * take a hash table and one counting scatter; otherwise an LSD radix sort
+ * (8-bit digits) on the IEEE bits of the times that vary, with the stratum
+ * code packed above them when it fits in 64 bits, else per stratum after a
+ * radix sort of the codes.
  */
 ns_status ns_sort_order(size_t n, const int *stratum, const double *time,
                         int *order);
@@ -77,6 +80,29 @@ ns_status ns_sort_order(size_t n, const int *stratum, const double *time,
 ns_status ns_time_fix(size_t n, const double *time, const double *start,
                       double tolerance, double *time_out, double *start_out,
                       int *changed);
+
+/*
+ * ns_rank_distinct: each row's rank among the DISTINCT (stratum, time) pairs,
+ * so that a caller can work in the input row order (no permuted copies) and
+ * still visit the time points in order.
+ *   n           number of rows
+ *   stratum     stratum code per row (0-based, any int >= 0; NS_ERR_STRATUM
+ *               otherwise), or NULL for one stratum
+ *   time        times, all finite (NS_ERR_TIME); -0.0 equals 0.0
+ *   rank        out, length n: 0-based position of (stratum[i], time[i])
+ *               among the distinct pairs sorted by stratum, then time
+ *   n_distinct  out: the number D of distinct pairs (0 when n == 0)
+ *   first_row   out, caller allocates n ints (used as scratch); the first D
+ *               are the answer: first_row[d] is the smallest row i with
+ *               rank[i] == d, whose stratum and time are the d-th pair's
+ * Ties are exact equality of the doubles (apply ns_time_fix first for
+ * survival's fuzz rule). Deterministic, O(n) expected: an open-addressing
+ * hash table collects the distinct pairs and only those are sorted; when the
+ * pairs turn out to be many (more than n / 8 or than a cache-sized table
+ * holds) it switches to ns_sort_order and a scan for runs of ties.
+ */
+ns_status ns_rank_distinct(size_t n, const int *stratum, const double *time,
+                           int *rank, size_t *n_distinct, int *first_row);
 
 
 /* ---- Kaplan-Meier (km.c) ---------------------------------------------- */

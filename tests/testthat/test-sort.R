@@ -34,3 +34,34 @@ test_that("time_fix merges fuzz-tied times exactly as survival::aeqSurv", {
 test_that("time_fix reports an interval that collapses to zero length", {
   expect_error(netsurv:::time_fix(c(2, 1 + 1e-12), c(0, 1)), "start < stop")
 })
+
+rank_distinct_reference <- function(time, stratum) {
+  o <- order(stratum, time, method = "radix")
+  n <- length(time)
+  new <- c(TRUE, stratum[o][-1] != stratum[o][-n] | time[o][-1] != time[o][-n])
+  rank <- integer(n)
+  rank[o] <- cumsum(new)
+  list(rank = rank, first_row = o[new])
+}
+
+test_that("rank_distinct ranks rows among the distinct (stratum, time) pairs", {
+  set.seed(3)
+  n <- 20000
+  rounded <- round(rexp(n) * 5, 2)           # ~2000 distinct: hash path
+  rounded[1:6] <- c(-0, 0, -2.5, 1e300, -0, 3)
+  continuous <- rexp(n)                      # all distinct: radix path
+  stratum <- sample(0:3, n, replace = TRUE)
+  one <- rep(0L, n)
+  for (time in list(rounded, continuous)) {
+    expect_identical(netsurv:::rank_distinct(time),
+                     rank_distinct_reference(time, one))
+    expect_identical(netsurv:::rank_distinct(time, stratum),
+                     rank_distinct_reference(time, stratum))
+  }
+  r <- netsurv:::rank_distinct(rounded)
+  expect_identical(r$rank[1:2], c(r$rank[1], r$rank[1]))  # -0 ties 0
+  expect_identical(netsurv:::rank_distinct(numeric()),
+                   list(rank = integer(), first_row = integer()))
+  expect_error(netsurv:::rank_distinct(c(1, NaN)), "finite")
+  expect_error(netsurv:::rank_distinct(c(1, 2), c(0L, -1L)), "stratum")
+})
