@@ -38,55 +38,23 @@
  * stays in L1/L2. */
 #define NS_COX_BLOCK 256
 
-/* TEMPORARY stand-ins (replaced by sort.c / kernels.c versions). */
-static ns_status tmp_rank_distinct(size_t n, const int *stratum, const double *time,
-                                   int *rank, size_t *n_distinct, int *first_row)
-{
-  int *order = malloc((n + 1) * sizeof *order);
-  if (!order) return NS_ERR_NOMEM;
-  ns_status st = ns_sort_order(n, stratum, time, order);
-  if (st != NS_OK) { free(order); return st; }
-  size_t d = 0;
-  for (size_t k = 0; k < n; k++) {
-    int i = order[k];
-    if (k == 0 || time[i] != time[order[k - 1]] ||
-        (stratum && stratum[i] != stratum[order[k - 1]])) {
-      first_row[d++] = i;
-    } else if (i < first_row[d - 1]) first_row[d - 1] = i;
-    rank[i] = (int) d - 1;
-  }
-  *n_distinct = d;
-  free(order);
-  return NS_OK;
-}
-#define ns_rank_distinct tmp_rank_distinct
-static void tmp_exp_scaled(size_t n, const double *x, double shift, const double *w, double *out)
-{
-  for (size_t i = 0; i < n; i++) out[i] = (w ? w[i] : 1.0) * exp(x[i] - shift);
-}
-#define ns_exp_scaled tmp_exp_scaled
-static void tmp_gram_upper(size_t p, size_t nb, size_t ld, const double *y, double *g)
-{
-  for (size_t b = 0; b < p; b++)
-    for (size_t a = 0; a <= b; a++) {
-      const double *ya = y + a * ld, *yb = y + b * ld;
-      double s = 0;
-      for (size_t t = 0; t < nb; t++) s += ya[t] * yb[t];
-      g[a + b * p] += s;
-    }
-}
-#define ns_gram_upper tmp_gram_upper
 
 /* Per-slot moments of the Efron terms, kept from the scalar sweep for the
  * vector sweep: q1 = sum wt f/den, i0 = sum 1/den, i1 = sum f/den, and
  * M0, M1, M2 = sum wt f^k / den^2. */
 enum { MOM_Q1, MOM_I0, MOM_I1, MOM_M0, MOM_M1, MOM_M2, NS_MOM };
 
-/* Risk-set bins of one evaluation: per slot, the rows at risk entering it
- * (a: their last slot is this one), its events (d) and, for (start, stop]
- * data, the rows leaving before it (b). Scalars and p-vectors. */
+/* Risk-set bins of one evaluation: sums of the risk scores r (s, b0) and
+ * of r x (v, b1) by slot. Row i adds into bin vbin_i = 2 hi_i + status_i
+ * (bin 2k: slot k's risk set ends there and the row is not an event; 2k + 1:
+ * an event at slot k; 2K: never at risk, a bin nobody reads), so the
+ * risk-set sums entering slot k are bins 2k + 2k+1 and its events' sums bin
+ * 2k+1 -- one update per row, chosen without a branch. For (start, stop]
+ * data b0 and b1 sum the rows whose interval starts at or after slot k's
+ * time (they leave the risk set before it). */
 typedef struct {
-  double *a0, *a1, *d0, *d1, *b0, *b1;
+  double *s, *b0;   /* 2K + 1 and K (or NULL) */
+  double *v, *b1;   /* (2K + 1) p and K p (or NULL) */
 } cox_bins;
 
 typedef struct {
@@ -96,6 +64,7 @@ typedef struct {
   const double *w, *off;   /* caller's weights and offsets, or NULL */
   const int *status;       /* caller's */
   int *hi, *lo;      /* at-risk slots (lo, hi]; hi < 0: never at risk */
+  int *vbin;         /* the bin each row adds into (see cox_bins) */
   int *slot_start;   /* nslot: 1 when the slot is its stratum's first */
   int *slot_m;       /* number of events in the slot */
   double *slot_dw;   /* their summed weight */
@@ -108,6 +77,7 @@ typedef struct {
   double *bins_t;                      /* per-thread bins (threads > 1), or NULL */
   double *h, *h2, *cumh;               /* hazard increment, for the events, cumulative */
   double *mom;                         /* per slot: the NS_MOM moments of the Efron terms */
+  double *lam_bin;                     /* per bin: the hazard its rows accumulate */
   double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
   double *xbuf;                        /* 2 * NS_COX_BLOCK * p per thread */
   double *info_t;                      /* p * p * threads */
@@ -116,11 +86,11 @@ typedef struct {
 
 static void work_free(cox_work *wk)
 {
-  free(wk->hi); free(wk->lo); free(wk->slot_start); free(wk->slot_m);
+  free(wk->hi); free(wk->lo); free(wk->vbin); free(wk->slot_start); free(wk->slot_m);
   free(wk->slot_dw); free(wk->mean); free(wk->scale); free(wk->ux);
   free(wk->eta); free(wk->r); free(wk->c);
-  free(wk->bins.a0); free(wk->bins_t);
-  free(wk->h); free(wk->h2); free(wk->cumh); free(wk->mom);
+  free(wk->bins.s); free(wk->bins_t);
+  free(wk->h); free(wk->h2); free(wk->cumh); free(wk->mom); free(wk->lam_bin);
   free(wk->g); free(wk->g2); free(wk->abar); free(wk->cumg);
   free(wk->xbuf); free(wk->info_t);
   memset(wk, 0, sizeof *wk);
@@ -139,19 +109,24 @@ static int thread_count(int requested)
 #endif
 }
 
-/* The bins live in one allocation: a0 | d0 | b0 (K each), a1 | d1 | b1 (K p
- * each); b is absent for right-censored data. */
+/* The bins live in one allocation: the scalar part s | b0, then the vector
+ * part v | b1. */
+static size_t bins_scalar_size(size_t K, int counting)
+{
+  return 2 * K + 1 + (counting ? K : 0);
+}
+
 static size_t bins_size(size_t K, size_t p, int counting)
 {
-  return (counting ? 3 : 2) * K * (p + 1);
+  return bins_scalar_size(K, counting) * (p + 1);
 }
 
 static cox_bins bins_at(double *mem, size_t K, size_t p, int counting)
 {
   cox_bins b;
-  b.a0 = mem; b.d0 = mem + K; b.b0 = counting ? mem + 2 * K : NULL;
-  double *v = mem + (counting ? 3 : 2) * K;
-  b.a1 = v; b.d1 = v + K * p; b.b1 = counting ? v + 2 * K * p : NULL;
+  b.s = mem; b.b0 = counting ? mem + 2 * K + 1 : NULL;
+  b.v = mem + bins_scalar_size(K, counting);
+  b.b1 = counting ? b.v + (2 * K + 1) * p : NULL;
   return b;
 }
 
@@ -169,38 +144,43 @@ static int slot_at(const int *slot_strat, const double *slot_time, size_t nslot,
   return slot_strat[k] == s ? (int) k : -1;
 }
 
-/* sum_i w_i x_i, or sum_i w_i |x_i - m| when absdev; w may be NULL. Four
- * partial sums break the dependency chain of one long addition. */
-static double wsum_dot(size_t n, const double *w, const double *x, double m, int absdev)
+/* sum_i w_i x_i (w may be NULL). Four partial sums break the dependency
+ * chain of one long addition. */
+static double wsum(size_t n, const double *w, const double *x)
 {
   double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i = 0, n4 = n & ~(size_t) 3;
-#define NS_SUM4(EXPR)                                                       \
-  for (i = 0; i < n4; i += 4) {                                             \
-    size_t q = i; s0 += EXPR; q = i + 1; s1 += EXPR;                        \
-    q = i + 2; s2 += EXPR; q = i + 3; s3 += EXPR;                           \
-  }                                                                         \
-  for (size_t q = n4; q < n; q++) s0 += EXPR;
-  if (w && absdev) { NS_SUM4(w[q] * fabs(x[q] - m)) }
-  else if (w) { NS_SUM4(w[q] * x[q]) }
-  else if (absdev) { NS_SUM4(fabs(x[q] - m)) }
-  else { NS_SUM4(x[q]) }
-#undef NS_SUM4
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += (w ? w[i] : 1.0) * x[i];
+    s1 += (w ? w[i + 1] : 1.0) * x[i + 1];
+    s2 += (w ? w[i + 2] : 1.0) * x[i + 2];
+    s3 += (w ? w[i + 3] : 1.0) * x[i + 3];
+  }
+  for (; i < n; i++) s0 += (w ? w[i] : 1.0) * x[i];
   return (s0 + s1) + (s2 + s3);
 }
 
-/* sum over events of w_i (x_i - m). */
-static double event_sum(size_t n, const double *w, const int *status, const double *x,
-                        double m)
+/* One sweep for sum_i w_i |x_i - m| (returned) and the events' sum
+ * sum_i status_i w_i (x_i - m) (in *events); the status multiplies rather
+ * than branches, as events and censorings come in random order. */
+static double absdev_events(size_t n, const double *w, const int *status, const double *x,
+                            double m, double *events)
 {
-  double s0 = 0, s1 = 0;
+  double a0 = 0, a1 = 0, e0 = 0, e1 = 0;
   size_t i = 0;
   for (; i + 2 <= n; i += 2) {
-    if (status[i]) s0 += (w ? w[i] : 1.0) * (x[i] - m);
-    if (status[i + 1]) s1 += (w ? w[i + 1] : 1.0) * (x[i + 1] - m);
+    double w0 = w ? w[i] : 1.0, w1 = w ? w[i + 1] : 1.0;
+    double d0 = x[i] - m, d1 = x[i + 1] - m;
+    a0 += w0 * fabs(d0); a1 += w1 * fabs(d1);
+    e0 += (double) status[i] * w0 * d0; e1 += (double) status[i + 1] * w1 * d1;
   }
-  if (i < n && status[i]) s0 += (w ? w[i] : 1.0) * (x[i] - m);
-  return s0 + s1;
+  if (i < n) {
+    double w0 = w ? w[i] : 1.0, d0 = x[i] - m;
+    a0 += w0 * fabs(d0);
+    e0 += (double) status[i] * w0 * d0;
+  }
+  *events = e0 + e1;
+  return a0 + a1;
 }
 
 /* coxph's nocenter = c(-1, 0, 1): a column whose values are all -1, 0 or 1
@@ -299,6 +279,10 @@ static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
     }
     for (size_t i = 0; i < n; i++) wk->lo[i] = first[rank[i]];
   }
+  for (size_t i = 0; i < n; i++) {
+    int h = wk->hi[i];
+    wk->vbin[i] = h >= 0 && wk->lo[i] < h ? 2 * h + d->status[i] : (int) (2 * nslot);
+  }
   st = NS_OK;
 done:
   free(rank); free(first); free(slot_of); free(slot_strat); free(slot_time);
@@ -328,6 +312,7 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   int nt = wk->threads;
   wk->hi = malloc(n * sizeof *wk->hi);
   wk->lo = malloc(n * sizeof *wk->lo);
+  wk->vbin = malloc(n * sizeof *wk->vbin);
   wk->eta = malloc(n * sizeof *wk->eta);
   wk->r = malloc(n * sizeof *wk->r);
   wk->c = malloc(n * sizeof *wk->c);
@@ -336,7 +321,7 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   wk->ux = calloc(p + 1, sizeof *wk->ux);
   wk->xbuf = malloc((2 * (size_t) NS_COX_BLOCK * (p + 1) * (size_t) nt) * sizeof *wk->xbuf);
   wk->info_t = malloc((p * p * (size_t) nt + 1) * sizeof *wk->info_t);
-  if (!wk->hi || !wk->lo || !wk->eta || !wk->r || !wk->c || !wk->mean || !wk->scale ||
+  if (!wk->hi || !wk->lo || !wk->vbin || !wk->eta || !wk->r || !wk->c || !wk->mean || !wk->scale ||
       !wk->ux || !wk->xbuf || !wk->info_t)
     return NS_ERR_NOMEM;
 
@@ -350,7 +335,8 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   wk->h2 = malloc(K * sizeof *wk->h2);
   wk->cumh = malloc(K * sizeof *wk->cumh);
   wk->mom = malloc(K * NS_MOM * sizeof *wk->mom);
-  if (!wk->h || !wk->h2 || !wk->cumh || !wk->mom) return NS_ERR_NOMEM;
+  wk->lam_bin = malloc((2 * K + 1) * sizeof *wk->lam_bin);
+  if (!wk->h || !wk->h2 || !wk->cumh || !wk->mom || !wk->lam_bin) return NS_ERR_NOMEM;
   /* Per-thread bins when they are small next to the rows; otherwise the
    * bins are filled by one thread (see cox_eval). */
   if (nt > 1 && bins_size(K, p, wk->counting) * (size_t) nt <= n / 2 + 65536) {
@@ -362,27 +348,24 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
    * a non-finite covariate without a separate pass. The events' covariate
    * sum ux is fixed across iterations. */
   const double *wt = d->weight;
-  double wsum = 0;
-  if (wt) for (size_t i = 0; i < n; i++) wsum += wt[i];
-  else wsum = (double) n;
+  double wtotal = 0;
+  if (wt) for (size_t i = 0; i < n; i++) wtotal += wt[i];
+  else wtotal = (double) n;
   int nonfinite = 0;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic) reduction(|:nonfinite) if(n * p > 100000)
 #endif
   for (size_t j = 0; j < p; j++) {
     const double *xj = d->x + j * n;
-    double sum = wsum_dot(n, wt, xj, 0.0, 0);
+    double sum = wsum(n, wt, xj);
     if (!isfinite(sum)) { nonfinite = 1; continue; }
     int centre = d->center ? d->center[j] : !only_unit_values(n, xj);
-    double m = 0, sc = 1;
-    if (centre) {
-      m = sum / wsum;
-      double a = wsum_dot(n, wt, xj, m, 1);
-      sc = a > 0 ? wsum / a : 1.0;
-    }
+    double m = centre ? sum / wtotal : 0.0, ev = 0;
+    double a = absdev_events(n, wt, d->status, xj, m, &ev);
+    double sc = centre && a > 0 ? wtotal / a : 1.0;
     wk->mean[j] = m;
     wk->scale[j] = sc;
-    wk->ux[j] = event_sum(n, wt, d->status, xj, m) * sc;
+    wk->ux[j] = ev * sc;
   }
   if (nonfinite) return NS_ERR_NONFINITE;
   wk->off_dead = 0;
@@ -418,18 +401,18 @@ static double *thread_buffer(const cox_work *wk, int t)
   return wk->xbuf + (size_t) t * 2 * NS_COX_BLOCK * (wk->p + 1);
 }
 
-/* Scalar bins of rows [i0, i1): risk scores into the slot where each row's
- * risk set ends (a0), its own event slot (d0) and where it left (b0). */
+/* Scalar bins of rows [i0, i1): each risk score into its row's bin (and,
+ * for (start, stop] data, into the slot where the row leaves). */
 static void bin_scalars(const cox_work *wk, size_t i0, size_t i1, const cox_bins *b)
 {
-  for (size_t i = i0; i < i1; i++) {
-    int hi = wk->hi[i], lo = wk->lo[i];
-    if (hi < 0 || lo >= hi) continue;
-    double rk = wk->r[i];
-    b->a0[hi] += rk;
-    if (wk->status[i]) b->d0[hi] += rk;
-    if (lo >= 0 && b->b0) b->b0[lo] += rk;
-  }
+  const int *vbin = wk->vbin;
+  const double *r = wk->r;
+  for (size_t i = i0; i < i1; i++) b->s[vbin[i]] += r[i];
+  if (b->b0)
+    for (size_t i = i0; i < i1; i++) {
+      int hi = wk->hi[i], lo = wk->lo[i];
+      if (lo >= 0 && lo < hi) b->b0[lo] += r[i];
+    }
 }
 
 /* The same with r x for a loaded block (rows b0 .. b0 + nb - 1). */
@@ -439,26 +422,25 @@ static void bin_vectors(const cox_work *wk, size_t b0, size_t nb, const double *
   size_t p = wk->p;
   for (size_t t = 0; t < nb; t++) {
     size_t i = b0 + t;
-    int hi = wk->hi[i], lo = wk->lo[i];
-    if (hi < 0 || lo >= hi) continue;
     double rk = wk->r[i];
-    double *a1 = b->a1 + (size_t) hi * p;
-    for (size_t a = 0; a < p; a++) a1[a] += rk * xb[a * NS_COX_BLOCK + t];
-    if (wk->status[i]) {
-      double *d1 = b->d1 + (size_t) hi * p;
-      for (size_t a = 0; a < p; a++) d1[a] += rk * xb[a * NS_COX_BLOCK + t];
-    }
-    if (lo >= 0 && b->b1) {
+    double *dst = b->v + (size_t) wk->vbin[i] * p;
+    for (size_t a = 0; a < p; a++) dst[a] += rk * xb[a * NS_COX_BLOCK + t];
+  }
+  if (b->b1)
+    for (size_t t = 0; t < nb; t++) {
+      size_t i = b0 + t;
+      int hi = wk->hi[i], lo = wk->lo[i];
+      if (lo < 0 || lo >= hi) continue;
+      double rk = wk->r[i];
       double *bb = b->b1 + (size_t) lo * p;
       for (size_t a = 0; a < p; a++) bb[a] += rk * xb[a * NS_COX_BLOCK + t];
     }
-  }
 }
 
 /* Pass A over rows [i0, i1): linear predictor and risk score relative to
  * `shift` (and the scalar bins when b is set). Returns the largest eta. */
 static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double shift,
-                          size_t i0, size_t i1, const cox_bins *b, double *xb)
+                          size_t i0, size_t i1, const cox_bins *b)
 {
   size_t p = wk->p;
   double emax = -HUGE_VAL;
@@ -467,15 +449,14 @@ static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double sh
     double *e = wk->eta + b0;
     if (wk->off) memcpy(e, wk->off + b0, nb * sizeof *e);
     else memset(e, 0, nb * sizeof *e);
-    /* At gamma = 0 (the usual start) the covariates are not read. */
-    if (!zero) {
-      load_block(wk, b0, nb, xb);
+    /* At gamma = 0 (the usual start) the covariates are not read;
+     * otherwise straight from the caller's columns, centred on the fly. */
+    if (!zero)
       for (size_t a = 0; a < p; a++) {
-        double ga = gamma[a];
-        const double *xa = xb + a * NS_COX_BLOCK;
-        for (size_t t = 0; t < nb; t++) e[t] += ga * xa[t];
+        double ga = gamma[a] * wk->scale[a], m = wk->mean[a];
+        const double *xc = wk->x + a * wk->n + b0;
+        for (size_t t = 0; t < nb; t++) e[t] += ga * (xc[t] - m);
       }
-    }
     for (size_t t = 0; t < nb; t++) if (e[t] > emax) emax = e[t];
     ns_exp_scaled(nb, e, shift, wk->w ? wk->w + b0 : NULL, wk->r + b0);
     if (b) bin_scalars(wk, b0, b0 + nb, b);
@@ -486,12 +467,12 @@ static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double sh
 static double pass_a(cox_work *wk, const double *gamma, double shift)
 {
   size_t n = wk->n, p = wk->p, K = wk->nslot, bsz = bins_size(K, p, wk->counting);
-  size_t nscalar = (wk->counting ? 3 : 2) * K;
+  size_t nscalar = bins_scalar_size(K, wk->counting);
   int nt = wk->threads, zero = 1;
   for (size_t a = 0; a < p; a++) if (gamma[a] != 0) zero = 0;
-  memset(wk->bins.a0, 0, nscalar * sizeof *wk->bins.a0);
+  memset(wk->bins.s, 0, nscalar * sizeof *wk->bins.s);
   if (nt <= 1 || n < 4 * NS_COX_BLOCK)
-    return pass_a_rows(wk, gamma, zero, shift, 0, n, &wk->bins, wk->xbuf);
+    return pass_a_rows(wk, gamma, zero, shift, 0, n, &wk->bins);
   double emax = -HUGE_VAL;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) reduction(max:emax)
@@ -506,17 +487,16 @@ static double pass_a(cox_work *wk, const double *gamma, double shift)
     cox_bins mine;
     if (wk->bins_t) {
       mine = bins_at(wk->bins_t + (size_t) t * bsz, K, p, wk->counting);
-      memset(mine.a0, 0, nscalar * sizeof *mine.a0);
+      memset(mine.s, 0, nscalar * sizeof *mine.s);
     }
-    double m = pass_a_rows(wk, gamma, zero, shift, i0, i1, wk->bins_t ? &mine : NULL,
-                           thread_buffer(wk, t));
+    double m = pass_a_rows(wk, gamma, zero, shift, i0, i1, wk->bins_t ? &mine : NULL);
     if (m > emax) emax = m;
   }
   if (wk->bins_t) {
     /* Threads in a fixed order, so the sums do not depend on scheduling. */
     for (int t = 0; t < nt; t++) {
       const double *src = wk->bins_t + (size_t) t * bsz;
-      for (size_t q = 0; q < nscalar; q++) wk->bins.a0[q] += src[q];
+      for (size_t q = 0; q < nscalar; q++) wk->bins.s[q] += src[q];
     }
   } else {
     bin_scalars(wk, 0, n, &wk->bins);
@@ -532,30 +512,42 @@ static void pass_b_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b,
                         double *acc, double *xb)
 {
   size_t p = wk->p;
-  double *root = xb + (size_t) NS_COX_BLOCK * p;
+  double *yb = xb + (size_t) NS_COX_BLOCK * p, *root = yb + (size_t) NS_COX_BLOCK * p;
+  const double *lam_bin = wk->lam_bin;
   for (size_t b0 = i0; b0 < i1; b0 += NS_COX_BLOCK) {
     size_t nb = i1 - b0 < NS_COX_BLOCK ? i1 - b0 : NS_COX_BLOCK;
-    for (size_t t = 0; t < nb; t++) {
-      size_t i = b0 + t;
-      int hi = wk->hi[i], lo = wk->lo[i];
-      double ck = 0;
-      if (hi >= 0 && lo < hi) {
-        double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] : 0.0);
-        if (wk->status[i]) lam -= wk->h[hi] - wk->h2[hi];
-        ck = wk->r[i] * (lam > 0 ? lam : 0.0);
+    const int *vbin = wk->vbin + b0;
+    const double *r = wk->r + b0;
+    double *c = wk->c + b0;
+    for (size_t t = 0; t < nb; t++) c[t] = lam_bin[vbin[t]];
+    if (wk->counting) {
+      /* The hazard before the row entered does not count. */
+      size_t nul = 2 * wk->nslot;
+      for (size_t t = 0; t < nb; t++) {
+        int lo = wk->lo[b0 + t];
+        if (lo >= 0 && (size_t) vbin[t] != nul) c[t] -= wk->cumh[lo];
       }
-      wk->c[i] = ck;
+    }
+    for (size_t t = 0; t < nb; t++) {
+      double ck = r[t] * (c[t] > 0 ? c[t] : 0.0);
+      c[t] = ck;
       root[t] = sqrt(ck);
     }
     if (p == 0 || (!b && !acc)) continue;
-    load_block(wk, b0, nb, xb);
-    if (b) bin_vectors(wk, b0, nb, xb, b);
-    if (!acc) continue;
+    /* The block centred and scaled (for the bins) and also times sqrt(c)
+     * (for the Gram matrix), in one read of the caller's columns. */
     for (size_t a = 0; a < p; a++) {
-      double *xa = xb + a * NS_COX_BLOCK;
-      for (size_t t = 0; t < nb; t++) xa[t] *= root[t];
+      const double *xc = wk->x + a * wk->n + b0;
+      double m = wk->mean[a], sc = wk->scale[a];
+      double *out = xb + a * NS_COX_BLOCK, *outy = yb + a * NS_COX_BLOCK;
+      for (size_t t = 0; t < nb; t++) {
+        double v = (xc[t] - m) * sc;
+        out[t] = v;
+        outy[t] = v * root[t];
+      }
     }
-    ns_gram_upper(p, nb, NS_COX_BLOCK, xb, acc);
+    if (b) bin_vectors(wk, b0, nb, xb, b);
+    if (acc) ns_gram_upper(p, nb, NS_COX_BLOCK, yb, acc);
   }
 }
 
@@ -564,9 +556,9 @@ static void pass_b_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b,
 static void pass_b(cox_work *wk, double *imat)
 {
   size_t n = wk->n, p = wk->p, K = wk->nslot, bsz = bins_size(K, p, wk->counting);
-  size_t nscalar = (wk->counting ? 3 : 2) * K, nvec = bsz - nscalar, pp = p * p;
+  size_t nscalar = bins_scalar_size(K, wk->counting), nvec = bsz - nscalar, pp = p * p;
   int nt = wk->threads;
-  memset(wk->bins.a1, 0, nvec * sizeof *wk->bins.a1);
+  memset(wk->bins.v, 0, nvec * sizeof *wk->bins.v);
   if (nt <= 1 || n < 4 * NS_COX_BLOCK) {
     pass_b_rows(wk, 0, n, &wk->bins, imat, wk->xbuf);
     return;
@@ -585,7 +577,7 @@ static void pass_b(cox_work *wk, double *imat)
     cox_bins mine;
     if (wk->bins_t) {
       mine = bins_at(wk->bins_t + (size_t) t * bsz, K, p, wk->counting);
-      memset(mine.a1, 0, nvec * sizeof *mine.a1);
+      memset(mine.v, 0, nvec * sizeof *mine.v);
     }
     pass_b_rows(wk, i0, i1, wk->bins_t ? &mine : NULL,
                 imat ? wk->info_t + (size_t) t * pp : NULL, thread_buffer(wk, t));
@@ -593,7 +585,7 @@ static void pass_b(cox_work *wk, double *imat)
   if (wk->bins_t) {
     for (int t = 0; t < nt; t++) {
       const double *src = wk->bins_t + (size_t) t * bsz + nscalar;
-      for (size_t q = 0; q < nvec; q++) wk->bins.a1[q] += src[q];
+      for (size_t q = 0; q < nvec; q++) wk->bins.v[q] += src[q];
     }
   } else {
     /* Too many slots for per-thread bins: one thread fills them. */
@@ -652,31 +644,49 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
   double ra0 = 0, rb0 = 0;
   for (size_t kk = K; kk-- > 0;) {
     if (kk == K - 1 || wk->slot_start[kk + 1]) ra0 = rb0 = 0;
-    ra0 += bins->a0[kk];
+    ra0 += bins->s[2 * kk] + bins->s[2 * kk + 1];
     if (wk->counting) rb0 += bins->b0[kk];
     /* Leavers are subtracted only here, from running sums that were built
      * by additions alone: S = (sum entered) - (sum left). */
     double s0 = wk->counting ? ra0 - rb0 : ra0;
     int m = wk->slot_m[kk];
-    double dw = wk->slot_dw[kk], d0 = bins->d0[kk];
+    double dw = wk->slot_dw[kk], d0 = bins->s[2 * kk + 1];
     int nterm = (wk->efron && m > 1) ? m : 1;
     double wt = dw / nterm;
-    double h = 0, q1 = 0, i0 = 0, i1 = 0, M0 = 0, M1 = 0, M2 = 0;
-    double prod = 1.0;
-    int pexp = 0;
+    if (!isfinite(s0) || !isfinite(d0)) return NS_ERR_NONFINITE;
+    /* Sums over the terms (simd: independent partial sums, as the terms
+     * are independent): i0 = sum 1/den, i1 = sum f/den and
+     * T_k = sum f^k / den^2; h = wt i0, q1 = wt i1, M_k = wt T_k. */
+    double i0 = 0, i1 = 0, T0 = 0, T1 = 0, T2 = 0;
+    int bad = 0;
+#ifdef _OPENMP
+#pragma omp simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad)
+#endif
     for (int l = 0; l < nterm; l++) {
-      double f = nterm > 1 ? (double) l / nterm : 0.0;
+      double f = (double) l / nterm;
       double den = s0 - f * d0;
-      if (!(den > 0) || !isfinite(den)) return NS_ERR_NONFINITE;
-      double inv = 1.0 / den, a = wt * inv * inv;
-      h += wt * inv; q1 += wt * f * inv;
+      bad |= !(den > 0);
+      double inv = 1.0 / den, inv2 = inv * inv;
       i0 += inv; i1 += f * inv;
-      M0 += a; M1 += a * f; M2 += a * f * f;
-      /* sum of logs as the log of a product, renormalised so that it
-       * can neither overflow nor underflow: one log() per slot. */
-      prod *= den;
-      if ((l & 7) == 7 || l == nterm - 1) { int e; prod = frexp(prod, &e); pexp += e; }
+      T0 += inv2; T1 += f * inv2; T2 += f * f * inv2;
     }
+    if (bad) return NS_ERR_NONFINITE;
+    double h = wt * i0, q1 = wt * i1, M0 = wt * T0, M1 = wt * T1, M2 = wt * T2;
+    /* sum of logs as the log of a product, renormalised every 8 terms so
+     * that it can neither overflow nor underflow: one log() per slot. Two
+     * products halve the multiplication chain. */
+    double prod = 1.0, prod2 = 1.0;
+    int pexp = 0;
+    for (int l0 = 0; l0 < nterm; l0 += 16) {
+      int l1 = l0 + 16 < nterm ? l0 + 16 : nterm, e;
+      for (int l = l0; l < l1; l += 2) {
+        prod *= s0 - ((double) l / nterm) * d0;
+        if (l + 1 < l1) prod2 *= s0 - ((double) (l + 1) / nterm) * d0;
+      }
+      prod = frexp(prod, &e); pexp += e;
+      prod2 = frexp(prod2, &e); pexp += e;
+    }
+    prod *= prod2;
     lsum += wt * (log(prod) + pexp * 0.69314718055994530942);
     dw_total += dw;
     wk->h[kk] = h;
@@ -689,12 +699,18 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
   double dotg = 0;
   for (size_t j = 0; j < p; j++) dotg += wk->ux[j] * gamma[j];
   *loglik = dotg + wk->off_dead - lsum - shift * dw_total;
+  /* Cumulative hazard over each stratum's slots; per bin, what its rows
+   * accumulate up to their last slot (an event's own slot with the reduced
+   * weight h2 = h - q1). */
   double run = 0;
   for (size_t kk = 0; kk < K; kk++) {
     if (wk->slot_start[kk]) run = 0;
     run += wk->h[kk];
     wk->cumh[kk] = run;
+    wk->lam_bin[2 * kk] = run;
+    wk->lam_bin[2 * kk + 1] = run - wk->mom[kk * NS_MOM + MOM_Q1];
   }
+  wk->lam_bin[2 * K] = 0;
 
   int want_info = imat && p;
   if (imat) memset(imat, 0, p * p * sizeof *imat);
@@ -717,14 +733,14 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
   }
   for (size_t kk = K; kk-- > 0;) {
     if (kk == K - 1 || wk->slot_start[kk + 1]) memset(s1, 0, 2 * p * sizeof *s1);
-    const double *a1 = bins->a1 + kk * p;
-    for (size_t j = 0; j < p; j++) s1[j] += a1[j];
+    const double *a1 = bins->v + 2 * kk * p, *d1 = a1 + p;
+    for (size_t j = 0; j < p; j++) s1[j] += a1[j] + d1[j];
     if (wk->counting) {
       const double *b1 = bins->b1 + kk * p;
       for (size_t j = 0; j < p; j++) rb1[j] += b1[j];
     }
     for (size_t j = 0; j < p; j++) rs[j] = wk->counting ? s1[j] - rb1[j] : s1[j];
-    const double *d1 = bins->d1 + kk * p, *mo = wk->mom + kk * NS_MOM;
+    const double *mo = wk->mom + kk * NS_MOM;
     double h = wk->h[kk], q1 = mo[MOM_Q1];
     double M0 = mo[MOM_M0], M1 = mo[MOM_M1], M2 = mo[MOM_M2];
     for (size_t j = 0; j < p; j++) u[j] -= rs[j] * h - d1[j] * q1;
@@ -1176,8 +1192,8 @@ static ns_status firth_adjust(cox_work *wk, const double *imat, double *loglik, 
     }
     const double *b = bins + kk * per;
     for (size_t q = 0; q < per; q++) run[q] += b[q];
-    s0 += wk->bins.a0[kk];
-    for (size_t i = 0; i < p; i++) s1[i] += wk->bins.a1[kk * p + i];
+    s0 += wk->bins.s[2 * kk] + wk->bins.s[2 * kk + 1];
+    for (size_t i = 0; i < p; i++) s1[i] += wk->bins.v[2 * kk * p + i] + wk->bins.v[(2 * kk + 1) * p + i];
     if (leave) {
       const double *bl = leave + kk * per;
       for (size_t q = 0; q < per; q++) runl[q] += bl[q];
