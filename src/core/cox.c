@@ -73,11 +73,13 @@ typedef struct {
   double off_dead;   /* sum over events of w * offset */
   /* per-evaluation scratch */
   double *eta, *r, *c;
+  int own_eta, own_c;      /* 0: eta / c are the caller's lp / residuals */
   cox_bins bins;                       /* the totals */
   double *bins_t;                      /* per-thread bins (threads > 1), or NULL */
   double *h, *h2, *cumh;               /* hazard increment, for the events, cumulative */
   double *mom;                         /* per slot: the NS_MOM moments of the Efron terms */
   double *lam_bin;                     /* per bin: the hazard its rows accumulate */
+  double *s0, *lslot;                  /* per slot: S0 and wt * sum log(den) */
   double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
   double *xbuf;                        /* 2 * NS_COX_BLOCK * p per thread */
   double *info_t;                      /* p * p * threads */
@@ -88,9 +90,11 @@ static void work_free(cox_work *wk)
 {
   free(wk->hi); free(wk->lo); free(wk->vbin); free(wk->slot_start); free(wk->slot_m);
   free(wk->slot_dw); free(wk->mean); free(wk->scale); free(wk->ux);
-  free(wk->eta); free(wk->r); free(wk->c);
+  if (wk->own_eta) free(wk->eta);
+  if (wk->own_c) free(wk->c);
+  free(wk->r);
   free(wk->bins.s); free(wk->bins_t);
-  free(wk->h); free(wk->h2); free(wk->cumh); free(wk->mom); free(wk->lam_bin);
+  free(wk->h); free(wk->h2); free(wk->cumh); free(wk->mom); free(wk->lam_bin); free(wk->s0); free(wk->lslot);
   free(wk->g); free(wk->g2); free(wk->abar); free(wk->cumg);
   free(wk->xbuf); free(wk->info_t);
   memset(wk, 0, sizeof *wk);
@@ -260,7 +264,6 @@ static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
   for (size_t i = 0; i < n; i++) {
     int h = slot_of[rank[i]];
     wk->hi[i] = h;
-    wk->lo[i] = -1;
     if (d->status[i]) {
       wk->slot_m[h]++;
       wk->slot_dw[h] += d->weight ? d->weight[i] : 1.0;
@@ -281,7 +284,8 @@ static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
   }
   for (size_t i = 0; i < n; i++) {
     int h = wk->hi[i];
-    wk->vbin[i] = h >= 0 && wk->lo[i] < h ? 2 * h + d->status[i] : (int) (2 * nslot);
+    int l = wk->lo ? wk->lo[i] : -1;
+    wk->vbin[i] = h >= 0 && l < h ? 2 * h + d->status[i] : (int) (2 * nslot);
   }
   st = NS_OK;
 done:
@@ -289,7 +293,20 @@ done:
   return st;
 }
 
-static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_control *ctl)
+/* What is wrong with row i of the data, if anything. */
+static ns_status row_status(const ns_cox_data *d, size_t i)
+{
+  if (!isfinite(d->time[i]) || (d->start && !isfinite(d->start[i]))) return NS_ERR_TIME;
+  if (d->start && !(d->start[i] < d->time[i])) return NS_ERR_START_STOP;
+  if (d->status[i] != 0 && d->status[i] != 1) return NS_ERR_STATUS;
+  if (d->weight && !(d->weight[i] > 0 && isfinite(d->weight[i]))) return NS_ERR_WEIGHT;
+  if (d->offset && !isfinite(d->offset[i])) return NS_ERR_NONFINITE;
+  if (d->stratum && d->stratum[i] < 0) return NS_ERR_STRATUM;
+  return NS_OK;
+}
+
+static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_control *ctl,
+                           double *lp_out, double *c_out)
 {
   size_t n = d->n, p = d->p;
   memset(wk, 0, sizeof *wk);
@@ -300,28 +317,33 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   wk->counting = d->start != NULL;
   wk->x = d->x; wk->w = d->weight; wk->off = d->offset; wk->status = d->status;
 
-  for (size_t i = 0; i < n; i++) {
-    if (!isfinite(d->time[i]) || (d->start && !isfinite(d->start[i]))) return NS_ERR_TIME;
-    if (d->start && !(d->start[i] < d->time[i])) return NS_ERR_START_STOP;
-    if (d->status[i] != 0 && d->status[i] != 1) return NS_ERR_STATUS;
-    if (d->weight && !(d->weight[i] > 0 && isfinite(d->weight[i]))) return NS_ERR_WEIGHT;
-    if (d->offset && !isfinite(d->offset[i])) return NS_ERR_NONFINITE;
-    if (d->stratum && d->stratum[i] < 0) return NS_ERR_STRATUM;
-  }
-
   int nt = wk->threads;
+  /* The first bad row decides the status, whichever thread finds it. */
+  size_t first_bad = n;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) reduction(min:first_bad) if(nt > 1 && n > 100000)
+#endif
+  for (size_t i = 0; i < n; i++)
+    if (row_status(d, i) != NS_OK && i < first_bad) first_bad = i;
+  if (first_bad < n) return row_status(d, first_bad);
+
   wk->hi = malloc(n * sizeof *wk->hi);
-  wk->lo = malloc(n * sizeof *wk->lo);
+  /* Right-censored data have no entry times: no lo (every row is at risk
+   * from the first slot). eta and c go straight into the caller's lp and
+   * residual buffers when given (they end there anyway). */
+  if (d->start) wk->lo = malloc(n * sizeof *wk->lo);
   wk->vbin = malloc(n * sizeof *wk->vbin);
-  wk->eta = malloc(n * sizeof *wk->eta);
+  wk->own_eta = lp_out == NULL;
+  wk->own_c = c_out == NULL;
+  wk->eta = lp_out ? lp_out : malloc(n * sizeof *wk->eta);
   wk->r = malloc(n * sizeof *wk->r);
-  wk->c = malloc(n * sizeof *wk->c);
+  wk->c = c_out ? c_out : malloc(n * sizeof *wk->c);
   wk->mean = calloc(p + 1, sizeof *wk->mean);
   wk->scale = calloc(p + 1, sizeof *wk->scale);
   wk->ux = calloc(p + 1, sizeof *wk->ux);
   wk->xbuf = malloc((2 * (size_t) NS_COX_BLOCK * (p + 1) * (size_t) nt) * sizeof *wk->xbuf);
   wk->info_t = malloc((p * p * (size_t) nt + 1) * sizeof *wk->info_t);
-  if (!wk->hi || !wk->lo || !wk->vbin || !wk->eta || !wk->r || !wk->c || !wk->mean || !wk->scale ||
+  if (!wk->hi || (d->start && !wk->lo) || !wk->vbin || !wk->eta || !wk->r || !wk->c || !wk->mean || !wk->scale ||
       !wk->ux || !wk->xbuf || !wk->info_t)
     return NS_ERR_NOMEM;
 
@@ -336,7 +358,10 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   wk->cumh = malloc(K * sizeof *wk->cumh);
   wk->mom = malloc(K * NS_MOM * sizeof *wk->mom);
   wk->lam_bin = malloc((2 * K + 1) * sizeof *wk->lam_bin);
-  if (!wk->h || !wk->h2 || !wk->cumh || !wk->mom || !wk->lam_bin) return NS_ERR_NOMEM;
+  wk->s0 = malloc(K * sizeof *wk->s0);
+  wk->lslot = malloc(K * sizeof *wk->lslot);
+  if (!wk->h || !wk->h2 || !wk->cumh || !wk->mom || !wk->lam_bin || !wk->s0 || !wk->lslot)
+    return NS_ERR_NOMEM;
   /* Per-thread bins when they are small next to the rows; otherwise the
    * bins are filled by one thread (see cox_eval). */
   if (nt > 1 && bins_size(K, p, wk->counting) * (size_t) nt <= n / 2 + 65536) {
@@ -604,6 +629,63 @@ static void pass_b(cox_work *wk, double *imat)
 }
 
 /*
+ * The likelihood terms of slot kk given its risk-set sum S0: hazard
+ * increments and the moments the vector sweep needs. With Efron's
+ * approximation the m tied events of a slot give m denominators
+ * den_l = S0 - f_l D0 with f_l = l/m, and every per-term sum is a moment of
+ * f_l weighted by wt/den_l or wt/den_l^2, so a slot costs O(m + p), not
+ * O(m p).
+ */
+static ns_status slot_terms(cox_work *wk, size_t kk)
+{
+  double s0 = wk->s0[kk], d0 = wk->bins.s[2 * kk + 1];
+  int m = wk->slot_m[kk];
+  int nterm = (wk->efron && m > 1) ? m : 1;
+  double wt = wk->slot_dw[kk] / nterm;
+  if (!isfinite(s0) || !isfinite(d0)) return NS_ERR_NONFINITE;
+  /* Sums over the terms (simd: independent partial sums, as the terms are
+   * independent): i0 = sum 1/den, i1 = sum f/den and T_k = sum f^k / den^2;
+   * h = wt i0, q1 = wt i1, M_k = wt T_k. */
+  double i0 = 0, i1 = 0, T0 = 0, T1 = 0, T2 = 0;
+  int bad = 0;
+#ifdef _OPENMP
+#pragma omp simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad)
+#endif
+  for (int l = 0; l < nterm; l++) {
+    double f = (double) l / nterm;
+    double den = s0 - f * d0;
+    bad |= !(den > 0);
+    double inv = 1.0 / den, inv2 = inv * inv;
+    i0 += inv; i1 += f * inv;
+    T0 += inv2; T1 += f * inv2; T2 += f * f * inv2;
+  }
+  if (bad) return NS_ERR_NONFINITE;
+  /* The sum of logs as the log of a product, renormalised every 8 factors
+   * so that it can neither overflow nor underflow: one log() per slot. Two
+   * products halve the multiplication chain. */
+  double prod = 1.0, prod2 = 1.0;
+  int pexp = 0;
+  for (int l0 = 0; l0 < nterm; l0 += 16) {
+    int l1 = l0 + 16 < nterm ? l0 + 16 : nterm, e;
+    for (int l = l0; l < l1; l += 2) {
+      prod *= s0 - ((double) l / nterm) * d0;
+      if (l + 1 < l1) prod2 *= s0 - ((double) (l + 1) / nterm) * d0;
+    }
+    prod = frexp(prod, &e); pexp += e;
+    prod2 = frexp(prod2, &e); pexp += e;
+  }
+  prod *= prod2;
+  wk->lslot[kk] = wt * (log(prod) + pexp * 0.69314718055994530942);
+  double h = wt * i0, q1 = wt * i1;
+  wk->h[kk] = h;
+  wk->h2[kk] = h - q1;
+  double *mo = wk->mom + kk * NS_MOM;
+  mo[MOM_Q1] = q1; mo[MOM_I0] = i0; mo[MOM_I1] = i1;
+  mo[MOM_M0] = wt * T0; mo[MOM_M1] = wt * T1; mo[MOM_M2] = wt * T2;
+  return NS_OK;
+}
+
+/*
  * One evaluation at gamma (scaled coordinates): the log partial likelihood,
  * the score u and the information imat (p x p, full). When resid is set the
  * per-slot pieces of the score residuals are kept as well.
@@ -633,14 +715,9 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
   wk->shift = emax;
   const cox_bins *bins = &wk->bins;
 
-  /* Scalar sweep, backwards within each stratum: S0, the likelihood terms,
-   * hazard increments and the moments the vector sweep needs. With Efron's
-   * approximation the m tied events of a slot give m denominators
-   * den_l = S0 - f_l D0 with f_l = l/m, and every per-term sum is a moment
-   * of f_l weighted by wt/den_l or wt/den_l^2, so a slot costs O(m + p),
-   * not O(m p). */
-  double lsum = 0.0;       /* sum over event terms of wt * log(denominator) */
-  double dw_total = 0.0;
+  /* Scalar sweep, backwards within each stratum: S0 per slot; then the
+   * likelihood terms, hazard increments and the moments the vector sweep
+   * needs (slot_terms). */
   double ra0 = 0, rb0 = 0;
   for (size_t kk = K; kk-- > 0;) {
     if (kk == K - 1 || wk->slot_start[kk + 1]) ra0 = rb0 = 0;
@@ -648,52 +725,22 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
     if (wk->counting) rb0 += bins->b0[kk];
     /* Leavers are subtracted only here, from running sums that were built
      * by additions alone: S = (sum entered) - (sum left). */
-    double s0 = wk->counting ? ra0 - rb0 : ra0;
-    int m = wk->slot_m[kk];
-    double dw = wk->slot_dw[kk], d0 = bins->s[2 * kk + 1];
-    int nterm = (wk->efron && m > 1) ? m : 1;
-    double wt = dw / nterm;
-    if (!isfinite(s0) || !isfinite(d0)) return NS_ERR_NONFINITE;
-    /* Sums over the terms (simd: independent partial sums, as the terms
-     * are independent): i0 = sum 1/den, i1 = sum f/den and
-     * T_k = sum f^k / den^2; h = wt i0, q1 = wt i1, M_k = wt T_k. */
-    double i0 = 0, i1 = 0, T0 = 0, T1 = 0, T2 = 0;
-    int bad = 0;
+    wk->s0[kk] = wk->counting ? ra0 - rb0 : ra0;
+  }
+  /* The slots' terms are independent given S0: threads share them. */
+  int bad = 0;
+  int nt = wk->threads;
+  (void) nt;
 #ifdef _OPENMP
-#pragma omp simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt > 1 && K >= 256 && wk->n > 100000)
 #endif
-    for (int l = 0; l < nterm; l++) {
-      double f = (double) l / nterm;
-      double den = s0 - f * d0;
-      bad |= !(den > 0);
-      double inv = 1.0 / den, inv2 = inv * inv;
-      i0 += inv; i1 += f * inv;
-      T0 += inv2; T1 += f * inv2; T2 += f * f * inv2;
-    }
-    if (bad) return NS_ERR_NONFINITE;
-    double h = wt * i0, q1 = wt * i1, M0 = wt * T0, M1 = wt * T1, M2 = wt * T2;
-    /* sum of logs as the log of a product, renormalised every 8 terms so
-     * that it can neither overflow nor underflow: one log() per slot. Two
-     * products halve the multiplication chain. */
-    double prod = 1.0, prod2 = 1.0;
-    int pexp = 0;
-    for (int l0 = 0; l0 < nterm; l0 += 16) {
-      int l1 = l0 + 16 < nterm ? l0 + 16 : nterm, e;
-      for (int l = l0; l < l1; l += 2) {
-        prod *= s0 - ((double) l / nterm) * d0;
-        if (l + 1 < l1) prod2 *= s0 - ((double) (l + 1) / nterm) * d0;
-      }
-      prod = frexp(prod, &e); pexp += e;
-      prod2 = frexp(prod2, &e); pexp += e;
-    }
-    prod *= prod2;
-    lsum += wt * (log(prod) + pexp * 0.69314718055994530942);
-    dw_total += dw;
-    wk->h[kk] = h;
-    wk->h2[kk] = h - q1;
-    double *mo = wk->mom + kk * NS_MOM;
-    mo[MOM_Q1] = q1; mo[MOM_I0] = i0; mo[MOM_I1] = i1;
-    mo[MOM_M0] = M0; mo[MOM_M1] = M1; mo[MOM_M2] = M2;
+  for (size_t kk = 0; kk < K; kk++) bad |= slot_terms(wk, kk) != NS_OK;
+  if (bad) return NS_ERR_NONFINITE;
+  double lsum = 0.0;       /* sum over event terms of wt * log(denominator) */
+  double dw_total = 0.0;
+  for (size_t kk = K; kk-- > 0;) {
+    lsum += wk->lslot[kk];
+    dw_total += wk->slot_dw[kk];
   }
   /* exp() was shifted: each log(denominator) is `shift` too small. */
   double dotg = 0;
@@ -722,9 +769,10 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
    *   A (S1 - fbar D1)(S1 - fbar D1)' + V D1 D1'
    * (A = sum wt/den^2, fbar and V the mean and spread of f under those
    * weights): two rank-1 rows per slot, subtracted by blocks with dsyrk. */
-  double *s1 = malloc((3 * p + (size_t) NS_COX_BLOCK * p + 1) * sizeof *s1);
+  double *s1 = malloc((3 * p + p * p + (size_t) NS_COX_BLOCK * p + 1) * sizeof *s1);
   if (!s1) return NS_ERR_NOMEM;
-  double *rb1 = s1 + p, *rs = rb1 + p, *blk = rs + p;
+  double *rb1 = s1 + p, *rs = rb1 + p, *corr = rs + p, *blk = corr + p * p;
+  memset(corr, 0, p * p * sizeof *corr);
   size_t nblk = 0;
   for (size_t j = 0; j < p; j++) u[j] = wk->ux[j];
   if (resid) {
@@ -757,21 +805,24 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
       double fbar = M1 / M0;
       double v = M2 / M0 - fbar * fbar;
       double sa = sqrt(M0), sv = v > 0 ? sqrt(v * M0) : 0.0;
-      double *col = blk + nblk * p;
-      for (size_t j = 0; j < p; j++) col[j] = sa * (rs[j] - fbar * d1[j]);
+      /* Rows of a column-major block for the Gram kernel (BLAS calls
+       * this small would cost more in thread wake-ups than in flops). */
+      for (size_t j = 0; j < p; j++) blk[j * NS_COX_BLOCK + nblk] = sa * (rs[j] - fbar * d1[j]);
       nblk++;
       if (sv > 0) {
-        col = blk + nblk * p;
-        for (size_t j = 0; j < p; j++) col[j] = sv * d1[j];
+        for (size_t j = 0; j < p; j++) blk[j * NS_COX_BLOCK + nblk] = sv * d1[j];
         nblk++;
       }
       if (nblk + 2 > NS_COX_BLOCK) {
-        ns_linalg_syrk(p, nblk, -1.0, blk, 1.0, imat);
+        ns_gram_upper(p, nblk, NS_COX_BLOCK, blk, corr);
         nblk = 0;
       }
     }
   }
-  if (want_info && nblk) ns_linalg_syrk(p, nblk, -1.0, blk, 1.0, imat);
+  if (want_info && nblk) ns_gram_upper(p, nblk, NS_COX_BLOCK, blk, corr);
+  if (want_info)
+    for (size_t j = 0; j < p; j++)
+      for (size_t i = 0; i <= j; i++) imat[i + j * p] -= corr[i + j * p];
   free(s1);
   if (resid) {
     for (size_t kk = 0; kk < K; kk++) {
@@ -799,7 +850,7 @@ static void score_resid_collapse(const cox_work *wk, const int *cluster, double 
 {
   size_t n = wk->n, p = wk->p;
   for (size_t k = 0; k < n; k++) {
-    int hi = wk->hi[k], lo = wk->lo[k];
+    int hi = wk->hi[k], lo = wk->lo ? wk->lo[k] : -1;
     if (hi < 0 || lo >= hi) continue;
     load_row(wk, k, xk);
     size_t cl = cluster ? (size_t) cluster[k] : k;
@@ -896,7 +947,10 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
         return NS_ERR_ARGUMENT;
 
   cox_work wk;
-  ns_status st = work_init(&wk, data, control);
+  /* The robust variance evaluates once more at init after the outputs are
+   * written, so then eta and c need buffers of their own. */
+  ns_status st = work_init(&wk, data, control, control->robust ? NULL : res->lp,
+                           control->robust ? NULL : res->resid);
   if (st != NS_OK) { work_free(&wk); return st; }
   size_t n = data->n, p = data->p, pp = p * p;
 
@@ -1046,7 +1100,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
 
   /* Linear predictors and martingale residuals at the estimate: eta is
    * the last evaluation's, which is at beta. */
-  if (res->lp) memcpy(res->lp, wk.eta, n * sizeof *res->lp);
+  if (res->lp && res->lp != wk.eta) memcpy(res->lp, wk.eta, n * sizeof *res->lp);
   if (res->resid)
     for (size_t k = 0; k < n; k++)
       res->resid[k] = wk.status[k] - wk.c[k] / (wk.w ? wk.w[k] : 1.0);
@@ -1155,7 +1209,7 @@ static ns_status firth_adjust(cox_work *wk, const double *imat, double *loglik, 
   double *leave = wk->counting ? bins + K * per : NULL;
   double *xk = wk->xbuf;
   for (size_t k = 0; k < n; k++) {
-    int hi = wk->hi[k], lo = wk->lo[k];
+    int hi = wk->hi[k], lo = wk->lo ? wk->lo[k] : -1;
     if (hi < 0 || lo >= hi) continue;
     load_row(wk, k, xk);
     double z = 0;
