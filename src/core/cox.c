@@ -148,20 +148,23 @@ static int slot_at(const int *slot_strat, const double *slot_time, size_t nslot,
   return slot_strat[k] == s ? (int) k : -1;
 }
 
-/* sum_i w_i x_i (w may be NULL). Four partial sums break the dependency
- * chain of one long addition. */
+/* sum_i w_i x_i (w may be NULL); simd partial sums (the order of the
+ * additions is fixed by the vector width, so results are reproducible). */
 static double wsum(size_t n, const double *w, const double *x)
 {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += (w ? w[i] : 1.0) * x[i];
-    s1 += (w ? w[i + 1] : 1.0) * x[i + 1];
-    s2 += (w ? w[i + 2] : 1.0) * x[i + 2];
-    s3 += (w ? w[i + 3] : 1.0) * x[i + 3];
+  double s = 0;
+  if (w) {
+#ifdef _OPENMP
+#pragma omp simd reduction(+:s)
+#endif
+    for (size_t i = 0; i < n; i++) s += w[i] * x[i];
+  } else {
+#ifdef _OPENMP
+#pragma omp simd reduction(+:s)
+#endif
+    for (size_t i = 0; i < n; i++) s += x[i];
   }
-  for (; i < n; i++) s0 += (w ? w[i] : 1.0) * x[i];
-  return (s0 + s1) + (s2 + s3);
+  return s;
 }
 
 /* One sweep for sum_i w_i |x_i - m| (returned) and the events' sum
@@ -170,21 +173,28 @@ static double wsum(size_t n, const double *w, const double *x)
 static double absdev_events(size_t n, const double *w, const int *status, const double *x,
                             double m, double *events)
 {
-  double a0 = 0, a1 = 0, e0 = 0, e1 = 0;
-  size_t i = 0;
-  for (; i + 2 <= n; i += 2) {
-    double w0 = w ? w[i] : 1.0, w1 = w ? w[i + 1] : 1.0;
-    double d0 = x[i] - m, d1 = x[i + 1] - m;
-    a0 += w0 * fabs(d0); a1 += w1 * fabs(d1);
-    e0 += (double) status[i] * w0 * d0; e1 += (double) status[i + 1] * w1 * d1;
+  double a = 0, e = 0;
+  if (w) {
+#ifdef _OPENMP
+#pragma omp simd reduction(+:a, e)
+#endif
+    for (size_t i = 0; i < n; i++) {
+      double d = w[i] * (x[i] - m);
+      a += fabs(d);
+      e += (double) status[i] * d;
+    }
+  } else {
+#ifdef _OPENMP
+#pragma omp simd reduction(+:a, e)
+#endif
+    for (size_t i = 0; i < n; i++) {
+      double d = x[i] - m;
+      a += fabs(d);
+      e += (double) status[i] * d;
+    }
   }
-  if (i < n) {
-    double w0 = w ? w[i] : 1.0, d0 = x[i] - m;
-    a0 += w0 * fabs(d0);
-    e0 += (double) status[i] * w0 * d0;
-  }
-  *events = e0 + e1;
-  return a0 + a1;
+  *events = e;
+  return a;
 }
 
 /* coxph's nocenter = c(-1, 0, 1): a column whose values are all -1, 0 or 1
@@ -204,6 +214,9 @@ static void load_block(const cox_work *wk, size_t i0, size_t nb, double *xb)
     const double *xc = wk->x + a * wk->n + i0;
     double m = wk->mean[a], s = wk->scale[a];
     double *out = xb + a * NS_COX_BLOCK;
+#ifdef _OPENMP
+#pragma omp simd
+#endif
     for (size_t t = 0; t < nb; t++) out[t] = (xc[t] - m) * s;
   }
 }
@@ -261,14 +274,7 @@ static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
     }
     slot_of[q] = last;
   }
-  for (size_t i = 0; i < n; i++) {
-    int h = slot_of[rank[i]];
-    wk->hi[i] = h;
-    if (d->status[i]) {
-      wk->slot_m[h]++;
-      wk->slot_dw[h] += d->weight ? d->weight[i] : 1.0;
-    }
-  }
+  for (size_t i = 0; i < n; i++) wk->hi[i] = slot_of[rank[i]];
   if (d->start) {
     /* The distinct starts in order, each matched to the last slot at or
      * before it by one forward walk. */
@@ -282,11 +288,25 @@ static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
     }
     for (size_t i = 0; i < n; i++) wk->lo[i] = first[rank[i]];
   }
+  /* Each row's bin, and per bin the count and weight of its rows: bin
+   * 2k + 1 holds slot k's events (an event is always at risk at its own
+   * time), so the events are counted without a branch on the status. */
+  double *bin_w = calloc(2 * nslot + 1, sizeof *bin_w);
+  int *bin_n = calloc(2 * nslot + 1, sizeof *bin_n);
+  if (!bin_w || !bin_n) { free(bin_w); free(bin_n); st = NS_ERR_NOMEM; goto done; }
   for (size_t i = 0; i < n; i++) {
     int h = wk->hi[i];
     int l = wk->lo ? wk->lo[i] : -1;
-    wk->vbin[i] = h >= 0 && l < h ? 2 * h + d->status[i] : (int) (2 * nslot);
+    int v = h >= 0 && l < h ? 2 * h + d->status[i] : (int) (2 * nslot);
+    wk->vbin[i] = v;
+    bin_n[v]++;
+    bin_w[v] += d->weight ? d->weight[i] : 1.0;
   }
+  for (size_t k = 0; k < nslot; k++) {
+    wk->slot_m[k] = bin_n[2 * k + 1];
+    wk->slot_dw[k] = bin_w[2 * k + 1];
+  }
+  free(bin_w); free(bin_n);
   st = NS_OK;
 done:
   free(rank); free(first); free(slot_of); free(slot_strat); free(slot_time);
@@ -440,14 +460,16 @@ static void bin_scalars(const cox_work *wk, size_t i0, size_t i1, const cox_bins
     }
 }
 
-/* The same with r x for a loaded block (rows b0 .. b0 + nb - 1). */
+/* The same with r x for a block (rows b0 .. b0 + nb - 1), given as g_t y_t:
+ * y the block's rows (column-major, leading dimension NS_COX_BLOCK) and g a
+ * factor per row, so that g y = r x. */
 static void bin_vectors(const cox_work *wk, size_t b0, size_t nb, const double *xb,
-                        const cox_bins *b)
+                        const double *g, const cox_bins *b)
 {
   size_t p = wk->p;
   for (size_t t = 0; t < nb; t++) {
     size_t i = b0 + t;
-    double rk = wk->r[i];
+    double rk = g[t];
     double *dst = b->v + (size_t) wk->vbin[i] * p;
     for (size_t a = 0; a < p; a++) dst[a] += rk * xb[a * NS_COX_BLOCK + t];
   }
@@ -456,7 +478,7 @@ static void bin_vectors(const cox_work *wk, size_t b0, size_t nb, const double *
       size_t i = b0 + t;
       int hi = wk->hi[i], lo = wk->lo[i];
       if (lo < 0 || lo >= hi) continue;
-      double rk = wk->r[i];
+      double rk = g[t];
       double *bb = b->b1 + (size_t) lo * p;
       for (size_t a = 0; a < p; a++) bb[a] += rk * xb[a * NS_COX_BLOCK + t];
     }
@@ -480,6 +502,9 @@ static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double sh
       for (size_t a = 0; a < p; a++) {
         double ga = gamma[a] * wk->scale[a], m = wk->mean[a];
         const double *xc = wk->x + a * wk->n + b0;
+#ifdef _OPENMP
+#pragma omp simd
+#endif
         for (size_t t = 0; t < nb; t++) e[t] += ga * (xc[t] - m);
       }
     for (size_t t = 0; t < nb; t++) if (e[t] > emax) emax = e[t];
@@ -553,25 +578,45 @@ static void pass_b_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b,
         if (lo >= 0 && (size_t) vbin[t] != nul) c[t] -= wk->cumh[lo];
       }
     }
+#ifdef _OPENMP
+#pragma omp simd
+#endif
     for (size_t t = 0; t < nb; t++) {
       double ck = r[t] * (c[t] > 0 ? c[t] : 0.0);
       c[t] = ck;
       root[t] = sqrt(ck);
     }
     if (p == 0 || (!b && !acc)) continue;
-    /* The block centred and scaled (for the bins) and also times sqrt(c)
-     * (for the Gram matrix), in one read of the caller's columns. */
+    /* The block centred, scaled and times sqrt(c), in one read of the
+     * caller's columns: the Gram matrix of these rows is their part of
+     * X' diag(c) X, and r / sqrt(c) times them is r x for the bins. */
     for (size_t a = 0; a < p; a++) {
       const double *xc = wk->x + a * wk->n + b0;
       double m = wk->mean[a], sc = wk->scale[a];
-      double *out = xb + a * NS_COX_BLOCK, *outy = yb + a * NS_COX_BLOCK;
+      double *outy = yb + a * NS_COX_BLOCK;
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+      for (size_t t = 0; t < nb; t++) outy[t] = (xc[t] - m) * sc * root[t];
+    }
+    if (b) {
+      double *g = xb, *row = xb + NS_COX_BLOCK;
+      for (size_t t = 0; t < nb; t++) g[t] = root[t] > 0 ? r[t] / root[t] : 0.0;
+      bin_vectors(wk, b0, nb, yb, g, b);
+      /* c is 0 for rows never at risk (their bin is never read) and when
+       * r underflowed to 0; a row at risk whose hazard rounded to 0 still
+       * needs its r x in the bins. */
       for (size_t t = 0; t < nb; t++) {
-        double v = (xc[t] - m) * sc;
-        out[t] = v;
-        outy[t] = v * root[t];
+        if (root[t] > 0 || !(r[t] > 0) || (size_t) vbin[t] == 2 * wk->nslot) continue;
+        size_t i = b0 + t;
+        load_row(wk, i, row);
+        double *dst = b->v + (size_t) vbin[t] * p;
+        for (size_t a = 0; a < p; a++) dst[a] += r[t] * row[a];
+        int lo = wk->lo ? wk->lo[i] : -1;
+        if (lo >= 0 && b->b1)
+          for (size_t a = 0; a < p; a++) b->b1[(size_t) lo * p + a] += r[t] * row[a];
       }
     }
-    if (b) bin_vectors(wk, b0, nb, xb, b);
     if (acc) ns_gram_upper(p, nb, NS_COX_BLOCK, yb, acc);
   }
 }
@@ -617,7 +662,7 @@ static void pass_b(cox_work *wk, double *imat)
     for (size_t b0 = 0; b0 < n; b0 += NS_COX_BLOCK) {
       size_t nb = n - b0 < NS_COX_BLOCK ? n - b0 : NS_COX_BLOCK;
       load_block(wk, b0, nb, wk->xbuf);
-      bin_vectors(wk, b0, nb, wk->xbuf, &wk->bins);
+      bin_vectors(wk, b0, nb, wk->xbuf, wk->r + b0, &wk->bins);
     }
   }
   if (imat)
