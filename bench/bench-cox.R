@@ -60,11 +60,19 @@ core <- function(Xm, tm, st, ss) {
   netsurv:::cox_core(Xm, tm, st, ss, NULL, NULL, NULL, NULL, NULL, 0L, "efron", NULL,
                      ctl, FALSE, FALSE)
 }
+one_thread <- function(expr) {
+  old <- options(netsurv.threads = 1L)
+  on.exit(options(old))
+  expr
+}
 rows <- list(
   "cox() vs coxph(), end to end" =
     rbind(measure(cox(f, d)), measure(coxph(f, d))),
   "core vs coxph.fit, Surv(time, status)" =
     rbind(measure(core(X, time, NULL, status_i)),
+          measure(coxph.fit(X, y, NULL, NULL, NULL, coxph.control(), NULL, "efron", NULL))),
+  "  the same, netsurv on 1 thread" =
+    rbind(measure(one_thread(core(X, time, NULL, status_i))),
           measure(coxph.fit(X, y, NULL, NULL, NULL, coxph.control(), NULL, "efron", NULL))),
   "core vs agreg.fit, Surv(start, stop, status)" =
     rbind(measure(core(X, time, start, status_i)),

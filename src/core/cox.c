@@ -72,8 +72,8 @@ typedef struct {
   double *ux;        /* p: sum over events of w x (fixed across iterations) */
   double off_dead;   /* sum over events of w * offset */
   /* per-evaluation scratch */
-  double *eta, *r, *c;
-  int own_eta, own_c;      /* 0: eta / c are the caller's lp / residuals */
+  double *eta, *r;
+  int own_eta;             /* 0: eta is the caller's lp buffer */
   cox_bins bins;                       /* the totals */
   double *bins_t;                      /* per-thread bins (threads > 1), or NULL */
   double *h, *h2, *cumh;               /* hazard increment, for the events, cumulative */
@@ -91,7 +91,6 @@ static void work_free(cox_work *wk)
   free(wk->hi); free(wk->lo); free(wk->vbin); free(wk->slot_start); free(wk->slot_m);
   free(wk->slot_dw); free(wk->mean); free(wk->scale); free(wk->ux);
   if (wk->own_eta) free(wk->eta);
-  if (wk->own_c) free(wk->c);
   free(wk->r);
   free(wk->bins.s); free(wk->bins_t);
   free(wk->h); free(wk->h2); free(wk->cumh); free(wk->mom); free(wk->lam_bin); free(wk->s0); free(wk->lslot);
@@ -326,7 +325,7 @@ static ns_status row_status(const ns_cox_data *d, size_t i)
 }
 
 static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_control *ctl,
-                           double *lp_out, double *c_out)
+                           double *lp_out)
 {
   size_t n = d->n, p = d->p;
   memset(wk, 0, sizeof *wk);
@@ -349,26 +348,58 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
 
   wk->hi = malloc(n * sizeof *wk->hi);
   /* Right-censored data have no entry times: no lo (every row is at risk
-   * from the first slot). eta and c go straight into the caller's lp and
-   * residual buffers when given (they end there anyway). */
+   * from the first slot). eta goes straight into the caller's lp buffer
+   * when given (it ends there anyway). */
   if (d->start) wk->lo = malloc(n * sizeof *wk->lo);
   wk->vbin = malloc(n * sizeof *wk->vbin);
   wk->own_eta = lp_out == NULL;
-  wk->own_c = c_out == NULL;
   wk->eta = lp_out ? lp_out : malloc(n * sizeof *wk->eta);
   wk->r = malloc(n * sizeof *wk->r);
-  wk->c = c_out ? c_out : malloc(n * sizeof *wk->c);
   wk->mean = calloc(p + 1, sizeof *wk->mean);
   wk->scale = calloc(p + 1, sizeof *wk->scale);
   wk->ux = calloc(p + 1, sizeof *wk->ux);
   wk->xbuf = malloc((2 * (size_t) NS_COX_BLOCK * (p + 1) * (size_t) nt) * sizeof *wk->xbuf);
   wk->info_t = malloc((p * p * (size_t) nt + 1) * sizeof *wk->info_t);
-  if (!wk->hi || (d->start && !wk->lo) || !wk->vbin || !wk->eta || !wk->r || !wk->c || !wk->mean || !wk->scale ||
+  if (!wk->hi || (d->start && !wk->lo) || !wk->vbin || !wk->eta || !wk->r || !wk->mean || !wk->scale ||
       !wk->ux || !wk->xbuf || !wk->info_t)
     return NS_ERR_NOMEM;
 
-  ns_status st = build_slots(wk, d);
+  /* Centre and scale (weighted, coxfit6's rule); a non-finite sum reveals
+   * a non-finite covariate without a separate pass. The events' covariate
+   * sum ux is fixed across iterations. One thread builds the slots while
+   * the others start on the columns, and it joins them when done. */
+  const double *wt = d->weight;
+  double wtotal = 0;
+  if (wt) for (size_t i = 0; i < n; i++) wtotal += wt[i];
+  else wtotal = (double) n;
+  int nonfinite = 0;
+  ns_status st = NS_OK;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) reduction(|:nonfinite) if(nt > 1 && n * p > 100000)
+#endif
+  {
+#ifdef _OPENMP
+#pragma omp single nowait
+#endif
+    st = build_slots(wk, d);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic) nowait
+#endif
+    for (size_t j = 0; j < p; j++) {
+      const double *xj = d->x + j * n;
+      double sum = wsum(n, wt, xj);
+      if (!isfinite(sum)) { nonfinite = 1; continue; }
+      int centre = d->center ? d->center[j] : !only_unit_values(n, xj);
+      double m = centre ? sum / wtotal : 0.0, ev = 0;
+      double a = absdev_events(n, wt, d->status, xj, m, &ev);
+      double sc = centre && a > 0 ? wtotal / a : 1.0;
+      wk->mean[j] = m;
+      wk->scale[j] = sc;
+      wk->ux[j] = ev * sc;
+    }
+  }
   if (st != NS_OK) return st;
+  if (nonfinite) return NS_ERR_NONFINITE;
   size_t K = wk->nslot;
   double *bm = malloc(bins_size(K, p, wk->counting) * sizeof *bm);
   if (!bm) return NS_ERR_NOMEM;
@@ -389,30 +420,6 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
     if (!wk->bins_t) return NS_ERR_NOMEM;
   }
 
-  /* Centre and scale (weighted, coxfit6's rule); a non-finite sum reveals
-   * a non-finite covariate without a separate pass. The events' covariate
-   * sum ux is fixed across iterations. */
-  const double *wt = d->weight;
-  double wtotal = 0;
-  if (wt) for (size_t i = 0; i < n; i++) wtotal += wt[i];
-  else wtotal = (double) n;
-  int nonfinite = 0;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(dynamic) reduction(|:nonfinite) if(n * p > 100000)
-#endif
-  for (size_t j = 0; j < p; j++) {
-    const double *xj = d->x + j * n;
-    double sum = wsum(n, wt, xj);
-    if (!isfinite(sum)) { nonfinite = 1; continue; }
-    int centre = d->center ? d->center[j] : !only_unit_values(n, xj);
-    double m = centre ? sum / wtotal : 0.0, ev = 0;
-    double a = absdev_events(n, wt, d->status, xj, m, &ev);
-    double sc = centre && a > 0 ? wtotal / a : 1.0;
-    wk->mean[j] = m;
-    wk->scale[j] = sc;
-    wk->ux[j] = ev * sc;
-  }
-  if (nonfinite) return NS_ERR_NONFINITE;
   wk->off_dead = 0;
   if (d->offset)
     for (size_t i = 0; i < n; i++)
@@ -554,6 +561,17 @@ static double pass_a(cox_work *wk, const double *gamma, double shift)
   return emax;
 }
 
+/* c_i of the last evaluation for one row (pass B's value, for the
+ * martingale residuals). */
+static double row_hazard_weight(const cox_work *wk, size_t i)
+{
+  size_t v = (size_t) wk->vbin[i];
+  double lam = wk->lam_bin[v];
+  int lo = wk->lo ? wk->lo[i] : -1;
+  if (lo >= 0 && v != 2 * wk->nslot) lam -= wk->cumh[lo];
+  return wk->r[i] * (lam > 0 ? lam : 0.0);
+}
+
 /* Pass B over the blocks of rows [i0, i1): c_j = r_j * (hazard accumulated
  * over the row's slots; an Efron event's own slot with its reduced weight
  * h2), the vector bins (when b is set) and, when acc is set, X' diag(c) X
@@ -568,7 +586,7 @@ static void pass_b_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b,
     size_t nb = i1 - b0 < NS_COX_BLOCK ? i1 - b0 : NS_COX_BLOCK;
     const int *vbin = wk->vbin + b0;
     const double *r = wk->r + b0;
-    double *c = wk->c + b0;
+    double *c = root + NS_COX_BLOCK;
     for (size_t t = 0; t < nb; t++) c[t] = lam_bin[vbin[t]];
     if (wk->counting) {
       /* The hazard before the row entered does not count. */
@@ -993,9 +1011,8 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
 
   cox_work wk;
   /* The robust variance evaluates once more at init after the outputs are
-   * written, so then eta and c need buffers of their own. */
-  ns_status st = work_init(&wk, data, control, control->robust ? NULL : res->lp,
-                           control->robust ? NULL : res->resid);
+   * written, so then eta needs a buffer of its own. */
+  ns_status st = work_init(&wk, data, control, control->robust ? NULL : res->lp);
   if (st != NS_OK) { work_free(&wk); return st; }
   size_t n = data->n, p = data->p, pp = p * p;
 
@@ -1148,7 +1165,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
   if (res->lp && res->lp != wk.eta) memcpy(res->lp, wk.eta, n * sizeof *res->lp);
   if (res->resid)
     for (size_t k = 0; k < n; k++)
-      res->resid[k] = wk.status[k] - wk.c[k] / (wk.w ? wk.w[k] : 1.0);
+      res->resid[k] = wk.status[k] - row_hazard_weight(&wk, k) / (wk.w ? wk.w[k] : 1.0);
 
   /* Wald test of beta = init with the model-based variance. */
   res->wald_test = 0;
