@@ -40,8 +40,10 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'
 #' Fits a Cox model by maximising the partial likelihood with Newton-Raphson,
 #' as [survival::coxph()] does, with the same results (coefficients, variance,
-#' likelihoods, tests, residuals, concordance) on a C engine that sorts once
-#' and assembles the information matrix with BLAS level-3 calls.
+#' likelihoods, tests, residuals, concordance) on a C engine that ranks the
+#' event times once, reads the covariates in place, and assembles the
+#' information matrix from block Gram matrices (a vectorised kernel; BLAS
+#' `dsyrk` for models with more than 128 columns).
 #'
 #' The right side of the formula may hold numeric covariates, factors
 #' (treatment contrasts), interactions and transformations as

@@ -710,12 +710,13 @@ static ns_status slot_terms(cox_work *wk, size_t kk)
    * independent): i0 = sum 1/den, i1 = sum f/den and T_k = sum f^k / den^2;
    * h = wt i0, q1 = wt i1, M_k = wt T_k. */
   double i0 = 0, i1 = 0, T0 = 0, T1 = 0, T2 = 0;
+  double inv_m = 1.0 / nterm;  /* f = l / m by a multiplication: within an ulp */
   int bad = 0;
 #ifdef _OPENMP
 #pragma omp simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad)
 #endif
   for (int l = 0; l < nterm; l++) {
-    double f = (double) l / nterm;
+    double f = l * inv_m;
     double den = s0 - f * d0;
     bad |= !(den > 0);
     double inv = 1.0 / den, inv2 = inv * inv;
@@ -731,8 +732,8 @@ static ns_status slot_terms(cox_work *wk, size_t kk)
   for (int l0 = 0; l0 < nterm; l0 += 16) {
     int l1 = l0 + 16 < nterm ? l0 + 16 : nterm, e;
     for (int l = l0; l < l1; l += 2) {
-      prod *= s0 - ((double) l / nterm) * d0;
-      if (l + 1 < l1) prod2 *= s0 - ((double) (l + 1) / nterm) * d0;
+      prod *= s0 - (l * inv_m) * d0;
+      if (l + 1 < l1) prod2 *= s0 - ((l + 1) * inv_m) * d0;
     }
     prod = frexp(prod, &e); pexp += e;
     prod2 = frexp(prod2, &e); pexp += e;
