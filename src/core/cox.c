@@ -235,13 +235,13 @@ static void load_row(const cox_work *wk, size_t i, double *xr)
 static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
 {
   size_t n = d->n;
-  int *rank = malloc(n * sizeof *rank), *first = malloc(n * sizeof *first);
+  /* The ranks go into hi (turned into slots in place) and the distinct
+   * pairs' first rows into vbin (written last): no n-sized scratch. */
+  int *rank = wk->hi, *first = wk->vbin;
   int *slot_of = NULL, *slot_strat = NULL;
   double *slot_time = NULL;
   size_t nd = 0;
-  ns_status st = NS_ERR_NOMEM;
-  if (!rank || !first) goto done;
-  st = ns_rank_distinct(n, d->stratum, d->time, rank, &nd, first);
+  ns_status st = ns_rank_distinct(n, d->stratum, d->time, rank, &nd, first);
   if (st != NS_OK) goto done;
   st = NS_ERR_NOMEM;
   /* slot_of[q]: first 1 when the q-th distinct pair has an event, then the
@@ -273,11 +273,11 @@ static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
     }
     slot_of[q] = last;
   }
-  for (size_t i = 0; i < n; i++) wk->hi[i] = slot_of[rank[i]];
+  for (size_t i = 0; i < n; i++) wk->hi[i] = slot_of[wk->hi[i]];
   if (d->start) {
     /* The distinct starts in order, each matched to the last slot at or
      * before it by one forward walk. */
-    st = ns_rank_distinct(n, d->stratum, d->start, rank, &nd, first);
+    st = ns_rank_distinct(n, d->stratum, d->start, wk->lo, &nd, first);
     if (st != NS_OK) goto done;
     size_t ptr = 0;
     for (size_t q = 0; q < nd; q++) {
@@ -285,7 +285,7 @@ static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
       first[q] = slot_at(slot_strat, slot_time, nslot, &ptr,
                          d->stratum ? d->stratum[i] : 0, d->start[i]);
     }
-    for (size_t i = 0; i < n; i++) wk->lo[i] = first[rank[i]];
+    for (size_t i = 0; i < n; i++) wk->lo[i] = first[wk->lo[i]];
   }
   /* Each row's bin, and per bin the count and weight of its rows: bin
    * 2k + 1 holds slot k's events (an event is always at risk at its own
@@ -308,7 +308,7 @@ static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
   free(bin_w); free(bin_n);
   st = NS_OK;
 done:
-  free(rank); free(first); free(slot_of); free(slot_strat); free(slot_time);
+  free(slot_of); free(slot_strat); free(slot_time);
   return st;
 }
 
