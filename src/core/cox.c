@@ -515,7 +515,13 @@ static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double sh
         for (size_t t = 0; t < nb; t++) e[t] += ga * (xc[t] - m);
       }
     for (size_t t = 0; t < nb; t++) if (e[t] > emax) emax = e[t];
-    ns_exp_scaled(nb, e, shift, wk->w ? wk->w + b0 : NULL, wk->r + b0);
+    if (zero && !wk->off && shift == 0) {
+      /* eta = 0: the risk scores are the weights. */
+      if (wk->w) memcpy(wk->r + b0, wk->w + b0, nb * sizeof *wk->r);
+      else for (size_t t = 0; t < nb; t++) wk->r[b0 + t] = 1.0;
+    } else {
+      ns_exp_scaled(nb, e, shift, wk->w ? wk->w + b0 : NULL, wk->r + b0);
+    }
     if (b) bin_scalars(wk, b0, b0 + nb, b);
   }
   return emax;
@@ -619,12 +625,20 @@ static void pass_b_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b,
     }
     if (b) {
       double *g = xb, *row = xb + NS_COX_BLOCK;
-      for (size_t t = 0; t < nb; t++) g[t] = root[t] > 0 ? r[t] / root[t] : 0.0;
+      int zeros = 0;
+#ifdef _OPENMP
+#pragma omp simd reduction(+:zeros)
+#endif
+      for (size_t t = 0; t < nb; t++) {
+        int z = !(root[t] > 0);
+        zeros += z;
+        g[t] = r[t] / (z ? 1.0 : root[t]) * (z ? 0.0 : 1.0);
+      }
       bin_vectors(wk, b0, nb, yb, g, b);
       /* c is 0 for rows never at risk (their bin is never read) and when
        * r underflowed to 0; a row at risk whose hazard rounded to 0 still
        * needs its r x in the bins. */
-      for (size_t t = 0; t < nb; t++) {
+      for (size_t t = 0; zeros && t < nb; t++) {
         if (root[t] > 0 || !(r[t] > 0) || (size_t) vbin[t] == 2 * wk->nslot) continue;
         size_t i = b0 + t;
         load_row(wk, i, row);
