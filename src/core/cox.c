@@ -505,8 +505,25 @@ static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double sh
     else memset(e, 0, nb * sizeof *e);
     /* At gamma = 0 (the usual start) the covariates are not read;
      * otherwise straight from the caller's columns, centred on the fly. */
-    if (!zero)
-      for (size_t a = 0; a < p; a++) {
+    if (!zero) {
+      /* Columns four at a time: each pass over the block's eta then
+       * carries four products instead of one. */
+      size_t a = 0;
+      for (; a + 4 <= p; a += 4) {
+        const double *x0 = wk->x + a * wk->n + b0, *x1 = x0 + wk->n;
+        const double *x2 = x1 + wk->n, *x3 = x2 + wk->n;
+        double g0 = gamma[a] * wk->scale[a], m0 = wk->mean[a];
+        double g1 = gamma[a + 1] * wk->scale[a + 1], m1 = wk->mean[a + 1];
+        double g2 = gamma[a + 2] * wk->scale[a + 2], m2 = wk->mean[a + 2];
+        double g3 = gamma[a + 3] * wk->scale[a + 3], m3 = wk->mean[a + 3];
+#ifdef _OPENMP
+#pragma omp simd
+#endif
+        for (size_t t = 0; t < nb; t++)
+          e[t] += ((g0 * (x0[t] - m0) + g1 * (x1[t] - m1)) +
+                   (g2 * (x2[t] - m2) + g3 * (x3[t] - m3)));
+      }
+      for (; a < p; a++) {
         double ga = gamma[a] * wk->scale[a], m = wk->mean[a];
         const double *xc = wk->x + a * wk->n + b0;
 #ifdef _OPENMP
@@ -514,6 +531,7 @@ static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double sh
 #endif
         for (size_t t = 0; t < nb; t++) e[t] += ga * (xc[t] - m);
       }
+    }
     for (size_t t = 0; t < nb; t++) if (e[t] > emax) emax = e[t];
     if (zero && !wk->off && shift == 0) {
       /* eta = 0: the risk scores are the weights. */
