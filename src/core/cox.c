@@ -76,7 +76,7 @@ typedef struct {
   int own_eta;             /* 0: eta is the caller's lp buffer */
   cox_bins bins;                       /* the totals */
   double *bins_t;                      /* per-thread bins (threads > 1), or NULL */
-  double *h, *h2, *cumh;               /* hazard increment, for the events, cumulative */
+  double *h, *cumh;                    /* hazard increment, cumulative */
   double *mom;                         /* per slot: the NS_MOM moments of the Efron terms */
   double *lam_bin;                     /* per bin: the hazard its rows accumulate */
   double *s0, *lslot;                  /* per slot: S0 and wt * sum log(den) */
@@ -93,7 +93,7 @@ static void work_free(cox_work *wk)
   if (wk->own_eta) free(wk->eta);
   free(wk->r);
   free(wk->bins.s); free(wk->bins_t);
-  free(wk->h); free(wk->h2); free(wk->cumh); free(wk->mom); free(wk->lam_bin); free(wk->s0); free(wk->lslot);
+  free(wk->h); free(wk->cumh); free(wk->mom); free(wk->lam_bin); free(wk->s0); free(wk->lslot);
   free(wk->g); free(wk->g2); free(wk->abar); free(wk->cumg);
   free(wk->xbuf); free(wk->info_t);
   memset(wk, 0, sizeof *wk);
@@ -405,13 +405,12 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   if (!bm) return NS_ERR_NOMEM;
   wk->bins = bins_at(bm, K, p, wk->counting);
   wk->h = malloc(K * sizeof *wk->h);
-  wk->h2 = malloc(K * sizeof *wk->h2);
   wk->cumh = malloc(K * sizeof *wk->cumh);
   wk->mom = malloc(K * NS_MOM * sizeof *wk->mom);
   wk->lam_bin = malloc((2 * K + 1) * sizeof *wk->lam_bin);
   wk->s0 = malloc(K * sizeof *wk->s0);
   wk->lslot = malloc(K * sizeof *wk->lslot);
-  if (!wk->h || !wk->h2 || !wk->cumh || !wk->mom || !wk->lam_bin || !wk->s0 || !wk->lslot)
+  if (!wk->h || !wk->cumh || !wk->mom || !wk->lam_bin || !wk->s0 || !wk->lslot)
     return NS_ERR_NOMEM;
   /* Per-thread bins when they are small next to the rows; otherwise the
    * bins are filled by one thread (see cox_eval). */
@@ -545,6 +544,18 @@ static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double sh
   return emax;
 }
 
+/* Thread t's private bins with the part `which` (0: scalar, 1: vector)
+ * zeroed, or NULL when the bins are shared (filled by one thread). */
+static const cox_bins *thread_bins(const cox_work *wk, int t, int which, cox_bins *mine)
+{
+  if (!wk->bins_t) return NULL;
+  size_t K = wk->nslot, p = wk->p, nscalar = bins_scalar_size(K, wk->counting);
+  *mine = bins_at(wk->bins_t + (size_t) t * bins_size(K, p, wk->counting), K, p, wk->counting);
+  if (which == 0) memset(mine->s, 0, nscalar * sizeof *mine->s);
+  else memset(mine->v, 0, nscalar * p * sizeof *mine->v);
+  return mine;
+}
+
 static double pass_a(cox_work *wk, const double *gamma, double shift)
 {
   size_t n = wk->n, p = wk->p, K = wk->nslot, bsz = bins_size(K, p, wk->counting);
@@ -566,11 +577,7 @@ static double pass_a(cox_work *wk, const double *gamma, double shift)
     size_t i0, i1;
     thread_rows(n, t, nt, &i0, &i1);
     cox_bins mine;
-    if (wk->bins_t) {
-      mine = bins_at(wk->bins_t + (size_t) t * bsz, K, p, wk->counting);
-      memset(mine.s, 0, nscalar * sizeof *mine.s);
-    }
-    double m = pass_a_rows(wk, gamma, zero, shift, i0, i1, wk->bins_t ? &mine : NULL);
+    double m = pass_a_rows(wk, gamma, zero, shift, i0, i1, thread_bins(wk, t, 0, &mine));
     if (m > emax) emax = m;
   }
   if (wk->bins_t) {
@@ -585,8 +592,9 @@ static double pass_a(cox_work *wk, const double *gamma, double shift)
   return emax;
 }
 
-/* c_i of the last evaluation for one row (pass B's value, for the
- * martingale residuals). */
+/* c_i = r_i * (the hazard accumulated over the row's slots; an Efron
+ * event's own slot with its reduced weight h - q1) at the last evaluation:
+ * pass B's weight for X' diag(c) X and the martingale residuals'. */
 static double row_hazard_weight(const cox_work *wk, size_t i)
 {
   size_t v = (size_t) wk->vbin[i];
@@ -596,38 +604,19 @@ static double row_hazard_weight(const cox_work *wk, size_t i)
   return wk->r[i] * (lam > 0 ? lam : 0.0);
 }
 
-/* Pass B over the blocks of rows [i0, i1): c_j = r_j * (hazard accumulated
- * over the row's slots; an Efron event's own slot with its reduced weight
- * h2), the vector bins (when b is set) and, when acc is set, X' diag(c) X
+/* Pass B over the blocks of rows [i0, i1): c_j (row_hazard_weight), the
+ * vector bins (when b is set) and, when acc is set, X' diag(c) X
  * added to acc as Gram matrices of blocks scaled by sqrt(c). */
 static void pass_b_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b,
                         double *acc, double *xb)
 {
   size_t p = wk->p;
   double *yb = xb + (size_t) NS_COX_BLOCK * p, *root = yb + (size_t) NS_COX_BLOCK * p;
-  const double *lam_bin = wk->lam_bin;
   for (size_t b0 = i0; b0 < i1; b0 += NS_COX_BLOCK) {
     size_t nb = i1 - b0 < NS_COX_BLOCK ? i1 - b0 : NS_COX_BLOCK;
     const int *vbin = wk->vbin + b0;
     const double *r = wk->r + b0;
-    double *c = root + NS_COX_BLOCK;
-    for (size_t t = 0; t < nb; t++) c[t] = lam_bin[vbin[t]];
-    if (wk->counting) {
-      /* The hazard before the row entered does not count. */
-      size_t nul = 2 * wk->nslot;
-      for (size_t t = 0; t < nb; t++) {
-        int lo = wk->lo[b0 + t];
-        if (lo >= 0 && (size_t) vbin[t] != nul) c[t] -= wk->cumh[lo];
-      }
-    }
-#ifdef _OPENMP
-#pragma omp simd
-#endif
-    for (size_t t = 0; t < nb; t++) {
-      double ck = r[t] * (c[t] > 0 ? c[t] : 0.0);
-      c[t] = ck;
-      root[t] = sqrt(ck);
-    }
+    for (size_t t = 0; t < nb; t++) root[t] = sqrt(row_hazard_weight(wk, b0 + t));
     if (p == 0 || (!b && !acc)) continue;
     /* The block centred, scaled and times sqrt(c), in one read of the
      * caller's columns: the Gram matrix of these rows is their part of
@@ -695,11 +684,7 @@ static void pass_b(cox_work *wk, double *imat)
     size_t i0, i1;
     thread_rows(n, t, nt, &i0, &i1);
     cox_bins mine;
-    if (wk->bins_t) {
-      mine = bins_at(wk->bins_t + (size_t) t * bsz, K, p, wk->counting);
-      memset(mine.v, 0, nvec * sizeof *mine.v);
-    }
-    pass_b_rows(wk, i0, i1, wk->bins_t ? &mine : NULL,
+    pass_b_rows(wk, i0, i1, thread_bins(wk, t, 1, &mine),
                 imat ? wk->info_t + (size_t) t * pp : NULL, thread_buffer(wk, t));
   }
   if (wk->bins_t) {
@@ -774,7 +759,6 @@ static ns_status slot_terms(cox_work *wk, size_t kk)
   wk->lslot[kk] = wt * (log(prod) + pexp * 0.69314718055994530942);
   double h = wt * i0, q1 = wt * i1;
   wk->h[kk] = h;
-  wk->h2[kk] = h - q1;
   double *mo = wk->mom + kk * NS_MOM;
   mo[MOM_Q1] = q1; mo[MOM_I0] = i0; mo[MOM_I1] = i1;
   mo[MOM_M0] = wt * T0; mo[MOM_M1] = wt * T1; mo[MOM_M2] = wt * T2;
@@ -957,7 +941,7 @@ static void score_resid_collapse(const cox_work *wk, const int *cluster, double 
     const double *cgh = wk->cumg + (size_t) hi * p;
     const double *cgl = lo >= 0 ? wk->cumg + (size_t) lo * p : NULL;
     int dead = wk->status[k];
-    if (dead) lam -= wk->h[hi] - wk->h2[hi];
+    if (dead) lam -= wk->mom[(size_t) hi * NS_MOM + MOM_Q1];
     const double *gh = wk->g + (size_t) hi * p, *g2h = wk->g2 + (size_t) hi * p;
     const double *ah = wk->abar + (size_t) hi * p;
     for (size_t j = 0; j < p; j++) {
