@@ -4,10 +4,17 @@
 # packages. Idempotent and quiet when everything is present.
 set -euo pipefail
 
-debs=(libopenblas-dev check pkg-config pandoc
+debs=(libopenblas-dev check pkg-config pandoc poppler-utils postgresql
+      clang libclang-rt-14-dev
       r-cran-knitr r-cran-rmarkdown r-cran-testthat r-cran-generics
-      r-cran-broom r-cran-ggplot2)
-r_pkgs=(knitr rmarkdown testthat generics survival broom ggplot2)
+      r-cran-broom r-cran-ggplot2 r-cran-svglite r-cran-cmprsk r-cran-prodlim
+      r-cran-png r-cran-mvtnorm r-cran-dbi r-cran-dbplyr r-cran-dplyr
+      r-cran-rsqlite r-cran-rpostgresql
+      r-cran-tiff r-cran-jpeg r-cran-gridextra r-cran-multcomp)  # the last four: for IPDfromKM
+# survRM2, nph and IPDfromKM are test oracles that only CRAN has.
+r_pkgs=(knitr rmarkdown testthat generics survival broom ggplot2 svglite
+        cmprsk prodlim png mvtnorm DBI dbplyr dplyr RSQLite RPostgreSQL
+        survRM2 nph IPDfromKM)
 
 missing=()
 for d in "${debs[@]}"; do
