@@ -87,7 +87,9 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   `iter`, `linear.predictors`, `residuals` (martingale), `means`, `n`,
 #'   `nevent`, `method`, `concordance`, `terms`, `assign`, `xlevels`,
 #'   `contrasts`, `call`, and `y`, `x`, `strata`, `weights`, `offset` where
-#'   they apply.
+#'   they apply. `concordance` is computed when first asked for
+#'   (`fit$concordance`, `print()`, `summary()`), which saves about the time
+#'   of the fit itself on large data when it is not needed.
 #' @section Differences from coxph:
 #' * `robust` is `FALSE` unless asked for or a `cluster()` term is present;
 #'   coxph also switches it on by itself for non-integer case weights.
@@ -155,9 +157,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   strata_keep <- NULL
   interacting_strata <- FALSE
   if (length(strata_sp$vars)) {
-    strata_keep <- if (length(strata_sp$vars) == 1L) mf[[strata_sp$vars]]
-                   else survival::strata(mf[, strata_sp$vars], shortlabel = TRUE)
-    strata_keep <- droplevels(as.factor(strata_keep))
+    strata_keep <- strata_factor(mf, strata_sp$vars)
     stratum <- as.integer(strata_keep) - 1L
     for (v in strata_sp$vars)
       if (any(attr(terms, "order")[factors[v, ] > 0] > 1)) interacting_strata <- TRUE
@@ -278,8 +278,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     warning("cox() did not converge in ", control$iter.max,
             " iterations; increase `control = cox_control(iter.max = )`", call. = FALSE)
 
-  y_surv <- if (is.null(start)) survival::Surv(time, fr$status)
-            else survival::Surv(start, time, fr$status)
+  y_surv <- new_surv(time, fr$status, start)
   status <- fr$status
   fit <- list(
     coefficients = coef,
@@ -301,11 +300,9 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     fit$naive.var <- core$naive.var
     fit$rscore <- core$rscore
   }
-  conc <- .Call(ffi_cox_concordance, time, start, status, weights, stratum,
-                as.double(lp), cluster, as.integer(n_cluster))
-  fit$concordance <- c(stats::setNames(conc$count, c("concordant", "discordant", "tied.x",
-                                                     "tied.y", "tied.xy")),
-                       concordance = conc$concordance, std = conc$std)
+  # Computed when first asked for (fit$concordance; see cox-concordance.R).
+  fit$concordance <- lazy_concordance(time, start, status, weights, stratum, lp, cluster,
+                                      n_cluster)
   if (length(fr$na_action)) fit$na.action <- fr$na_action
   if (keep_x) {
     attr(X, "assign") <- asgn

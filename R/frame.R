@@ -164,5 +164,17 @@ rhs_strata <- function(mf, terms = attr(mf, "terms"), drop_specials = character(
   if (any(attr(terms, "order") > 1L))
     stop("`formula`: interaction terms are not valid here; list the grouping variables with +",
          call. = FALSE)
+  columns <- stats::setNames(lapply(labels, function(l) mf[[l]]), labels)
+  fast <- group_strata(columns)
+  if (!is.null(fast)) return(fast)
   survival::strata(mf[labels])
+}
+
+# The Surv object survival::Surv(time, status) (or Surv(start, time, status))
+# gives for columns survival_frame() has already checked, without Surv()'s
+# checks and copies: the same matrix, column names, type and class.
+new_surv <- function(time, status, start = NULL) {
+  y <- if (is.null(start)) cbind(time = time, status = as.double(status))
+       else cbind(start = start, stop = time, status = as.double(status))
+  structure(y, type = if (is.null(start)) "right" else "counting", class = "Surv")
 }

@@ -211,7 +211,7 @@ logrank_setup <- function(call, env) {
   if (length(strata_vars)) {
     strata_keep <- if (length(strata_vars) == 1L) fr$mf[[strata_vars]]
                    else survival::strata(fr$mf[, strata_vars], shortlabel = TRUE)
-    stratum <- as.integer(droplevels(as.factor(strata_keep))) - 1L
+    stratum <- as.integer(strata_factor(fr$mf, strata_vars)) - 1L
   }
 
   first <- match(seq_len(nlevels(groups)), as.integer(groups))
@@ -236,7 +236,8 @@ group_factor <- function(mf, terms, group_vars) {
     if (any(tabulate(x, nlevels(x)) == 0L)) x <- factor(x)
     f <- structure(as.integer(x), levels = levels(x), class = "factor")
   } else {
-    f <- factor(x)
+    g <- group_codes(x)
+    f <- if (is.null(g)) factor(x) else structure(g$code, levels = g$levels, class = "factor")
   }
   levels(f) <- paste(group_vars, levels(f), sep = "=")
   f
