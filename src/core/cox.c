@@ -898,6 +898,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
   plain = plain0;
   res->converged = 0;
   int iter = 0, halving = 0;
+  ns_throttle throttle = ns_throttle_start(callback, context);
 
   if (maxiter == 0 || !isfinite(loglik0)) {
     res->converged = maxiter == 0;
@@ -905,7 +906,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
     best = loglik0;
     for (size_t j = 0; j < p; j++) newbeta[j] = beta[j] + step[j];
     for (iter = 1; iter <= maxiter; iter++) {
-      if (callback && callback(context, (double) iter / (maxiter + 1))) {
+      if (ns_throttle_tick(&throttle, n, (double) iter / (maxiter + 1))) {
         st = NS_ERR_INTERRUPTED;
         goto fail;
       }

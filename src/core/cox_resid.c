@@ -24,8 +24,6 @@
 
 #include "internal.h"
 
-/* Rows between two calls of the progress / interrupt callback. */
-#define NS_RESID_TICK 65536
 
 typedef struct {
   size_t n, p, m;
@@ -74,11 +72,6 @@ static ns_status check_model(const ns_cox_model *md)
     for (size_t i = 0; i < md->n; i++)
       if (!isfinite(md->x[i + j * md->n])) return NS_ERR_NONFINITE;
   return NS_OK;
-}
-
-static int tick(ns_callback cb, void *ctx, size_t done, size_t total)
-{
-  return cb && total && cb(ctx, (double) done / (double) total);
 }
 
 /* Sort, copy, find the slots and (for (start, stop] data) each row's slot
@@ -206,7 +199,8 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
 
   double R = 0, nrw = 0;
   long q = (long) n - 1;
-  size_t done = 0, next_tick = NS_RESID_TICK;
+  size_t done = 0;
+  ns_throttle throttle = ns_throttle_start(cb, ctx);
   for (long t = (long) m - 1; t >= 0; t--) {
     int h = s->sstrat[t];
     if (t == (long) m - 1 || s->sstrat[t + 1] != h) {
@@ -296,13 +290,11 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
     R += Dd;
     for (size_t j = 0; j < p; j++) S[j] += Sd[j];
     if (zph) for (size_t j = 0; j < p * p; j++) C[j] += Cd[j];
-    done += (size_t) (s->first[t + 1] - s->first[t]);
-    if (done >= next_tick) {
-      next_tick = done + NS_RESID_TICK;
-      if (tick(cb, ctx, done, 2 * n)) {
-        free(work); free(order2); free(pos);
-        return NS_ERR_INTERRUPTED;
-      }
+    size_t rows = (size_t) (s->first[t + 1] - s->first[t]);
+    done += rows;
+    if (ns_throttle_tick(&throttle, rows, (double) done / (double) (2 * n))) {
+      free(work); free(order2); free(pos);
+      return NS_ERR_INTERRUPTED;
     }
   }
   if (zph) {

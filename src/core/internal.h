@@ -10,6 +10,8 @@
 #define NETSURV_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "netsurv.h"
 
@@ -36,6 +38,63 @@ static inline int omp_get_max_threads(void) { return 1; }
 static inline int omp_get_thread_limit(void) { return 1; }
 static inline int omp_get_num_procs(void) { return 1; }
 #endif
+
+/* ---- time keys ---------------------------------------------------------- */
+/* An unsigned key with the order of the doubles (finite ones, and the
+ * infinities): flip every bit of a negative number, only the sign bit of a
+ * non-negative one. Adding 0.0 makes -0.0 into +0.0 so that the two zeros
+ * tie, as they compare equal. ns_key_time is the inverse (of +0.0's key). */
+#define NS_SIGN_BIT UINT64_C(0x8000000000000000)
+
+static inline uint64_t ns_time_key(double t)
+{
+  uint64_t bits;
+  t += 0.0;
+  memcpy(&bits, &t, sizeof bits);
+  return (bits & NS_SIGN_BIT) ? ~bits : bits | NS_SIGN_BIT;
+}
+
+static inline double ns_key_time(uint64_t key)
+{
+  uint64_t bits = (key & NS_SIGN_BIT) ? key & ~NS_SIGN_BIT : ~key;
+  double t;
+  memcpy(&t, &bits, sizeof t);
+  return t;
+}
+
+/* ---- the interrupt throttle --------------------------------------------- */
+/* Long loops report to the caller's ns_callback (progress / interrupt) about
+ * once per NS_CALLBACK_WORK units of work (row visits): often enough to stop
+ * within a fraction of a second, rarely enough to cost nothing. */
+#define NS_CALLBACK_WORK ((size_t) 1 << 16)
+
+typedef struct {
+  ns_callback callback; /* may be NULL: never stops */
+  void *context;
+  size_t pending;       /* work done since the last call */
+} ns_throttle;
+
+static inline ns_throttle ns_throttle_start(ns_callback callback, void *context)
+{
+  ns_throttle t = {callback, context, 0};
+  return t;
+}
+
+/* Calls the callback with fraction_done now; non-zero: the caller must stop
+ * (free what it took, return NS_ERR_INTERRUPTED). */
+static inline int ns_throttle_now(ns_throttle *t, double fraction_done)
+{
+  t->pending = 0;
+  return t->callback != NULL && t->callback(t->context, fraction_done) != 0;
+}
+
+/* Counts `work` more units and calls the callback once NS_CALLBACK_WORK have
+ * gathered since the last call; non-zero: stop. */
+static inline int ns_throttle_tick(ns_throttle *t, size_t work, double fraction_done)
+{
+  t->pending += work;
+  return t->pending >= NS_CALLBACK_WORK && ns_throttle_now(t, fraction_done);
+}
 
 /* ---- tuning constants -------------------------------------------------- */
 /* Below this many row (or row x column) visits a loop runs on one thread:

@@ -25,12 +25,10 @@
 
 enum { KIND_EVENT = 0, KIND_CENSOR = 1, KIND_ENTRY = 2 };
 
-#define SIGN_BIT UINT64_C(0x8000000000000000)
 #define RADIX_BITS 8
 #define RADIX_SIZE (1u << RADIX_BITS)
 #define RADIX_PASSES 8      /* 64 / RADIX_BITS */
 #define SMALL_SEGMENT 48    /* insertion sort below this size */
-#define CALLBACK_EVERY ((size_t) 1 << 20)
 #define MERGE_SEGMENTS 8    /* time fix: merge up to this many segments */
 #define HASH_BITS 14        /* few-distinct-keys sort: table of 2^14 slots */
 #define HASH_SLOTS (1u << HASH_BITS)
@@ -49,30 +47,6 @@ struct ns_km_work {
   int *stratum_times;    /* distinct stop times per stratum */
   int *stratum_rows;     /* rows per stratum */
 };
-
-/* An unsigned key with the order of the doubles: flip every bit of a
- * negative number, only the sign bit of a non-negative one. Adding 0.0 makes
- * -0.0 into +0.0 so that the two zeros tie, as they compare equal. */
-static uint64_t time_key(double t)
-{
-  uint64_t bits;
-  t += 0.0;
-  memcpy(&bits, &t, sizeof bits);
-  return (bits & SIGN_BIT) ? ~bits : bits | SIGN_BIT;
-}
-
-static double key_time(uint64_t key)
-{
-  uint64_t bits = (key & SIGN_BIT) ? key & ~SIGN_BIT : ~key;
-  double t;
-  memcpy(&t, &bits, sizeof t);
-  return t;
-}
-
-static int stopped(ns_callback callback, void *context, double fraction)
-{
-  return callback != NULL && callback(context, fraction) != 0;
-}
 
 /* Scratch of the counting sort for segments with few distinct keys (about
  * 0.5 MB, allocated once per ns_km_prepare). count[s] == 0 marks a free slot. */
@@ -346,16 +320,16 @@ static ns_status fix_times(ns_km_work *w, size_t n_keys, size_t n_segments, doub
 
   /* mean(|y|) accumulated in long double, as R's mean() does. */
   long double sum_abs = 0.0L;
-  for (size_t i = 0; i < m; i++) sum_abs += fabsl((long double) key_time(u[i]));
+  for (size_t i = 0; i < m; i++) sum_abs += fabsl((long double) ns_key_time(u[i]));
   double mean_abs = (double) (sum_abs / (long double) m);
 
   /* tmp[i]: the key that u[i] becomes. */
   int changed = 0;
-  double previous = key_time(u[0]);
+  double previous = ns_key_time(u[0]);
   uint64_t cut = u[0];
   tmp[0] = u[0];
   for (size_t i = 1; i < m; i++) {
-    double v = key_time(u[i]), dy = v - previous;
+    double v = ns_key_time(u[i]), dy = v - previous;
     if (!(dy <= tolerance || dy / mean_abs <= tolerance)) cut = u[i];
     else changed = 1;
     previous = v;
@@ -379,7 +353,7 @@ static ns_status fix_times(ns_km_work *w, size_t n_keys, size_t n_segments, doub
   if (w->counting) {
     const double *start = w->data.start, *time = w->data.time;
     for (size_t i = 0; i < w->data.n; i++)
-      if (tmp[find_key(u, m, time_key(start[i]))] == tmp[find_key(u, m, time_key(time[i]))]) {
+      if (tmp[find_key(u, m, ns_time_key(start[i]))] == tmp[find_key(u, m, ns_time_key(time[i]))]) {
         status = NS_ERR_START_STOP;
         break;
       }
@@ -468,9 +442,9 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
   /* Pass 1: check every row and count the segments' sizes (in offset[s+1]). */
   const double *time = data->time, *start = data->start, *weight = data->weight;
   const int *stratum = data->stratum, *event = data->status;
+  ns_throttle throttle = ns_throttle_start(callback, context);
   for (size_t i = 0; i < n; i++) {
-    if ((i & (CALLBACK_EVERY - 1)) == CALLBACK_EVERY - 1 &&
-        stopped(callback, context, 0.1 * (double) i / (double) n)) {
+    if (ns_throttle_tick(&throttle, 1, 0.1 * (double) i / (double) n)) {
       status = NS_ERR_INTERRUPTED;
       goto fail;
     }
@@ -501,11 +475,11 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
   for (size_t i = 0; i < n; i++) {
     size_t s = stratum ? (size_t) stratum[i] : 0;
     size_t at = w->offset[s * (size_t) kinds + (event[i] ? KIND_EVENT : KIND_CENSOR)]++;
-    w->key[at] = time_key(time[i]);
+    w->key[at] = ns_time_key(time[i]);
     if (w->row) w->row[at] = (int) i;
     if (counting) {
       at = w->offset[s * 3 + KIND_ENTRY]++;
-      w->key[at] = time_key(start[i]);
+      w->key[at] = ns_time_key(start[i]);
       if (w->row) w->row[at] = (int) i;
     }
   }
@@ -522,17 +496,12 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
     few = calloc(1, sizeof *few);
     if (!few) { status = NS_ERR_NOMEM; goto fail; }
   }
-  size_t since_callback = 0;
   for (size_t g = 0; g < n_segments; g++) {
     size_t from = w->offset[g], len = w->offset[g + 1] - from;
     sort_segment(w->key + from, w->row ? w->row + from : NULL, len, key_tmp, row_tmp, few);
-    since_callback += len;
-    if (since_callback >= CALLBACK_EVERY) {
-      since_callback = 0;
-      if (stopped(callback, context, 0.1 + 0.7 * (double) from / (double) (n_keys ? n_keys : 1))) {
-        status = NS_ERR_INTERRUPTED;
-        goto fail;
-      }
+    if (ns_throttle_tick(&throttle, len, 0.1 + 0.7 * (double) from / (double) (n_keys ? n_keys : 1))) {
+      status = NS_ERR_INTERRUPTED;
+      goto fail;
     }
   }
   free(key_tmp); key_tmp = NULL;
@@ -608,7 +577,7 @@ static void stratum_counts(const stratum_view *v, const double *weight,
   while (i < v->n_event || j < v->n_censor) {
     uint64_t t = (j >= v->n_censor || (i < v->n_event && v->event[i] <= v->censor[j]))
                      ? v->event[i] : v->censor[j];
-    out->time[o] = key_time(t);
+    out->time[o] = ns_key_time(t);
     out->n_event[o] = run_weight(v->event, v->event_row, v->n_event, &i, t, weight);
     out->n_censor[o] = run_weight(v->censor, v->censor_row, v->n_censor, &j, t, weight);
     o++;
@@ -620,7 +589,7 @@ static void stratum_counts(const stratum_view *v, const double *weight,
   j = v->n_censor;
   for (size_t m = v->n_times; m-- > 0;) {
     o = v->first + m;
-    uint64_t t = time_key(out->time[o]);
+    uint64_t t = ns_time_key(out->time[o]);
     at_risk += out->n_event[o] + out->n_censor[o];
     if (risk_w2) {
       for (; i > 0 && v->event[i - 1] == t; i--) {
@@ -677,7 +646,7 @@ static void stratum_unweighted(const stratum_view *v, const ns_km_curve *out)
       cumhaz += d / n;
       chaz_var += d / (n * n);
     }
-    out->time[o] = key_time(t);
+    out->time[o] = ns_key_time(t);
     out->n_risk[o] = n;
     out->n_event[o] = d;
     out->n_censor[o] = (double) (j - j0);
@@ -742,7 +711,7 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
 
   for (size_t m = 0; m < v->n_times; m++) {
     size_t o = v->first + m;
-    uint64_t t = time_key(out->time[o]);
+    uint64_t t = ns_time_key(out->time[o]);
     if (counting) {
       for (; k < v->n_entry && v->entry[k] < t; k++) {
         g[v->entry_row[k]] = G;
@@ -860,7 +829,8 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
   }
 
   ns_status status = NS_OK;
-  size_t first = 0, since_callback = 0;
+  size_t first = 0;
+  ns_throttle throttle = ns_throttle_start(callback, context);
   for (size_t s = 0; s < n_strata; s++) {
     const size_t *o = work->offset + s * (size_t) work->kinds;
     stratum_view v = {0};
@@ -891,13 +861,10 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
     curve->stratum_rows[s] = work->stratum_rows[s];
     first += v.n_times;
 
-    since_callback += v.n_event + v.n_censor + v.n_entry + 1;
-    if (since_callback >= CALLBACK_EVERY) {
-      since_callback = 0;
-      if (stopped(callback, context, 0.8 + 0.2 * (double) (s + 1) / (double) n_strata)) {
-        status = NS_ERR_INTERRUPTED;
-        break;
-      }
+    if (ns_throttle_tick(&throttle, v.n_event + v.n_censor + v.n_entry + 1,
+                         0.8 + 0.2 * (double) (s + 1) / (double) n_strata)) {
+      status = NS_ERR_INTERRUPTED;
+      break;
     }
   }
   free(g);

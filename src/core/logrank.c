@@ -21,9 +21,6 @@
  * count as zero: the matrix is singular there (e.g. groups nested in strata). */
 #define PIVOT_TOLERANCE 1e-9
 
-/* Aim for a callback about every this many row visits. */
-#define CALLBACK_WORK ((size_t) 1 << 20)
-
 /* A tied block of rows with at least one event, in sorted order. */
 typedef struct {
   size_t start;    /* first sorted row of the block */
@@ -503,7 +500,7 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
 
   xoshiro_state gen;
   xoshiro_seed(&gen, (uint64_t) seed);
-  size_t chunk = CALLBACK_WORK / (n + 1) + 1;
+  ns_throttle throttle = ns_throttle_start(callback, context);
   size_t hits = 0;
   for (size_t b = 0; b < n_todo; b++) {
     if (!exact) {
@@ -524,8 +521,12 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
       for (size_t u = 0; u < d.n_run; u++)
         if (next_arrangement(d.label + d.run[u].lo, d.run[u].hi - d.run[u].lo)) break;
     }
-    if (callback && ((b + 1) % chunk == 0 || b + 1 == n_todo) &&
-        callback(context, (double) (b + 1) / (double) n_todo) && b + 1 < n_todo) {
+    /* The last arrangement always reports (progress reaches 1), but the
+     * answer is complete by then, so it is not interrupted. */
+    double done = (double) (b + 1) / (double) n_todo;
+    int stop = b + 1 == n_todo ? (ns_throttle_now(&throttle, done), 0)
+                               : ns_throttle_tick(&throttle, n + 1, done);
+    if (stop) {
       free(work); free(keep); free(count);
       design_free(&d);
       return NS_ERR_INTERRUPTED;

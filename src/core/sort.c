@@ -22,18 +22,6 @@
 #define DIGIT_MASK (DIGIT_SIZE - 1u)
 #define MAX_PASSES ((64 + DIGIT_BITS - 1) / DIGIT_BITS)
 
-/* Map a finite double to an unsigned key with the same order: flip all bits of
- * negatives, only the sign bit of non-negatives. Adding 0.0 turns -0.0 into
- * +0.0 so that the two zeros tie, as they compare equal. */
-static uint64_t time_key(double t)
-{
-  uint64_t bits;
-  t += 0.0;
-  memcpy(&bits, &t, sizeof bits);
-  return (bits & UINT64_C(0x8000000000000000)) ? ~bits
-                                               : bits | UINT64_C(0x8000000000000000);
-}
-
 static int highest_bit(uint64_t x) /* x != 0 */
 {
   int b = 0;
@@ -135,7 +123,7 @@ static ns_status sort_radix(size_t n, const int *stratum, const double *time,
       if (stratum[i] < min_stratum) min_stratum = stratum[i];
       if (stratum[i] > max_stratum) max_stratum = stratum[i];
     }
-    key[i] = time_key(time[i]);
+    key[i] = ns_time_key(time[i]);
     diff |= key[i] ^ key[0];
     order[i] = (int) i;
   }
@@ -172,7 +160,7 @@ static ns_status sort_radix(size_t n, const int *stratum, const double *time,
     /* skey holds the sorted codes; the other buffer gets the time keys in
      * that order (the original keys are gone only if skey_tmp == key). */
     uint64_t *tkey = skey_tmp, *tkey_tmp = skey;
-    for (size_t k = 0; k < n; k++) tkey[k] = time_key(time[idx[k]]);
+    for (size_t k = 0; k < n; k++) tkey[k] = ns_time_key(time[idx[k]]);
     size_t a = 0;
     while (a < n) {
       size_t b = a + 1;
@@ -275,7 +263,7 @@ static ns_status rank_by_hash(size_t n, const int *stratum, const double *time,
     if (!isfinite(t)) { status = NS_ERR_TIME; break; }
     int32_t st = stratum ? stratum[i] : 0;
     if (st < 0) { status = NS_ERR_STRATUM; break; }
-    uint64_t key = time_key(t);
+    uint64_t key = ns_time_key(t);
     if (key != last_key || st != last_stratum) {
       size_t s = rank_hash(key, (uint32_t) st, bits);
       while (table[s].id >= 0 && (table[s].key != key || table[s].stratum != st))
