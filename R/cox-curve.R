@@ -74,9 +74,7 @@ basehaz <- function(fit, centered = TRUE) {
 #' @export
 cox_curve <- function(fit, newdata, conf.int = 0.95, conf.type = "log") {
   if (!inherits(fit, "netsurv_cox")) stop("`fit` must be a fit from cox()", call. = FALSE)
-  if (!is.numeric(conf.int) || length(conf.int) != 1L || is.na(conf.int) ||
-      conf.int <= 0 || conf.int >= 1)
-    stop("`conf.int` must be a single number between 0 and 1", call. = FALSE)
+  conf.int <- check_conf_int(conf.int)
   conf.type <- match_choice(conf.type, c("log", "log-log", "plain", "none"), "conf.type")
   call <- match.call()
   d <- cox_model_data(fit)
@@ -155,7 +153,7 @@ cox_curve <- function(fit, newdata, conf.int = 0.95, conf.type = "log") {
   out <- list(n = n, time = h$time[idx], n.risk = h$n.risk[idx], n.event = h$n.event[idx],
               n.censor = h$n.censor[idx])
   if (!is.null(strata)) out$strata <- strata
-  ci <- curve_confint(surv, se, conf.int, conf.type)
+  ci <- surv_conf_limits(surv, se, conf.int, conf.type, ends = TRUE)
   if (is.matrix(surv) && !is.null(labels)) {
     colnames(surv) <- labels
     if (!is.null(ci$lower)) { colnames(ci$lower) <- labels; colnames(ci$upper) <- labels }
@@ -167,30 +165,4 @@ cox_curve <- function(fit, newdata, conf.int = 0.95, conf.type = "log") {
   out$call <- call
   class(out) <- c("netsurv_coxcurve", "netsurv_curve")
   out
-}
-
-# survfit's pointwise intervals, std.err being the standard error of the
-# cumulative hazard (log survival).
-curve_confint <- function(surv, se, level, type) {
-  z <- stats::qnorm(1 - (1 - level) / 2)
-  keep_dim <- function(v) { if (is.matrix(surv)) dim(v) <- dim(surv); v }
-  switch(type,
-    none = list(),
-    plain = {
-      t <- z * se * surv
-      list(lower = keep_dim(pmax(surv - t, 0)), upper = keep_dim(pmin(surv + t, 1)))
-    },
-    log = {
-      lo <- ifelse(surv == 0, NA, exp(log(surv) - z * se))
-      hi <- ifelse(surv == 0, NA, pmin(exp(log(surv) + z * se), 1))
-      list(lower = keep_dim(lo), upper = keep_dim(hi))
-    },
-    `log-log` = {
-      xx <- ifelse(surv == 0 | surv == 1, NA, surv)
-      t1 <- log(-log(xx))
-      t2 <- z * se / log(xx)
-      lo <- ifelse(surv == 0, 0, ifelse(surv == 1, 1, exp(-exp(t1 - t2))))
-      hi <- ifelse(surv == 0, 0, ifelse(surv == 1, 1, exp(-exp(t1 + t2))))
-      list(lower = keep_dim(lo), upper = keep_dim(hi))
-    })
 }

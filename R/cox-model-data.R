@@ -108,16 +108,6 @@ cox_naive_var <- function(fit) {
   v
 }
 
-match_choice <- function(x, choices, arg) {
-  if (identical(x, choices)) return(choices[1L])
-  if (!is.character(x) || length(x) != 1L || is.na(x) || !x %in% choices)
-    stop("`", arg, "` must be one of ", paste0("\"", choices, "\"", collapse = ", "),
-         "; not ", if (is.character(x) && length(x) == 1L) paste0("\"", x, "\"")
-                   else deparse(x)[1L], call. = FALSE)
-  x
-}
-
-
 # ---- new data ---------------------------------------------------------------
 
 # The model frame of newdata for the covariates (and the response when

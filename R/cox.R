@@ -56,10 +56,9 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' infinity (monotone likelihood, e.g. a group without events); `firth = TRUE`
 #' is the standard remedy.
 #'
-#' The number of OpenMP threads is `getOption("netsurv.threads")`, by default
-#' half the cores but at least two (where there are two), and never more than
-#' `OMP_THREAD_LIMIT` allows. Results do not depend on the thread count beyond
-#' the last digits (sums are taken in a fixed order per thread count).
+#' The fit runs on [netsurv_threads()] OpenMP threads (`options(netsurv.threads)`,
+#' else `OMP_NUM_THREADS`, else half the cores but at least two). Results do
+#' not depend on the thread count beyond the last digits.
 #'
 #' @param formula a formula with a [survival::Surv()] response:
 #'   `Surv(time, status)` or `Surv(start, stop, status)`.
@@ -377,19 +376,8 @@ firth_profile <- function(coef, lmax, se, X, time, start, status, weights, offse
   list(ci = ci, p = pval)
 }
 
-# The thread count: option netsurv.threads, capped by the cores OpenMP may
-# use (OMP_THREAD_LIMIT and the number of processors).
-# Default: half the cores (data.table's rule: spinning OpenMP threads on a
-# busy machine cost more than they gain), but two where there are two, as
-# the passes are memory-bound and a second core's bandwidth nearly halves
-# them.
-cox_threads <- function() {
-  limit <- .Call(ffi_cox_threads)
-  want <- getOption("netsurv.threads", max(min(2L, limit), limit %/% 2L))
-  if (!is.numeric(want) || length(want) != 1L || is.na(want) || want < 1)
-    stop("option `netsurv.threads` must be a single number >= 1", call. = FALSE)
-  as.integer(min(want, limit))
-}
+# The thread count of a fit: see netsurv_threads() (R/threads.R).
+cox_threads <- function() netsurv_threads()
 
 # Calls the core with plain columns.
 cox_core <- function(X, time, start, status, weights, offset, stratum, center, cluster,

@@ -100,7 +100,7 @@ km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
   fit$conf.int <- conf.int
   fit$conf.type <- conf.type
   if (conf.type != "none") {
-    limits <- km_conf_limits(fit$surv, fit$std.err, fit$logse, conf.type, conf.int)
+    limits <- surv_conf_limits(fit$surv, fit$std.err, conf.int, conf.type, logse = fit$logse)
     fit$lower <- limits$lower
     fit$upper <- limits$upper
   }
@@ -125,64 +125,6 @@ new_km <- function(x) {
   structure(x, class = c("netsurv_km", "netsurv_curve"))
 }
 
-# Pointwise limits for S(t) on the scale given by conf.type; the conventions
-# are survfit's: std.err is that of log S when logse is TRUE (Greenwood), of S
-# otherwise (jackknife); limits are NA where the transformation is undefined
-# (S = 0 for "log", "logit", "arcsin"; S = 0 or 1 for "log-log"); "plain" and
-# "log" upper limits are capped at 1, "plain" lower limits at 0.
-km_conf_limits <- function(surv, std.err, logse, conf.type, conf.int) {
-  z <- stats::qnorm(1 - (1 - conf.int) / 2)
-  se <- std.err
-  if (!logse) {
-    se <- std.err / surv
-    se[which(std.err == 0)] <- 0
-  }
-  undefined <- surv == 0
-  p <- surv
-  switch(conf.type,
-    plain = {
-      half <- z * se * surv
-      list(lower = pmax(surv - half, 0), upper = pmin(surv + half, 1))
-    },
-    log = {
-      p[undefined] <- NA
-      list(lower = exp(log(p) - z * se), upper = pmin(exp(log(p) + z * se), 1))
-    },
-    `log-log` = {
-      p[undefined | surv == 1] <- NA
-      loglog <- log(-log(p))
-      half <- z * se / log(p)
-      list(lower = exp(-exp(loglog - half)), upper = exp(-exp(loglog + half)))
-    },
-    logit = {
-      p[undefined] <- NA
-      half <- z * se * (1 + p / (1 - p))
-      logit <- log(surv / (1 - surv))
-      list(lower = 1 - 1 / (1 + exp(logit - half)), upper = 1 - 1 / (1 + exp(logit + half)))
-    },
-    arcsin = {
-      p[undefined] <- NA
-      half <- 0.5 * z * se * sqrt(p / (1 - p))
-      angle <- asin(sqrt(p))
-      list(lower = sin(pmax(0, angle - half))^2, upper = sin(pmin(pi / 2, angle + half))^2)
-    }
-  )
-}
-
-check_conf_int <- function(conf.int) {
-  if (!is.numeric(conf.int) || length(conf.int) != 1L || is.na(conf.int) ||
-      conf.int <= 0 || conf.int >= 1)
-    stop("`conf.int` must be a single number strictly between 0 and 1 (e.g. 0.95), not ",
-         deparse1(conf.int), call. = FALSE)
-  as.double(conf.int)
-}
-
 km_conf_types <- c("log", "log-log", "plain", "logit", "arcsin", "none")
 
-check_conf_type <- function(conf.type) {
-  if (identical(conf.type, km_conf_types)) return("log")
-  if (!is.character(conf.type) || length(conf.type) != 1L || !conf.type %in% km_conf_types)
-    stop("`conf.type` must be one of ", paste0('"', km_conf_types, '"', collapse = ", "),
-         "; not ", deparse1(conf.type), call. = FALSE)
-  conf.type
-}
+check_conf_type <- function(conf.type) match_choice(conf.type, km_conf_types, "conf.type")

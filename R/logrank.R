@@ -120,10 +120,7 @@ logrank <- function(formula, data, subset, na.action, rho = 0, gamma = 0,
 pairwise_logrank <- function(formula, data, p.adjust.method = "holm", ...) {
   call <- match.call()
   env <- parent.frame()
-  if (!is.character(p.adjust.method) || length(p.adjust.method) != 1L ||
-      !p.adjust.method %in% stats::p.adjust.methods)
-    stop("`p.adjust.method` must be one of ", paste0("\"", stats::p.adjust.methods, "\"", collapse = ", "),
-         call. = FALSE)
+  p.adjust.method <- match_choice(p.adjust.method, stats::p.adjust.methods, "p.adjust.method")
   allowed <- c("subset", "na.action", "rho", "gamma", "exact", "B", "seed")
   # list(...) would evaluate `subset` outside the data: look at names only.
   dots <- names(match.call(expand.dots = FALSE)$...)

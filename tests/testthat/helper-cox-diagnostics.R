@@ -1,7 +1,6 @@
-# Shared by the Cox-diagnostics tests: survival fitted tight, and generated
-# data with tied times, weights, strata and (start, stop] intervals.
-tight_coxph <- function() survival::coxph.control(eps = 1e-12, iter.max = 50, toler.chol = 1e-13)
-tight_cox <- function() cox_control(eps = 1e-12, iter.max = 50)
+# Shared by the Cox-diagnostics tests: generated data with tied times,
+# weights, strata and (start, stop] intervals. (The tight controls are in
+# helper-netsurv.R.)
 
 gen_cox_data <- function(n = 400, seed = 1) {
   set.seed(seed)
