@@ -162,6 +162,25 @@ ns_status ns_rank_distinct(size_t n, const int *stratum, const double *time,
                            int *rank, size_t *n_distinct, int *first_row);
 
 
+/*
+ * ns_sort_keys: stable sort of n time keys (ns_time_key), with their rows
+ * when row is not NULL, in place. key_tmp (and row_tmp with rows): scratch of
+ * n elements, needed only when n >= NS_KEY_SORT_SMALL. few: scratch of the
+ * counting sort (ns_few_keys_new(), about 0.5 MB, release with free()), or
+ * NULL; used for n >= NS_KEY_SORT_FEW_MIN. Rounded data (a million times,
+ * a few thousand distinct values) take a counting sort through a
+ * cache-sized hash table; otherwise MSD radix when long, LSD radix (8-bit
+ * digits, constant digits skipped) when shorter, insertion sort when short.
+ * km.c sorts each (stratum, kind) segment of its keys with it.
+ */
+#define NS_KEY_SORT_SMALL 48
+#define NS_KEY_SORT_FEW_MIN 4096
+typedef struct ns_few_keys ns_few_keys;
+ns_few_keys *ns_few_keys_new(void);
+void ns_sort_keys(uint64_t *key, int *row, size_t n, uint64_t *key_tmp, int *row_tmp,
+                  ns_few_keys *few);
+
+
 /* ---- linear algebra (linalg.c) ---------------------------------------- */
 /*
  * Thin wrappers over BLAS/LAPACK (declared with the hidden Fortran string

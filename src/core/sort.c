@@ -510,3 +510,226 @@ done:
   free(value); free(origin); free(order);
   return status;
 }
+
+
+/* ---- sorting segments of keys (km.c's sorter) ------------------------------ */
+#define RADIX_BITS 8
+#define RADIX_SIZE (1u << RADIX_BITS)
+#define RADIX_PASSES 8      /* 64 / RADIX_BITS */
+#define SMALL_SEGMENT NS_KEY_SORT_SMALL
+#define HASH_BITS 14        /* few-distinct-keys sort: table of 2^14 slots */
+#define HASH_SLOTS (1u << HASH_BITS)
+#define HASH_LIMIT (HASH_SLOTS / 2)
+#define HASH_MIN_SEGMENT NS_KEY_SORT_FEW_MIN
+#define MSD_MIN_SEGMENT 4096
+
+
+/* Scratch of the counting sort for segments with few distinct keys (about
+ * 0.5 MB, allocated once per ns_km_prepare). count[s] == 0 marks a free slot. */
+typedef struct {
+  uint64_t key[HASH_SLOTS];
+  size_t count[HASH_SLOTS];
+  int used[HASH_LIMIT];
+  uint64_t distinct_key[HASH_LIMIT], distinct_key_tmp[HASH_LIMIT];
+  int distinct_slot[HASH_LIMIT], distinct_slot_tmp[HASH_LIMIT];
+} few_keys_table;
+
+struct ns_few_keys { few_keys_table t; };
+
+ns_few_keys *ns_few_keys_new(void)
+{
+  return calloc(1, sizeof(ns_few_keys));
+}
+
+static unsigned hash_slot(uint64_t key)
+{
+  return (unsigned) ((key * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - HASH_BITS));
+}
+
+static void sort_segment(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
+                         int *row_tmp, ns_few_keys *few);
+
+/* Real data are rounded (to days, months): a segment of a million times may
+ * hold a few thousand distinct values. Then a counting sort is cheaper than
+ * the radix passes: count the distinct keys in a hash table that stays in
+ * cache, sort only them, and write each key's run (with rows: scatter the
+ * rows to their key's next place, in input order, so the sort is stable).
+ * Returns 0 and leaves the segment as it was when there are more distinct
+ * keys than pay off (n / 8, or the table's limit). */
+static int sort_few_keys(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
+                         int *row_tmp, few_keys_table *h)
+{
+  size_t limit = n / 8 < HASH_LIMIT ? n / 8 : HASH_LIMIT, distinct = 0;
+  int few = 1;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t k = key[i];
+    unsigned s = hash_slot(k);
+    while (h->count[s] && h->key[s] != k) s = (s + 1) & (HASH_SLOTS - 1u);
+    if (!h->count[s]) {
+      if (distinct == limit) { few = 0; break; }
+      h->key[s] = k;
+      h->used[distinct++] = (int) s;
+    }
+    h->count[s]++;
+  }
+  if (few) {
+    for (size_t u = 0; u < distinct; u++) {
+      h->distinct_key[u] = h->key[h->used[u]];
+      h->distinct_slot[u] = h->used[u];
+    }
+    sort_segment(h->distinct_key, h->distinct_slot, distinct, h->distinct_key_tmp,
+                 h->distinct_slot_tmp, NULL);
+    size_t at = 0;
+    if (!row) {
+      for (size_t u = 0; u < distinct; u++)
+        for (size_t c = h->count[h->distinct_slot[u]]; c > 0; c--) key[at++] = h->distinct_key[u];
+    } else {
+      /* count becomes 1 + the next place of the key's rows */
+      for (size_t u = 0; u < distinct; u++) {
+        size_t *c = &h->count[h->distinct_slot[u]], len = *c;
+        *c = at + 1;
+        at += len;
+      }
+      for (size_t i = 0; i < n; i++) {
+        unsigned s = hash_slot(key[i]);
+        while (h->key[s] != key[i]) s = (s + 1) & (HASH_SLOTS - 1u);
+        size_t to = h->count[s]++ - 1;
+        key_tmp[to] = key[i];
+        row_tmp[to] = row[i];
+      }
+      memcpy(key, key_tmp, n * sizeof *key);
+      memcpy(row, row_tmp, n * sizeof *row);
+    }
+  }
+  for (size_t u = 0; u < distinct; u++) h->count[h->used[u]] = 0;
+  return few;
+}
+
+/* Stable insertion sort of a short run. */
+static void insertion_sort(uint64_t *key, int *row, size_t n)
+{
+  for (size_t i = 1; i < n; i++) {
+    uint64_t k = key[i];
+    int r = row ? row[i] : 0;
+    size_t j = i;
+    for (; j > 0 && key[j - 1] > k; j--) {
+      key[j] = key[j - 1];
+      if (row) row[j] = row[j - 1];
+    }
+    key[j] = k;
+    if (row) row[j] = r;
+  }
+}
+
+/* Stable MSD radix sort for long segments of many distinct keys (continuous
+ * times), where LSD would need all eight passes: each level scatters on the
+ * 8 highest bits in which the keys of the bucket still differ, so buckets
+ * shrink fast and end in cache-sized insertion sorts -- two or three levels
+ * instead of eight passes. The data are in a (rows ar, may be NULL); b, br
+ * are scratch of the same length; the result ends in a when result_in_a,
+ * else in b. */
+static void msd_sort(uint64_t *a, int *ar, uint64_t *b, int *br, size_t n, int result_in_a)
+{
+  if (n < SMALL_SEGMENT) {
+    insertion_sort(a, ar, n);
+  } else {
+    uint64_t lo = a[0], hi = a[0];
+    for (size_t i = 1; i < n; i++) {
+      if (a[i] < lo) lo = a[i];
+      if (a[i] > hi) hi = a[i];
+    }
+    if (lo != hi) {
+      uint64_t differ = lo ^ hi;
+      int top = 63;
+      while (!((differ >> top) & 1u)) top--;
+      int shift = top >= RADIX_BITS - 1 ? top - (RADIX_BITS - 1) : 0;
+      size_t count[RADIX_SIZE] = {0}, offset[RADIX_SIZE];
+      for (size_t i = 0; i < n; i++) count[(a[i] >> shift) & (RADIX_SIZE - 1u)]++;
+      size_t sum = 0;
+      for (unsigned d = 0; d < RADIX_SIZE; d++) { offset[d] = sum; sum += count[d]; }
+      for (size_t i = 0; i < n; i++) {
+        size_t to = offset[(a[i] >> shift) & (RADIX_SIZE - 1u)]++;
+        b[to] = a[i];
+        if (ar) br[to] = ar[i];
+      }
+      /* The data are now in b: its buckets, sorted, must end in a when the
+       * result belongs there. */
+      size_t from = 0;
+      for (unsigned d = 0; d < RADIX_SIZE; d++) {
+        if (count[d])
+          msd_sort(b + from, br ? br + from : NULL, a + from, ar ? ar + from : NULL,
+                   count[d], !result_in_a);
+        from += count[d];
+      }
+      return;
+    }
+  }
+  if (!result_in_a) {
+    memcpy(b, a, n * sizeof *b);
+    if (ar) memcpy(br, ar, n * sizeof *br);
+  }
+}
+
+/* Stable sort of one segment's keys (and rows, when given): the counting
+ * sort above when few is given and the segment has few distinct keys, MSD
+ * radix when it is long, else LSD radix on 8-bit digits, skipping digits
+ * that are the same in every key, insertion sort when short. */
+static void sort_segment(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
+                         int *row_tmp, ns_few_keys *few)
+{
+  if (few && n >= HASH_MIN_SEGMENT && sort_few_keys(key, row, n, key_tmp, row_tmp, &few->t))
+    return;
+  if (n >= MSD_MIN_SEGMENT) {
+    msd_sort(key, row, key_tmp, row_tmp, n, 1);
+    return;
+  }
+  if (n < SMALL_SEGMENT) {
+    insertion_sort(key, row, n);
+    return;
+  }
+
+  size_t count[RADIX_PASSES][RADIX_SIZE];
+  memset(count, 0, sizeof count);
+  for (size_t i = 0; i < n; i++) {
+    uint64_t k = key[i];
+    for (int p = 0; p < RADIX_PASSES; p++)
+      count[p][(k >> (p * RADIX_BITS)) & (RADIX_SIZE - 1u)]++;
+  }
+
+  uint64_t *src = key, *dst = key_tmp;
+  int *rsrc = row, *rdst = row_tmp;
+  for (int p = 0; p < RADIX_PASSES; p++) {
+    size_t *offset = count[p], sum = 0;
+    int constant = 0;
+    for (unsigned b = 0; b < RADIX_SIZE; b++) {
+      size_t c = offset[b];
+      if (c == n) { constant = 1; break; }
+      offset[b] = sum;
+      sum += c;
+    }
+    if (constant) continue;
+    int shift = p * RADIX_BITS;
+    if (row) {
+      for (size_t i = 0; i < n; i++) {
+        size_t to = offset[(src[i] >> shift) & (RADIX_SIZE - 1u)]++;
+        dst[to] = src[i];
+        rdst[to] = rsrc[i];
+      }
+      int *r = rsrc; rsrc = rdst; rdst = r;
+    } else {
+      for (size_t i = 0; i < n; i++)
+        dst[offset[(src[i] >> shift) & (RADIX_SIZE - 1u)]++] = src[i];
+    }
+    uint64_t *k = src; src = dst; dst = k;
+  }
+  if (src != key) {
+    memcpy(key, src, n * sizeof *key);
+    if (row) memcpy(row, rsrc, n * sizeof *row);
+  }
+}
+
+void ns_sort_keys(uint64_t *key, int *row, size_t n, uint64_t *key_tmp, int *row_tmp,
+                  ns_few_keys *few)
+{
+  sort_segment(key, row, n, key_tmp, row_tmp, few);
+}
