@@ -9,20 +9,15 @@ static void model_from_r(ns_cox_model *md, SEXP x, SEXP time, SEXP start,
                          SEXP status, SEXP weight, SEXP eta, SEXP stratum,
                          SEXP ties)
 {
-  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  ns_arg_double(time, -1, 0, "cox diagnostics", "time");
   R_xlen_t n = XLENGTH(time);
   if (!Rf_isReal(x) || !Rf_isMatrix(x) || Rf_nrows(x) != n)
-    Rf_error("`x` must be a double matrix with one row per observation");
-  if (!Rf_isInteger(status) || XLENGTH(status) != n)
-    Rf_error("`status` must be an integer vector of length %ld", (long) n);
-  if (!Rf_isReal(eta) || XLENGTH(eta) != n)
-    Rf_error("`eta` must be a double vector of length %ld", (long) n);
-  if (!Rf_isNull(start) && (!Rf_isReal(start) || XLENGTH(start) != n))
-    Rf_error("`start` must be NULL or a double vector of length %ld", (long) n);
-  if (!Rf_isNull(weight) && (!Rf_isReal(weight) || XLENGTH(weight) != n))
-    Rf_error("`weight` must be NULL or a double vector of length %ld", (long) n);
-  if (!Rf_isNull(stratum) && (!Rf_isInteger(stratum) || XLENGTH(stratum) != n))
-    Rf_error("`stratum` must be NULL or an integer vector of length %ld", (long) n);
+    Rf_error("cox diagnostics: `x` must be a double matrix with one row per observation");
+  ns_arg_int(status, n, 0, "cox diagnostics", "status");
+  ns_arg_double(eta, n, 0, "cox diagnostics", "eta");
+  ns_arg_double(start, n, 1, "cox diagnostics", "start");
+  ns_arg_double(weight, n, 1, "cox diagnostics", "weight");
+  ns_arg_int(stratum, n, 1, "cox diagnostics", "stratum");
   memset(md, 0, sizeof *md);
   md->n = (size_t) n;
   md->p = (size_t) Rf_ncols(x);
@@ -114,9 +109,9 @@ SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   model_from_r(&md, x, time, start, status, weight, eta, stratum, ties);
   R_xlen_t n = (R_xlen_t) md.n, p = (R_xlen_t) md.p, ne = 0;
   if (!Rf_isReal(gtime) || XLENGTH(gtime) != n)
-    Rf_error("`gtime` must be a double vector of length %ld", (long) n);
+    Rf_error("cox_zph: `gtime` must be a double vector of length %ld", (long) n);
   int ns = Rf_asInteger(n_stratum);
-  if (ns == NA_INTEGER || ns < 1) Rf_error("`n_stratum` must be >= 1");
+  if (ns == NA_INTEGER || ns < 1) Rf_error("cox_zph: `n_stratum` must be >= 1");
   for (R_xlen_t i = 0; i < n; i++) ne += md.status[i] == 1;
   const char *names[] = {"u", "imat", "schoen", "used", ""};
   SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
@@ -136,7 +131,7 @@ SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
 SEXP ffi_cox_deviance(SEXP martingale, SEXP events)
 {
   if (!Rf_isReal(martingale) || !Rf_isReal(events) || XLENGTH(martingale) != XLENGTH(events))
-    Rf_error("`martingale` and `events` must be double vectors of one length");
+    Rf_error("residuals: `martingale` and `events` must be double vectors of one length");
   R_xlen_t n = XLENGTH(martingale);
   SEXP out = PROTECT(Rf_allocVector(REALSXP, n));
   ns_status st = ns_cox_deviance((size_t) n, REAL_RO(martingale), REAL_RO(events), REAL(out));

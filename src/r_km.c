@@ -11,13 +11,6 @@ static void work_finalizer(SEXP pointer)
   R_ClearExternalPtr(pointer);
 }
 
-static const double *optional_real(SEXP x, R_xlen_t n, const char *what)
-{
-  if (Rf_isNull(x)) return NULL;
-  if (!Rf_isReal(x) || XLENGTH(x) != n) Rf_error("`%s` must be NULL or a double vector as long as `time`", what);
-  return REAL_RO(x);
-}
-
 /*
  * ffi_km_fit(time, status, start, weight, stratum, n_strata, jackknife,
  *            tolerance)
@@ -38,27 +31,19 @@ static const double *optional_real(SEXP x, R_xlen_t n, const char *what)
 SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
                 SEXP n_strata, SEXP jackknife, SEXP tolerance)
 {
-  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  const double *time_p = ns_arg_double(time, -1, 0, "km", "time");
   R_xlen_t n = XLENGTH(time);
   if (n > INT_MAX) Rf_error("km: long vectors (more than %d rows) are not supported", INT_MAX);
-  if (!Rf_isInteger(status) || XLENGTH(status) != n)
-    Rf_error("`status` must be an integer vector as long as `time`");
-  const double *start_p = optional_real(start, n, "start");
-  const double *weight_p = optional_real(weight, n, "weight");
-  const int *stratum_p = NULL;
-  if (!Rf_isNull(stratum)) {
-    if (!Rf_isInteger(stratum) || XLENGTH(stratum) != n)
-      Rf_error("`stratum` must be NULL or an integer vector as long as `time`");
-    stratum_p = INTEGER_RO(stratum);
-  }
-  int strata = Rf_asInteger(n_strata);
-  if (strata == NA_INTEGER || strata < 1) Rf_error("`n_strata` must be a positive integer");
-  int use_jackknife = Rf_asLogical(jackknife);
-  if (use_jackknife == NA_LOGICAL) Rf_error("`jackknife` must be TRUE or FALSE");
-  double tol = Rf_asReal(tolerance);
+  const int *status_p = ns_arg_int(status, n, 0, "km", "status");
+  const double *start_p = ns_arg_double(start, n, 1, "km", "start");
+  const double *weight_p = ns_arg_double(weight, n, 1, "km", "weight");
+  const int *stratum_p = ns_arg_int(stratum, n, 1, "km", "stratum");
+  int strata = ns_arg_count(n_strata, 1, "km", "n_strata");
+  int use_jackknife = ns_arg_flag(jackknife, "km", "jackknife");
+  double tol = ns_arg_number(tolerance, "km", "tolerance");
 
   ns_km_data data = {
-    .n = (size_t) n, .time = REAL_RO(time), .start = start_p, .status = INTEGER_RO(status),
+    .n = (size_t) n, .time = time_p, .start = start_p, .status = status_p,
     .weight = weight_p, .stratum = stratum_p, .n_strata = strata,
     .variance = use_jackknife ? NS_KM_JACKKNIFE : NS_KM_GREENWOOD, .time_fix = tol
   };

@@ -9,20 +9,15 @@
 static R_xlen_t check_columns(SEXP time, SEXP status, SEXP group, SEXP stratum,
                               SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma)
 {
-  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  ns_arg_double(time, -1, 0, "logrank", "time");
   R_xlen_t n = XLENGTH(time);
-  if (!Rf_isInteger(status) || XLENGTH(status) != n)
-    Rf_error("`status` must be an integer vector as long as `time`");
-  if (!Rf_isInteger(group) || XLENGTH(group) != n)
-    Rf_error("`group` must be an integer vector as long as `time`");
-  if (!Rf_isNull(stratum) && (!Rf_isInteger(stratum) || XLENGTH(stratum) != n))
-    Rf_error("`stratum` must be NULL or an integer vector as long as `time`");
-  if (!Rf_isInteger(n_group) || XLENGTH(n_group) != 1 || INTEGER(n_group)[0] == NA_INTEGER)
-    Rf_error("`n_group` must be one integer");
-  if (!Rf_isInteger(n_stratum) || XLENGTH(n_stratum) != 1 || INTEGER(n_stratum)[0] < 1)
-    Rf_error("`n_stratum` must be one positive integer");
-  if (!Rf_isReal(rho) || XLENGTH(rho) != 1 || !Rf_isReal(gamma) || XLENGTH(gamma) != 1)
-    Rf_error("`rho` and `gamma` must be single numbers");
+  ns_arg_int(status, n, 0, "logrank", "status");
+  ns_arg_int(group, n, 0, "logrank", "group");
+  ns_arg_int(stratum, n, 1, "logrank", "stratum");
+  ns_arg_count(n_group, 0, "logrank", "n_group");
+  ns_arg_count(n_stratum, 1, "logrank", "n_stratum");
+  ns_arg_number(rho, "logrank", "rho");
+  ns_arg_number(gamma, "logrank", "gamma");
   return n;
 }
 
@@ -97,13 +92,13 @@ SEXP ffi_logrank_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
 {
   R_xlen_t n = check_columns(time, status, group, stratum, n_group, n_stratum, rho, gamma);
   if (!Rf_isReal(B) || XLENGTH(B) != 1 || !(REAL(B)[0] >= 1) || REAL(B)[0] > 4503599627370496.0)
-    Rf_error("`B` must be one number >= 1");
+    Rf_error("logrank: `B` must be one number >= 1");
   double seed_value = Rf_isReal(seed) && XLENGTH(seed) == 1 ? REAL(seed)[0] : NAN;
   if (!isfinite(seed_value) || seed_value != floor(seed_value) ||
       fabs(seed_value) > 9007199254740992.0)
-    Rf_error("`seed` must be one whole number");
+    Rf_error("logrank: `seed` must be one whole number");
   if (!Rf_isNull(progress) && !Rf_isFunction(progress))
-    Rf_error("`progress` must be NULL or a function");
+    Rf_error("logrank: `progress` must be NULL or a function");
 
   progress_context ctx = {progress, -1, 0.0};
   double chisq = 0, p_value = 0, std_error = 0;

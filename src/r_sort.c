@@ -6,12 +6,12 @@
 /* ffi_sort_order(time, stratum): 1-based order by (stratum, time). */
 SEXP ffi_sort_order(SEXP time, SEXP stratum)
 {
-  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  if (!Rf_isReal(time)) Rf_error("sort: `time` must be a double vector");
   R_xlen_t n = XLENGTH(time);
   const int *strata = NULL;
   if (!Rf_isNull(stratum)) {
     if (!Rf_isInteger(stratum) || XLENGTH(stratum) != n)
-      Rf_error("`stratum` must be an integer vector as long as `time`");
+      Rf_error("sort: `stratum` must be an integer vector as long as `time`");
     strata = INTEGER_RO(stratum);
   }
   SEXP order = PROTECT(Rf_allocVector(INTSXP, n));
@@ -30,11 +30,11 @@ SEXP ffi_sort_order(SEXP time, SEXP stratum)
  * times merged as survival's aeqSurv() merges them. */
 SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance)
 {
-  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  if (!Rf_isReal(time)) Rf_error("sort: `time` must be a double vector");
   R_xlen_t n = XLENGTH(time);
   int has_start = !Rf_isNull(start);
   if (has_start && (!Rf_isReal(start) || XLENGTH(start) != n))
-    Rf_error("`start` must be a double vector as long as `time`");
+    Rf_error("sort: `start` must be a double vector as long as `time`");
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 2));
   SEXP time_out = SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, n));
   SEXP start_out = has_start ? SET_VECTOR_ELT(out, 1, Rf_allocVector(REALSXP, n))
@@ -54,12 +54,12 @@ SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance)
  * pairs, first_row[d] the first row holding the d-th pair. */
 SEXP ffi_rank_distinct(SEXP time, SEXP stratum)
 {
-  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
+  if (!Rf_isReal(time)) Rf_error("sort: `time` must be a double vector");
   R_xlen_t n = XLENGTH(time);
   const int *strata = NULL;
   if (!Rf_isNull(stratum)) {
     if (!Rf_isInteger(stratum) || XLENGTH(stratum) != n)
-      Rf_error("`stratum` must be an integer vector as long as `time`");
+      Rf_error("sort: `stratum` must be an integer vector as long as `time`");
     strata = INTEGER_RO(stratum);
   }
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 2));
