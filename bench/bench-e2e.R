@@ -1,0 +1,195 @@
+# bench-e2e.R -- the end-to-end comparison quoted in NEWS.md and README:
+# km() vs survfit() with a grouping variable, logrank() vs survdiff(), and
+# cox() vs coxph() (p = 10, Efron), from the formula to the result, side by
+# side in this one R process.
+#   R_LIBS=lib Rscript bench/bench-e2e.R [n] [reps] [growth sizes...]
+# defaults: n = 1e6, reps = 5, growth at 1e4 1e5 1e6 1e7.
+#
+# 1. Ratios at n (default 1e6), generated data with ties: for each of `reps`
+#    rounds the survival call and the netsurv call run one after the other
+#    (interleaved, a full gc() before each), so that a loaded machine slows
+#    both alike; reported: medians and the median of the per-round ratios.
+#    cox() runs at the default thread count and with
+#    options(netsurv.threads = 1).
+# 2. Peak memory of one call each, each call in a fresh R process (so that
+#    pages another call left resident do not hide its own): R's allocations
+#    (gc()'s "max used" growth, Ncells + Vcells, MB) and the process's
+#    resident-set growth (VmHWM after a reset through /proc/self/clear_refs;
+#    it also sees the C core's malloc()s).
+# 3. Growth: netsurv's time at each size after one warm-up call (median of
+#    5 / 5 / 3 / 1 runs): elapsed seconds, and CPU seconds (user + system),
+#    which a loaded machine disturbs less.
+suppressPackageStartupMessages({
+  library(survival)
+  library(netsurv)
+})
+args <- commandArgs(trailingOnly = TRUE)
+n <- if (length(args) >= 1L) as.numeric(args[1L]) else 1e6
+reps <- if (length(args) >= 2L) as.integer(args[2L]) else 5L
+growth <- if (length(args) >= 3L) as.numeric(args[-(1:2)]) else c(1e4, 1e5, 1e6, 1e7)
+source(file.path("bench", "cox-data.R"))
+
+# km / logrank data: exponential times rounded to days (ties), ~70% events,
+# two groups.
+km_data <- function(n, seed = 20240601) {
+  set.seed(seed)
+  data.frame(time = round(stats::rexp(n, 1 / 500)) + 1,
+             status = stats::rbinom(n, 1, 0.7),
+             grp = sample(1:2, n, replace = TRUE))
+}
+cox_data <- function(n) {
+  b <- cox_bench_data(n, 10L)
+  list(d = data.frame(time = b$time, status = b$status, b$X), formula = b$formula)
+}
+
+elapsed <- function(f) {
+  gc(FALSE)
+  system.time(f())[["elapsed"]]
+}
+one_thread <- function(f) function() {
+  op <- options(netsurv.threads = 1L)
+  on.exit(options(op))
+  f()
+}
+
+# --- memory -----------------------------------------------------------------
+read_kb <- function(field) {
+  s <- readLines("/proc/self/status")
+  as.numeric(gsub("[^0-9]", "", s[startsWith(s, field)]))
+}
+can_reset <- file.exists("/proc/self/clear_refs") &&
+  isTRUE(tryCatch({ writeLines("5", "/proc/self/clear_refs"); TRUE },
+                  error = function(e) FALSE, warning = function(w) FALSE))
+peak_memory_here <- function(f) {
+  gc(reset = TRUE)
+  base <- sum(gc()[, "max used"] * c(56, 8)) / 2^20
+  if (can_reset) writeLines("5", "/proc/self/clear_refs")
+  rss0 <- read_kb("VmRSS:")
+  value <- f()
+  heap <- sum(gc()[, "max used"] * c(56, 8)) / 2^20 - base
+  rss <- if (can_reset) (read_kb("VmHWM:") - rss0) / 1024 else NA_real_
+  rm(value)
+  c(heap = heap, rss = rss)
+}
+
+# --- 2, in a child process: one call's memory ------------------------------------
+memory_job <- Sys.getenv("BENCH_E2E_MEMORY")
+if (nzchar(memory_job)) {
+  job <- strsplit(memory_job, ":")[[1L]]
+  m <- as.numeric(job[3L])
+  if (job[1L] == "cox") {
+    cd <- cox_data(m)
+    f <- if (job[2L] == "ref") function() coxph(cd$formula, data = cd$d)
+         else function() cox(cd$formula, data = cd$d)
+  } else {
+    d <- km_data(m)
+    f <- switch(paste(job[1L], job[2L]),
+      "km ref" = function() survfit(Surv(time, status) ~ grp, data = d),
+      "km ours" = function() km(Surv(time, status) ~ grp, data = d),
+      "logrank ref" = function() survdiff(Surv(time, status) ~ grp, data = d),
+      "logrank ours" = function() logrank(Surv(time, status) ~ grp, data = d))
+  }
+  mem <- peak_memory_here(f)
+  cat(mem[["heap"]], mem[["rss"]], "\n")
+  quit(save = "no")
+}
+
+# --- 1: ratios at n ----------------------------------------------------------------
+d <- km_data(n)
+cd <- cox_data(n)
+calls <- list(
+  km = list(ref = function() survfit(Surv(time, status) ~ grp, data = d),
+            ours = function() km(Surv(time, status) ~ grp, data = d)),
+  logrank = list(ref = function() survdiff(Surv(time, status) ~ grp, data = d),
+                 ours = function() logrank(Surv(time, status) ~ grp, data = d)),
+  cox = list(ref = function() coxph(cd$formula, data = cd$d),
+             ours = function() cox(cd$formula, data = cd$d)),
+  cox_1_thread = list(ref = function() coxph(cd$formula, data = cd$d),
+                      ours = one_thread(function() cox(cd$formula, data = cd$d)))
+)
+# The same answers first (so that the timings compare like with like).
+stopifnot(isTRUE(all.equal(calls$km$ours()$surv, calls$km$ref()$surv, tolerance = 1e-10)))
+stopifnot(isTRUE(all.equal(calls$logrank$ours()$chisq, calls$logrank$ref()$chisq, tolerance = 1e-10)))
+cx <- calls$cox$ours()
+stopifnot(isTRUE(all.equal(unname(coef(cx)), unname(coef(calls$cox$ref())), tolerance = 1e-6)))
+rm(cx)
+
+rows <- list()
+for (name in names(calls)) {
+  ref_t <- ours_t <- numeric(reps)
+  # coxph is slow: the 1-thread row reuses the cox row's coxph times.
+  for (r in seq_len(reps)) {
+    if (name != "cox_1_thread") ref_t[r] <- elapsed(calls[[name]]$ref)
+    ours_t[r] <- elapsed(calls[[name]]$ours)
+  }
+  if (name == "cox_1_thread") ref_t <- rows[["cox"]]$ref_t
+  rows[[name]] <- list(ref_t = ref_t, ours_t = ours_t)
+}
+table <- do.call(rbind, lapply(names(rows), function(name) {
+  x <- rows[[name]]
+  data.frame(call = name, n = format(n, scientific = TRUE), reps = reps,
+             survival_s = stats::median(x$ref_t), netsurv_s = stats::median(x$ours_t),
+             ratio = stats::median(x$ref_t / x$ours_t),
+             ratio_min = min(x$ref_t / x$ours_t))
+}))
+rm(d, cd, calls)
+invisible(gc(FALSE))
+
+# One call's peak memory in a fresh R process running this script's
+# definitions (BENCH_E2E_MEMORY=<call>:<which>:<n>).
+peak_memory <- function(name, which) {
+  out <- system2(file.path(R.home("bin"), "Rscript"), c("bench/bench-e2e.R"),
+                 env = paste0("BENCH_E2E_MEMORY=", name, ":", which, ":", n),
+                 stdout = TRUE, stderr = FALSE)
+  as.numeric(strsplit(out[length(out)], " ")[[1L]])
+}
+memory <- do.call(rbind, lapply(c("km", "logrank", "cox"), function(name) {
+  ref <- peak_memory(name, "ref")
+  ours <- peak_memory(name, "ours")
+  data.frame(call = name, survival_heap_mb = ref[1L], netsurv_heap_mb = ours[1L],
+             survival_rss_mb = ref[2L], netsurv_rss_mb = ours[2L])
+}))
+
+# --- 3: growth ------------------------------------------------------------------
+# c(elapsed, cpu) medians of k runs after one warm-up run
+timed <- function(f, k) {
+  f()
+  t <- replicate(k, {
+    gc(FALSE)
+    s <- system.time(f())
+    c(s[["elapsed"]], s[["user.self"]] + s[["sys.self"]])
+  })
+  apply(t, 1L, stats::median)
+}
+growth_rows <- list()
+for (m in growth) {
+  k <- if (m >= 1e7) 1L else if (m >= 1e6) 3L else 5L
+  dm <- km_data(m)
+  t_km <- timed(function() km(Surv(time, status) ~ grp, data = dm), k)
+  t_lr <- timed(function() logrank(Surv(time, status) ~ grp, data = dm), k)
+  rm(dm); invisible(gc(FALSE))
+  cm <- cox_data(m)
+  t_cox <- timed(function() cox(cm$formula, data = cm$d), k)
+  rm(cm); invisible(gc(FALSE))
+  growth_rows[[length(growth_rows) + 1L]] <- data.frame(
+    n = format(m, scientific = TRUE), runs = k,
+    km_s = t_km[1L], km_cpu = t_km[2L], logrank_s = t_lr[1L], logrank_cpu = t_lr[2L],
+    cox_s = t_cox[1L], cox_cpu = t_cox[2L])
+}
+growth_table <- do.call(rbind, growth_rows)
+
+show <- function(x) {
+  num <- vapply(x, is.numeric, logical(1))
+  x[num] <- lapply(x[num], function(v) signif(v, 3))
+  print(x, row.names = FALSE)
+}
+cat("Threads (default): ", netsurv:::cox_threads(), "; cores: ", parallel::detectCores(), "\n\n", sep = "")
+cat("End to end at n = ", format(n, scientific = TRUE), ", interleaved, median seconds of ", reps,
+    " rounds; ratio = median of the per-round survival / netsurv ratios (ratio_min: the worst round)\n",
+    sep = "")
+show(table)
+cat("\nPeak memory of one call (MB): heap = R's allocations (gc max used), rss = resident-set growth (incl. the C core)\n")
+show(memory)
+cat("\nGrowth: netsurv's median seconds after a warm-up, elapsed (_s) and CPU (_cpu, user + system;",
+    "cox's CPU time sums its threads) (km/logrank: 2 groups, days; cox: p = 10, Efron)\n")
+show(growth_table)
