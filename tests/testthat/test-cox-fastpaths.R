@@ -3,10 +3,10 @@
 # copy of the frame, and the concordance's cumulative-sum close of large
 # strata with tied event times in score order. Tolerances as in
 # test-cox-fit.R: coefficients and var 1e-6, loglik 1e-9, concordance 1e-4.
-library(survival)
 
-tight_coxph <- coxph.control(eps = 1e-12, iter.max = 50, toler.chol = 1e-15)
-tight_cox <- cox_control(eps = 1e-12, iter.max = 50)
+# The tight controls of helper-netsurv.R, as values in this file.
+tight_coxph <- tight_coxph(toler.chol = 1e-15)
+tight_cox <- tight_cox()
 
 test_that("x = TRUE, no intercept and interacting strata keep coxph's design matrix", {
   a <- cox(Surv(time, status) ~ age + factor(ph.ecog) + sex, data = lung, x = TRUE,

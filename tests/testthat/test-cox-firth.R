@@ -7,7 +7,6 @@
 #     by coxphf in a temporary library; coxphf is not a dependency.
 #  2. against a direct R implementation of the penalised likelihood
 #     l(beta) + log|I(beta)| / 2, with l and I from survival::coxph.
-library(survival)
 
 breast <- as.data.frame(list(T = c(1L, 0L, 1L, 1L, 1L, 1L, 1L, 1L, 1L, 1L, 1L, 0L, 0L, 
 1L, 1L, 0L, 0L, 1L, 1L, 0L, 1L, 1L, 1L, 0L, 1L, 1L, 0L, 0L, 0L, 

@@ -2,10 +2,10 @@
 # Tolerances (relative unless said): coefficients, var, score and Wald tests
 # 1e-6; loglik 1e-9; linear predictors and martingale residuals 1e-6
 # (absolute); concordance and its standard error 1e-4.
-library(survival)
 
-tight_coxph <- coxph.control(eps = 1e-12, iter.max = 50, toler.chol = 1e-15)
-tight_cox <- cox_control(eps = 1e-12, iter.max = 50)
+# The tight controls of helper-netsurv.R, as values in this file.
+tight_coxph <- tight_coxph(toler.chol = 1e-15)
+tight_cox <- tight_cox()
 
 # Fits both models from one formula and argument list (built with bquote so
 # that weights and cluster variables are looked up in `data`).

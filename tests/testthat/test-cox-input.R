@@ -1,5 +1,4 @@
 # cox(): bad input, warnings, numerical robustness and the methods.
-library(survival)
 
 test_that("non-finite covariates are named with their row", {
   d <- survival::lung[1:50, c("time", "status", "age", "sex")]
@@ -162,7 +161,7 @@ test_that("threaded passes match coxph with strata, weights, (start, stop] data 
   d <- data.frame(x1, x2, g = rep(1:3, length.out = n), w = runif(n, 0.5, 2),
                   status = rbinom(n, 1, 0.75))
   d$start <- stop_t * runif(n) * rbinom(n, 1, 0.5)
-  tight <- survival::coxph.control(eps = 1e-12, iter.max = 50, toler.chol = 1e-13)
+  tight <- tight_coxph()
   for (rounded in c(TRUE, FALSE)) {
     d$stop <- if (rounded) round(stop_t, 1) + 0.1 else stop_t
     d$start <- pmin(d$start, d$stop - 0.05)

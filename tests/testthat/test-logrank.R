@@ -1,7 +1,6 @@
 # logrank(): survival::survdiff() is the oracle for gamma = 0; a direct R
 # transcription of the Fleming-Harrington formulas for gamma > 0; brute-force
 # enumeration for the permutation p-values.
-library(survival)
 
 fields <- c("n", "obs", "exp", "var", "chisq", "pvalue")
 
