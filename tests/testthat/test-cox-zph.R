@@ -70,11 +70,11 @@ test_that("cox_zph prints, plots and rejects bad input", {
   n <- cox(Surv(time, status) ~ age + sex, data = lung)
   zp <- cox_zph(n)
   expect_output(print(zp), "GLOBAL")
-  pdf(NULL)
-  on.exit(grDevices::dev.off())
-  expect_invisible(plot(zp))
-  expect_invisible(plot(zp, resid = FALSE, se = FALSE, var = "sex"))
-  expect_error(plot(zp, var = "nope"), "`var` must name or number terms")
+  with_null_device({
+    expect_invisible(plot(zp))
+    expect_invisible(plot(zp, resid = FALSE, se = FALSE, var = "sex"))
+    expect_error(plot(zp, var = "nope"), "`var` must name or number terms")
+  })
   expect_error(cox_zph(n, transform = "sqrt"),
                "`transform` must be one of \"km\", \"rank\", \"identity\", \"log\"; not \"sqrt\"")
   expect_error(cox_zph(lung), "`fit` must be a fit from cox\\(\\)")

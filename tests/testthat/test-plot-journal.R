@@ -14,11 +14,7 @@ lung3 <- km(Surv(time, status) ~ ph.ecog, data = survival::lung,
             subset = ph.ecog < 3)
 heart <- km(Surv(start, stop, event) ~ transplant, data = survival::heart)
 
-with_null_device <- function(code) {
-  grDevices::pdf(NULL)
-  on.exit(grDevices::dev.off())
-  force(code)
-}
+# with_null_device(): helper-netsurv.R
 
 # The calls recorded on the device's display list while `code` draws:
 # a list of list(name = <C entry point>, args = <arguments>).

@@ -12,11 +12,7 @@ fit_heart <- km(Surv(start, stop, event) ~ transplant, data = survival::heart)
 # Value of a drawn step path at time t: the last point at or before t.
 path_at <- function(x, y, t) y[findInterval(t, x)]
 
-with_null_device <- function(code) {
-  grDevices::pdf(NULL)
-  on.exit(grDevices::dev.off())
-  force(code)
-}
+# with_null_device(): helper-netsurv.R
 
 test_that("plot data: knots are the fit's rows after an origin row at (0, 1)", {
   pd <- with_null_device(plot(fit_sex))
