@@ -5,12 +5,13 @@
  * proportional hazards (cox.zph).
  *
  * Layout. All three share one "sweep": rows are sorted once by (stratum,
- * stop); each distinct stop time of a stratum is a slot. One backward pass
- * over the slots grows the risk-set sums (rows enter at their stop time and,
+ * stop); each distinct stop time of a stratum is a "time point" (cox.c's
+ * "slots" are only the distinct event times). One backward pass
+ * over the time points grows the risk-set sums (rows enter at their stop time and,
  * for (start, stop] data, leave once the sweep passes their start), and
- * turns them into per-slot hazard increments and hazard-weighted covariate
+ * turns them into per-time-point hazard increments and hazard-weighted covariate
  * means. Every quantity a row needs is then a difference of forward
- * cumulative sums over the slots of its stratum, so everything after the
+ * cumulative sums over the time points of its stratum, so everything after the
  * sort is linear in n (plus O(events * p^2) for the zph information).
  *
  * Covariates are copied in sorted order, row-major and centred at their
@@ -28,15 +29,15 @@
 typedef struct {
   size_t n, p, m;
   int *order;    /* sorted position -> input row */
-  int *first;    /* m + 1: first sorted position of each slot */
-  int *sstrat;   /* m: stratum of the slot */
-  double *stime; /* m: time of the slot */
+  int *first;    /* m + 1: first sorted position of each time point */
+  int *sstrat;   /* m: stratum of the time point */
+  double *stime; /* m: time of the time point */
   double *x;     /* n * p row-major, sorted, centred */
   double *mu;    /* p column means */
   double *r;     /* sorted exp(eta) */
   double *w;     /* sorted weights */
   int *status;   /* sorted */
-  int *lo;       /* sorted position -> last slot at or before start in the
+  int *lo;       /* sorted position -> last time point at or before start in the
                     stratum, -1 when none (or right-censored data) */
   double *nrisk, *nevent, *ncens, *haz, *varhaz, *haz2; /* m */
   double *hx, *hx2, *xm;                                 /* m * p, centred */
@@ -74,7 +75,7 @@ static ns_status check_model(const ns_cox_model *md)
   return NS_OK;
 }
 
-/* Sort, copy, find the slots and (for (start, stop] data) each row's slot
+/* Sort, copy, find the time points and (for (start, stop] data) each row's time point
  * at its start. */
 static ns_status sweep_setup(sweep *s, const ns_cox_model *md)
 {
@@ -137,7 +138,7 @@ static ns_status sweep_setup(sweep *s, const ns_cox_model *md)
 
   for (size_t k = 0; k < n; k++) s->lo[k] = -1;
   if (md->start) {
-    /* Merge rows in (stratum, start) order with the slots: the slot pointer
+    /* Merge rows in (stratum, start) order with the time points: the pointer
      * only moves forward. An event exactly at the start is outside (start,
      * stop], hence "at or before". */
     int *order2 = malloc((n + 1) * sizeof *order2);
@@ -379,7 +380,7 @@ ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
   if (!score && !martingale) { sweep_free(&s); return NS_OK; }
 
   /* Cumulative hazard and hazard-weighted means within each stratum; the
-   * Efron share of an event at its own time replaces the slot's full term. */
+   * Efron share of an event at its own time replaces the time point's full term. */
   double *cumA = malloc((m + 1) * sizeof *cumA);
   double *cumB = malloc((m * p + 1) * sizeof *cumB);
   double *tmp = malloc((p + 1) * sizeof *tmp);

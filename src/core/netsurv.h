@@ -256,14 +256,18 @@ typedef struct {
  * ns_cox_fit: Cox proportional hazards fit by Newton-Raphson with step
  * halving (survival's coxph.fit / agreg.fit algorithm).
  *   data, control  see the structs above; result  outputs
- * Rows are sorted once by (stratum, stop); events at one time form a "slot"
- * and every row is at risk in the contiguous slots (start, stop] of its
- * stratum. Per iteration: one pass builds the risk-set sums per slot (pure
- * additions for right-censored data), a pass over the slots gives the
- * hazard increments, and one more pass assembles the information matrix as
+ * Rows stay in the caller's order (nothing of size n x p is copied or
+ * permuted): ranking the distinct (stratum, time) pairs (ns_rank_distinct)
+ * numbers each stratum's distinct EVENT times as "slots", and every row is at
+ * risk in a contiguous run of slots (start, stop] of its stratum. Per
+ * iteration: one pass over the rows adds them into per-slot bins (the
+ * risk-set sums are reverse cumulative sums over the slots), a pass over the
+ * slots gives the hazard increments, and one more pass over the rows, in
+ * blocks, assembles the information matrix as
  *   I = X' diag(c) X - sum over event terms of wt * xbar xbar'
- * with c_j = w_j exp(eta_j) (Lambda(stop_j) - Lambda(start_j)) -- two dsyrk
- * updates rather than a rank-1 update per row. Ties: Breslow, or Efron's
+ * with c_j = w_j exp(eta_j) (Lambda(stop_j) - Lambda(start_j)): block Gram
+ * matrices (ns_gram_upper, dsyrk for wide X) rather than a rank-1 update per
+ * row; the passes run on control->threads OpenMP threads. Ties: Breslow, or Efron's
  * approximation (tied events leave the risk set in equal parts, which only
  * changes c for the events themselves). Covariates are centred and scaled
  * internally (coxph's rule), results are on the original scale.
@@ -316,10 +320,12 @@ typedef struct {
 } ns_cox_model;
 
 /*
- * The hazard of a fit at each distinct stop time of each stratum ("slot"),
+ * The hazard of a fit at each distinct stop time of each stratum (a "time
+ * point"; the fit's "slots" are only the distinct event times),
  * the pieces of survfit.coxph's estimator (survival's agsurv). Slots run
- * by stratum, then time; every distinct stop time is a slot, events or not.
- *   stratum, time   the slot
+ * by stratum, then time; every distinct stop time is a time point, events
+ * or not.
+ *   stratum, time   the time point
  *   n_risk          summed weight of the rows at risk (start < t <= stop)
  *   n_event, n_censor  summed weight of the events / censorings at t
  *   haz             hazard increment of the baseline (eta = 0):
@@ -363,11 +369,21 @@ void ns_cox_hazard_free(ns_cox_hazard_result *out);
  *   schoen_row   out, n_event 0-based input rows of those events, or NULL
  *   martingale   out, n, or NULL: delta_i - r_i Lambda_i
  * Linear in n after the sort: the sums over risk sets are differences of
- * cumulative sums over the slots of ns_cox_hazard.
+ * cumulative sums over the time points of ns_cox_hazard.
  */
 ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
                            double *schoen, int *schoen_row, double *martingale,
                            ns_callback callback, void *context);
+
+/*
+ * ns_cox_deviance: deviance residuals from martingale residuals m and event
+ * counts d (Therneau, Grambsch & Fleming 1990):
+ *   sign(m) sqrt(-2 (m + d log(d - m)))   (the log term is 0 when d = 0).
+ * Counts may be sums over collapsed rows. out may alias martingale.
+ * NaN in, NaN out (missing rows padded by na.exclude).
+ */
+ns_status ns_cox_deviance(size_t n, const double *martingale, const double *events,
+                          double *out);
 
 /*
  * ns_cox_zph: the pieces of the score test of proportional hazards
@@ -386,16 +402,6 @@ ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
  *             events in the stratum when the covariate varies there, else 0
  *   n_stratum number of strata (max code + 1; 1 without strata)
  */
-/*
- * ns_cox_deviance: deviance residuals from martingale residuals m and event
- * counts d (Therneau, Grambsch & Fleming 1990):
- *   sign(m) sqrt(-2 (m + d log(d - m)))   (the log term is 0 when d = 0).
- * Counts may be sums over collapsed rows. out may alias martingale.
- * NaN in, NaN out (missing rows padded by na.exclude).
- */
-ns_status ns_cox_deviance(size_t n, const double *martingale, const double *events,
-                          double *out);
-
 ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
                      double *imat, double *schoen, int *used, int n_stratum,
                      ns_callback callback, void *context);
