@@ -672,8 +672,8 @@ NS_OMP(simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad))
  * risk-set sums of pass A determine -- so the p-vector bins, the score and
  * X' diag(c) X all come from pass B.
  */
-static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
-                          double *u, double *imat, int resid)
+ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
+                   double *u, double *imat, int resid)
 {
   size_t p = wk->p, K = wk->nslot;
 
@@ -1019,45 +1019,8 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
   }
 
   if (p && control->robust) {
-    size_t ncl = data->cluster ? data->n_cluster : n;
-    double *z = calloc(ncl * p, sizeof *z);
-    if (!z) { st = NS_ERR_NOMEM; goto fail; }
-    /* Residual pieces at the estimate (one more evaluation keeps cox_eval
-     * free of bookkeeping the ordinary fit never needs). */
-    st = cox_eval(&wk, beta, &newlk, u, NULL, 1);
-    if (st == NS_OK) {
-      cox_score_resid_collapse(&wk, data->cluster, wk.xbuf, z);
-      if (res->naive_var) {
-        memcpy(res->naive_var, vs, pp * sizeof *vs);
-        cox_unscale_var(p, wk.scale, res->naive_var);
-      }
-      st = cox_sandwich(p, ncl, z, vs, res->var);
-    }
-    if (st == NS_OK) {
-      double *delta = step;
-      for (size_t j = 0; j < p; j++) delta[j] = keep[j] ? beta[j] - init_s[j] : 0.0;
-      st = ns_linalg_quad_inverse(p, res->var, delta, control->toler_chol, &res->wald_test);
-    }
-    if (st == NS_OK) {
-      /* Robust score test at init: residuals there, u0' (Z Z')^- u0. */
-      memset(z, 0, ncl * p * sizeof *z);
-      st = cox_eval(&wk, init_s, &newlk, u, NULL, 1);
-      if (st == NS_OK) {
-        cox_score_resid_collapse(&wk, data->cluster, wk.xbuf, z);
-        double *bz = calloc(pp, sizeof *bz);
-        if (!bz) st = NS_ERR_NOMEM;
-        else {
-          ns_linalg_syrk(p, ncl, 1.0, z, 0.0, bz);
-          for (size_t j = 0; j < p; j++)
-            for (size_t i = 0; i < j; i++) bz[j + i * p] = bz[i + j * p];
-          st = ns_linalg_quad_inverse(p, bz, u0, control->toler_chol, &res->robust_score_test);
-          free(bz);
-        }
-      }
-    }
-    free(z);
+    st = cox_robust_variance(&wk, data, control, beta, init_s, u0, keep, vs, u, step, res);
     if (st != NS_OK) goto fail;
-    cox_unscale_var(p, wk.scale, res->var);
   } else if (p) {
     memcpy(res->var, vs, pp * sizeof *vs);
     cox_unscale_var(p, wk.scale, res->var);

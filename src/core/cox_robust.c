@@ -79,3 +79,62 @@ ns_status cox_sandwich(size_t p, size_t ncl, const double *z, const double *v,
   free(b); free(t);
   return NS_OK;
 }
+
+/*
+ * The robust (sandwich) variance of a fit and its tests, after the
+ * model-based fit has converged at beta (scaled coordinates): res->var (the
+ * robust variance), res->naive_var (vs, the model-based one), res->wald_test
+ * with the robust variance, and res->robust_score_test at init_s, where the
+ * score was u0. keep: the columns not dropped. u and step are p-vectors of
+ * scratch. Two more evaluations (at beta and at init) give the score
+ * residuals, collapsed by data->cluster.
+ */
+ns_status cox_robust_variance(cox_work *wk, const ns_cox_data *data,
+                              const ns_cox_control *control, const double *beta,
+                              const double *init_s, const double *u0, const int *keep,
+                              const double *vs, double *u, double *step, ns_cox_result *res)
+{
+  size_t n = data->n, p = data->p, pp = p * p;
+  double newlk = 0;
+  ns_status st;
+  size_t ncl = data->cluster ? data->n_cluster : n;
+  double *z = calloc(ncl * p, sizeof *z);
+  if (!z) return NS_ERR_NOMEM;
+  /* Residual pieces at the estimate (one more evaluation keeps cox_eval
+   * free of bookkeeping the ordinary fit never needs). */
+  st = cox_eval(wk, beta, &newlk, u, NULL, 1);
+  if (st == NS_OK) {
+    cox_score_resid_collapse(wk, data->cluster, wk->xbuf, z);
+    if (res->naive_var) {
+      memcpy(res->naive_var, vs, pp * sizeof *vs);
+      cox_unscale_var(p, wk->scale, res->naive_var);
+    }
+    st = cox_sandwich(p, ncl, z, vs, res->var);
+  }
+  if (st == NS_OK) {
+    double *delta = step;
+    for (size_t j = 0; j < p; j++) delta[j] = keep[j] ? beta[j] - init_s[j] : 0.0;
+    st = ns_linalg_quad_inverse(p, res->var, delta, control->toler_chol, &res->wald_test);
+  }
+  if (st == NS_OK) {
+    /* Robust score test at init: residuals there, u0' (Z Z')^- u0. */
+    memset(z, 0, ncl * p * sizeof *z);
+    st = cox_eval(wk, init_s, &newlk, u, NULL, 1);
+    if (st == NS_OK) {
+      cox_score_resid_collapse(wk, data->cluster, wk->xbuf, z);
+      double *bz = calloc(pp, sizeof *bz);
+      if (!bz) st = NS_ERR_NOMEM;
+      else {
+        ns_linalg_syrk(p, ncl, 1.0, z, 0.0, bz);
+        for (size_t j = 0; j < p; j++)
+          for (size_t i = 0; i < j; i++) bz[j + i * p] = bz[i + j * p];
+        st = ns_linalg_quad_inverse(p, bz, u0, control->toler_chol, &res->robust_score_test);
+        free(bz);
+      }
+    }
+  }
+  free(z);
+  if (st != NS_OK) return st;
+  cox_unscale_var(p, wk->scale, res->var);
+  return NS_OK;
+}

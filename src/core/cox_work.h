@@ -74,7 +74,17 @@ static inline void cox_load_row(const cox_work *wk, size_t i, double *xr)
  * gradient to u after a cox_eval at the current coefficients. */
 ns_status cox_firth_adjust(cox_work *wk, const double *imat, double *loglik, double *u);
 
-/* The robust variance's pieces (cox_robust.c). */
+/* One evaluation at gamma (scaled coordinates): log partial likelihood,
+ * score u and (imat not NULL) information; resid: also keep the pieces of
+ * the score residuals. (cox.c) */
+ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
+                   double *u, double *imat, int resid);
+
+/* The robust variance and its pieces (cox_robust.c). */
+ns_status cox_robust_variance(cox_work *wk, const ns_cox_data *data,
+                              const ns_cox_control *control, const double *beta,
+                              const double *init_s, const double *u0, const int *keep,
+                              const double *vs, double *u, double *step, ns_cox_result *res);
 void cox_score_resid_collapse(const cox_work *wk, const int *cluster, double *xk,
                               double *z);
 void cox_unscale_var(size_t p, const double *scale, double *v);
