@@ -592,6 +592,11 @@ typedef struct {
   const int *event_row, *censor_row, *entry_row;
   size_t n_event, n_censor, n_entry;
   size_t first, n_times;                    /* slice of the outputs */
+  double scale;   /* jackknife: a power of two near 1 / (largest weight of
+                     the stratum); the variances are invariant under a
+                     common scaling of the weights, and scaling by a power
+                     of two is exact, so squares of weights near 1e-160 or
+                     1e+160 neither underflow nor overflow */
 } stratum_view;
 
 /* Counts: times, weighted events and censorings (forward merge of the two
@@ -614,30 +619,41 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     o++;
   }
 
-  double at_risk = 0.0, at_risk2 = 0.0;
-  size_t k = v->n_entry;
+  /* The sum of squares leaves with subtractions (entries) only for counting
+   * data; rows_at_risk counts the rows so that an emptied risk set holds an
+   * exact 0 rather than the rounding residue of the subtractions. */
+  double at_risk = 0.0, at_risk2 = 0.0, c = v->scale;
+  size_t k = v->n_entry, rows_at_risk = 0, i_last = v->n_event, j_last = v->n_censor;
   i = v->n_event;
   j = v->n_censor;
   for (size_t m = v->n_times; m-- > 0;) {
     o = v->first + m;
     uint64_t t = time_key(out->time[o]);
     at_risk += out->n_event[o] + out->n_censor[o];
-    if (risk_w2) {
-      for (; i > 0 && v->event[i - 1] == t; i--) {
-        double wk = key_weight(weight, v->event_row, i - 1);
-        at_risk2 += wk * wk;
-      }
-      for (; j > 0 && v->censor[j - 1] == t; j--) {
-        double wk = key_weight(weight, v->censor_row, j - 1);
+    for (; i > 0 && v->event[i - 1] == t; i--) {
+      if (risk_w2) {
+        double wk = c * key_weight(weight, v->event_row, i - 1);
         at_risk2 += wk * wk;
       }
     }
+    for (; j > 0 && v->censor[j - 1] == t; j--) {
+      if (risk_w2) {
+        double wk = c * key_weight(weight, v->censor_row, j - 1);
+        at_risk2 += wk * wk;
+      }
+    }
+    rows_at_risk += (i_last - i) + (j_last - j);
+    i_last = i;
+    j_last = j;
     if (v->entry) {
       for (; k > 0 && v->entry[k - 1] >= t; k--) {
         double wk = key_weight(weight, v->entry_row, k - 1);
         at_risk -= wk;
-        at_risk2 -= wk * wk;
+        at_risk2 -= (c * wk) * (c * wk);
+        rows_at_risk--;
       }
+      if (rows_at_risk == 0) at_risk = at_risk2 = 0.0;
+      if (at_risk2 < 0.0) at_risk2 = 0.0;
     }
     out->n_risk[o] = at_risk;
     if (risk_w2) risk_w2[m] = at_risk2;
@@ -738,7 +754,8 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
   double done_s = 0.0, done_h = 0.0;             /* rows that left */
   double var_s = 0.0, var_h = 0.0;
   int counting = v->entry != NULL;
-  size_t i = 0, j = 0, k = 0;
+  size_t i = 0, j = 0, k = 0, rows_at_risk = 0;
+  double c = v->scale;
 
   for (size_t m = 0; m < v->n_times; m++) {
     size_t o = v->first + m;
@@ -747,9 +764,10 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
       for (; k < v->n_entry && v->entry[k] < t; k++) {
         g[v->entry_row[k]] = G;
         q[v->entry_row[k]] = Q;
+        rows_at_risk++;
       }
     }
-    double n = out->n_risk[o], d = out->n_event[o];
+    double n = c * out->n_risk[o], d = c * out->n_event[o];
     if (d > 0) {
       double dg = d / (n * (n - d)), dq = d / (n * n);
       if (counting) {
@@ -770,7 +788,7 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
       size_t len = pass == 0 ? v->n_event : v->n_censor;
       size_t *at = pass == 0 ? &i : &j;
       for (; *at < len && keys[*at] == t; (*at)++) {
-        double wk = key_weight(weight, rows, *at), w2 = wk * wk;
+        double wk = c * key_weight(weight, rows, *at), w2 = wk * wk;
         double x = G, y = Q;
         if (counting) {
           x -= g[rows[*at]];
@@ -779,7 +797,14 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
           a2 -= w2 * x * x;
           b1 -= w2 * y;
           b2 -= w2 * y * y;
+          /* The running sums over the rows still at risk lose what leaves
+           * by subtraction: exactly 0 once nobody is at risk, and never
+           * below 0 (a sum of squares) when rounding says otherwise. */
+          if (--rows_at_risk == 0) a1 = a2 = b1 = b2 = 0.0;
+          if (a2 < 0.0) a2 = 0.0;
+          if (b2 < 0.0) b2 = 0.0;
         }
+        if (w2 == 0.0) continue; /* no influence; its n - d may be 0 */
         if (pass == 0) { x -= 1.0 / (n - d); y -= 1.0 / n; }
         done_s += w2 * x * x;
         done_h += w2 * y * y;
@@ -883,6 +908,22 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
     if (!jackknife && !data->weight) {
       stratum_unweighted(&v, curve);
     } else {
+      v.scale = 1.0;
+      if (jackknife && data->weight) {
+        double wmax = 0.0;
+        const int *rows[3] = {v.event_row, v.censor_row, v.entry_row};
+        size_t lens[3] = {v.n_event, v.n_censor, v.n_entry};
+        for (int kind = 0; kind < 3; kind++)
+          for (size_t m = 0; m < lens[kind]; m++) {
+            double wk = key_weight(data->weight, rows[kind], m);
+            if (wk > wmax) wmax = wk;
+          }
+        if (wmax > 0.0 && isfinite(wmax)) {
+          int e;
+          frexp(wmax, &e);
+          v.scale = ldexp(1.0, -e);
+        }
+      }
       stratum_counts(&v, data->weight, curve, risk_w2);
       if (jackknife) stratum_jackknife(&v, data->weight, risk_w2, g, q, curve);
       else stratum_greenwood(&v, curve);
