@@ -414,7 +414,8 @@ void ns_km_free(ns_km_work *work)
  *             as in survfit), after data->time_fix merged fuzz-tied times
  *   callback, context   optional interrupt check (may be NULL)
  * Returns NS_ERR_TIME (a time or start is not finite), NS_ERR_STATUS (not
- * 0/1), NS_ERR_WEIGHT (negative or not finite), NS_ERR_STRATUM (out of
+ * 0/1), NS_ERR_WEIGHT (negative or not finite, or their sum overflows),
+ * NS_ERR_STRATUM (out of
  * range), NS_ERR_START_STOP (start >= stop, also once times are merged),
  * NS_ERR_ARGUMENT, NS_ERR_NOMEM,
  * NS_ERR_INTERRUPTED. No preconditions on the order of the rows. O(n) time
@@ -468,7 +469,9 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
   /* Pass 1: check every row and count the segments' sizes (in offset[s+1]). */
   const double *time = data->time, *start = data->start, *weight = data->weight;
   const int *stratum = data->stratum, *event = data->status;
+  double weight_total = 0.0;
   for (size_t i = 0; i < n; i++) {
+    if (weight) weight_total += weight[i];
     if ((i & (CALLBACK_EVERY - 1)) == CALLBACK_EVERY - 1 &&
         stopped(callback, context, 0.1 * (double) i / (double) n)) {
       status = NS_ERR_INTERRUPTED;
@@ -479,6 +482,11 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
     if (!isfinite(time[i])) { status = NS_ERR_TIME; goto fail; }
     if (event[i] != 0 && event[i] != 1) { status = NS_ERR_STATUS; goto fail; }
     if (weight && !(isfinite(weight[i]) && weight[i] >= 0)) {
+      status = NS_ERR_WEIGHT;
+      goto fail;
+    }
+    if (weight && !isfinite(weight_total)) {
+      /* the weights sum past DBL_MAX: every count would be Inf / Inf */
       status = NS_ERR_WEIGHT;
       goto fail;
     }
@@ -712,8 +720,10 @@ static void stratum_greenwood(const stratum_view *v, const ns_km_curve *out)
   for (size_t o = v->first; o < v->first + v->n_times; o++) {
     double n = out->n_risk[o], d = out->n_event[o];
     if (d > 0) {
-      surv *= (n - d) / n;
-      greenwood += d / (n * (n - d)); /* +Inf when the curve reaches 0 */
+      /* weighted counts: d may exceed n by a rounding, never more */
+      double left = n - d > 0 ? n - d : 0.0;
+      surv *= left / n;
+      greenwood += d / (n * left); /* +Inf when the curve reaches 0 */
       cumhaz += d / n;
       chaz_var += d / (n * n);
     }
@@ -769,7 +779,8 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
     }
     double n = c * out->n_risk[o], d = c * out->n_event[o];
     if (d > 0) {
-      double dg = d / (n * (n - d)), dq = d / (n * n);
+      double left = n - d > 0 ? n - d : 0.0; /* rounding: d may exceed n */
+      double dg = d / (n * left), dq = d / (n * n);
       if (counting) {
         double r2 = risk_w2[m];
         a2 += dg * (2.0 * a1 + dg * r2);
@@ -780,7 +791,8 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
       G += dg;
       Q += dq;
       cumhaz += d / n;
-      surv *= 1.0 - d / n;
+      double f = 1.0 - d / n;
+      surv *= f > 0 ? f : 0.0;
     }
     for (int pass = 0; pass < 2; pass++) {
       const uint64_t *keys = pass == 0 ? v->event : v->censor;
@@ -921,7 +933,8 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
         if (wmax > 0.0 && isfinite(wmax)) {
           int e;
           frexp(wmax, &e);
-          v.scale = ldexp(1.0, -e);
+          /* subnormal weights: 2^-e itself would overflow */
+          v.scale = ldexp(1.0, e < -1000 ? 1000 : -e);
         }
       }
       stratum_counts(&v, data->weight, curve, risk_w2);
