@@ -607,6 +607,37 @@ typedef struct {
                      1e+160 neither underflow nor overflow */
 } stratum_view;
 
+/* An exact running sum of doubles (Shewchuk 1997, "Adaptive precision
+ * floating-point arithmetic"; the partials of Python's math.fsum): the sum is
+ * held as non-overlapping components, so adding and later subtracting the
+ * same weights leaves exactly the weights still present, however widely
+ * they spread. At most ~40 components for finite doubles. */
+typedef struct {
+  double part[48];
+  int n;
+} exact_sum;
+
+static void exact_add(exact_sum *s, double x)
+{
+  int i = 0;
+  for (int k = 0; k < s->n; k++) {
+    double y = s->part[k];
+    if (fabs(x) < fabs(y)) { double t = x; x = y; y = t; }
+    double hi = x + y, lo = y - (hi - x);
+    if (lo != 0.0) s->part[i++] = lo;
+    x = hi;
+  }
+  s->part[i++] = x;
+  s->n = i;
+}
+
+static double exact_value(const exact_sum *s)
+{
+  double v = 0.0;
+  for (int k = s->n; k-- > 0;) v += s->part[k];
+  return v;
+}
+
 /* Counts: times, weighted events and censorings (forward merge of the two
  * stop segments), then the weighted number at risk, accumulated from the
  * last time backwards as survfit does: the sum of the weights of the rows
@@ -631,24 +662,29 @@ static void stratum_counts(const stratum_view *v, const double *weight,
    * data; rows_at_risk counts the rows so that an emptied risk set holds an
    * exact 0 rather than the rounding residue of the subtractions. */
   double at_risk = 0.0, at_risk2 = 0.0, c = v->scale;
+  /* Counting data: the risk set loses rows by subtraction (entries), which
+   * cancels when the weights spread widely (1e160 next to 1 left 0 or a
+   * negative number at risk); exact sums keep what remains. Right-censored
+   * sums only grow and are formed as survfit forms them. */
+  exact_sum xr = {{0}, 0}, xr2 = {{0}, 0};
   size_t k = v->n_entry, rows_at_risk = 0, i_last = v->n_event, j_last = v->n_censor;
   i = v->n_event;
   j = v->n_censor;
   for (size_t m = v->n_times; m-- > 0;) {
     o = v->first + m;
     uint64_t t = time_key(out->time[o]);
-    at_risk += out->n_event[o] + out->n_censor[o];
+    if (!v->entry) at_risk += out->n_event[o] + out->n_censor[o];
     for (; i > 0 && v->event[i - 1] == t; i--) {
-      if (risk_w2) {
-        double wk = c * key_weight(weight, v->event_row, i - 1);
-        at_risk2 += wk * wk;
-      }
+      double wk = key_weight(weight, v->event_row, i - 1);
+      if (v->entry) exact_add(&xr, wk); /* row by row: n_event is rounded */
+      wk *= c;
+      if (risk_w2) { if (v->entry) exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
     for (; j > 0 && v->censor[j - 1] == t; j--) {
-      if (risk_w2) {
-        double wk = c * key_weight(weight, v->censor_row, j - 1);
-        at_risk2 += wk * wk;
-      }
+      double wk = key_weight(weight, v->censor_row, j - 1);
+      if (v->entry) exact_add(&xr, wk);
+      wk *= c;
+      if (risk_w2) { if (v->entry) exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
     rows_at_risk += (i_last - i) + (j_last - j);
     i_last = i;
@@ -656,10 +692,12 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     if (v->entry) {
       for (; k > 0 && v->entry[k - 1] >= t; k--) {
         double wk = key_weight(weight, v->entry_row, k - 1);
-        at_risk -= wk;
-        at_risk2 -= (c * wk) * (c * wk);
+        exact_add(&xr, -wk);
+        if (risk_w2) exact_add(&xr2, -(c * wk) * (c * wk));
         rows_at_risk--;
       }
+      at_risk = exact_value(&xr);
+      at_risk2 = risk_w2 ? exact_value(&xr2) : 0.0;
       if (rows_at_risk == 0) at_risk = at_risk2 = 0.0;
       if (at_risk2 < 0.0) at_risk2 = 0.0;
     }
@@ -826,8 +864,9 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
       double still_s = a2, still_h = b2;
       if (!counting) {
         double after = m + 1 < v->n_times ? risk_w2[m + 1] : 0.0;
-        still_s = G * G * after;
-        still_h = Q * Q * after;
+        /* nobody left at risk: 0, also when G^2 overflows (0 * Inf) */
+        still_s = after > 0 ? G * G * after : 0.0;
+        still_h = after > 0 ? Q * Q * after : 0.0;
       }
       var_s = surv > 0 ? surv * surv * (still_s + done_s) : 0.0;
       var_h = still_h + done_h;
