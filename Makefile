@@ -10,7 +10,7 @@ LIB     := $(CURDIR)/lib
 VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
 TARBALL := netsurv_$(VERSION).tar.gz
 
-.PHONY: all deps install reproduce test ctest bench clean
+.PHONY: all deps install reproduce test ctest bench clean fuzz
 
 all: install
 
@@ -29,6 +29,11 @@ test: deps
 
 ctest:
 	$(MAKE) -C tests/c run
+
+# libFuzzer harnesses of the core (tests/fuzz), each for FUZZ_SECONDS (default 600)
+FUZZ_SECONDS ?= 600
+fuzz:
+	$(MAKE) -C tests/fuzz fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 bench: install
 	R_LIBS=$(LIB) $(RSCRIPT) --vanilla bench/run.R

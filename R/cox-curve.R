@@ -26,11 +26,12 @@ basehaz <- function(fit, centered = TRUE) {
     if (inherits(fit, "coxph")) return(survival::basehaz(fit, centered = centered))
     stop("`fit` must be a fit from cox()", call. = FALSE)
   }
-  d <- cox_model_data(fit, need_x = FALSE)
+  d <- cox_model_data(fit, need_x = anyNA(fit$coefficients))
+  d$eta <- cox_curve_eta(fit, d)
   d$x <- matrix(0, length(d$time), 0L)
   h <- .Call(ffi_cox_hazard, d$x, d$time, d$start, d$status, d$weights, d$eta, d$stratum,
              d$ties)
-  cumhaz <- cum_by(h$haz, h$stratum)
+  cumhaz <- cum_by(h$haz, h$stratum) * exp(cox_mean_offset(fit, d))
   if (!centered) {
     coef <- ifelse(is.na(fit$coefficients), 0, fit$coefficients)
     cumhaz <- cumhaz * exp(-sum(coef * fit$means))
@@ -41,6 +42,15 @@ basehaz <- function(fit, centered = TRUE) {
   out
 }
 
+
+# The offset of the "mean" subject, relative to the centring in the linear
+# predictors: survfit.coxph centres the curve at the means at the weighted
+# mean offset, while the linear predictors hold the offset less its plain
+# mean (fit$offset).
+cox_mean_offset <- function(fit, d) {
+  if (is.null(fit$offset)) return(0)
+  if (is.null(d$weights)) mean(fit$offset) else sum(fit$offset * d$weights) / sum(d$weights)
+}
 
 # ---- model-based survival curves --------------------------------------------
 
@@ -86,9 +96,12 @@ cox_curve <- function(fit, newdata, conf.int = 0.95, conf.type = "log") {
   newstrat <- NULL
   if (missing(newdata) || is.null(newdata)) {
     xn <- matrix(0, 1L, p)
-    noff <- 0
+    noff <- cox_mean_offset(fit, d)
     labels <- NULL
   } else {
+    if (is.data.frame(newdata) && nrow(newdata) == 0L)
+      stop("`newdata` has 0 rows; give at least one covariate profile (or omit it for ",
+           "the curve at the means)", call. = FALSE)
     mf2 <- cox_new_frame(fit, newdata)
     newx <- cox_x_from_frame(fit, mf2, cox_x_terms(stats::terms(mf2)))
     newx[, is.na(fit$coefficients)] <- 0

@@ -43,6 +43,7 @@ cox_x_terms <- function(terms) {
 
 # The design matrix of the fit's coefficients from a model frame.
 cox_x_from_frame <- function(fit, mf, terms = cox_x_terms(fit$terms)) {
+  attr(terms, "intercept") <- 1L # as in cox(): `- 1` does not change the coding
   X <- stats::model.matrix(terms, mf, contrasts.arg = fit$contrasts)
   cn <- names(fit$coefficients)
   miss <- setdiff(cn, colnames(X))
@@ -180,10 +181,27 @@ cox_new_strata <- function(fit, mf, levels) {
 # The core's per-slot hazard pieces, split by stratum, with the covariate
 # part centred at the fit's means (the centring of the linear predictor).
 cox_hazard_table <- function(fit, d = cox_model_data(fit)) {
+  d$eta <- cox_curve_eta(fit, d)
   h <- cox_call_core(ffi_cox_hazard, d)
   means <- ifelse(is.na(object_means <- fit$means), 0, object_means)
   if (length(means)) h$xhaz <- h$xhaz - outer(h$haz, means)
   h
+}
+
+# The linear predictor the hazard and the curves use: the fit's, except
+# when a coefficient is NA (aliased, or dropped after it diverged): the
+# fit's linear predictor still holds that column's last value (as coxph's
+# does), while the curves take the coefficient as 0, as survfit.coxph does
+# (it recomputes X beta with NA as 0). Needs d$x in that case.
+cox_curve_eta <- function(fit, d) {
+  coef <- fit$coefficients
+  if (!anyNA(coef)) return(d$eta)
+  x <- d$x
+  if (is.null(x)) x <- cox_model_data(fit)$x
+  b <- ifelse(is.na(coef), 0, coef)
+  m <- ifelse(is.na(fit$means), 0, fit$means)
+  off <- if (!is.null(fit$offset)) fit$offset else 0
+  as.double(drop(x %*% b) - sum(b * m) + off)
 }
 
 # Cumulative sums within strata of the slot table.

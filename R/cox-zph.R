@@ -66,6 +66,10 @@ cox_zph <- function(fit, transform = c("km", "rank", "identity", "log"), terms =
   ttimes <- switch(transform, identity = times, rank = rank(times), log = log(times),
                    km = km_transform(times, d$start, d$status))
   gtime <- ttimes - mean(ttimes[event])
+  # g(t) is used at event times only; a censored time 0 under transform =
+  # "log" would otherwise pass a -Inf that is never used (censored rows at
+  # an event time keep their value: the core may read any row at that time)
+  gtime[!event & !is.finite(gtime)] <- 0
   nstrat <- if (is.null(d$strata)) 1L else nlevels(d$strata)
   res <- cox_call_core(ffi_cox_zph, d, as.double(gtime), as.integer(nstrat))
   nterm <- length(asgn)

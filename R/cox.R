@@ -139,6 +139,10 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   fr <- survival_frame(call, parent.frame(), specials = c("strata", "cluster"))
   mf <- fr$mf
   terms <- fr$terms
+  # As coxph: the design is built with an intercept, which is then dropped,
+  # so `~ f - 1` codes a factor by contrasts, not by one column per level
+  # (whose sum is aliased with the baseline hazard).
+  attr(terms, "intercept") <- 1L
   rows <- row.names(mf)
   n <- nrow(mf)
 
@@ -222,6 +226,11 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     if (length(bad))
       stop("`weights`: the weight in row ", rows[bad[1L]], " is ", format(weights[bad[1L]]),
            "; cox() needs weights > 0 (drop the row instead)", call. = FALSE)
+    if (!is.finite(sum(weights))) {
+      big <- which.max(weights)
+      stop("`weights`: the weights sum to more than a double holds (row ", rows[big],
+           " has ", format(weights[big]), "); rescale them", call. = FALSE)
+    }
   }
   offset <- stats::model.offset(mf)
   if (is.null(offset) || all(offset == 0)) {
@@ -253,8 +262,21 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   # (columns holding only those values are left uncentred, which shows in
   # $means and the linear predictors).
   center <- NULL
-  core <- cox_core(X, time, start, fr$status, weights, offset, stratum, center, cluster,
-                   n_cluster, ties, init, control, robust, firth, x_skip = x_skip)
+  core <- tryCatch(
+    cox_core(X, time, start, fr$status, weights, offset, stratum, center, cluster,
+             n_cluster, ties, init, control, robust, firth, x_skip = x_skip),
+    error = function(e) {
+      # Name the argument when the core could not evaluate the model at init.
+      if (!is.null(init) && grepl("not finite", conditionMessage(e))) {
+        eta <- drop(cut_x() %*% init)
+        r <- which.max(abs(eta))
+        stop("`init`: the model cannot be evaluated at init = (",
+             paste(format(init), collapse = ", "), "): the linear predictor reaches ",
+             format(eta[r]), " in row ", rows[r], ", where exp() of it is not finite",
+             call. = FALSE)
+      }
+      stop(e)
+    })
   if (x_skip > 0L && (keep_x || firth)) {
     X <- cut_x()
     x_skip <- 0L

@@ -470,8 +470,13 @@ curve_quantile <- function(time, y, p, tol, last) {
 quantile.netsurv_curve <- function(x, probs = c(0.25, 0.5, 0.75), conf.int = TRUE,
                                    tolerance = sqrt(.Machine$double.eps), ...) {
   x <- check_curve(x)
-  if (!is.numeric(probs) || !length(probs) || anyNA(probs))
-    stop("`probs` must be numeric probabilities without missing values", call. = FALSE)
+  if (!is.numeric(probs))
+    stop("`probs` must be numeric probabilities; got a ", class(probs)[1L], call. = FALSE)
+  if (!length(probs))
+    stop("`probs` must be numeric probabilities, at least one; got length 0", call. = FALSE)
+  if (anyNA(probs))
+    stop("`probs` must be numeric probabilities without missing values; element ",
+         which(is.na(probs))[1L], " is NA", call. = FALSE)
   if (any(probs < 0 | probs > 1))
     stop("`probs` must lie in [0, 1]; got ", format(probs[probs < 0 | probs > 1][1L]),
          call. = FALSE)

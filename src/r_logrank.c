@@ -41,11 +41,12 @@ SEXP ffi_logrank_test(SEXP time, SEXP status, SEXP group, SEXP stratum,
   for (int i = 0; i < 5; i++) SET_STRING_ELT(names, i, Rf_mkChar(labels[i]));
   Rf_setAttrib(out, R_NamesSymbol, names);
 
-  ns_status rc = ns_logrank_test(
+  /* interruptible: thousands of groups take minutes (Ctrl-C, setTimeLimit) */
+  ns_status rc = ns_logrank_test_cb(
     (size_t) n, REAL_RO(time), INTEGER_RO(status), INTEGER_RO(group),
     Rf_isNull(stratum) ? NULL : INTEGER_RO(stratum), INTEGER(n_group)[0], S,
     REAL(rho)[0], REAL(gamma)[0], REAL(obs), REAL(exp), REAL(var), REAL(chisq),
-    INTEGER(df));
+    INTEGER(df), ns_glue_interrupted, NULL);
   UNPROTECT(2);
   NS_STOP_ON_STATUS(rc, "logrank");
   return out;

@@ -26,6 +26,22 @@ if [ "$c_status" -ne 0 ] && [ "$c_bad" -eq 0 ]; then
   failed=$((failed + 1))
 fi
 
+# 1b. Replay of the libFuzzer regression corpus (tests/fuzz/corpus/<harness>/):
+#     one test per harness. `make fuzz` runs the fuzzers themselves.
+echo "== fuzz corpus replay (libFuzzer, ASan + UBSan)"
+if command -v "${CLANG:-clang}" > /dev/null 2>&1; then
+  make -s -C tests/fuzz replay 2>&1 | tee "$LOG/fuzz-replay.log"
+  f_pass=$(grep -c '^REPLAY .* PASS' "$LOG/fuzz-replay.log")
+  f_fail=$(grep -c '^REPLAY .* FAIL' "$LOG/fuzz-replay.log")
+  n_harness=$(ls tests/fuzz/fuzz_*.c | wc -l)
+  passed=$((passed + f_pass))
+  failed=$((failed + n_harness - f_pass))
+  [ "$f_fail" -gt 0 ] && echo "fuzz corpus replay: $f_fail harness(es) failed"
+else
+  echo "clang not found: the fuzz corpus replay cannot run"
+  failed=$((failed + 1))
+fi
+
 # 2. testthat against the package installed in ./lib.
 echo "== testthat"
 if "$R" CMD INSTALL --preclean --clean --no-multiarch --library="$LIB" . > "$LOG/install.log" 2>&1; then

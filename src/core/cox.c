@@ -305,7 +305,11 @@ NS_OMP(for schedule(dynamic) nowait)
       double sum = wsum(n, wt, xj);
       if (!isfinite(sum)) { nonfinite = 1; continue; }
       int centre = d->center ? d->center[j] : !only_unit_values(n, xj);
-      double m = centre ? sum / wtotal : 0.0, ev = 0;
+      /* coxph's means (and so its linear predictors and curves at the
+       * means) are weighted for right-censored data (coxfit6) but not for
+       * (start, stop] data (agreg.fit); follow it. */
+      double m = 0.0, ev = 0;
+      if (centre) m = (d->start && wt) ? wsum(n, NULL, xj) / (double) n : sum / wtotal;
       double a = absdev_events(n, wt, d->status, xj, m, &ev);
       double sc = centre && a > 0 ? wtotal / a : 1.0;
       wk->mean[j] = m;
@@ -990,12 +994,14 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
       step[j] = s;
     }
     for (size_t j = 0; j < p; j++) {
-      int dropped = !keep[j] && !(fixed && fixed[j]);
+      /* iter_max == 0 evaluates the model at init: every coefficient keeps
+       * its init value (coxph's), none is dropped or flagged infinite. */
+      int dropped = !keep[j] && !(fixed && fixed[j]) && maxiter > 0;
       res->coef[j] = dropped ? NAN : beta[j] * wk.scale[j];
       if (res->u) res->u[j] = u[j] / wk.scale[j];
       if (res->means) res->means[j] = wk.mean[j];
       if (res->infinite)
-        res->infinite[j] = !dropped && (!isfinite(u[j]) ||
+        res->infinite[j] = maxiter > 0 && !dropped && (!isfinite(u[j]) ||
                                         (fabs(step[j] * wk.scale[j]) > control->eps &&
                                          fabs(step[j]) > control->toler_inf * fabs(beta[j])));
     }

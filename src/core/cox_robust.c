@@ -46,38 +46,44 @@ void cox_score_resid_collapse(const cox_work *wk, const int *cluster, double *xk
   }
 }
 
-/* Scaled (internal) to original coordinates of a p x p variance. */
+/* Scaled (internal) to original coordinates of a p x p variance. A zero
+ * entry (a dropped or fixed column) stays 0: a tiny-scale column's
+ * scale^2 may overflow and 0 * Inf would be NaN. */
 void cox_unscale_var(size_t p, const double *scale, double *v)
 {
   for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < p; i++) v[i + j * p] *= scale[i] * scale[j];
+    for (size_t i = 0; i <= j; i++) {
+      double a = v[i + j * p];
+      if (a != 0.0) a = (a * scale[i]) * scale[j];
+      v[i + j * p] = v[j + i * p] = a; /* the upper triangle, mirrored */
+    }
 }
 
-/* Robust (sandwich) variance V B V with B = z z', all in scaled coordinates. */
+/* Robust (sandwich) variance V B V with B = z z', all in scaled coordinates,
+ * formed as D D' with D = V z (p x ncl, the dfbeta of each cluster): one
+ * dsyrk on the upper triangle, mirrored, so the result is exactly symmetric
+ * and positive semi-definite up to the rounding of a sum of squares (the
+ * product V (z z') V in two steps is neither on ill-conditioned fits). */
 ns_status cox_sandwich(size_t p, size_t ncl, const double *z, const double *v,
                        double *out)
 {
-  double *b = calloc(p * p, sizeof *b);
-  double *t = malloc(p * p * sizeof *t);
-  if (!b || !t) { free(b); free(t); return NS_ERR_NOMEM; }
-  ns_linalg_syrk(p, ncl, 1.0, z, 0.0, b);
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < j; i++) b[j + i * p] = b[i + j * p];
-  /* t = V B, out = t V (p is small: plain loops are fine here). */
-  for (size_t j = 0; j < p; j++)
+  double *dfb = malloc((p * ncl + 1) * sizeof *dfb);
+  if (!dfb) return NS_ERR_NOMEM;
+  for (size_t c = 0; c < ncl; c++) {
+    const double *zc = z + c * p;
+    double *dc = dfb + c * p;
     for (size_t i = 0; i < p; i++) {
       double s = 0;
-      for (size_t k = 0; k < p; k++) s += v[i + k * p] * b[k + j * p];
-      t[i + j * p] = s;
+      for (size_t k = 0; k < p; k++) s += v[i + k * p] * zc[k];
+      dc[i] = s;
     }
+  }
+  memset(out, 0, p * p * sizeof *out);
+  ns_status st = ns_linalg_syrk(p, ncl, 1.0, dfb, 0.0, out);
   for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < p; i++) {
-      double s = 0;
-      for (size_t k = 0; k < p; k++) s += t[i + k * p] * v[k + j * p];
-      out[i + j * p] = s;
-    }
-  free(b); free(t);
-  return NS_OK;
+    for (size_t i = 0; i < j; i++) out[j + i * p] = out[i + j * p];
+  free(dfb);
+  return st;
 }
 
 /*

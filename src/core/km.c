@@ -182,7 +182,8 @@ void ns_km_free(ns_km_work *work)
  *             as in survfit), after data->time_fix merged fuzz-tied times
  *   callback, context   optional interrupt check (may be NULL)
  * Returns NS_ERR_TIME (a time or start is not finite), NS_ERR_STATUS (not
- * 0/1), NS_ERR_WEIGHT (negative or not finite), NS_ERR_STRATUM (out of
+ * 0/1), NS_ERR_WEIGHT (negative or not finite, or their sum overflows),
+ * NS_ERR_STRATUM (out of
  * range), NS_ERR_START_STOP (start >= stop, also once times are merged),
  * NS_ERR_ARGUMENT, NS_ERR_NOMEM,
  * NS_ERR_INTERRUPTED. No preconditions on the order of the rows. O(n) time
@@ -237,7 +238,9 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
   const double *time = data->time, *start = data->start, *weight = data->weight;
   const int *stratum = data->stratum, *event = data->status;
   ns_throttle throttle = ns_throttle_start(callback, context);
+  double weight_total = 0.0;
   for (size_t i = 0; i < n; i++) {
+    if (weight) weight_total += weight[i];
     if (ns_throttle_tick(&throttle, 1, 0.1 * (double) i / (double) n)) {
       status = NS_ERR_INTERRUPTED;
       goto fail;
@@ -247,6 +250,11 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
     if (!isfinite(time[i])) { status = NS_ERR_TIME; goto fail; }
     if (event[i] != 0 && event[i] != 1) { status = NS_ERR_STATUS; goto fail; }
     if (weight && !(isfinite(weight[i]) && weight[i] >= 0)) {
+      status = NS_ERR_WEIGHT;
+      goto fail;
+    }
+    if (weight && !isfinite(weight_total)) {
+      /* the weights sum past DBL_MAX: every count would be Inf / Inf */
       status = NS_ERR_WEIGHT;
       goto fail;
     }
@@ -355,7 +363,43 @@ typedef struct {
   const int *event_row, *censor_row, *entry_row;
   size_t n_event, n_censor, n_entry;
   size_t first, n_times;                    /* slice of the outputs */
+  double scale;   /* jackknife: a power of two near 1 / (largest weight of
+                     the stratum); the variances are invariant under a
+                     common scaling of the weights, and scaling by a power
+                     of two is exact, so squares of weights near 1e-160 or
+                     1e+160 neither underflow nor overflow */
 } stratum_view;
+
+/* An exact running sum of doubles (Shewchuk 1997, "Adaptive precision
+ * floating-point arithmetic"; the partials of Python's math.fsum): the sum is
+ * held as non-overlapping components, so adding and later subtracting the
+ * same weights leaves exactly the weights still present, however widely
+ * they spread. At most ~40 components for finite doubles. */
+typedef struct {
+  double part[48];
+  int n;
+} exact_sum;
+
+static void exact_add(exact_sum *s, double x)
+{
+  int i = 0;
+  for (int k = 0; k < s->n; k++) {
+    double y = s->part[k];
+    if (fabs(x) < fabs(y)) { double t = x; x = y; y = t; }
+    double hi = x + y, lo = y - (hi - x);
+    if (lo != 0.0) s->part[i++] = lo;
+    x = hi;
+  }
+  s->part[i++] = x;
+  s->n = i;
+}
+
+static double exact_value(const exact_sum *s)
+{
+  double v = 0.0;
+  for (int k = s->n; k-- > 0;) v += s->part[k];
+  return v;
+}
 
 /* Counts: times, weighted events and censorings (forward merge of the two
  * stop segments), then the weighted number at risk, accumulated from the
@@ -377,30 +421,48 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     o++;
   }
 
-  double at_risk = 0.0, at_risk2 = 0.0;
-  size_t k = v->n_entry;
+  /* The sum of squares leaves with subtractions (entries) only for counting
+   * data; rows_at_risk counts the rows so that an emptied risk set holds an
+   * exact 0 rather than the rounding residue of the subtractions. */
+  double at_risk = 0.0, at_risk2 = 0.0, c = v->scale;
+  /* Counting data: the risk set loses rows by subtraction (entries), which
+   * cancels when the weights spread widely (1e160 next to 1 left 0 or a
+   * negative number at risk); exact sums keep what remains. Right-censored
+   * sums only grow and are formed as survfit forms them. */
+  exact_sum xr = {{0}, 0}, xr2 = {{0}, 0};
+  size_t k = v->n_entry, rows_at_risk = 0, i_last = v->n_event, j_last = v->n_censor;
   i = v->n_event;
   j = v->n_censor;
   for (size_t m = v->n_times; m-- > 0;) {
     o = v->first + m;
     uint64_t t = ns_time_key(out->time[o]);
-    at_risk += out->n_event[o] + out->n_censor[o];
-    if (risk_w2) {
-      for (; i > 0 && v->event[i - 1] == t; i--) {
-        double wk = key_weight(weight, v->event_row, i - 1);
-        at_risk2 += wk * wk;
-      }
-      for (; j > 0 && v->censor[j - 1] == t; j--) {
-        double wk = key_weight(weight, v->censor_row, j - 1);
-        at_risk2 += wk * wk;
-      }
+    if (!v->entry) at_risk += out->n_event[o] + out->n_censor[o];
+    for (; i > 0 && v->event[i - 1] == t; i--) {
+      double wk = key_weight(weight, v->event_row, i - 1);
+      if (v->entry) exact_add(&xr, wk); /* row by row: n_event is rounded */
+      wk *= c;
+      if (risk_w2) { if (v->entry) exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
+    for (; j > 0 && v->censor[j - 1] == t; j--) {
+      double wk = key_weight(weight, v->censor_row, j - 1);
+      if (v->entry) exact_add(&xr, wk);
+      wk *= c;
+      if (risk_w2) { if (v->entry) exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
+    }
+    rows_at_risk += (i_last - i) + (j_last - j);
+    i_last = i;
+    j_last = j;
     if (v->entry) {
       for (; k > 0 && v->entry[k - 1] >= t; k--) {
         double wk = key_weight(weight, v->entry_row, k - 1);
-        at_risk -= wk;
-        at_risk2 -= wk * wk;
+        exact_add(&xr, -wk);
+        if (risk_w2) exact_add(&xr2, -(c * wk) * (c * wk));
+        rows_at_risk--;
       }
+      at_risk = exact_value(&xr);
+      at_risk2 = risk_w2 ? exact_value(&xr2) : 0.0;
+      if (rows_at_risk == 0) at_risk = at_risk2 = 0.0;
+      if (at_risk2 < 0.0) at_risk2 = 0.0;
     }
     out->n_risk[o] = at_risk;
     if (risk_w2) risk_w2[m] = at_risk2;
@@ -459,8 +521,10 @@ static void stratum_greenwood(const stratum_view *v, const ns_km_curve *out)
   for (size_t o = v->first; o < v->first + v->n_times; o++) {
     double n = out->n_risk[o], d = out->n_event[o];
     if (d > 0) {
-      surv *= (n - d) / n;
-      greenwood += d / (n * (n - d)); /* +Inf when the curve reaches 0 */
+      /* weighted counts: d may exceed n by a rounding, never more */
+      double left = n - d > 0 ? n - d : 0.0;
+      surv *= left / n;
+      greenwood += d / (n * left); /* +Inf when the curve reaches 0 */
       cumhaz += d / n;
       chaz_var += d / (n * n);
     }
@@ -501,7 +565,8 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
   double done_s = 0.0, done_h = 0.0;             /* rows that left */
   double var_s = 0.0, var_h = 0.0;
   int counting = v->entry != NULL;
-  size_t i = 0, j = 0, k = 0;
+  size_t i = 0, j = 0, k = 0, rows_at_risk = 0;
+  double c = v->scale;
 
   for (size_t m = 0; m < v->n_times; m++) {
     size_t o = v->first + m;
@@ -510,11 +575,13 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
       for (; k < v->n_entry && v->entry[k] < t; k++) {
         g[v->entry_row[k]] = G;
         q[v->entry_row[k]] = Q;
+        rows_at_risk++;
       }
     }
-    double n = out->n_risk[o], d = out->n_event[o];
+    double n = c * out->n_risk[o], d = c * out->n_event[o];
     if (d > 0) {
-      double dg = d / (n * (n - d)), dq = d / (n * n);
+      double left = n - d > 0 ? n - d : 0.0; /* rounding: d may exceed n */
+      double dg = d / (n * left), dq = d / (n * n);
       if (counting) {
         double r2 = risk_w2[m];
         a2 += dg * (2.0 * a1 + dg * r2);
@@ -525,7 +592,8 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
       G += dg;
       Q += dq;
       cumhaz += d / n;
-      surv *= 1.0 - d / n;
+      double f = 1.0 - d / n;
+      surv *= f > 0 ? f : 0.0;
     }
     for (int pass = 0; pass < 2; pass++) {
       const uint64_t *keys = pass == 0 ? v->event : v->censor;
@@ -533,7 +601,7 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
       size_t len = pass == 0 ? v->n_event : v->n_censor;
       size_t *at = pass == 0 ? &i : &j;
       for (; *at < len && keys[*at] == t; (*at)++) {
-        double wk = key_weight(weight, rows, *at), w2 = wk * wk;
+        double wk = c * key_weight(weight, rows, *at), w2 = wk * wk;
         double x = G, y = Q;
         if (counting) {
           x -= g[rows[*at]];
@@ -542,7 +610,14 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
           a2 -= w2 * x * x;
           b1 -= w2 * y;
           b2 -= w2 * y * y;
+          /* The running sums over the rows still at risk lose what leaves
+           * by subtraction: exactly 0 once nobody is at risk, and never
+           * below 0 (a sum of squares) when rounding says otherwise. */
+          if (--rows_at_risk == 0) a1 = a2 = b1 = b2 = 0.0;
+          if (a2 < 0.0) a2 = 0.0;
+          if (b2 < 0.0) b2 = 0.0;
         }
+        if (w2 == 0.0) continue; /* no influence; its n - d may be 0 */
         if (pass == 0) { x -= 1.0 / (n - d); y -= 1.0 / n; }
         done_s += w2 * x * x;
         done_h += w2 * y * y;
@@ -552,8 +627,9 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
       double still_s = a2, still_h = b2;
       if (!counting) {
         double after = m + 1 < v->n_times ? risk_w2[m + 1] : 0.0;
-        still_s = G * G * after;
-        still_h = Q * Q * after;
+        /* nobody left at risk: 0, also when G^2 overflows (0 * Inf) */
+        still_s = after > 0 ? G * G * after : 0.0;
+        still_h = after > 0 ? Q * Q * after : 0.0;
       }
       var_s = surv > 0 ? surv * surv * (still_s + done_s) : 0.0;
       var_h = still_h + done_h;
@@ -647,6 +723,23 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
     if (!jackknife && !data->weight) {
       stratum_unweighted(&v, curve);
     } else {
+      v.scale = 1.0;
+      if (jackknife && data->weight) {
+        double wmax = 0.0;
+        const int *rows[3] = {v.event_row, v.censor_row, v.entry_row};
+        size_t lens[3] = {v.n_event, v.n_censor, v.n_entry};
+        for (int kind = 0; kind < 3; kind++)
+          for (size_t m = 0; m < lens[kind]; m++) {
+            double wk = key_weight(data->weight, rows[kind], m);
+            if (wk > wmax) wmax = wk;
+          }
+        if (wmax > 0.0 && isfinite(wmax)) {
+          int e;
+          frexp(wmax, &e);
+          /* subnormal weights: 2^-e itself would overflow */
+          v.scale = ldexp(1.0, e < -1000 ? 1000 : -e);
+        }
+      }
       stratum_counts(&v, data->weight, curve, risk_w2);
       if (jackknife) stratum_jackknife(&v, data->weight, risk_w2, g, q, curve);
       else stratum_greenwood(&v, curve);

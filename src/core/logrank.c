@@ -186,11 +186,12 @@ fail:
  * everything goes to column 0 (the totals a permutation needs). var is
  * n_group^2. risk is scratch of n_group doubles.
  */
-static void design_scan(const design *d, const int *label, int per_stratum,
-                        size_t n_col, double *obs, double *exp, double *var,
-                        double *risk)
+static int design_scan(const design *d, const int *label, int per_stratum,
+                       size_t n_col, double *obs, double *exp, double *var,
+                       double *risk, ns_callback callback, void *context)
 {
   const int G = d->n_group;
+  size_t since = 0, done = 0;
   memset(obs, 0, (size_t) G * n_col * sizeof *obs);
   memset(exp, 0, (size_t) G * n_col * sizeof *exp);
   memset(var, 0, (size_t) G * G * sizeof *var);
@@ -221,27 +222,38 @@ static void design_scan(const design *d, const int *label, int per_stratum,
           double an = a * eb->inv_n;
           for (int k = j; k < G; k++) vj[k] -= an * risk[k];
         }
+        since += (size_t) G * (size_t) G / 2;
+      }
+      since += (size_t) G;
+      done++;
+      /* many groups make each event block O(G^2): let the caller stop */
+      if (callback && since >= CALLBACK_WORK) {
+        since = 0;
+        if (callback(context, 0.5 * (double) done / (double) (d->n_block + 1))) return 1;
       }
     }
   }
   /* Only the upper triangle was accumulated. */
   for (int j = 0; j < G; j++)
     for (int k = j + 1; k < G; k++) var[(size_t) k * G + j] = var[(size_t) j * G + k];
+  return 0;
 }
 
 /*
  * survdiff's statistic from the per-group totals o, e (length G) and var.
  * work needs G * G + 2 * G doubles, keep G ints.
  */
-static void chisq_from(int G, const double *o, const double *e, const double *var,
-                       double *work, int *keep, double *chisq, int *df)
+static int chisq_from(int G, const double *o, const double *e, const double *var,
+                      double *work, int *keep, double *chisq, int *df,
+                      ns_callback callback, void *context)
 {
+  size_t since = 0;
   int m = 0;
   for (int k = 0; k < G; k++)
     if (e[k] > 0) keep[m++] = k;
   *chisq = 0.0;
   *df = 0;
-  if (m < 2) return;
+  if (m < 2) return 0;
   /* Drop the first kept group: the sum of (o - e) over groups is 0. */
   int p = m - 1;
   const int *idx = keep + 1;
@@ -275,6 +287,12 @@ static void chisq_from(int G, const double *o, const double *e, const double *va
       for (int k = 0; k < j; k++) s -= ai[k] * aj[k] * piv[k];
       ai[j] = s / dj;
     }
+    /* O(p^3) in all: thousands of groups take minutes */
+    since += (size_t) (p - j) * (size_t) (j + 1);
+    if (callback && since >= CALLBACK_WORK) {
+      since = 0;
+      if (callback(context, 0.5 + 0.5 * (double) (j + 1) / (double) p)) return 1;
+    }
   }
   /* u' V^- u = sum_j y_j^2 / piv_j with L y = u. */
   double q = 0.0;
@@ -287,6 +305,7 @@ static void chisq_from(int G, const double *o, const double *e, const double *va
   }
   *chisq = q;
   *df = rank;
+  return 0;
 }
 
 /*
@@ -300,6 +319,23 @@ ns_status ns_logrank_test(size_t n, const double *time, const int *status,
                           const int *group, const int *stratum, int n_group,
                           int n_stratum, double rho, double gamma, double *obs,
                           double *exp, double *var, double *chisq, int *df)
+{
+  return ns_logrank_test_cb(n, time, status, group, stratum, n_group, n_stratum, rho,
+                            gamma, obs, exp, var, chisq, df, NULL, NULL);
+}
+
+/*
+ * ns_logrank_test_cb (contract in netsurv.h): ns_logrank_test with a
+ * progress / interrupt callback, called about every 2^20 units of work in
+ * the scan (O(n_group^2) per event time) and in the factorization
+ * (O(n_group^3)); NS_ERR_INTERRUPTED when it asks to stop (the outputs are
+ * then partial).
+ */
+ns_status ns_logrank_test_cb(size_t n, const double *time, const int *status,
+                             const int *group, const int *stratum, int n_group,
+                             int n_stratum, double rho, double gamma, double *obs,
+                             double *exp, double *var, double *chisq, int *df,
+                             ns_callback callback, void *context)
 {
   if (!obs || !exp || !var || !chisq || !df) return NS_ERR_ARGUMENT;
   ns_status st = check_input(n, time, status, group, stratum, n_group, n_stratum,
@@ -318,7 +354,12 @@ ns_status ns_logrank_test(size_t n, const double *time, const int *status,
   }
   double *risk = work + (size_t) G * G + 2 * (size_t) G;
   double *o_tot = risk + G, *e_tot = o_tot + G;
-  design_scan(&d, d.label, 1, (size_t) n_stratum, obs, exp, var, risk);
+  if (design_scan(&d, d.label, 1, (size_t) n_stratum, obs, exp, var, risk, callback,
+                  context)) {
+    free(work); free(keep);
+    design_free(&d);
+    return NS_ERR_INTERRUPTED;
+  }
   for (int k = 0; k < G; k++) {
     double so = 0.0, se = 0.0;
     for (int s = 0; s < n_stratum; s++) {
@@ -328,10 +369,23 @@ ns_status ns_logrank_test(size_t n, const double *time, const int *status,
     o_tot[k] = so;
     e_tot[k] = se;
   }
-  chisq_from(G, o_tot, e_tot, var, work, keep, chisq, df);
+  int stop = chisq_from(G, o_tot, e_tot, var, work, keep, chisq, df, callback, context);
   free(work); free(keep);
   design_free(&d);
-  return NS_OK;
+  return stop ? NS_ERR_INTERRUPTED : NS_OK;
+}
+
+/* A caller's callback asked only whether to stop (progress reported as 0). */
+typedef struct {
+  ns_callback callback;
+  void *context;
+} callback_at_zero;
+
+static int call_at_zero(void *context, double fraction_done)
+{
+  (void) fraction_done;
+  const callback_at_zero *z = context;
+  return z->callback(z->context, 0.0);
 }
 
 /* ---- the generator ------------------------------------------------------ */
@@ -478,8 +532,16 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
   double *obs = var + (size_t) G * G, *exp = obs + G, *risk = exp + G;
   int df;
   double t_obs;
-  design_scan(&d, d.label, 0, 1, obs, exp, var, risk);
-  chisq_from(G, obs, exp, var, work, keep, &t_obs, &df);
+  /* The observed statistic may itself be long (many groups): interruptible,
+   * reported as 0 % done. */
+  callback_at_zero z = {callback, context};
+  ns_callback zc = callback ? call_at_zero : NULL;
+  if (design_scan(&d, d.label, 0, 1, obs, exp, var, risk, zc, &z) ||
+      chisq_from(G, obs, exp, var, work, keep, &t_obs, &df, zc, &z)) {
+    free(work); free(keep); free(count);
+    design_free(&d);
+    return NS_ERR_INTERRUPTED;
+  }
   double threshold = t_obs - 1e-9 * (1.0 + t_obs);
 
   /* How many distinct arrangements are there, up to the cap? */
@@ -514,8 +576,8 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
       }
     }
     double t_b;
-    design_scan(&d, d.label, 0, 1, obs, exp, var, risk);
-    chisq_from(G, obs, exp, var, work, keep, &t_b, &df);
+    design_scan(&d, d.label, 0, 1, obs, exp, var, risk, NULL, NULL);
+    chisq_from(G, obs, exp, var, work, keep, &t_b, &df, NULL, NULL);
     hits += t_b >= threshold;
     if (exact) {
       for (size_t u = 0; u < d.n_run; u++)

@@ -157,6 +157,19 @@ ns_status ns_logrank_test(size_t n, const double *time, const int *status,
                           double *exp, double *var, double *chisq, int *df);
 
 /*
+ * ns_logrank_test_cb: ns_logrank_test with a progress / interrupt callback
+ * (may be NULL), called about every 2^20 units of work: the scan costs
+ * O(n_group^2) per event time and the statistic O(n_group^3), minutes with
+ * thousands of groups. NS_ERR_INTERRUPTED when the callback asks to stop
+ * (the outputs are then partial). ns_logrank_test is this with NULL.
+ */
+ns_status ns_logrank_test_cb(size_t n, const double *time, const int *status,
+                             const int *group, const int *stratum, int n_group,
+                             int n_stratum, double rho, double gamma, double *obs,
+                             double *exp, double *var, double *chisq, int *df,
+                             ns_callback callback, void *context);
+
+/*
  * ns_logrank_permutation: the permutation distribution of ns_logrank_test's
  * chisq when the group labels are exchangeable within strata.
  *   n .. gamma       as for ns_logrank_test
