@@ -426,21 +426,30 @@ cox_se <- function(object) {
 cox_df <- function(object) sum(!is.na(object$coefficients))
 
 #' @export
-print.netsurv_cox <- function(x, digits = max(1L, getOption("digits") - 3L), ...) {
-  cat("Call:\n")
-  dput(x$call)
-  cat("\n")
+print.netsurv_cox <- function(x, digits = max(1L, getOption("digits") - 3L),
+                              signif.stars = FALSE, ...) {
+  check_unused("print() of a cox() fit", ...)
+  # print.coxph's layout: printCoefmat at `digits` significant digits.
+  if (!is.null(x$call)) {
+    cat("Call:\n")
+    dput(x$call)
+    cat("\n")
+  }
+  old <- options(digits = digits)
+  on.exit(options(old))
   tab <- summary(x)$coefficients
+  colnames(tab)[colnames(tab) == "Pr(>|z|)"] <- "p"
   if (NROW(tab)) {
-    stats::printCoefmat(tab, digits = digits, signif.stars = FALSE, P.values = TRUE,
-                        has.Pvalue = TRUE, na.print = "NA", ...)
+    stats::printCoefmat(tab, digits = digits, signif.stars = signif.stars, P.values = TRUE,
+                        has.Pvalue = TRUE)
   }
   lr <- 2 * (x$loglik[2] - x$loglik[1])
   df <- cox_df(x)
   cat("\n", if (isTRUE(x$firth)) "Penalized likelihood" else "Likelihood",
-      " ratio test=", format(round(lr, 2)), "  on ", df, " df, p=",
+      " ratio test=", format(round(lr, 2)), "  on ", df, " df,", " p=",
       format.pval(stats::pchisq(lr, df, lower.tail = FALSE), digits = digits), "\n", sep = "")
-  cat("n= ", x$n, ", number of events= ", x$nevent, "\n", sep = "")
+  cat("n=", x$n)
+  cat(", number of events=", x$nevent, "\n")
   if (length(x$na.action))
     cat("   (", stats::naprint(x$na.action), ")\n", sep = "")
   invisible(x)
@@ -463,6 +472,7 @@ print.netsurv_cox <- function(x, digits = max(1L, getOption("digits") - 3L), ...
 #' summary(fit)
 #' @export
 summary.netsurv_cox <- function(object, conf.int = 0.95, scale = 1, ...) {
+  check_unused("summary() of a cox() fit", ...)
   beta <- object$coefficients * scale
   se <- cox_se(object) * scale
   robust <- !is.null(object$naive.var)
@@ -481,7 +491,7 @@ summary.netsurv_cox <- function(object, conf.int = 0.95, scale = 1, ...) {
   rownames(tab) <- names(object$coefficients)
   ci <- stats::confint(object, level = conf.int) * scale
   ci_tab <- cbind(`exp(coef)` = exp(beta), `exp(-coef)` = exp(-beta), exp(ci))
-  colnames(ci_tab)[3:4] <- paste(c("lower", "upper"), format(conf.int, digits = 2))
+  colnames(ci_tab)[3:4] <- paste0(c("lower .", "upper ."), round(100 * conf.int, 2))
   rownames(ci_tab) <- rownames(tab)
   df <- cox_df(object)
   lr <- 2 * (object$loglik[2] - object$loglik[1])
@@ -501,42 +511,62 @@ summary.netsurv_cox <- function(object, conf.int = 0.95, scale = 1, ...) {
 }
 
 #' @rdname summary.netsurv_cox
+#' @param signif.stars show significance stars, as `printCoefmat()`.
 #' @export
-print.summary.netsurv_cox <- function(x, digits = max(getOption("digits") - 3L, 3L), ...) {
-  cat("Call:\n")
-  dput(x$call)
-  cat("\n  n= ", x$n, ", number of events= ", x$nevent, "\n", sep = "")
-  if (length(x$na.action)) cat("   (", stats::naprint(x$na.action), ")\n", sep = "")
-  cat("\n")
-  if (NROW(x$coefficients)) {
-    stats::printCoefmat(x$coefficients, digits = digits, signif.stars = TRUE,
-                        P.values = TRUE, has.Pvalue = TRUE, na.print = "NA")
+print.summary.netsurv_cox <- function(x, digits = max(getOption("digits") - 3L, 3L),
+                                      signif.stars = getOption("show.signif.stars"), ...) {
+  check_unused("print() of a cox() summary", ...)
+  # print.summary.coxph's layout: everything at `digits` significant digits
+  # (printCoefmat for the coefficients, print() for the hazard ratios).
+  if (!is.null(x$call)) {
+    cat("Call:\n")
+    dput(x$call)
     cat("\n")
-    print(signif(x$conf.int, digits))
   }
-  cat("\nConcordance= ", format(round(x$concordance[1], 3)), " (se = ",
-      format(round(x$concordance[2], 3)), " )\n", sep = "")
-  pv <- function(t) format.pval(t["pvalue"], digits = digits)
-  lab <- if (x$firth) "Penalized likelihood ratio test" else "Likelihood ratio test"
-  cat(format(lab, width = 31), "= ", format(round(x$logtest["test"], 2)), "  on ",
-      x$logtest["df"], " df,   p=", pv(x$logtest), "\n", sep = "")
-  cat(format("Wald test", width = 31), "= ", format(round(x$waldtest["test"], 2)), "  on ",
-      x$waldtest["df"], " df,   p=", pv(x$waldtest), "\n", sep = "")
-  cat(format("Score (logrank) test", width = 31), "= ", format(round(x$sctest["test"], 2)), "  on ",
-      x$sctest["df"], " df,   p=", pv(x$sctest), "\n", sep = "")
-  if (!is.null(x$robscore))
-    cat(format("Robust", width = 31), "= ", format(round(x$robscore["test"], 2)),
-        "  p=", pv(x$robscore), "\n\n  (Note: the likelihood ratio and score tests assume ",
-        "independence of\n     observations within a cluster, the Wald and robust score ",
-        "tests do not).\n", sep = "")
+  old <- options(digits = digits)
+  on.exit(options(old))
+  cat("  n=", x$n)
+  cat(", number of events=", x$nevent, "\n")
+  if (length(x$na.action)) cat("   (", stats::naprint(x$na.action), ")\n", sep = "")
+  if (!NROW(x$coefficients)) {
+    cat("   Null model\n")
+    return(invisible(x))
+  }
+  cat("\n")
+  stats::printCoefmat(x$coefficients, digits = digits, signif.stars = signif.stars,
+                      P.values = TRUE, has.Pvalue = TRUE)
+  cat("\n")
+  print(x$conf.int)
+  cat("\n")
+  cat("Concordance=", format(round(x$concordance[1], 3)), " (se =",
+      format(round(x$concordance[2], 3)), ")\n")
+  pdig <- max(1, getOption("digits") - 4)
+  pv <- function(t) format.pval(t["pvalue"], digits = pdig)
+  line <- function(label, t) cat(label, format(round(t["test"], 2)), "  on ", t["df"],
+                                 " df,", "   p=", pv(t), sep = "")
+  line(if (x$firth) "Penalized LR test    = " else "Likelihood ratio test= ", x$logtest)
+  cat("\n")
+  line("Wald test            = ", x$waldtest)
+  cat("\n")
+  line("Score (logrank) test = ", x$sctest)
+  if (is.null(x$robscore)) cat("\n\n")
+  else cat(",   Robust = ", format(round(x$robscore["test"], 2)), "  p=", pv(x$robscore),
+           "\n\n", sep = "")
+  if (x$used.robust)
+    cat("  (Note: the likelihood ratio and score tests", "assume independence of\n",
+        "    observations within a cluster,", "the Wald and robust score tests do not).\n")
   invisible(x)
 }
 
 #' @export
-coef.netsurv_cox <- function(object, ...) object$coefficients
+coef.netsurv_cox <- function(object, ...) {
+  check_unused("coef() of a cox() fit", ...)
+  object$coefficients
+}
 
 #' @export
 vcov.netsurv_cox <- function(object, ...) {
+  check_unused("vcov() of a cox() fit", ...)
   v <- as.matrix(object$var)
   dimnames(v) <- list(names(object$coefficients), names(object$coefficients))
   v
@@ -544,6 +574,7 @@ vcov.netsurv_cox <- function(object, ...) {
 
 #' @export
 confint.netsurv_cox <- function(object, parm, level = 0.95, ...) {
+  check_unused("confint() of a cox() fit", ...)
   cf <- object$coefficients
   pnames <- names(cf)
   if (missing(parm)) parm <- pnames
@@ -563,11 +594,15 @@ confint.netsurv_cox <- function(object, parm, level = 0.95, ...) {
 
 #' @export
 logLik.netsurv_cox <- function(object, ...) {
+  check_unused("logLik() of a cox() fit", ...)
   structure(object$loglik[2], df = cox_df(object), nobs = object$nevent, class = "logLik")
 }
 
 #' @export
-nobs.netsurv_cox <- function(object, ...) object$nevent
+nobs.netsurv_cox <- function(object, ...) {
+  check_unused("nobs() of a cox() fit", ...)
+  object$nevent
+}
 
 #' Tidy and glance a Cox model fit
 #'
@@ -589,6 +624,7 @@ nobs.netsurv_cox <- function(object, ...) object$nevent
 #' @name tidy.netsurv_cox
 #' @export
 tidy.netsurv_cox <- function(x, exponentiate = FALSE, conf.int = FALSE, conf.level = 0.95, ...) {
+  check_unused("tidy() of a cox() fit", ...)
   s <- summary(x)$coefficients
   out <- data.frame(term = if (is.null(rownames(s))) character() else rownames(s),
                     estimate = unname(s[, "coef"]),
@@ -615,6 +651,7 @@ tidy.netsurv_cox <- function(x, exponentiate = FALSE, conf.int = FALSE, conf.lev
 #' @rdname tidy.netsurv_cox
 #' @export
 glance.netsurv_cox <- function(x, ...) {
+  check_unused("glance() of a cox() fit", ...)
   s <- summary(x)
   na <- NA_real_
   data.frame(n = as.integer(s$n), nevent = as.integer(s$nevent),

@@ -299,6 +299,7 @@ logrank_totals <- function(x) {
 
 #' @export
 print.netsurv_logrank <- function(x, digits = max(getOption("digits") - 4L, 3L), ...) {
+  check_unused("print() of a logrank() test", ...)
   old <- options(digits = digits)
   on.exit(options(old))
   if (!is.null(x$call)) {
@@ -348,6 +349,7 @@ NULL
 #' @rdname logrank_tidiers
 #' @export
 tidy.netsurv_logrank <- function(x, ...) {
+  check_unused("tidy() of a logrank() test", ...)
   gvars <- x$group_data
   if (is.null(gvars)) {
     # survdiff-style labels "a=1, b=2" when the values were not kept
@@ -366,6 +368,7 @@ tidy.netsurv_logrank <- function(x, ...) {
 #' @rdname logrank_tidiers
 #' @export
 glance.netsurv_logrank <- function(x, ...) {
+  check_unused("glance() of a logrank() test", ...)
   out <- data.frame(statistic = x$chisq, df = x$df, p.value = x$pvalue)
   if (!is.null(p <- x$permutation)) {
     out$p.value.permutation <- p$p.value
