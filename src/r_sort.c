@@ -1,6 +1,7 @@
 /* r_sort.c -- glue for ns_sort_order, ns_rank_distinct and ns_time_fix (used
  * by the R layer's tests and helpers). */
 #include "glue.h"
+#include "internal.h"
 
 /* ffi_sort_order(time, stratum): 1-based order by (stratum, time). */
 SEXP ffi_sort_order(SEXP time, SEXP stratum)

@@ -1,7 +1,8 @@
 /*
- * cox.c -- Cox proportional hazards regression (Breslow and Efron ties,
- * strata, case weights, offsets, (start, stop] data, robust variance,
- * Firth's penalised likelihood) and the concordance of a fitted risk score.
+ * cox.c -- Cox proportional hazards regression by Newton-Raphson (Breslow and
+ * Efron ties, strata, case weights, offsets, (start, stop] data). Firth's
+ * penalty is in cox_firth.c, the robust variance in cox_robust.c, the
+ * concordance in concordance.c; what they share of the fit is cox_work.h.
  *
  * Layout. Rows stay in the caller's order and the covariates are read from
  * the caller's column-major matrix: nothing of size n * p is copied or
@@ -28,63 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-#include "netsurv.h"
-
-/* Rows per block: a block of 256 rows of p <= 16 covariates (two buffers)
- * stays in L1/L2. */
-#define NS_COX_BLOCK 256
-
-
-/* Per-slot moments of the Efron terms, kept from the scalar sweep for the
- * vector sweep: q1 = sum wt f/den, i0 = sum 1/den, i1 = sum f/den, and
- * M0, M1, M2 = sum wt f^k / den^2. */
-enum { MOM_Q1, MOM_I0, MOM_I1, MOM_M0, MOM_M1, MOM_M2, NS_MOM };
-
-/* Risk-set bins of one evaluation: sums of the risk scores r (s, b0) and
- * of r x (v, b1) by slot. Row i adds into bin vbin_i = 2 hi_i + status_i
- * (bin 2k: slot k's risk set ends there and the row is not an event; 2k + 1:
- * an event at slot k; 2K: never at risk, a bin nobody reads), so the
- * risk-set sums entering slot k are bins 2k + 2k+1 and its events' sums bin
- * 2k+1 -- one update per row, chosen without a branch. For (start, stop]
- * data b0 and b1 sum the rows whose interval starts at or after slot k's
- * time (they leave the risk set before it). */
-typedef struct {
-  double *s, *b0;   /* 2K + 1 and K (or NULL) */
-  double *v, *b1;   /* (2K + 1) p and K p (or NULL) */
-} cox_bins;
-
-typedef struct {
-  size_t n, p, nslot;
-  int efron, firth, threads, counting;
-  const double *x;         /* caller's n x p, column-major, input order */
-  const double *w, *off;   /* caller's weights and offsets, or NULL */
-  const int *status;       /* caller's */
-  int *hi, *lo;      /* at-risk slots (lo, hi]; hi < 0: never at risk */
-  int *vbin;         /* the bin each row adds into (see cox_bins) */
-  int *slot_start;   /* nslot: 1 when the slot is its stratum's first */
-  int *slot_m;       /* number of events in the slot */
-  double *slot_dw;   /* their summed weight */
-  double *mean, *scale;
-  double *ux;        /* p: sum over events of w x (fixed across iterations) */
-  double off_dead;   /* sum over events of w * offset */
-  /* per-evaluation scratch */
-  double *eta, *r;
-  int own_eta;             /* 0: eta is the caller's lp buffer */
-  cox_bins bins;                       /* the totals */
-  double *bins_t;                      /* per-thread bins (threads > 1), or NULL */
-  double *h, *cumh;                    /* hazard increment, cumulative */
-  double *mom;                         /* per slot: the NS_MOM moments of the Efron terms */
-  double *lam_bin;                     /* per bin: the hazard its rows accumulate */
-  double *s0, *lslot;                  /* per slot: S0 and wt * sum log(den) */
-  double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
-  double *xbuf;                        /* 2 * NS_COX_BLOCK * p per thread */
-  double *info_t;                      /* p * p * threads */
-  double shift;
-} cox_work;
+#include "internal.h"
+#include "cox_work.h"
 
 static void work_free(cox_work *wk)
 {
@@ -101,15 +47,10 @@ static void work_free(cox_work *wk)
 
 static int thread_count(int requested)
 {
-#ifdef _OPENMP
   int t = requested > 0 ? requested : 1;
   int lim = omp_get_thread_limit();
   if (t > lim) t = lim;
   return t;
-#else
-  (void) requested;
-  return 1;
-#endif
 }
 
 /* The bins live in one allocation: the scalar part s | b0, then the vector
@@ -153,14 +94,10 @@ static double wsum(size_t n, const double *w, const double *x)
 {
   double s = 0;
   if (w) {
-#ifdef _OPENMP
-#pragma omp simd reduction(+:s)
-#endif
+NS_OMP(simd reduction(+:s))
     for (size_t i = 0; i < n; i++) s += w[i] * x[i];
   } else {
-#ifdef _OPENMP
-#pragma omp simd reduction(+:s)
-#endif
+NS_OMP(simd reduction(+:s))
     for (size_t i = 0; i < n; i++) s += x[i];
   }
   return s;
@@ -174,18 +111,14 @@ static double absdev_events(size_t n, const double *w, const int *status, const 
 {
   double a = 0, e = 0;
   if (w) {
-#ifdef _OPENMP
-#pragma omp simd reduction(+:a, e)
-#endif
+NS_OMP(simd reduction(+:a, e))
     for (size_t i = 0; i < n; i++) {
       double d = w[i] * (x[i] - m);
       a += fabs(d);
       e += (double) status[i] * d;
     }
   } else {
-#ifdef _OPENMP
-#pragma omp simd reduction(+:a, e)
-#endif
+NS_OMP(simd reduction(+:a, e))
     for (size_t i = 0; i < n; i++) {
       double d = x[i] - m;
       a += fabs(d);
@@ -213,19 +146,9 @@ static void load_block(const cox_work *wk, size_t i0, size_t nb, double *xb)
     const double *xc = wk->x + a * wk->n + i0;
     double m = wk->mean[a], s = wk->scale[a];
     double *out = xb + a * NS_COX_BLOCK;
-#ifdef _OPENMP
-#pragma omp simd
-#endif
+NS_OMP(simd)
     for (size_t t = 0; t < nb; t++) out[t] = (xc[t] - m) * s;
   }
-}
-
-/* Row i centred and scaled into a p-vector (for the per-row p^2 work of
- * Firth's penalty and the score residuals). */
-static void load_row(const cox_work *wk, size_t i, double *xr)
-{
-  for (size_t a = 0; a < wk->p; a++)
-    xr[a] = (wk->x[a * wk->n + i] - wk->mean[a]) * wk->scale[a];
 }
 
 /*
@@ -339,9 +262,7 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   int nt = wk->threads;
   /* The first bad row decides the status, whichever thread finds it. */
   size_t first_bad = n;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) reduction(min:first_bad) if(nt > 1 && n > 100000)
-#endif
+NS_OMP(parallel for num_threads(nt) reduction(min:first_bad) if(nt > 1 && n > NS_PARALLEL_MIN_WORK))
   for (size_t i = 0; i < n; i++)
     if (row_status(d, i) != NS_OK && i < first_bad) first_bad = i;
   if (first_bad < n) return row_status(d, first_bad);
@@ -374,17 +295,11 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   else wtotal = (double) n;
   int nonfinite = 0;
   ns_status st = NS_OK;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) reduction(|:nonfinite) if(nt > 1 && n * p > 100000)
-#endif
+NS_OMP(parallel num_threads(nt) reduction(|:nonfinite) if(nt > 1 && n * p > NS_PARALLEL_MIN_WORK))
   {
-#ifdef _OPENMP
-#pragma omp single nowait
-#endif
+NS_OMP(single nowait)
     st = build_slots(wk, d);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic) nowait
-#endif
+NS_OMP(for schedule(dynamic) nowait)
     for (size_t j = 0; j < p; j++) {
       const double *xj = d->x + j * n;
       double sum = wsum(n, wt, xj);
@@ -515,9 +430,7 @@ static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double sh
         double g1 = gamma[a + 1] * wk->scale[a + 1], m1 = wk->mean[a + 1];
         double g2 = gamma[a + 2] * wk->scale[a + 2], m2 = wk->mean[a + 2];
         double g3 = gamma[a + 3] * wk->scale[a + 3], m3 = wk->mean[a + 3];
-#ifdef _OPENMP
-#pragma omp simd
-#endif
+NS_OMP(simd)
         for (size_t t = 0; t < nb; t++)
           e[t] += ((g0 * (x0[t] - m0) + g1 * (x1[t] - m1)) +
                    (g2 * (x2[t] - m2) + g3 * (x3[t] - m3)));
@@ -525,9 +438,7 @@ static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double sh
       for (; a < p; a++) {
         double ga = gamma[a] * wk->scale[a], m = wk->mean[a];
         const double *xc = wk->x + a * wk->n + b0;
-#ifdef _OPENMP
-#pragma omp simd
-#endif
+NS_OMP(simd)
         for (size_t t = 0; t < nb; t++) e[t] += ga * (xc[t] - m);
       }
     }
@@ -566,14 +477,10 @@ static double pass_a(cox_work *wk, const double *gamma, double shift)
   if (nt <= 1 || n < 4 * NS_COX_BLOCK)
     return pass_a_rows(wk, gamma, zero, shift, 0, n, &wk->bins);
   double emax = -HUGE_VAL;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) reduction(max:emax)
-#endif
+NS_OMP(parallel num_threads(nt) reduction(max:emax))
   {
     int t = 0;
-#ifdef _OPENMP
     t = omp_get_thread_num();
-#endif
     size_t i0, i1;
     thread_rows(n, t, nt, &i0, &i1);
     cox_bins mine;
@@ -625,17 +532,13 @@ static void pass_b_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b,
       const double *xc = wk->x + a * wk->n + b0;
       double m = wk->mean[a], sc = wk->scale[a];
       double *outy = yb + a * NS_COX_BLOCK;
-#ifdef _OPENMP
-#pragma omp simd
-#endif
+NS_OMP(simd)
       for (size_t t = 0; t < nb; t++) outy[t] = (xc[t] - m) * sc * root[t];
     }
     if (b) {
       double *g = xb, *row = xb + NS_COX_BLOCK;
       int zeros = 0;
-#ifdef _OPENMP
-#pragma omp simd reduction(+:zeros)
-#endif
+NS_OMP(simd reduction(+:zeros))
       for (size_t t = 0; t < nb; t++) {
         int z = !(root[t] > 0);
         zeros += z;
@@ -648,7 +551,7 @@ static void pass_b_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b,
       for (size_t t = 0; zeros && t < nb; t++) {
         if (root[t] > 0 || !(r[t] > 0) || (size_t) vbin[t] == 2 * wk->nslot) continue;
         size_t i = b0 + t;
-        load_row(wk, i, row);
+        cox_load_row(wk, i, row);
         double *dst = b->v + (size_t) vbin[t] * p;
         for (size_t a = 0; a < p; a++) dst[a] += r[t] * row[a];
         int lo = wk->lo ? wk->lo[i] : -1;
@@ -673,14 +576,10 @@ static void pass_b(cox_work *wk, double *imat)
     return;
   }
   if (imat) memset(wk->info_t, 0, pp * (size_t) nt * sizeof *wk->info_t);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
-#endif
+NS_OMP(parallel num_threads(nt))
   {
     int t = 0;
-#ifdef _OPENMP
     t = omp_get_thread_num();
-#endif
     size_t i0, i1;
     thread_rows(n, t, nt, &i0, &i1);
     cox_bins mine;
@@ -729,9 +628,7 @@ static ns_status slot_terms(cox_work *wk, size_t kk)
   double i0 = 0, i1 = 0, T0 = 0, T1 = 0, T2 = 0;
   double inv_m = 1.0 / nterm;  /* f = l / m by a multiplication: within an ulp */
   int bad = 0;
-#ifdef _OPENMP
-#pragma omp simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad)
-#endif
+NS_OMP(simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad))
   for (int l = 0; l < nterm; l++) {
     double f = l * inv_m;
     double den = s0 - f * d0;
@@ -811,9 +708,7 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
   int bad = 0;
   int nt = wk->threads;
   (void) nt;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt > 1 && K >= 256 && wk->n > 100000)
-#endif
+NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt > 1 && K >= 256 && wk->n > NS_PARALLEL_MIN_WORK))
   for (size_t kk = 0; kk < K; kk++) bad |= slot_terms(wk, kk) != NS_OK;
   if (bad) return NS_ERR_NONFINITE;
   double lsum = 0.0;       /* sum over event terms of wt * log(denominator) */
@@ -918,76 +813,6 @@ static ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
   return NS_OK;
 }
 
-/*
- * Score residuals of the last evaluation, weighted and summed by cluster:
- * z (p x ncl, column-major) += w_j * s_j. For row j at risk in (lo, hi],
- *   s_j = status_j (x_j - abar_hi) - e_j (x_j Lambda_j - G_j)
- * with Lambda_j the hazard and G_j the hazard-weighted means summed over its
- * slots (an Efron event's own slot with the reduced weights).
- */
-static void score_resid_collapse(const cox_work *wk, const int *cluster, double *xk,
-                                 double *z)
-{
-  size_t n = wk->n, p = wk->p;
-  for (size_t k = 0; k < n; k++) {
-    int hi = wk->hi[k], lo = wk->lo ? wk->lo[k] : -1;
-    if (hi < 0 || lo >= hi) continue;
-    load_row(wk, k, xk);
-    size_t cl = cluster ? (size_t) cluster[k] : k;
-    double *zc = z + cl * p;
-    double wk_k = wk->w ? wk->w[k] : 1.0;
-    double e = wk->r[k] / wk_k;
-    double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] : 0.0);
-    const double *cgh = wk->cumg + (size_t) hi * p;
-    const double *cgl = lo >= 0 ? wk->cumg + (size_t) lo * p : NULL;
-    int dead = wk->status[k];
-    if (dead) lam -= wk->mom[(size_t) hi * NS_MOM + MOM_Q1];
-    const double *gh = wk->g + (size_t) hi * p, *g2h = wk->g2 + (size_t) hi * p;
-    const double *ah = wk->abar + (size_t) hi * p;
-    for (size_t j = 0; j < p; j++) {
-      double G = cgh[j] - (cgl ? cgl[j] : 0.0);
-      if (dead) G -= gh[j] - g2h[j];
-      double s = -e * (xk[j] * lam - G);
-      if (dead) s += xk[j] - ah[j];
-      zc[j] += wk_k * s;
-    }
-  }
-}
-
-/* Scaled (internal) to original coordinates of a p x p variance. */
-static void unscale_var(size_t p, const double *scale, double *v)
-{
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < p; i++) v[i + j * p] *= scale[i] * scale[j];
-}
-
-/* Robust (sandwich) variance V B V with B = z z', all in scaled coordinates. */
-static ns_status sandwich(size_t p, size_t ncl, const double *z, const double *v,
-                          double *out)
-{
-  double *b = calloc(p * p, sizeof *b);
-  double *t = malloc(p * p * sizeof *t);
-  if (!b || !t) { free(b); free(t); return NS_ERR_NOMEM; }
-  ns_linalg_syrk(p, ncl, 1.0, z, 0.0, b);
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < j; i++) b[j + i * p] = b[i + j * p];
-  /* t = V B, out = t V (p is small: plain loops are fine here). */
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < p; i++) {
-      double s = 0;
-      for (size_t k = 0; k < p; k++) s += v[i + k * p] * b[k + j * p];
-      t[i + j * p] = s;
-    }
-  for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i < p; i++) {
-      double s = 0;
-      for (size_t k = 0; k < p; k++) s += t[i + k * p] * v[k + j * p];
-      out[i + j * p] = s;
-    }
-  free(b); free(t);
-  return NS_OK;
-}
-
 /* Holds fixed (or inactive) columns out of the Newton step: their score is
  * zeroed and their information row/column made the identity. */
 static void hold_fixed(size_t p, const int *fixed, double *u, double *imat)
@@ -1007,8 +832,6 @@ static int all_finite(size_t m, const double *v)
     if (!isfinite(v[i])) return 0;
   return 1;
 }
-
-static ns_status firth_adjust(cox_work *wk, const double *imat, double *loglik, double *u);
 
 ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
                      ns_cox_result *res, ns_callback callback, void *context)
@@ -1053,7 +876,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
   if (st != NS_OK) goto fail;
   plain0 = loglik0;
   if (wk.firth && p) {
-    st = firth_adjust(&wk, imat, &loglik0, u);
+    st = cox_firth_adjust(&wk, imat, &loglik0, u);
     if (st != NS_OK) goto fail;
   }
   hold_fixed(p, fixed, u, imat);
@@ -1092,7 +915,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
       st = NS_OK;
       plain = newlk;
       if (!notfinite && wk.firth) {
-        st = firth_adjust(&wk, imat, &newlk, u);
+        st = cox_firth_adjust(&wk, imat, &newlk, u);
         if (st == NS_ERR_NONFINITE || st == NS_ERR_SINGULAR) { notfinite = 1; st = NS_OK; }
         else if (st != NS_OK) goto fail;
       }
@@ -1133,7 +956,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
       if (st != NS_OK) goto fail;
       plain = newlk;
       if (wk.firth) {
-        st = firth_adjust(&wk, imat, &newlk, u);
+        st = cox_firth_adjust(&wk, imat, &newlk, u);
         if (st != NS_OK) goto fail;
       }
       hold_fixed(p, fixed, u, imat);
@@ -1202,12 +1025,12 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
      * free of bookkeeping the ordinary fit never needs). */
     st = cox_eval(&wk, beta, &newlk, u, NULL, 1);
     if (st == NS_OK) {
-      score_resid_collapse(&wk, data->cluster, wk.xbuf, z);
+      cox_score_resid_collapse(&wk, data->cluster, wk.xbuf, z);
       if (res->naive_var) {
         memcpy(res->naive_var, vs, pp * sizeof *vs);
-        unscale_var(p, wk.scale, res->naive_var);
+        cox_unscale_var(p, wk.scale, res->naive_var);
       }
-      st = sandwich(p, ncl, z, vs, res->var);
+      st = cox_sandwich(p, ncl, z, vs, res->var);
     }
     if (st == NS_OK) {
       double *delta = step;
@@ -1219,7 +1042,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
       memset(z, 0, ncl * p * sizeof *z);
       st = cox_eval(&wk, init_s, &newlk, u, NULL, 1);
       if (st == NS_OK) {
-        score_resid_collapse(&wk, data->cluster, wk.xbuf, z);
+        cox_score_resid_collapse(&wk, data->cluster, wk.xbuf, z);
         double *bz = calloc(pp, sizeof *bz);
         if (!bz) st = NS_ERR_NOMEM;
         else {
@@ -1233,10 +1056,10 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
     }
     free(z);
     if (st != NS_OK) goto fail;
-    unscale_var(p, wk.scale, res->var);
+    cox_unscale_var(p, wk.scale, res->var);
   } else if (p) {
     memcpy(res->var, vs, pp * sizeof *vs);
-    unscale_var(p, wk.scale, res->var);
+    cox_unscale_var(p, wk.scale, res->var);
   }
 
   free(mem); free(keep);
@@ -1249,429 +1072,3 @@ fail:
   return st;
 }
 
-/*
- * Firth's penalty (Firth 1993; Heinze & Schemper 2001): the penalised log
- * partial likelihood l* = l + log|I| / 2 and its score
- *   U*_r = U_r + tr(I^-1 dI/dbeta_r) / 2.
- * With Breslow's ties I = sum_k dw_k Cov_k(x) (weights r_j / S0_k over the
- * risk set), and dI/dbeta_r = sum_k dw_k E_k[u u' u_r] with u = x - xbar_k,
- * so with A = I^-1 and z_j = x_j' A x_j:
- *   tr(A dI/dbeta_r) = sum_k dw_k (E[z x_r] - xbar_r E[z] - 2 (Cov_k(x) A xbar_k)_r).
- * Every expectation is a risk-set sum, so the same slot bins and cumulative
- * sums as the fit give it in O(n p^2 + K p^2). Must follow a cox_eval at
- * the current coefficients (it uses that evaluation's risk scores); imat is
- * the information there. Columns dropped as collinear are left out of the
- * determinant.
- */
-static ns_status firth_adjust(cox_work *wk, const double *imat, double *loglik, double *u)
-{
-  size_t n = wk->n, p = wk->p, K = wk->nslot, pp = p * p;
-  size_t per = 1 + p + pp;           /* per slot: sum r z, sum r z x, sum r x x' */
-  double *factor = malloc((3 * pp + 3 * p + 1) * sizeof *factor);
-  int *keep = malloc((p + 1) * sizeof *keep);
-  double *bins = calloc(K * per * (wk->counting ? 2 : 1), sizeof *bins);
-  if (!factor || !keep || !bins) { free(factor); free(keep); free(bins); return NS_ERR_NOMEM; }
-  double *ainv = factor + pp, *work = ainv + pp, *y = work + pp, *xbar = y + p, *tr = xbar + p;
-  int rank = 0;
-  ns_status st = ns_linalg_chol(p, imat, 1e-12, factor, keep, &rank);
-  if (st == NS_OK && rank == 0) st = NS_ERR_SINGULAR;
-  if (st == NS_OK) st = ns_linalg_chol_inverse(p, factor, keep, rank, ainv, work);
-  if (st != NS_OK) { free(factor); free(keep); free(bins); return st; }
-  /* log|I| on the covariates' own scale: the internal coordinates are
-   * x * scale, so |I_internal| = |I| * prod(scale^2) over kept columns. */
-  double logdet = 0;
-  for (int i = 0; i < rank; i++) logdet += 2 * log(factor[(size_t) i + (size_t) i * (size_t) rank]);
-  for (size_t j = 0; j < p; j++)
-    if (keep[j]) logdet -= 2 * log(wk->scale[j]);
-
-  /* Rows into the bins of the slot where they enter (and leave). */
-  double *leave = wk->counting ? bins + K * per : NULL;
-  double *xk = wk->xbuf;
-  for (size_t k = 0; k < n; k++) {
-    int hi = wk->hi[k], lo = wk->lo ? wk->lo[k] : -1;
-    if (hi < 0 || lo >= hi) continue;
-    load_row(wk, k, xk);
-    double z = 0;
-    for (size_t i = 0; i < p; i++) {
-      double s = 0;
-      for (size_t j = 0; j < p; j++) s += ainv[i + j * p] * xk[j];
-      z += xk[i] * s;
-    }
-    double rk = wk->r[k];
-    for (int side = 0; side < 2; side++) {
-      double *b;
-      if (side == 0) b = bins + (size_t) hi * per;
-      else if (leave && lo >= 0) b = leave + (size_t) lo * per;
-      else break;
-      b[0] += rk * z;
-      for (size_t i = 0; i < p; i++) b[1 + i] += rk * z * xk[i];
-      double *b2 = b + 1 + p;
-      for (size_t j = 0; j < p; j++)
-        for (size_t i = 0; i < p; i++) b2[i + j * p] += rk * xk[i] * xk[j];
-    }
-  }
-
-  /* Risk-set sums backwards over each stratum's slots. S0 and S1 come back
-   * from the bins of the last evaluation. */
-  double *run = calloc(2 * per + 2 * (p + 1), sizeof *run);
-  if (!run) { free(factor); free(keep); free(bins); return NS_ERR_NOMEM; }
-  double *runl = run + per, *s1 = runl + per, *s1l = s1 + p + 1;
-  double s0 = 0, s0l = 0;
-  for (size_t i = 0; i < p; i++) tr[i] = 0;
-  for (size_t kk = K; kk-- > 0;) {
-    if (kk == K - 1 || wk->slot_start[kk + 1]) {
-      memset(run, 0, (2 * per + 2 * (p + 1)) * sizeof *run);
-      s0 = s0l = 0;
-    }
-    const double *b = bins + kk * per;
-    for (size_t q = 0; q < per; q++) run[q] += b[q];
-    s0 += wk->bins.s[2 * kk] + wk->bins.s[2 * kk + 1];
-    for (size_t i = 0; i < p; i++) s1[i] += wk->bins.v[2 * kk * p + i] + wk->bins.v[(2 * kk + 1) * p + i];
-    if (leave) {
-      const double *bl = leave + kk * per;
-      for (size_t q = 0; q < per; q++) runl[q] += bl[q];
-      s0l += wk->bins.b0[kk];
-      for (size_t i = 0; i < p; i++) s1l[i] += wk->bins.b1[kk * p + i];
-    }
-    double S0 = s0 - s0l;
-    if (!(S0 > 0)) { st = NS_ERR_NONFINITE; break; }
-    double ez = (run[0] - (leave ? runl[0] : 0)) / S0;
-    for (size_t i = 0; i < p; i++) xbar[i] = (s1[i] - s1l[i]) / S0;
-    /* y = Cov(x) A xbar, Cov = S2/S0 - xbar xbar'. */
-    double axb[64], *ax = p <= 64 ? axb : NULL;
-    double *axm = NULL;
-    if (!ax) { axm = malloc(p * sizeof *axm); if (!axm) { st = NS_ERR_NOMEM; break; } ax = axm; }
-    double c = 0;
-    for (size_t i = 0; i < p; i++) {
-      double t = 0;
-      for (size_t j = 0; j < p; j++) t += ainv[i + j * p] * xbar[j];
-      ax[i] = t;
-      c += xbar[i] * t;
-    }
-    const double *s2 = run + 1 + p, *s2l = runl + 1 + p;
-    double dw = wk->slot_dw[kk];
-    for (size_t i = 0; i < p; i++) {
-      double cov_ax = 0;
-      for (size_t j = 0; j < p; j++) {
-        double e2 = (s2[i + j * p] - (leave ? s2l[i + j * p] : 0)) / S0;
-        cov_ax += e2 * ax[j];
-      }
-      cov_ax -= xbar[i] * c;
-      double ezx = (run[1 + i] - (leave ? runl[1 + i] : 0)) / S0;
-      tr[i] += dw * (ezx - xbar[i] * ez - 2 * cov_ax);
-    }
-    free(axm);
-  }
-  if (st == NS_OK) {
-    for (size_t i = 0; i < p; i++) u[i] += 0.5 * tr[i];
-    *loglik += 0.5 * logdet;
-  }
-  free(run); free(factor); free(keep); free(bins);
-  return st;
-}
-
-/* ---- concordance ------------------------------------------------------ */
-
-/* Two Fenwick trees over the score ranks 0..m-1, interleaved so that one
- * traversal serves both: component 0 holds the weights of the rows at risk,
- * component 1 the weights of the events seen so far. node[] keeps the weight
- * at each rank, so "less", "equal" and "greater" are O(log m). */
-typedef struct { size_t m; double *tree, *node, total[2]; } fenwick2;
-
-static void fw_add(fenwick2 *f, size_t rank, double w_risk, double w_event)
-{
-  f->node[2 * rank] += w_risk;
-  f->node[2 * rank + 1] += w_event;
-  f->total[0] += w_risk;
-  f->total[1] += w_event;
-  for (size_t i = rank + 1; i <= f->m; i += i & (~i + 1)) {
-    f->tree[2 * i] += w_risk;
-    f->tree[2 * i + 1] += w_event;
-  }
-}
-
-/* Weights below, at and above a rank, for both components: out[3 * c + k]
- * with k = 0 less, 1 equal, 2 greater. */
-static void fw_query(const fenwick2 *f, size_t rank, double *out)
-{
-  double s0 = 0, s1 = 0;
-  for (size_t i = rank; i > 0; i -= i & (~i + 1)) {
-    s0 += f->tree[2 * i];
-    s1 += f->tree[2 * i + 1];
-  }
-  out[0] = s0; out[1] = f->node[2 * rank]; out[2] = f->total[0] - s0 - out[1];
-  out[3] = s1; out[4] = f->node[2 * rank + 1]; out[5] = f->total[1] - s1 - out[4];
-}
-
-typedef struct { size_t rank; double w; size_t row; } rank_weight;
-
-ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
-                             const int *status, const double *weight,
-                             const int *stratum, const double *score,
-                             const int *cluster, size_t n_cluster,
-                             double *count, double *concordance, double *std)
-{
-  if (!time || !status || !score || !count || !concordance || !std) return NS_ERR_ARGUMENT;
-  for (int k = 0; k < 5; k++) count[k] = 0;
-  *concordance = NAN;
-  *std = NAN;
-  if (n == 0) return NS_OK;
-  if (n > 2147483647u) return NS_ERR_ARGUMENT;
-  for (size_t i = 0; i < n; i++)
-    if (!isfinite(score[i])) return NS_ERR_NONFINITE;
-  if (cluster)
-    for (size_t i = 0; i < n; i++)
-      if (cluster[i] < 0 || (size_t) cluster[i] >= n_cluster) return NS_ERR_ARGUMENT;
-
-  int *ord = malloc(n * sizeof *ord);
-  int *ord2 = start ? malloc(n * sizeof *ord2) : NULL;
-  size_t *rank = malloc(n * sizeof *rank);
-  double *infl = calloc(3 * n, sizeof *infl);
-  rank_weight *grp = malloc(n * sizeof *grp);
-  fenwick2 fw = {0, NULL, NULL, {0, 0}};
-  ns_status st = NS_OK;
-  double *pt = NULL, *pw = NULL, *pstart = NULL;
-  int *pst = NULL, *pss = NULL, *pcl = NULL;
-  if (!ord || (start && !ord2) || !rank || !infl || !grp) { st = NS_ERR_NOMEM; goto done; }
-
-  st = ns_sort_order(n, NULL, score, ord);
-  if (st != NS_OK) goto done;
-  size_t m = 0;
-  for (size_t k = 0; k < n; k++) {
-    if (k > 0 && score[ord[k]] != score[ord[k - 1]]) m++;
-    rank[ord[k]] = m;
-  }
-  m++;
-  fw.m = m;
-  fw.tree = calloc(2 * (m + 1), sizeof *fw.tree);
-  fw.node = calloc(2 * m, sizeof *fw.node);
-  if (!fw.tree || !fw.node) { st = NS_ERR_NOMEM; goto done; }
-
-  /* Time order with ties kept in score order: the stable sort by (stratum,
-   * time) runs on the columns laid out in score order, so each group of
-   * tied events below comes out already sorted by rank (no per-group sort). */
-  {
-    double *ts = malloc(n * sizeof *ts);
-    int *ss = stratum ? malloc(n * sizeof *ss) : NULL;
-    int *o2 = malloc(n * sizeof *o2);
-    if (!ts || (stratum && !ss) || !o2) {
-      free(ts); free(ss); free(o2);
-      st = NS_ERR_NOMEM;
-      goto done;
-    }
-    for (size_t k = 0; k < n; k++) ts[k] = time[ord[k]];
-    if (stratum) for (size_t k = 0; k < n; k++) ss[k] = stratum[ord[k]];
-    st = ns_sort_order(n, ss, ts, o2);
-    if (st == NS_OK)
-      for (size_t k = 0; k < n; k++) o2[k] = ord[o2[k]];
-    free(ts); free(ss);
-    free(ord);
-    ord = o2;
-  }
-  /* From here on, rows are numbered in that time order: copies of the
-   * columns in that order let the passes below read status, ranks and
-   * weights and update the influence sums sequentially, leaving only the
-   * Fenwick tree to be addressed at random. (The variance is a sum over
-   * rows, so it does not mind the numbering.) */
-  if (st == NS_OK) {
-    size_t *prk = malloc(n * sizeof *prk);
-    pt = malloc(n * sizeof *pt);
-    pst = malloc(n * sizeof *pst);
-    if (weight) pw = malloc(n * sizeof *pw);
-    if (stratum) pss = malloc(n * sizeof *pss);
-    if (start) pstart = malloc(n * sizeof *pstart);
-    if (cluster) pcl = malloc(n * sizeof *pcl);
-    if (!prk || !pt || !pst || (weight && !pw) || (stratum && !pss) || (start && !pstart) ||
-        (cluster && !pcl)) {
-      free(prk);
-      st = NS_ERR_NOMEM;
-      goto done;
-    }
-    for (size_t k = 0; k < n; k++) {
-      size_t i = (size_t) ord[k];
-      prk[k] = rank[i];
-      pt[k] = time[i];
-      pst[k] = status[i];
-    }
-    if (weight) for (size_t k = 0; k < n; k++) pw[k] = weight[ord[k]];
-    if (stratum) for (size_t k = 0; k < n; k++) pss[k] = stratum[ord[k]];
-    if (start) for (size_t k = 0; k < n; k++) pstart[k] = start[ord[k]];
-    if (cluster) for (size_t k = 0; k < n; k++) pcl[k] = cluster[ord[k]];
-    free(rank);
-    rank = prk;
-    time = pt; status = pst; weight = pw; stratum = pss; start = pstart; cluster = pcl;
-    for (size_t k = 0; k < n; k++) ord[k] = (int) k;
-  }
-  if (st == NS_OK && start) st = ns_sort_order(n, stratum, start, ord2);
-  if (st != NS_OK) goto done;
-
-#define W(i) (weight ? weight[i] : 1.0)
-#define STRAT(i) (stratum ? stratum[i] : 0)
-  /* infl[3i + k]: for row i, the weight of its comparable partners that
-   * are concordant (k = 0), discordant (1) or tied on the score (2), in
-   * survival's orientation (a longer survivor with a larger score is
-   * concordant); reversed only at the end. A row's partners as the
-   * longer survivor are the events inside its risk window: the event tree
-   * read when it leaves the window minus when it enters. */
-  double cnt[5] = {0, 0, 0, 0, 0};
-  double q[6];
-  size_t hi = n, hi2 = n;
-  while (hi > 0) {
-    /* One stratum: rows [lo, hi) of ord (and [lo2, hi2) of ord2). */
-    size_t lo = hi - 1;
-    int s = STRAT(ord[lo]);
-    while (lo > 0 && STRAT(ord[lo - 1]) == s) lo--;
-    size_t lo2 = hi2, i2 = hi2;
-    if (start) { lo2 = hi2 - (hi - lo); i2 = hi2; }
-    size_t k = hi;
-    while (k > lo) {
-      /* The rows tied at this time: [g, k). */
-      double t = time[ord[k - 1]];
-      size_t g = k - 1;
-      while (g > lo && time[ord[g - 1]] == t) g--;
-      int any_dead = 0;
-      /* Censored first: they are at risk at t (and after). */
-      for (size_t r = g; r < k; r++) {
-        size_t i = (size_t) ord[r];
-        if (status[i]) { any_dead = 1; continue; }
-        fw_query(&fw, rank[i], q);
-        infl[3 * i] -= q[3]; infl[3 * i + 1] -= q[5]; infl[3 * i + 2] -= q[4];
-        fw_add(&fw, rank[i], W(i), 0);
-      }
-      if (!any_dead) { k = g; continue; }
-      if (start) {
-        /* Rows whose interval starts at or after t are not at risk. */
-        while (i2 > lo2 && start[ord2[i2 - 1]] >= t) {
-          size_t i = (size_t) ord2[--i2];
-          fw_query(&fw, rank[i], q);
-          infl[3 * i] += q[3]; infl[3 * i + 1] += q[5]; infl[3 * i + 2] += q[4];
-          fw_add(&fw, rank[i], -W(i), 0);
-        }
-      }
-      /* The tied events, sorted by rank: pairs among them are tied.y (and
-       * tied.xy when the score ties too). */
-      size_t ng = 0;
-      double dsum = 0, dsq = 0;
-      for (size_t r = g; r < k; r++) {
-        size_t i = (size_t) ord[r];
-        if (!status[i]) continue;
-        grp[ng].rank = rank[i]; grp[ng].w = W(i); grp[ng].row = i; ng++;
-        dsum += W(i); dsq += W(i) * W(i);
-      }
-      cnt[3] += (dsum * dsum - dsq) / 2;
-      /* Already in rank order (see the sort above); only times equal
-       * under == but apart in the sort's bit order (-0 and +0) can break
-       * it, and then an insertion sort restores it. */
-      for (size_t c = 1; c < ng; c++) {
-        rank_weight v = grp[c];
-        size_t e = c;
-        while (e > 0 && grp[e - 1].rank > v.rank) { grp[e] = grp[e - 1]; e--; }
-        grp[e] = v;
-      }
-      double below = 0;
-      for (size_t a = 0; a < ng;) {
-        size_t b = a;
-        double gs = 0, gq = 0;
-        while (b < ng && grp[b].rank == grp[a].rank) { gs += grp[b].w; gq += grp[b].w * grp[b].w; b++; }
-        cnt[4] += (gs * gs - gq) / 2;
-        for (size_t c = a; c < b; c++) {
-          size_t i = grp[c].row;
-          double w = grp[c].w;
-          /* Comparable pairs with this event: the rows still at risk. */
-          fw_query(&fw, grp[c].rank, q);
-          cnt[0] += w * q[2]; cnt[1] += w * q[0]; cnt[2] += w * q[1];
-          infl[3 * i] += q[2]; infl[3 * i + 1] += q[0]; infl[3 * i + 2] += q[1];
-          /* Its own window opens now; the events tied with it (itself
-           * included) are not its partners, so they count as seen. */
-          double tl = below, te = gs, tg = dsum - below - gs;
-          infl[3 * i] -= q[3] + tl; infl[3 * i + 1] -= q[5] + tg; infl[3 * i + 2] -= q[4] + te;
-        }
-        below += gs;
-        a = b;
-      }
-      /* All queries above saw the tree before any of these events: now the
-       * events join both the risk set and the seen events. */
-      for (size_t c = 0; c < ng; c++) fw_add(&fw, grp[c].rank, grp[c].w, grp[c].w);
-      k = g;
-    }
-    /* Close the stratum: rows still at risk take their final influence,
-     * then the tree is emptied by undoing what was added (not needed after
-     * the last stratum). */
-    if (start) {
-      while (i2 > lo2) {
-        size_t i = (size_t) ord2[--i2];
-        fw_query(&fw, rank[i], q);
-        infl[3 * i] += q[3]; infl[3 * i + 1] += q[5]; infl[3 * i + 2] += q[4];
-        if (lo > 0) fw_add(&fw, rank[i], -W(i), 0);
-      }
-    } else if (hi - lo >= m / 4) {
-      /* Every row of a large stratum reads the final event counts: one
-       * cumulative sum over the ranks answers them all, instead of a tree
-       * query per row. cum[r] = event weight at ranks below r. */
-      double *cum = malloc((m + 1) * sizeof *cum);
-      if (!cum) { st = NS_ERR_NOMEM; goto done; }
-      cum[0] = 0;
-      for (size_t r = 0; r < m; r++) cum[r + 1] = cum[r] + fw.node[2 * r + 1];
-      for (size_t r = lo; r < hi; r++) {
-        size_t i = (size_t) ord[r];
-        size_t ri = rank[i];
-        double below = cum[ri], at = fw.node[2 * ri + 1];
-        infl[3 * i] += below; infl[3 * i + 1] += fw.total[1] - below - at; infl[3 * i + 2] += at;
-        if (lo > 0) fw_add(&fw, ri, -W(i), 0);
-      }
-      free(cum);
-    } else {
-      for (size_t r = lo; r < hi; r++) {
-        size_t i = (size_t) ord[r];
-        fw_query(&fw, rank[i], q);
-        infl[3 * i] += q[3]; infl[3 * i + 1] += q[5]; infl[3 * i + 2] += q[4];
-        if (lo > 0) fw_add(&fw, rank[i], -W(i), 0);
-      }
-    }
-    if (lo > 0) {
-      for (size_t r = lo; r < hi; r++) {
-        size_t i = (size_t) ord[r];
-        if (status[i]) fw_add(&fw, rank[i], 0, -W(i));
-      }
-      fw.total[0] = fw.total[1] = 0; /* exact zero despite rounding */
-    }
-    hi = lo;
-    hi2 = lo2;
-  }
-  cnt[3] -= cnt[4];
-
-  double npair = cnt[0] + cnt[1] + cnt[2];
-  /* survival reports the reversed orientation for a Cox risk score. */
-  count[0] = cnt[1]; count[1] = cnt[0];
-  count[2] = cnt[2]; count[3] = cnt[3]; count[4] = cnt[4];
-  if (npair > 0) {
-    double somer = (cnt[0] - cnt[1]) / npair;
-    *concordance = 1.0 - (somer + 1.0) / 2.0;
-    double v = 0;
-    if (cluster) {
-      double *dfb = calloc(n_cluster, sizeof *dfb);
-      if (!dfb) { st = NS_ERR_NOMEM; goto done; }
-      for (size_t i = 0; i < n; i++) {
-        const double *f = infl + 3 * i;
-        dfb[cluster[i]] += W(i) * ((f[0] - f[1]) / npair - somer / npair * (f[0] + f[1] + f[2]));
-      }
-      for (size_t c = 0; c < n_cluster; c++) v += dfb[c] * dfb[c];
-      free(dfb);
-    } else {
-      for (size_t i = 0; i < n; i++) {
-        const double *f = infl + 3 * i;
-        double d = W(i) * ((f[0] - f[1]) / npair - somer / npair * (f[0] + f[1] + f[2]));
-        v += d * d;
-      }
-    }
-    *std = sqrt(v / 4.0);
-  }
-#undef W
-#undef STRAT
-
-done:
-  free(ord); free(ord2); free(rank); free(infl); free(grp);
-  free(fw.tree); free(fw.node);
-  free(pt); free(pw); free(pstart); free(pst); free(pss); free(pcl);
-  return st;
-}

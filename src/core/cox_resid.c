@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netsurv.h"
+#include "internal.h"
 
 /* Rows between two calls of the progress / interrupt callback. */
 #define NS_RESID_TICK 65536

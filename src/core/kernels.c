@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "netsurv.h"
+#include "internal.h"
 
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(NS_KERNELS_NO_VECTOR)
 #define NS_KERNELS_VECTOR 1

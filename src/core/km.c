@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netsurv.h"
+#include "internal.h"
 
 enum { KIND_EVENT = 0, KIND_CENSOR = 1, KIND_ENTRY = 2 };
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netsurv.h"
+#include "internal.h"
 
 /*
  * Fortran passes the length of every CHARACTER argument as a hidden trailing

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netsurv.h"
+#include "internal.h"
 
 /* Pivots of the variance matrix below this fraction of its largest diagonal
  * count as zero: the matrix is singular there (e.g. groups nested in strata). */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netsurv.h"
+#include "internal.h"
 
 #ifndef DIGIT_BITS
 #define DIGIT_BITS 8

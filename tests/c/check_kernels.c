@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netsurv.h"
+#include "internal.h"
 #include "check_main.h"
 
 /* The variants to test: portable always; AVX2 when the CPU has it. */

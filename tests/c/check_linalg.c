@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "netsurv.h"
+#include "internal.h"
 #include "check_main.h"
 
 START_TEST(syrk_matches_loops)

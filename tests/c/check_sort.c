@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "netsurv.h"
+#include "internal.h"
 #include "check_main.h"
 
 START_TEST(sorts_times_stably)

@@ -1,0 +1,196 @@
+# cox-curve.R -- what a fitted cox() model says about survival: the
+# cumulative baseline hazard (survival's basehaz) and model-based survival
+# curves with confidence limits (survival's survfit.coxph).
+
+# ---- baseline hazard --------------------------------------------------------
+
+#' Cumulative baseline hazard of a Cox model
+#'
+#' The cumulative hazard of the fitted model at every distinct time of each
+#' stratum, as [survival::basehaz()] gives it. netsurv's own function of the
+#' same name (survival's `basehaz()` works on `coxph` fits only); with
+#' survival attached after netsurv, call it as `netsurv::basehaz()`.
+#' @param fit a fit from [cox()].
+#' @param centered `TRUE`: the hazard of a subject with the mean covariates
+#'   (`fit$means`); `FALSE`: of a subject with all covariates 0.
+#' @return A data frame with `hazard`, `time`, and `strata` for stratified
+#'   fits.
+#' @examples
+#' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
+#' head(basehaz(fit))
+#' @export
+basehaz <- function(fit, centered = TRUE) {
+  if (!is.logical(centered) || length(centered) != 1L || is.na(centered))
+    stop("`centered` must be TRUE or FALSE", call. = FALSE)
+  if (!inherits(fit, "netsurv_cox")) {
+    if (inherits(fit, "coxph")) return(survival::basehaz(fit, centered = centered))
+    stop("`fit` must be a fit from cox()", call. = FALSE)
+  }
+  d <- cox_model_data(fit, need_x = FALSE)
+  d$x <- matrix(0, length(d$time), 0L)
+  h <- .Call(ffi_cox_hazard, d$x, d$time, d$start, d$status, d$weights, d$eta, d$stratum,
+             d$ties)
+  cumhaz <- cum_by(h$haz, h$stratum)
+  if (!centered) {
+    coef <- ifelse(is.na(fit$coefficients), 0, fit$coefficients)
+    cumhaz <- cumhaz * exp(-sum(coef * fit$means))
+  }
+  out <- data.frame(hazard = cumhaz, time = h$time)
+  if (!is.null(d$strata)) out$strata <- factor(levels(d$strata)[h$stratum + 1L],
+                                               levels = levels(d$strata))
+  out
+}
+
+
+# ---- model-based survival curves --------------------------------------------
+
+#' Model-based survival curves from a Cox model
+#'
+#' The survival curve a fitted Cox model predicts for each covariate profile
+#' (row) of `newdata`, with the estimator and variance of
+#' [survival::survfit.coxph()] for the fit's ties method (Breslow: the
+#' Breslow hazard; Efron: its Efron analogue) -- including the variance of
+#' the coefficients. Without `newdata` the profile is the fit's covariate
+#' means. For stratified fits each profile gets one curve per stratum, or,
+#' when `newdata` holds the strata variables, one curve per row in its own
+#' stratum.
+#'
+#' The result has [survival::survfit()]'s field names (`n`, `time`,
+#' `n.risk`, `n.event`, `n.censor`, `surv`, `cumhaz`, `std.err` (of the
+#' cumulative hazard), `std.chaz`, `lower`, `upper`, `strata`, `conf.int`,
+#' `conf.type`, `logse`), so the curve methods of netsurv (and of survival,
+#' after `class<-`) apply. `surv` is a matrix with one column per profile
+#' when `newdata` has several rows.
+#' @param fit a fit from [cox()].
+#' @param newdata optional data frame of covariate profiles.
+#' @param conf.int level of the pointwise confidence intervals.
+#' @param conf.type `"log"` (default), `"log-log"`, `"plain"` or `"none"`.
+#' @return An object of class `c("netsurv_coxcurve", "netsurv_curve")`.
+#' @references Therneau & Grambsch (2000), Modeling Survival Data, section 10.2.
+#' @examples
+#' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
+#' cc <- cox_curve(fit, newdata = data.frame(age = 60, sex = 1:2))
+#' head(cc$surv)
+#' @export
+cox_curve <- function(fit, newdata, conf.int = 0.95, conf.type = "log") {
+  if (!inherits(fit, "netsurv_cox")) stop("`fit` must be a fit from cox()", call. = FALSE)
+  if (!is.numeric(conf.int) || length(conf.int) != 1L || is.na(conf.int) ||
+      conf.int <= 0 || conf.int >= 1)
+    stop("`conf.int` must be a single number between 0 and 1", call. = FALSE)
+  conf.type <- match_choice(conf.type, c("log", "log-log", "plain", "none"), "conf.type")
+  call <- match.call()
+  d <- cox_model_data(fit)
+  coef <- ifelse(is.na(fit$coefficients), 0, fit$coefficients)
+  means <- ifelse(is.na(fit$means), 0, fit$means)
+  V <- unname(as.matrix(fit$var))
+  V[is.na(V)] <- 0
+  p <- length(coef)
+  newstrat <- NULL
+  if (missing(newdata) || is.null(newdata)) {
+    xn <- matrix(0, 1L, p)
+    noff <- 0
+    labels <- NULL
+  } else {
+    mf2 <- cox_new_frame(fit, newdata)
+    newx <- cox_x_from_frame(fit, mf2, cox_x_terms(stats::terms(mf2)))
+    newx[, is.na(fit$coefficients)] <- 0
+    xn <- newx - rep(means, each = nrow(newx))
+    noff <- stats::model.offset(mf2)
+    if (is.null(noff)) noff <- 0
+    if (!is.null(d$strata)) newstrat <- cox_new_strata(fit, mf2, levels(d$strata))
+    labels <- row.names(newdata)
+  }
+  # a profile's offset counts relative to the fit's mean offset
+  if (!is.null(labels) && !is.null(attr(fit$terms, "offset")) && !is.null(fit$offset)) {
+    fr <- if (!is.null(d$frame)) d$frame else cox_model_frame(fit)
+    noff <- noff - mean(stats::model.offset(fr$mf))
+  }
+  nrisk <- exp(drop(xn %*% coef) + noff)
+  h <- cox_hazard_table(fit, d)
+  g <- h$stratum
+  H0 <- cum_by(h$haz, g)
+  varh <- cum_by(h$varhaz, g)
+  xbar <- cum_by(h$xhaz, g)
+  # Per profile: cumhaz = r H0; var = r^2 (varh + d' V d), d = H0 x - xbar.
+  one <- function(rows, k) {
+    dt <- outer(H0[rows], xn[k, ]) - xbar[rows, , drop = FALSE]
+    v <- varh[rows] + rowSums((dt %*% V) * dt)
+    list(cumhaz = H0[rows] * nrisk[k], se = sqrt(v) * nrisk[k])
+  }
+  slot_rows <- split(seq_along(g), factor(g, levels = sort(unique(g))))
+  strata_levels <- if (!is.null(d$strata)) levels(d$strata)
+  ncurve <- length(nrisk)
+  if (!is.null(newstrat)) {
+    # one curve per row, in its own stratum
+    pieces <- lapply(seq_len(ncurve), function(k) {
+      rows <- slot_rows[[as.character(newstrat[k] - 1L)]]
+      c(list(rows = rows), one(rows, k))
+    })
+    idx <- unlist(lapply(pieces, `[[`, "rows"))
+    cumhaz <- unlist(lapply(pieces, `[[`, "cumhaz"))
+    se <- unlist(lapply(pieces, `[[`, "se"))
+    strata <- stats::setNames(vapply(pieces, function(x) length(x$rows), 1L), labels)
+    n <- as.integer(table(d$strata)[newstrat])
+  } else {
+    idx <- seq_along(g)
+    cols <- lapply(seq_len(ncurve), function(k) one(idx, k))
+    cumhaz <- vapply(cols, `[[`, numeric(length(idx)), "cumhaz")
+    se <- vapply(cols, `[[`, numeric(length(idx)), "se")
+    if (ncurve == 1L) {
+      cumhaz <- drop(cumhaz); se <- drop(se)
+    } else {
+      cumhaz <- matrix(cumhaz, length(idx)); se <- matrix(se, length(idx))
+    }
+    if (!is.null(strata_levels)) {
+      strata <- stats::setNames(as.integer(table(factor(g, levels = seq_along(strata_levels) - 1L))),
+                                strata_levels)
+      strata <- strata[strata > 0]
+      n <- as.integer(table(d$strata))
+    } else {
+      strata <- NULL
+      n <- length(d$time)
+    }
+  }
+  surv <- exp(-cumhaz)
+  out <- list(n = n, time = h$time[idx], n.risk = h$n.risk[idx], n.event = h$n.event[idx],
+              n.censor = h$n.censor[idx])
+  if (!is.null(strata)) out$strata <- strata
+  ci <- curve_confint(surv, se, conf.int, conf.type)
+  if (is.matrix(surv) && !is.null(labels)) {
+    colnames(surv) <- labels
+    if (!is.null(ci$lower)) { colnames(ci$lower) <- labels; colnames(ci$upper) <- labels }
+  }
+  out <- c(out, list(surv = surv, cumhaz = cumhaz, std.err = se, logse = TRUE, std.chaz = se))
+  if (conf.type != "none")
+    out <- c(out, list(lower = ci$lower, upper = ci$upper, conf.type = conf.type,
+                       conf.int = conf.int))
+  out$call <- call
+  class(out) <- c("netsurv_coxcurve", "netsurv_curve")
+  out
+}
+
+# survfit's pointwise intervals, std.err being the standard error of the
+# cumulative hazard (log survival).
+curve_confint <- function(surv, se, level, type) {
+  z <- stats::qnorm(1 - (1 - level) / 2)
+  keep_dim <- function(v) { if (is.matrix(surv)) dim(v) <- dim(surv); v }
+  switch(type,
+    none = list(),
+    plain = {
+      t <- z * se * surv
+      list(lower = keep_dim(pmax(surv - t, 0)), upper = keep_dim(pmin(surv + t, 1)))
+    },
+    log = {
+      lo <- ifelse(surv == 0, NA, exp(log(surv) - z * se))
+      hi <- ifelse(surv == 0, NA, pmin(exp(log(surv) + z * se), 1))
+      list(lower = keep_dim(lo), upper = keep_dim(hi))
+    },
+    `log-log` = {
+      xx <- ifelse(surv == 0 | surv == 1, NA, surv)
+      t1 <- log(-log(xx))
+      t2 <- z * se / log(xx)
+      lo <- ifelse(surv == 0, 0, ifelse(surv == 1, 1, exp(-exp(t1 - t2))))
+      hi <- ifelse(surv == 0, 0, ifelse(surv == 1, 1, exp(-exp(t1 + t2))))
+      list(lower = keep_dim(lo), upper = keep_dim(hi))
+    })
+}

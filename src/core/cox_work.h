@@ -1,0 +1,84 @@
+/*
+ * cox_work.h -- private to the Cox fit (cox.c, cox_firth.c, cox_robust.c):
+ * the evaluation's working state and the helpers its files share. The
+ * layout (slots, bins, blocks) is described at the top of cox.c.
+ */
+#ifndef NETSURV_COX_WORK_H
+#define NETSURV_COX_WORK_H
+
+#include <stddef.h>
+
+#include "internal.h"
+
+/* Rows per block: a block of 256 rows of p <= 16 covariates (two buffers)
+ * stays in L1/L2. */
+#define NS_COX_BLOCK 256
+
+
+/* Per-slot moments of the Efron terms, kept from the scalar sweep for the
+ * vector sweep: q1 = sum wt f/den, i0 = sum 1/den, i1 = sum f/den, and
+ * M0, M1, M2 = sum wt f^k / den^2. */
+enum { MOM_Q1, MOM_I0, MOM_I1, MOM_M0, MOM_M1, MOM_M2, NS_MOM };
+
+/* Risk-set bins of one evaluation: sums of the risk scores r (s, b0) and
+ * of r x (v, b1) by slot. Row i adds into bin vbin_i = 2 hi_i + status_i
+ * (bin 2k: slot k's risk set ends there and the row is not an event; 2k + 1:
+ * an event at slot k; 2K: never at risk, a bin nobody reads), so the
+ * risk-set sums entering slot k are bins 2k + 2k+1 and its events' sums bin
+ * 2k+1 -- one update per row, chosen without a branch. For (start, stop]
+ * data b0 and b1 sum the rows whose interval starts at or after slot k's
+ * time (they leave the risk set before it). */
+typedef struct {
+  double *s, *b0;   /* 2K + 1 and K (or NULL) */
+  double *v, *b1;   /* (2K + 1) p and K p (or NULL) */
+} cox_bins;
+
+typedef struct {
+  size_t n, p, nslot;
+  int efron, firth, threads, counting;
+  const double *x;         /* caller's n x p, column-major, input order */
+  const double *w, *off;   /* caller's weights and offsets, or NULL */
+  const int *status;       /* caller's */
+  int *hi, *lo;      /* at-risk slots (lo, hi]; hi < 0: never at risk */
+  int *vbin;         /* the bin each row adds into (see cox_bins) */
+  int *slot_start;   /* nslot: 1 when the slot is its stratum's first */
+  int *slot_m;       /* number of events in the slot */
+  double *slot_dw;   /* their summed weight */
+  double *mean, *scale;
+  double *ux;        /* p: sum over events of w x (fixed across iterations) */
+  double off_dead;   /* sum over events of w * offset */
+  /* per-evaluation scratch */
+  double *eta, *r;
+  int own_eta;             /* 0: eta is the caller's lp buffer */
+  cox_bins bins;                       /* the totals */
+  double *bins_t;                      /* per-thread bins (threads > 1), or NULL */
+  double *h, *cumh;                    /* hazard increment, cumulative */
+  double *mom;                         /* per slot: the NS_MOM moments of the Efron terms */
+  double *lam_bin;                     /* per bin: the hazard its rows accumulate */
+  double *s0, *lslot;                  /* per slot: S0 and wt * sum log(den) */
+  double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
+  double *xbuf;                        /* 2 * NS_COX_BLOCK * p per thread */
+  double *info_t;                      /* p * p * threads */
+  double shift;
+} cox_work;
+
+/* Row i centred and scaled into a p-vector (for the per-row p^2 work of
+ * Firth's penalty and the score residuals). */
+static inline void cox_load_row(const cox_work *wk, size_t i, double *xr)
+{
+  for (size_t a = 0; a < wk->p; a++)
+    xr[a] = (wk->x[a * wk->n + i] - wk->mean[a]) * wk->scale[a];
+}
+
+/* Firth's penalty (cox_firth.c): adds log|I| / 2 to *loglik and its
+ * gradient to u after a cox_eval at the current coefficients. */
+ns_status cox_firth_adjust(cox_work *wk, const double *imat, double *loglik, double *u);
+
+/* The robust variance's pieces (cox_robust.c). */
+void cox_score_resid_collapse(const cox_work *wk, const int *cluster, double *xk,
+                              double *z);
+void cox_unscale_var(size_t p, const double *scale, double *v);
+ns_status cox_sandwich(size_t p, size_t ncl, const double *z, const double *v,
+                       double *out);
+
+#endif /* NETSURV_COX_WORK_H */

@@ -1,0 +1,193 @@
+/*
+ * internal.h -- what the core's files share and nobody outside the core
+ * needs: sort/rank and time keys (sort.c), BLAS/LAPACK wrappers (linalg.c),
+ * vectorised kernels (kernels.c), OpenMP stubs, tuning constants and the
+ * interrupt throttle. The public contract is netsurv.h; the R glue includes
+ * this header only where it exposes a helper for testing (r_sort.c), and the
+ * Check programs in tests/c include it to test the helpers directly.
+ */
+#ifndef NETSURV_INTERNAL_H
+#define NETSURV_INTERNAL_H
+
+#include <stddef.h>
+
+#include "netsurv.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- OpenMP stubs ------------------------------------------------------ */
+/*
+ * One place decides whether OpenMP is there (as data.table's myomp.h): code
+ * writes NS_OMP(parallel for ...) instead of #pragma omp inside #ifdef
+ * _OPENMP, and calls omp_get_thread_num() and friends unconditionally; a
+ * build without OpenMP drops the directives and sees one thread.
+ */
+#define NS_PRAGMA_(...) _Pragma(#__VA_ARGS__)
+#ifdef _OPENMP
+#include <omp.h>
+#define NS_OMP(...) NS_PRAGMA_(omp __VA_ARGS__)
+#else
+#define NS_OMP(...)
+static inline int omp_get_thread_num(void) { return 0; }
+static inline int omp_get_num_threads(void) { return 1; }
+static inline int omp_get_max_threads(void) { return 1; }
+static inline int omp_get_thread_limit(void) { return 1; }
+static inline int omp_get_num_procs(void) { return 1; }
+#endif
+
+/* ---- tuning constants -------------------------------------------------- */
+/* Below this many row (or row x column) visits a loop runs on one thread:
+ * starting a team costs more than it saves. */
+#define NS_PARALLEL_MIN_WORK 100000
+
+/* ---- sorting (sort.c) -------------------------------------------------- */
+/*
+ * ns_sort_order: a stable order of rows by (stratum ascending, time ascending).
+ *   n        number of rows
+ *   stratum  stratum code per row (0-based, any int >= 0), or NULL for one stratum
+ *   time     times, all finite (checked: NS_ERR_TIME)
+ *   order    out, length n: order[k] is the 0-based row that comes k-th
+ * O(n), stable: rows with equal (stratum, time) keep their input order;
+ * -0.0 sorts as 0.0. Tied data (few distinct pairs, see ns_rank_distinct)
+ * take a hash table and one counting scatter; otherwise an LSD radix sort
+ * (8-bit digits) on the IEEE bits of the times that vary, with the stratum
+ * code packed above them when it fits in 64 bits, else per stratum after a
+ * radix sort of the codes.
+ */
+ns_status ns_sort_order(size_t n, const int *stratum, const double *time,
+                        int *order);
+
+/*
+ * ns_time_fix: merge times that differ only by floating-point fuzz, as
+ * survival's aeqSurv() does (coxph, survfit and survdiff all apply it by
+ * default), so that 0.1 + 0.2 and 0.3 form one tied time.
+ *   n          rows
+ *   time       stop (or only) times; start: entry times or NULL
+ *   tolerance  sqrt(DBL_EPSILON) in survival; <= 0 copies the input
+ *   time_out, start_out  out, length n (start_out only with start); must not
+ *                        alias the inputs
+ *   changed    out: 1 if any value moved
+ * Rule (aeqSurv): sort the distinct finite values y of time and start;
+ * consecutive values are tied when dy <= tolerance or dy / mean(|y|) <=
+ * tolerance; each run of tied values becomes its smallest member. An interval
+ * whose ends merge into one returns NS_ERR_START_STOP. Non-finite values pass
+ * through unchanged.
+ */
+ns_status ns_time_fix(size_t n, const double *time, const double *start,
+                      double tolerance, double *time_out, double *start_out,
+                      int *changed);
+
+/*
+ * ns_rank_distinct: each row's rank among the DISTINCT (stratum, time) pairs,
+ * so that a caller can work in the input row order (no permuted copies) and
+ * still visit the time points in order.
+ *   n           number of rows
+ *   stratum     stratum code per row (0-based, any int >= 0; NS_ERR_STRATUM
+ *               otherwise), or NULL for one stratum
+ *   time        times, all finite (NS_ERR_TIME); -0.0 equals 0.0
+ *   rank        out, length n: 0-based position of (stratum[i], time[i])
+ *               among the distinct pairs sorted by stratum, then time
+ *   n_distinct  out: the number D of distinct pairs (0 when n == 0)
+ *   first_row   out, caller allocates n ints (used as scratch); the first D
+ *               are the answer: first_row[d] is the smallest row i with
+ *               rank[i] == d, whose stratum and time are the d-th pair's
+ * Ties are exact equality of the doubles (apply ns_time_fix first for
+ * survival's fuzz rule). Deterministic, O(n) expected: an open-addressing
+ * hash table collects the distinct pairs and only those are sorted; when the
+ * pairs turn out to be many (more than n / 8 or than a cache-sized table
+ * holds) it switches to ns_sort_order and a scan for runs of ties.
+ */
+ns_status ns_rank_distinct(size_t n, const int *stratum, const double *time,
+                           int *rank, size_t *n_distinct, int *first_row);
+
+
+/* ---- linear algebra (linalg.c) ---------------------------------------- */
+/*
+ * Thin wrappers over BLAS/LAPACK (declared with the hidden Fortran string
+ * lengths in linalg.c). Matrices are column-major p x p unless said.
+ *   ns_linalg_syrk: upper triangle of c <- alpha a a' + beta c, a is p x k
+ *   ns_linalg_syrk_t: upper triangle of c <- alpha a' a + beta c, a is k x p
+ *     with leading dimension ld >= max(k, 1) (dsyrk "U", "T")
+ *   ns_linalg_chol: Cholesky factor of the kept submatrix of a symmetric
+ *     semi-definite a; a column whose in-order LDL' pivot is below
+ *     toler * max(diag(a)) is dropped (keep[i] = 0), survival's cholesky2
+ *     rule. factor: p * p doubles (rank x rank used, leading dim rank).
+ *   ns_linalg_chol_solve: b <- A^- b (dropped entries 0); work: rank doubles
+ *   ns_linalg_chol_inverse: inv <- A^- (zero rows/cols for dropped);
+ *     work: rank * rank doubles
+ *   ns_linalg_quad_inverse: value <- x' A^- x with the same tolerance rule
+ */
+ns_status ns_linalg_syrk(size_t p, size_t k, double alpha, const double *a,
+                         double beta, double *c);
+ns_status ns_linalg_syrk_t(size_t p, size_t k, size_t ld, double alpha,
+                           const double *a, double beta, double *c);
+ns_status ns_linalg_chol(size_t p, const double *a, double toler, double *factor,
+                         int *keep, int *rank);
+ns_status ns_linalg_chol_solve(size_t p, const double *factor, const int *keep,
+                               int rank, double *b, double *work);
+ns_status ns_linalg_chol_inverse(size_t p, const double *factor, const int *keep,
+                                 int rank, double *inv, double *work);
+ns_status ns_linalg_quad_inverse(size_t p, const double *a, const double *x,
+                                 double toler, double *value);
+/* (end of the linear-algebra section)                                      */
+
+
+/* ---- vectorised kernels (kernels.c) ---- */
+/*
+ * Two inner loops of the Cox fit, written so that the compiler vectorises
+ * them, built twice on x86-64 (baseline SSE2 and AVX2+FMA) and dispatched at
+ * run time with __builtin_cpu_supports. Pure functions: no allocation, no
+ * OpenMP (callers split the rows into blocks and parallelise over blocks),
+ * no alignment requirements. Details and references in kernels.c.
+ *
+ * ns_exp_scaled: out[i] = (w ? w[i] : 1) * exp(x[i] - shift), i < n.
+ *   Within 2 ulp of libm's exp for every finite argument x[i] - shift
+ *   (measured: <= 1 ulp), subnormal results included; arguments above
+ *   ~709.78 give +Inf, below ~-745.13 give 0, NaN gives NaN (and 0 * Inf =
+ *   NaN when a weight is 0). out may be x or w itself (not a shifted
+ *   overlap).
+ *
+ * ns_gram_upper: g += Y'Y on the upper triangle (diagonal included) of the
+ *   p x p column-major g; the strict lower triangle is neither read nor
+ *   written. Y is nb x p column-major, column a at y + a * ld, ld >= nb.
+ *   Sums in double with many independent partial sums (per-lane and
+ *   per-chunk), so the rounding error is no worse than a naive loop's.
+ *   Above NS_GRAM_KERNEL_MAX_P_AVX2 columns (AVX2 variant) or
+ *   NS_GRAM_KERNEL_MAX_P_PORTABLE (baseline variant), BLAS dsyrk is
+ *   at least as fast (measured against OpenBLAS on 1e6 rows) and is used
+ *   (ns_linalg_syrk_t).
+ *
+ * ns_exp_scaled_with, ns_gram_upper_with: the same with an explicit
+ * variant, for tests and benchmarks. NS_KERNELS_AUTO is what the plain
+ * functions do; NS_KERNELS_AVX2 falls back to NS_KERNELS_PORTABLE when the
+ * CPU (or the build) lacks AVX2+FMA, see ns_kernels_best(); an explicit
+ * variant in ns_gram_upper_with never calls BLAS.
+ */
+typedef enum {
+  NS_KERNELS_AUTO = 0,     /* the best variant the CPU runs */
+  NS_KERNELS_PORTABLE = 1, /* the baseline build (SSE2 on x86-64) */
+  NS_KERNELS_AVX2 = 2      /* x86-64 with AVX2 and FMA */
+} ns_kernels_variant;
+
+#define NS_GRAM_KERNEL_MAX_P_AVX2 128
+#define NS_GRAM_KERNEL_MAX_P_PORTABLE 11
+
+/* The variant NS_KERNELS_AUTO resolves to on this CPU and build. */
+ns_kernels_variant ns_kernels_best(void);
+
+void ns_exp_scaled(size_t n, const double *x, double shift, const double *w,
+                   double *out);
+void ns_gram_upper(size_t p, size_t nb, size_t ld, const double *y, double *g);
+void ns_exp_scaled_with(ns_kernels_variant variant, size_t n, const double *x,
+                        double shift, const double *w, double *out);
+void ns_gram_upper_with(ns_kernels_variant variant, size_t p, size_t nb,
+                        size_t ld, const double *y, double *g);
+/* (end of the vectorised-kernels section)                                  */
+
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NETSURV_INTERNAL_H */
