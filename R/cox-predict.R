@@ -31,6 +31,9 @@
 predict.netsurv_cox <- function(object, newdata, type = c("lp", "risk", "expected", "survival"),
                                 se.fit = FALSE, reference = c("strata", "sample", "zero"),
                                 collapse, ...) {
+  check_unused("predict() of a cox() fit", ..., hints = c(
+    na.action = "rows of `newdata` with missing values are an error in netsurv; drop them first",
+    terms = "type = \"terms\" is not available in netsurv"))
   type <- match_choice(type, c("lp", "risk", "expected", "survival"), "type")
   reference <- match_choice(reference, c("strata", "sample", "zero"), "reference")
   if (!is.logical(se.fit) || length(se.fit) != 1L || is.na(se.fit))

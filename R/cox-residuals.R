@@ -46,6 +46,7 @@ residuals.netsurv_cox <- function(object, type = c("martingale", "deviance", "sc
                                                    "schoenfeld", "scaledsch", "dfbeta",
                                                    "dfbetas"),
                                   collapse, weighted = type %in% c("dfbeta", "dfbetas"), ...) {
+  check_unused("residuals() of a cox() fit", ...)
   choices <- c("martingale", "deviance", "score", "schoenfeld", "scaledsch", "dfbeta", "dfbetas")
   type <- match_choice(type, choices, "type")
   if (!is.logical(weighted) || length(weighted) != 1L || is.na(weighted))

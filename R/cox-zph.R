@@ -143,10 +143,15 @@ cox_zph <- function(fit, transform = c("km", "rank", "identity", "log"), terms =
 #' @rdname cox_zph
 #' @param x a `netsurv_zph` object.
 #' @param digits significant digits.
-#' @param ... unused (print) or passed to [graphics::plot()].
+#' @param signif.stars show significance stars (print).
+#' @param ... nothing for print() (an error names it); passed to [graphics::plot()].
 #' @export
-print.netsurv_zph <- function(x, digits = max(options()$digits - 4, 3), ...) {
-  print(signif(x$table, digits))
+print.netsurv_zph <- function(x, digits = max(options()$digits - 4, 3),
+                              signif.stars = FALSE, ...) {
+  check_unused("print() of a cox_zph() test", ...)
+  # print.cox.zph's layout: printCoefmat at `digits` significant digits.
+  stats::printCoefmat(x$table, digits = digits, signif.stars = signif.stars,
+                      P.values = TRUE, has.Pvalue = TRUE)
   invisible(x)
 }
 
