@@ -10,10 +10,13 @@
 #   env       the environment the user called from (parent.frame() there)
 #   specials  special functions allowed on the right side (strata, cluster, ...)
 #   counting  whether Surv(start, stop, status) is accepted
+#   extra     further per-row arguments of the call evaluated in the data
+#             (e.g. "id", "cluster"); model.frame keeps them as "(id)", ...
 # Returns a list: mf (the model frame, with its terms), time, status, start
 # (NULL for right-censored data), weights (NULL when none were given), n_dropped
 # (rows removed by na.action) and na_action (the attribute, for print methods).
-survival_frame <- function(call, env, specials = character(), counting = TRUE) {
+survival_frame <- function(call, env, specials = character(), counting = TRUE,
+                           extra = character()) {
   if (is.null(call$formula)) stop("`formula` is missing: give e.g. Surv(time, status) ~ group", call. = FALSE)
   formula <- eval(call$formula, env)
   if (!inherits(formula, "formula") || length(formula) != 3L)
@@ -26,7 +29,7 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE) {
 
   if (!is.null(call$weights)) check_weights(call$weights, data, env)
 
-  mf_call <- call[c(1L, match(c("formula", "data", "weights", "subset", "na.action"),
+  mf_call <- call[c(1L, match(c("formula", "data", "weights", "subset", "na.action", extra),
                               names(call), 0L))]
   mf_call[[1L]] <- quote(stats::model.frame)
   mf_call$formula <- stats::terms(formula, specials = specials, data = if (is.data.frame(data)) data else NULL)
