@@ -81,6 +81,11 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   [summary()], [tidy()]) and the p-values of [summary()] then come from
 #'   the profile penalised likelihood, and `loglik` holds penalised values.
 #' @param x,y keep the model matrix (`x`) and the response (`y`) in the fit.
+#' @param id optional subject identifier, evaluated in `data`: as in coxph,
+#'   when a subject has more than one event the variance is the robust one
+#'   clustered by subject (also with `robust = TRUE`).
+#' @param cluster optional cluster identifier, evaluated in `data`; the same
+#'   as a `cluster()` term (robust variance by cluster).
 #' @return An object of class `netsurv_cox` with the fields of
 #'   [survival::coxph()]: `coefficients`, `var`, `naive.var` (robust fits),
 #'   `loglik` (initial and final), `score`, `wald.test`, `rscore` (robust),
@@ -115,9 +120,14 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' @export
 cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow"),
                 init, control = cox_control(), robust = FALSE, firth = FALSE,
-                x = FALSE, y = TRUE) {
+                x = FALSE, y = TRUE, id, cluster) {
   ties_given <- !missing(ties)
+  if (identical(ties, "exact"))
+    stop("`ties = \"exact\"` (the exact partial likelihood) is not implemented by netsurv; ",
+         "use ties = \"efron\" (coxph's default, close to exact unless ties are heavy) or ",
+         "survival::coxph(ties = \"exact\")", call. = FALSE)
   ties <- match.arg(ties)
+  robust_given <- !missing(robust)
   call <- match.call()
   if (!inherits(control, "netsurv_cox_control"))
     stop("`control` must be made by cox_control()", call. = FALSE)
@@ -135,7 +145,8 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   keep_x <- x
   keep_y <- y
 
-  fr <- survival_frame(call, parent.frame(), specials = c("strata", "cluster"))
+  fr <- survival_frame(call, parent.frame(), specials = c("strata", "cluster"),
+                       extra = c("id", "cluster"))
   mf <- fr$mf
   terms <- fr$terms
   rows <- row.names(mf)
@@ -148,6 +159,22 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   cluster_sp <- survival::untangle.specials(terms, "cluster", 1)
   if (length(cluster_sp$vars) > 1L)
     stop("`formula`: only one cluster() term is allowed", call. = FALSE)
+  if (length(cluster_sp$vars) && !is.null(call$cluster))
+    stop("`cluster`: give the cluster either as a cluster() term or as `cluster =`, not both",
+         call. = FALSE)
+  # coxph's rules: `cluster =` is a cluster() term; with `id =`, a subject
+  # with several events makes the variance robust, clustered by subject.
+  cl_arg <- mf[["(cluster)"]]
+  id_arg <- mf[["(id)"]]
+  if (!is.null(cl_arg) && anyNA(cl_arg))
+    stop("`cluster` has missing values; give every row a cluster", call. = FALSE)
+  if (!is.null(id_arg) && anyNA(id_arg))
+    stop("`id` has missing values; give every row a subject", call. = FALSE)
+  if (robust_given && !robust && (!is.null(cl_arg) || length(cluster_sp$vars)))
+    stop("`robust = FALSE` with a cluster: the cluster would be ignored; drop one of them",
+         call. = FALSE)
+  if (!robust_given && !is.null(id_arg) && anyDuplicated(id_arg[fr$status == 1L]))
+    robust <- TRUE
   factors <- attr(terms, "factors")
   if (length(cluster_sp$vars) && any(factors[cluster_sp$vars, ] > 0 & attr(terms, "order") > 1))
     stop("`formula`: cluster() cannot be part of an interaction", call. = FALSE)
@@ -164,8 +191,10 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   }
   cluster <- NULL
   n_cluster <- 0L
-  if (length(cluster_sp$vars)) {
-    cl <- mf[[cluster_sp$vars]]
+  cl_source <- if (length(cluster_sp$vars)) mf[[cluster_sp$vars]] else if (!is.null(cl_arg)) cl_arg
+               else if (robust && !is.null(id_arg)) id_arg
+  if (!is.null(cl_source)) {
+    cl <- cl_source
     cluster <- if (is.factor(cl)) as.integer(droplevels(cl)) else match(cl, sort(unique(cl)))
     n_cluster <- max(cluster)
     cluster <- cluster - 1L
@@ -599,7 +628,9 @@ logLik.netsurv_cox <- function(object, ...) {
 }
 
 #' @export
-nobs.netsurv_cox <- function(object, ...) {
+nobs.netsurv_cox <- function(object, use.fallback = FALSE, ...) {
+  # use.fallback is stats' (drop1() and step() pass it); the number of
+  # events is always available.
   check_unused("nobs() of a cox() fit", ...)
   object$nevent
 }

@@ -22,7 +22,7 @@ test_that("Cox and log-rank methods name every argument they do not use", {
   expect_error(coef(cfit, complete = FALSE), "`complete`")
   expect_error(vcov(cfit, complete = FALSE), "`complete`")
   expect_error(logLik(cfit, REML = TRUE), "`REML`")
-  expect_error(nobs(cfit, use.fallback = TRUE), "`use.fallback`")
+  expect_error(nobs(cfit, foo = TRUE), "`foo`")
   expect_error(tidy(cfit, exponentiated = TRUE), "`exponentiated`")
   expect_error(glance(cfit, foo = 1), "`foo`")
   expect_error(print(cfit, foo = 1), "`foo`")
