@@ -12,6 +12,9 @@
 #' @param object a fit from [cox()].
 #' @param ... further fits from [cox()].
 #' @param test only `"Chisq"` is available.
+#' @section Differences from survival:
+#' * Only likelihood-ratio (`"Chisq"`) tests; models fitted with `firth =
+#'   TRUE` compare penalised likelihoods.
 #' @return A data frame of class `c("anova", "data.frame")` with
 #'   `loglik`, `Chisq`, `Df`, `Pr(>|Chi|)`.
 #' @examples
@@ -45,7 +48,7 @@ anova.netsurv_cox <- function(object, ..., test = "Chisq") {
     title <- paste0("Analysis of Deviance Table\n Cox model: response is ",
                     deparse(object$terms[[2L]]), "\n",
                     paste0(" Model ", seq_along(fits), ": ~ ", forms, collapse = "\n"))
-    return(structure(tab, heading = title, class = c("anova", "data.frame")))
+    return(structure(tab, heading = title, class = c("netsurv_anova", "anova", "data.frame")))
   }
   # Sequential: refit with the first k terms (the strata, cluster and offset
   # specials stay in every model), on the same rows.
@@ -99,5 +102,5 @@ anova.netsurv_cox <- function(object, ..., test = "Chisq") {
   row.names(tab) <- c("NULL", lab_main)
   title <- paste0("Analysis of Deviance Table\n Cox model: response is ",
                   deparse(terms[[2L]]), "\nTerms added sequentially (first to last)\n")
-  structure(tab, heading = title, class = c("anova", "data.frame"))
+  structure(tab, heading = title, class = c("netsurv_anova", "anova", "data.frame"))
 }

@@ -22,6 +22,12 @@
 #' @param ... unused.
 #' @return A vector of predictions, or with `se.fit = TRUE` a list with
 #'   `fit` and `se.fit`.
+#' @section Differences from survival:
+#' * `type = "terms"` is not available (an error says so).
+#' * `na.action` is not an argument: a `newdata` row with a missing value is
+#'   an error naming the column (predict.coxph returns `NA` with
+#'   `na.pass`).
+#' * A `newdata` factor level unseen in the fit is an error naming it.
 #' @examples
 #' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
 #' predict(fit, newdata = data.frame(age = c(50, 70), sex = 1), type = "risk",

@@ -35,6 +35,10 @@
 #'   residuals for survival models. Biometrika 77. Grambsch PM, Therneau TM
 #'   (1994). Proportional hazards tests and diagnostics based on weighted
 #'   residuals. Biometrika 81.
+#' @section Differences from survival:
+#' * `type = "partial"` (partial residuals) is not available; the other seven
+#'   types equal residuals.coxph's.
+#' * Any argument not listed here is an error that names it.
 #' @seealso [cox_zph()], [cox()]
 #' @examples
 #' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)

@@ -34,6 +34,11 @@ km_transform <- function(time, start, status) {
 #'   Schoenfeld residuals), `var`, `transform`, `strata` and `call`.
 #' @references Grambsch PM, Therneau TM (1994). Proportional hazards tests
 #'   and diagnostics based on weighted residuals. Biometrika 81.
+#' @section Differences from survival:
+#' * `transform` is one of `"km"`, `"rank"`, `"identity"`, `"log"`; a
+#'   user-supplied function is not accepted. `singledf` is not an argument.
+#' * The result supports `[` by term (`zp[2]`, `zp["sex"]`; survival's fails
+#'   on names) and `print()` as cox.zph's.
 #' @examples
 #' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
 #' zp <- cox_zph(fit)

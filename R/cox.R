@@ -93,10 +93,23 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   `nevent`, `method`, `concordance`, `terms`, `assign`, `xlevels`,
 #'   `contrasts`, `call`, and `y`, `x`, `strata`, `weights`, `offset` where
 #'   they apply.
-#' @section Differences from coxph:
-#' * `robust` is `FALSE` unless asked for or a `cluster()` term is present;
-#'   coxph also switches it on by itself for non-integer case weights.
-#' * Only `ties = "efron"` and `"breslow"`; `"exact"` is not available.
+#' @section Differences from survival:
+#' * `robust` is `FALSE` unless asked for, a cluster is given, or `id` has a
+#'   subject with several events; coxph also switches it on by itself for
+#'   non-integer case weights. `robust = FALSE` with a cluster is an error
+#'   (coxph warns and ignores the cluster).
+#' * Only `ties = "efron"` and `"breslow"`: `ties = "exact"` is an error
+#'   that says so.
+#' * Penalised and random-effect terms (`pspline()`, `ridge()`,
+#'   `frailty()` and its variants) and time-transformed covariates (`tt()`)
+#'   are an error naming the term (coxph fits them).
+#' * Multi-state and competing-risks responses (a factor status), `istate`,
+#'   `statedata`, `model`, `singular.ok` (always `TRUE`), `nocenter` (always
+#'   coxph's default) and `method` (use `ties`) are not available.
+#' * `control` must come from [cox_control()] (coxph.control objects are
+#'   refused); case weights must be > 0 (coxph accepts zero weights).
+#' * Factor levels, contrasts, interactions, `strata()`, `offset()`,
+#'   `cluster()`, `id`, `weights`, `subset`, `na.action` work as in coxph.
 #' * The linear predictor is formed row by row, so rows with identical
 #'   covariates get identical values; coxph's `X %*% coef` can split such
 #'   ties by one ulp, which moves a few pairs between `tied.x` and
@@ -601,9 +614,31 @@ vcov.netsurv_cox <- function(object, ...) {
   v
 }
 
+#' Confidence intervals for Cox coefficients
+#'
+#' Wald intervals (`method = "wald"`, the default, as `confint()` of a coxph
+#' fit) or profile-likelihood intervals (`method = "profile"`): the values of
+#' each coefficient at which the likelihood-ratio statistic against the fit,
+#' maximised over the other coefficients, equals the chi-square(1) quantile
+#' of `level`. For `firth = TRUE` fits the intervals are always those of the
+#' profile penalised likelihood (Heinze & Schemper 2001).
+#' @param object A fit from [cox()].
+#' @param parm Coefficients (names or positions); all by default.
+#' @param level Confidence level.
+#' @param method `"wald"` or `"profile"`.
+#' @param ... Nothing: any further argument is an error that names it.
+#' @return A matrix with one row per coefficient and the lower and upper
+#'   limits (log hazard-ratio scale).
+#' @section Differences from survival:
+#' survival has no profile intervals for coxph (its `confint()` is Wald's).
+#' @examples
+#' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
+#' confint(fit)
+#' confint(fit, method = "profile")
 #' @export
-confint.netsurv_cox <- function(object, parm, level = 0.95, ...) {
+confint.netsurv_cox <- function(object, parm, level = 0.95, method = c("wald", "profile"), ...) {
   check_unused("confint() of a cox() fit", ...)
+  method <- match_choice(method, c("wald", "profile"), "method")
   cf <- object$coefficients
   pnames <- names(cf)
   if (missing(parm)) parm <- pnames
@@ -612,6 +647,14 @@ confint.netsurv_cox <- function(object, parm, level = 0.95, ...) {
   pct <- paste(format(100 * c(a, 1 - a), trim = TRUE, scientific = FALSE, digits = 3), "%")
   if (isTRUE(object$firth) && !is.null(object$firth_ci) && isTRUE(all.equal(level, object$firth_level))) {
     ci <- object$firth_ci[parm, , drop = FALSE]
+  } else if (isTRUE(object$firth)) {
+    # profile penalised likelihood at this level
+    d <- cox_model_data(object)
+    prof <- firth_profile(cf, object$loglik[2L], cox_se(object), d$x, d$time, d$start, d$status,
+                          d$weights, object$offset, d$stratum, NULL, cox_control(), level = level)
+    ci <- prof$ci[parm, , drop = FALSE]
+  } else if (method == "profile") {
+    ci <- cox_profile_ci(object, parm, level)
   } else {
     se <- cox_se(object)[parm]
     q <- stats::qnorm(1 - a)

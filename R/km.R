@@ -84,6 +84,31 @@
 #'
 #' Greenwood M (1926). The natural duration of cancer. *Reports on Public
 #' Health and Medical Subjects* 33, 1-26.
+#' @section Differences from survival:
+#' * Data: `Surv(time, status)` and `Surv(start, stop, status)` only. Interval
+#'   and left censoring are an error; a factor status (competing risks,
+#'   multi-state: survfit's "mright" data) is an error that points to
+#'   `cuminc()`; `istate`, `etype` and `error` are not arguments.
+#' * Times are always merged as `timefix = TRUE` does; `timefix`,
+#'   `conf.lower`, `influence` and `type` (survfit's old argument) are not
+#'   arguments (R's "unused argument" error names them).
+#' * `ctype = 2` together with robust standard errors is an error.
+#' * Robust standard errors by cluster (`cluster`, `id` with repeated events)
+#'   are computed in R in O(event times x clusters); one cluster per row
+#'   (fractional weights, `robust = TRUE` on right-censored data) in the C
+#'   core in O(n).
+#' * With `id =`, strata and (start, stop] data, survival 3.5 reads the
+#'   subject flags (censoring only at a subject's last interval) of the wrong
+#'   rows; netsurv flags each subject within its stratum, as later survival
+#'   versions do: each stratum equals survfit on that stratum's rows.
+#' * `robust = FALSE` with a cluster is an error (survfit warns and ignores
+#'   the cluster). Formula terms survival treats specially and km() does not
+#'   use (`offset()`, `tt()`, `pspline()`, `frailty()`, ...) are an error.
+#' * Methods: [summary()][summary.netsurv_curve] has no `data.frame`
+#'   argument (use `as.data.frame(summary(fit))`) and its default `rmean` is
+#'   `"common"` whatever `options("survfit.rmean")` says; a curve with both
+#'   strata and covariate profiles is indexed `fit[strata, profiles]` only.
+#'   Any argument a method does not use is an error that names it.
 #' @seealso [survival::survfit()], whose output this matches.
 #' @examples
 #' fit <- km(Surv(time, status) ~ sex, data = survival::lung)

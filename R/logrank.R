@@ -50,6 +50,19 @@
 #'   `exact = TRUE`, `permutation`: a list with `p.value`, `std.error`
 #'   (0 when enumerated), `n` (arrangements used), `enumerated`, `B` and
 #'   `seed`.
+#' @section Differences from survival:
+#' * `rho` and `gamma` give the Fleming-Harrington G(rho, gamma) weights
+#'   \eqn{S(t-)^\rho (1 - S(t-))^\gamma}; with `gamma = 0` the test is
+#'   survdiff's `rho` test.
+#' * One-sample tests (an `offset()` term), `cluster()` terms and the other
+#'   special terms of survival's formulas are an error; counting-process data
+#'   are not accepted (survdiff does not accept them either).
+#' * When the groups are nested in strata and the variance is singular,
+#'   netsurv reports the test on the variance's rank where survdiff stops.
+#' * Times are always merged as `timefix = TRUE` does; `timefix` is not an
+#'   argument.
+#' * `exact = TRUE` (permutation p-value) and `pairwise_logrank()` are
+#'   netsurv's own.
 #' @seealso [pairwise_logrank()] for all pairwise comparisons,
 #'   [survival::survdiff()].
 #' @references Fleming TR, Harrington DP (1991). *Counting Processes and

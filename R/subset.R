@@ -49,10 +49,14 @@ dim.netsurv_curve <- function(x) {
   cls <- class(x)
   x <- unclass(x)
   profiles <- is.matrix(x$surv)
-  if (!missing(i) && missing(j) && is.null(x$strata) && profiles && nargs() - !missing(drop) == 2L) {
+  if (!missing(i) && missing(j) && is.null(x$strata) && profiles && (nargs() - (!missing(drop))) == 2L) {
     j <- i                                  # fit[j]: a curve without strata
     i <- quote(expr = )
   }
+  if (!missing(i) && missing(j) && profiles && !is.null(x$strata) &&
+      (nargs() - (!missing(drop))) == 2L)
+    stop("`i`: this curve has strata and covariate profiles; index it as fit[strata, profiles] ",
+         "(survival's single linear index is not supported)", call. = FALSE)
   rows <- seq_along(x$time)
   if (!missing(i)) {
     if (is.null(x$strata)) {

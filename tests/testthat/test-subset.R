@@ -39,6 +39,8 @@ test_that("model-based curves index by stratum and profile as survfit.coxph does
   expect_identical(dim(a), dim(b))
   same_curve(a[2, 3], b[2, 3], "[2, 3]")
   same_curve(a[c(1, 3), 2:3], b[c(1, 3), 2:3], "[c(1,3), 2:3]")
+  same_curve(a[2, ], b[2, ], "[2, ]")
+  expect_error(a[2], "fit\\[strata, profiles\\]")
   f1 <- cox(Surv(time, status) ~ age + sex, data = lung)
   g1 <- survival::coxph(Surv(time, status) ~ age + sex, data = lung)
   a1 <- cox_curve(f1, nd)
