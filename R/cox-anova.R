@@ -27,6 +27,11 @@
 anova.netsurv_cox <- function(object, ..., test = "Chisq") {
   if (!identical(test, "Chisq")) stop("`test`: only \"Chisq\" is available", call. = FALSE)
   dots <- list(...)
+  named <- names(dots)
+  if (!is.null(named) && any(nzchar(named)))
+    stop("anova() of cox() fits: ", paste0("`", named[nzchar(named)], "`", collapse = ", "),
+         " not used by netsurv and would be ignored; give further fits unnamed",
+         call. = FALSE)
   fits <- c(list(object), dots)
   if (!all(vapply(fits, inherits, TRUE, "netsurv_cox")))
     stop("every model given to anova() must be a fit from cox()", call. = FALSE)

@@ -33,7 +33,9 @@
 #'   `concordance`, `count` (concordant, discordant, tied.x, tied.y,
 #'   tied.xy), `n`, `var`, `cvar` and `call`.
 #' @examples
-#' fit <- cox(Surv(time, status) ~ age + sex + ph.ecog, data = survival::lung)
+#' # drop1() and step() refit on the same rows: no missing values
+#' lung <- na.omit(survival::lung[, c("time", "status", "age", "sex", "ph.ecog")])
+#' fit <- cox(Surv(time, status) ~ age + sex + ph.ecog, data = lung)
 #' head(model.matrix(fit))
 #' extractAIC(fit)
 #' drop1(fit)

@@ -114,3 +114,8 @@ test_that("Cox summaries print survival's digits", {
   expect_identical(body(summary(r)), body(summary(rb)))
   expect_true(any(grepl("wt.loss    1.0008", capture.output(summary(a)), fixed = TRUE)))
 })
+
+test_that("anova() names an argument that is not a fit", {
+  a <- cox(Surv(time, status) ~ age, data = lung)
+  expect_error(anova(a, foo = 1), "`foo` not used")
+})
