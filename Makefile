@@ -42,3 +42,16 @@ clean:
 	./cleanup
 	$(MAKE) -C tests/c clean
 	rm -rf $(LIB) output build netsurv.Rcheck $(TARBALL)
+
+# Issue 11: `make reproduce` installs netsurv WITH its vignettes, so that
+# vignette("netsurv"), vignette("chan2012") and browseVignettes("netsurv")
+# work after it (R CMD INSTALL of the source directory installs none):
+# R CMD build runs the vignettes into the tarball's inst/doc, the tarball is
+# installed over the plain install, and a fresh R session checks the index.
+.PHONY: install-vignettes
+reproduce: install-vignettes
+install-vignettes: install
+	@mkdir -p build
+	cd build && $(R) CMD build --no-manual $(CURDIR)
+	$(R) CMD INSTALL --no-multiarch --library=$(LIB) build/$(TARBALL)
+	R_LIBS=$(LIB) $(RSCRIPT) --vanilla -e 'v <- vignette(package = "netsurv")$$results[, "Item"]; if (!all(c("netsurv", "chan2012") %in% v)) stop("vignettes not installed: ", toString(v)); cat("installed vignettes:", v, "\n")'

@@ -12,6 +12,9 @@
 #' @param object a fit from [cox()].
 #' @param ... further fits from [cox()].
 #' @param test only `"Chisq"` is available.
+#' @section Differences from survival:
+#' * Only likelihood-ratio (`"Chisq"`) tests; models fitted with `firth =
+#'   TRUE` compare penalised likelihoods.
 #' @return A data frame of class `c("anova", "data.frame")` with
 #'   `loglik`, `Chisq`, `Df`, `Pr(>|Chi|)`.
 #' @examples
@@ -24,6 +27,11 @@
 anova.netsurv_cox <- function(object, ..., test = "Chisq") {
   if (!identical(test, "Chisq")) stop("`test`: only \"Chisq\" is available", call. = FALSE)
   dots <- list(...)
+  named <- names(dots)
+  if (!is.null(named) && any(nzchar(named)))
+    stop("anova() of cox() fits: ", paste0("`", named[nzchar(named)], "`", collapse = ", "),
+         " not used by netsurv and would be ignored; give further fits unnamed",
+         call. = FALSE)
   fits <- c(list(object), dots)
   if (!all(vapply(fits, inherits, TRUE, "netsurv_cox")))
     stop("every model given to anova() must be a fit from cox()", call. = FALSE)
@@ -45,7 +53,7 @@ anova.netsurv_cox <- function(object, ..., test = "Chisq") {
     title <- paste0("Analysis of Deviance Table\n Cox model: response is ",
                     deparse(object$terms[[2L]]), "\n",
                     paste0(" Model ", seq_along(fits), ": ~ ", forms, collapse = "\n"))
-    return(structure(tab, heading = title, class = c("anova", "data.frame")))
+    return(structure(tab, heading = title, class = c("netsurv_anova", "anova", "data.frame")))
   }
   # Sequential: refit with the first k terms (the strata, cluster and offset
   # specials stay in every model), on the same rows.
@@ -99,5 +107,5 @@ anova.netsurv_cox <- function(object, ..., test = "Chisq") {
   row.names(tab) <- c("NULL", lab_main)
   title <- paste0("Analysis of Deviance Table\n Cox model: response is ",
                   deparse(terms[[2L]]), "\nTerms added sequentially (first to last)\n")
-  structure(tab, heading = title, class = c("anova", "data.frame"))
+  structure(tab, heading = title, class = c("netsurv_anova", "anova", "data.frame"))
 }

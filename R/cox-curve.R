@@ -13,6 +13,10 @@
 #' @param fit a fit from [cox()].
 #' @param centered `TRUE`: the hazard of a subject with the mean covariates
 #'   (`fit$means`); `FALSE`: of a subject with all covariates 0.
+#' @section Differences from survival:
+#' * survival's `basehaz()` is for coxph fits; this one for cox() fits, with
+#'   the same columns and values. `newdata` is not an argument: use
+#'   [cox_curve()] for other covariate values.
 #' @return A data frame with `hazard`, `time`, and `strata` for stratified
 #'   fits.
 #' @examples
@@ -76,6 +80,15 @@ cox_mean_offset <- function(fit, d) {
 #' @param conf.int level of the pointwise confidence intervals.
 #' @param conf.type `"log"` (default), `"log-log"`, `"plain"` or `"none"`.
 #' @return An object of class `c("netsurv_coxcurve", "netsurv_curve")`.
+#' @section Differences from survival:
+#' * This is `survfit(coxph_fit, newdata)`. `individual`, `id`, `stype`,
+#'   `ctype`, `censor = FALSE`, `start.time`, `se.fit` and `influence` are
+#'   not arguments (R's "unused argument" error names them); the curve is
+#'   always survfit.coxph's default (`stype = 2`, the hazard of the fit's
+#'   ties method).
+#' * `conf.type` is one of `"log"`, `"log-log"`, `"plain"`, `"none"`.
+#' * Curves for several profiles and strata are indexed `fit[strata,
+#'   profiles]`.
 #' @references Therneau & Grambsch (2000), Modeling Survival Data, section 10.2.
 #' @examples
 #' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)

@@ -21,7 +21,7 @@ cox_model_frame <- function(fit) {
   call <- fit$call
   # The fit's own formula, so that a formula passed by name still works.
   call$formula <- stats::formula(fit$terms)
-  fr <- survival_frame(call, env, specials = c("strata", "cluster"))
+  fr <- survival_frame(call, env, specials = c("strata", "cluster"), extra = c("id", "cluster"))
   if (nrow(fr$mf) != length(fit$residuals))
     stop("the data of the fit have changed: they give ", nrow(fr$mf), " rows where the fit had ",
          length(fit$residuals), call. = FALSE)

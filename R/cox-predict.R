@@ -12,7 +12,12 @@
 #' @param newdata optional data frame; by default the fit's data. For
 #'   `"expected"` and `"survival"` it needs the response's columns, and for a
 #'   stratified fit the strata variables.
-#' @param type `"lp"`, `"risk"`, `"expected"` or `"survival"`.
+#' @param type `"lp"`, `"risk"`, `"expected"`, `"terms"` (each term's
+#'   contribution to the linear predictor, centred at the covariate means,
+#'   one column per term, with the centring constant as attribute
+#'   `"constant"`) or `"survival"`.
+#' @param terms with `type = "terms"`: the terms (names or positions) to
+#'   return.
 #' @param se.fit also return standard errors.
 #' @param reference centring of the linear predictor: `"strata"` (the
 #'   stratum's covariate means, for stratified fits), `"sample"` (the overall
@@ -22,16 +27,30 @@
 #' @param ... unused.
 #' @return A vector of predictions, or with `se.fit = TRUE` a list with
 #'   `fit` and `se.fit`.
+#' @section Differences from survival:
+#' * `type = "terms"` takes `reference = "sample"` (its default, as in
+#'   survival) or `"zero"`; `"strata"` is an error.
+#' * `na.action` is not an argument: a `newdata` row with a missing value is
+#'   an error naming the column (predict.coxph returns `NA` with
+#'   `na.pass`).
+#' * A `newdata` factor level unseen in the fit is an error naming it.
 #' @examples
 #' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
 #' predict(fit, newdata = data.frame(age = c(50, 70), sex = 1), type = "risk",
 #'         se.fit = TRUE)
 #' head(predict(fit, type = "expected"))
 #' @export
-predict.netsurv_cox <- function(object, newdata, type = c("lp", "risk", "expected", "survival"),
+predict.netsurv_cox <- function(object, newdata,
+                                type = c("lp", "risk", "expected", "terms", "survival"),
                                 se.fit = FALSE, reference = c("strata", "sample", "zero"),
-                                collapse, ...) {
-  type <- match_choice(type, c("lp", "risk", "expected", "survival"), "type")
+                                collapse, terms = names(object$assign), ...) {
+  check_unused("predict() of a cox() fit", ..., hints = c(
+    na.action = "rows of `newdata` with missing values are an error in netsurv; drop them first"))
+  type <- match_choice(type, c("lp", "risk", "expected", "terms", "survival"), "type")
+  if (type == "terms")
+    return(cox_predict_terms(object, if (!missing(newdata)) newdata, se.fit,
+                             if (missing(reference)) "sample" else reference, terms,
+                             if (!missing(collapse)) collapse))
   reference <- match_choice(reference, c("strata", "sample", "zero"), "reference")
   if (!is.logical(se.fit) || length(se.fit) != 1L || is.na(se.fit))
     stop("`se.fit` must be TRUE or FALSE", call. = FALSE)

@@ -35,6 +35,10 @@
 #'   residuals for survival models. Biometrika 77. Grambsch PM, Therneau TM
 #'   (1994). Proportional hazards tests and diagnostics based on weighted
 #'   residuals. Biometrika 81.
+#' @section Differences from survival:
+#' * `type = "partial"` (partial residuals) is not available; the other seven
+#'   types equal residuals.coxph's.
+#' * Any argument not listed here is an error that names it.
 #' @seealso [cox_zph()], [cox()]
 #' @examples
 #' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
@@ -46,6 +50,7 @@ residuals.netsurv_cox <- function(object, type = c("martingale", "deviance", "sc
                                                    "schoenfeld", "scaledsch", "dfbeta",
                                                    "dfbetas"),
                                   collapse, weighted = type %in% c("dfbeta", "dfbetas"), ...) {
+  check_unused("residuals() of a cox() fit", ...)
   choices <- c("martingale", "deviance", "score", "schoenfeld", "scaledsch", "dfbeta", "dfbetas")
   type <- match_choice(type, choices, "type")
   if (!is.logical(weighted) || length(weighted) != 1L || is.na(weighted))

@@ -34,6 +34,11 @@ km_transform <- function(time, start, status) {
 #'   Schoenfeld residuals), `var`, `transform`, `strata` and `call`.
 #' @references Grambsch PM, Therneau TM (1994). Proportional hazards tests
 #'   and diagnostics based on weighted residuals. Biometrika 81.
+#' @section Differences from survival:
+#' * `transform` is one of `"km"`, `"rank"`, `"identity"`, `"log"`; a
+#'   user-supplied function is not accepted. `singledf` is not an argument.
+#' * The result supports `[` by term (`zp[2]`, `zp["sex"]`; survival's fails
+#'   on names) and `print()` as cox.zph's.
 #' @examples
 #' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
 #' zp <- cox_zph(fit)
@@ -147,10 +152,15 @@ cox_zph <- function(fit, transform = c("km", "rank", "identity", "log"), terms =
 #' @rdname cox_zph
 #' @param x a `netsurv_zph` object.
 #' @param digits significant digits.
-#' @param ... unused (print) or passed to [graphics::plot()].
+#' @param signif.stars show significance stars (print).
+#' @param ... nothing for print() (an error names it); passed to [graphics::plot()].
 #' @export
-print.netsurv_zph <- function(x, digits = max(options()$digits - 4, 3), ...) {
-  print(signif(x$table, digits))
+print.netsurv_zph <- function(x, digits = max(options()$digits - 4, 3),
+                              signif.stars = FALSE, ...) {
+  check_unused("print() of a cox_zph() test", ...)
+  # print.cox.zph's layout: printCoefmat at `digits` significant digits.
+  stats::printCoefmat(x$table, digits = digits, signif.stars = signif.stars,
+                      P.values = TRUE, has.Pvalue = TRUE)
   invisible(x)
 }
 

@@ -80,6 +80,11 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   [summary()], [tidy()]) and the p-values of [summary()] then come from
 #'   the profile penalised likelihood, and `loglik` holds penalised values.
 #' @param x,y keep the model matrix (`x`) and the response (`y`) in the fit.
+#' @param id optional subject identifier, evaluated in `data`: as in coxph,
+#'   when a subject has more than one event the variance is the robust one
+#'   clustered by subject (also with `robust = TRUE`).
+#' @param cluster optional cluster identifier, evaluated in `data`; the same
+#'   as a `cluster()` term (robust variance by cluster).
 #' @return An object of class `netsurv_cox` with the fields of
 #'   [survival::coxph()]: `coefficients`, `var`, `naive.var` (robust fits),
 #'   `loglik` (initial and final), `score`, `wald.test`, `rscore` (robust),
@@ -89,10 +94,23 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   they apply. `concordance` is computed when first asked for
 #'   (`fit$concordance`, `print()`, `summary()`), which saves about the time
 #'   of the fit itself on large data when it is not needed.
-#' @section Differences from coxph:
-#' * `robust` is `FALSE` unless asked for or a `cluster()` term is present;
-#'   coxph also switches it on by itself for non-integer case weights.
-#' * Only `ties = "efron"` and `"breslow"`; `"exact"` is not available.
+#' @section Differences from survival:
+#' * `robust` is `FALSE` unless asked for, a cluster is given, or `id` has a
+#'   subject with several events; coxph also switches it on by itself for
+#'   non-integer case weights. `robust = FALSE` with a cluster is an error
+#'   (coxph warns and ignores the cluster).
+#' * Only `ties = "efron"` and `"breslow"`: `ties = "exact"` is an error
+#'   that says so.
+#' * Penalised and random-effect terms (`pspline()`, `ridge()`,
+#'   `frailty()` and its variants) and time-transformed covariates (`tt()`)
+#'   are an error naming the term (coxph fits them).
+#' * Multi-state and competing-risks responses (a factor status), `istate`,
+#'   `statedata`, `model`, `singular.ok` (always `TRUE`), `nocenter` (always
+#'   coxph's default) and `method` (use `ties`) are not available.
+#' * `control` must come from [cox_control()] (coxph.control objects are
+#'   refused); case weights must be > 0 (coxph accepts zero weights).
+#' * Factor levels, contrasts, interactions, `strata()`, `offset()`,
+#'   `cluster()`, `id`, `weights`, `subset`, `na.action` work as in coxph.
 #' * The linear predictor is formed row by row, so rows with identical
 #'   covariates get identical values; coxph's `X %*% coef` can split such
 #'   ties by one ulp, which moves a few pairs between `tied.x` and
@@ -116,9 +134,14 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' @export
 cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow"),
                 init, control = cox_control(), robust = FALSE, firth = FALSE,
-                x = FALSE, y = TRUE) {
+                x = FALSE, y = TRUE, id, cluster) {
   ties_given <- !missing(ties)
+  if (identical(ties, "exact"))
+    stop("`ties = \"exact\"` (the exact partial likelihood) is not implemented by netsurv; ",
+         "use ties = \"efron\" (coxph's default, close to exact unless ties are heavy) or ",
+         "survival::coxph(ties = \"exact\")", call. = FALSE)
   ties <- match.arg(ties)
+  robust_given <- !missing(robust)
   call <- match.call()
   if (!inherits(control, "netsurv_cox_control"))
     stop("`control` must be made by cox_control()", call. = FALSE)
@@ -136,7 +159,8 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   keep_x <- x
   keep_y <- y
 
-  fr <- survival_frame(call, parent.frame(), specials = c("strata", "cluster"))
+  fr <- survival_frame(call, parent.frame(), specials = c("strata", "cluster"),
+                       extra = c("id", "cluster"))
   mf <- fr$mf
   terms <- fr$terms
   # As coxph: the design is built with an intercept, which is then dropped,
@@ -153,6 +177,22 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   cluster_sp <- survival::untangle.specials(terms, "cluster", 1)
   if (length(cluster_sp$vars) > 1L)
     stop("`formula`: only one cluster() term is allowed", call. = FALSE)
+  if (length(cluster_sp$vars) && !is.null(call$cluster))
+    stop("`cluster`: give the cluster either as a cluster() term or as `cluster =`, not both",
+         call. = FALSE)
+  # coxph's rules: `cluster =` is a cluster() term; with `id =`, a subject
+  # with several events makes the variance robust, clustered by subject.
+  cl_arg <- mf[["(cluster)"]]
+  id_arg <- mf[["(id)"]]
+  if (!is.null(cl_arg) && anyNA(cl_arg))
+    stop("`cluster` has missing values; give every row a cluster", call. = FALSE)
+  if (!is.null(id_arg) && anyNA(id_arg))
+    stop("`id` has missing values; give every row a subject", call. = FALSE)
+  if (robust_given && !robust && (!is.null(cl_arg) || length(cluster_sp$vars)))
+    stop("`robust = FALSE` with a cluster: the cluster would be ignored; drop one of them",
+         call. = FALSE)
+  if (!robust_given && !is.null(id_arg) && anyDuplicated(id_arg[fr$status == 1L]))
+    robust <- TRUE
   factors <- attr(terms, "factors")
   if (length(cluster_sp$vars) && any(factors[cluster_sp$vars, ] > 0 & attr(terms, "order") > 1))
     stop("`formula`: cluster() cannot be part of an interaction", call. = FALSE)
@@ -167,8 +207,10 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   }
   cluster <- NULL
   n_cluster <- 0L
-  if (length(cluster_sp$vars)) {
-    cl <- mf[[cluster_sp$vars]]
+  cl_source <- if (length(cluster_sp$vars)) mf[[cluster_sp$vars]] else if (!is.null(cl_arg)) cl_arg
+               else if (robust && !is.null(id_arg)) id_arg
+  if (!is.null(cl_source)) {
+    cl <- cl_source
     cluster <- if (is.factor(cl)) as.integer(droplevels(cl)) else match(cl, sort(unique(cl)))
     n_cluster <- max(cluster)
     cluster <- cluster - 1L
@@ -433,21 +475,30 @@ cox_se <- function(object) {
 cox_df <- function(object) sum(!is.na(object$coefficients))
 
 #' @export
-print.netsurv_cox <- function(x, digits = max(1L, getOption("digits") - 3L), ...) {
-  cat("Call:\n")
-  dput(x$call)
-  cat("\n")
+print.netsurv_cox <- function(x, digits = max(1L, getOption("digits") - 3L),
+                              signif.stars = FALSE, ...) {
+  check_unused("print() of a cox() fit", ...)
+  # print.coxph's layout: printCoefmat at `digits` significant digits.
+  if (!is.null(x$call)) {
+    cat("Call:\n")
+    dput(x$call)
+    cat("\n")
+  }
+  old <- options(digits = digits)
+  on.exit(options(old))
   tab <- summary(x)$coefficients
+  colnames(tab)[colnames(tab) == "Pr(>|z|)"] <- "p"
   if (NROW(tab)) {
-    stats::printCoefmat(tab, digits = digits, signif.stars = FALSE, P.values = TRUE,
-                        has.Pvalue = TRUE, na.print = "NA", ...)
+    stats::printCoefmat(tab, digits = digits, signif.stars = signif.stars, P.values = TRUE,
+                        has.Pvalue = TRUE)
   }
   lr <- 2 * (x$loglik[2] - x$loglik[1])
   df <- cox_df(x)
   cat("\n", if (isTRUE(x$firth)) "Penalized likelihood" else "Likelihood",
-      " ratio test=", format(round(lr, 2)), "  on ", df, " df, p=",
+      " ratio test=", format(round(lr, 2)), "  on ", df, " df,", " p=",
       format.pval(stats::pchisq(lr, df, lower.tail = FALSE), digits = digits), "\n", sep = "")
-  cat("n= ", x$n, ", number of events= ", x$nevent, "\n", sep = "")
+  cat("n=", x$n)
+  cat(", number of events=", x$nevent, "\n")
   if (length(x$na.action))
     cat("   (", stats::naprint(x$na.action), ")\n", sep = "")
   invisible(x)
@@ -470,6 +521,7 @@ print.netsurv_cox <- function(x, digits = max(1L, getOption("digits") - 3L), ...
 #' summary(fit)
 #' @export
 summary.netsurv_cox <- function(object, conf.int = 0.95, scale = 1, ...) {
+  check_unused("summary() of a cox() fit", ...)
   beta <- object$coefficients * scale
   se <- cox_se(object) * scale
   robust <- !is.null(object$naive.var)
@@ -488,7 +540,7 @@ summary.netsurv_cox <- function(object, conf.int = 0.95, scale = 1, ...) {
   rownames(tab) <- names(object$coefficients)
   ci <- stats::confint(object, level = conf.int) * scale
   ci_tab <- cbind(`exp(coef)` = exp(beta), `exp(-coef)` = exp(-beta), exp(ci))
-  colnames(ci_tab)[3:4] <- paste(c("lower", "upper"), format(conf.int, digits = 2))
+  colnames(ci_tab)[3:4] <- paste0(c("lower .", "upper ."), round(100 * conf.int, 2))
   rownames(ci_tab) <- rownames(tab)
   df <- cox_df(object)
   lr <- 2 * (object$loglik[2] - object$loglik[1])
@@ -508,49 +560,92 @@ summary.netsurv_cox <- function(object, conf.int = 0.95, scale = 1, ...) {
 }
 
 #' @rdname summary.netsurv_cox
+#' @param signif.stars show significance stars, as `printCoefmat()`.
 #' @export
-print.summary.netsurv_cox <- function(x, digits = max(getOption("digits") - 3L, 3L), ...) {
-  cat("Call:\n")
-  dput(x$call)
-  cat("\n  n= ", x$n, ", number of events= ", x$nevent, "\n", sep = "")
-  if (length(x$na.action)) cat("   (", stats::naprint(x$na.action), ")\n", sep = "")
-  cat("\n")
-  if (NROW(x$coefficients)) {
-    stats::printCoefmat(x$coefficients, digits = digits, signif.stars = TRUE,
-                        P.values = TRUE, has.Pvalue = TRUE, na.print = "NA")
+print.summary.netsurv_cox <- function(x, digits = max(getOption("digits") - 3L, 3L),
+                                      signif.stars = getOption("show.signif.stars"), ...) {
+  check_unused("print() of a cox() summary", ...)
+  # print.summary.coxph's layout: everything at `digits` significant digits
+  # (printCoefmat for the coefficients, print() for the hazard ratios).
+  if (!is.null(x$call)) {
+    cat("Call:\n")
+    dput(x$call)
     cat("\n")
-    print(signif(x$conf.int, digits))
   }
-  cat("\nConcordance= ", format(round(x$concordance[1], 3)), " (se = ",
-      format(round(x$concordance[2], 3)), " )\n", sep = "")
-  pv <- function(t) format.pval(t["pvalue"], digits = digits)
-  lab <- if (x$firth) "Penalized likelihood ratio test" else "Likelihood ratio test"
-  cat(format(lab, width = 31), "= ", format(round(x$logtest["test"], 2)), "  on ",
-      x$logtest["df"], " df,   p=", pv(x$logtest), "\n", sep = "")
-  cat(format("Wald test", width = 31), "= ", format(round(x$waldtest["test"], 2)), "  on ",
-      x$waldtest["df"], " df,   p=", pv(x$waldtest), "\n", sep = "")
-  cat(format("Score (logrank) test", width = 31), "= ", format(round(x$sctest["test"], 2)), "  on ",
-      x$sctest["df"], " df,   p=", pv(x$sctest), "\n", sep = "")
-  if (!is.null(x$robscore))
-    cat(format("Robust", width = 31), "= ", format(round(x$robscore["test"], 2)),
-        "  p=", pv(x$robscore), "\n\n  (Note: the likelihood ratio and score tests assume ",
-        "independence of\n     observations within a cluster, the Wald and robust score ",
-        "tests do not).\n", sep = "")
+  old <- options(digits = digits)
+  on.exit(options(old))
+  cat("  n=", x$n)
+  cat(", number of events=", x$nevent, "\n")
+  if (length(x$na.action)) cat("   (", stats::naprint(x$na.action), ")\n", sep = "")
+  if (!NROW(x$coefficients)) {
+    cat("   Null model\n")
+    return(invisible(x))
+  }
+  cat("\n")
+  stats::printCoefmat(x$coefficients, digits = digits, signif.stars = signif.stars,
+                      P.values = TRUE, has.Pvalue = TRUE)
+  cat("\n")
+  print(x$conf.int)
+  cat("\n")
+  cat("Concordance=", format(round(x$concordance[1], 3)), " (se =",
+      format(round(x$concordance[2], 3)), ")\n")
+  pdig <- max(1, getOption("digits") - 4)
+  pv <- function(t) format.pval(t["pvalue"], digits = pdig)
+  line <- function(label, t) cat(label, format(round(t["test"], 2)), "  on ", t["df"],
+                                 " df,", "   p=", pv(t), sep = "")
+  line(if (x$firth) "Penalized LR test    = " else "Likelihood ratio test= ", x$logtest)
+  cat("\n")
+  line("Wald test            = ", x$waldtest)
+  cat("\n")
+  line("Score (logrank) test = ", x$sctest)
+  if (is.null(x$robscore)) cat("\n\n")
+  else cat(",   Robust = ", format(round(x$robscore["test"], 2)), "  p=", pv(x$robscore),
+           "\n\n", sep = "")
+  if (x$used.robust)
+    cat("  (Note: the likelihood ratio and score tests", "assume independence of\n",
+        "    observations within a cluster,", "the Wald and robust score tests do not).\n")
   invisible(x)
 }
 
 #' @export
-coef.netsurv_cox <- function(object, ...) object$coefficients
+coef.netsurv_cox <- function(object, ...) {
+  check_unused("coef() of a cox() fit", ...)
+  object$coefficients
+}
 
 #' @export
 vcov.netsurv_cox <- function(object, ...) {
+  check_unused("vcov() of a cox() fit", ...)
   v <- as.matrix(object$var)
   dimnames(v) <- list(names(object$coefficients), names(object$coefficients))
   v
 }
 
+#' Confidence intervals for Cox coefficients
+#'
+#' Wald intervals (`method = "wald"`, the default, as `confint()` of a coxph
+#' fit) or profile-likelihood intervals (`method = "profile"`): the values of
+#' each coefficient at which the likelihood-ratio statistic against the fit,
+#' maximised over the other coefficients, equals the chi-square(1) quantile
+#' of `level`. For `firth = TRUE` fits the intervals are always those of the
+#' profile penalised likelihood (Heinze & Schemper 2001).
+#' @param object A fit from [cox()].
+#' @param parm Coefficients (names or positions); all by default.
+#' @param level Confidence level.
+#' @param method `"wald"` or `"profile"`.
+#' @param ... Nothing: any further argument is an error that names it.
+#' @return A matrix with one row per coefficient and the lower and upper
+#'   limits (log hazard-ratio scale).
+#' @section Differences from survival:
+#' survival has no profile intervals for coxph (its `confint()` is Wald's).
+#' @examples
+#' fit <- cox(Surv(time, status) ~ age + sex, data = survival::lung)
+#' confint(fit)
+#' confint(fit, method = "profile")
 #' @export
-confint.netsurv_cox <- function(object, parm, level = 0.95, ...) {
+confint.netsurv_cox <- function(object, parm, level = 0.95, method = c("wald", "profile"), ...) {
+  check_unused("confint() of a cox() fit", ...)
+  method <- match_choice(method, c("wald", "profile"), "method")
   cf <- object$coefficients
   pnames <- names(cf)
   if (missing(parm)) parm <- pnames
@@ -559,6 +654,14 @@ confint.netsurv_cox <- function(object, parm, level = 0.95, ...) {
   pct <- paste(format(100 * c(a, 1 - a), trim = TRUE, scientific = FALSE, digits = 3), "%")
   if (isTRUE(object$firth) && !is.null(object$firth_ci) && isTRUE(all.equal(level, object$firth_level))) {
     ci <- object$firth_ci[parm, , drop = FALSE]
+  } else if (isTRUE(object$firth)) {
+    # profile penalised likelihood at this level
+    d <- cox_model_data(object)
+    prof <- firth_profile(cf, object$loglik[2L], cox_se(object), d$x, d$time, d$start, d$status,
+                          d$weights, object$offset, d$stratum, NULL, cox_control(), level = level)
+    ci <- prof$ci[parm, , drop = FALSE]
+  } else if (method == "profile") {
+    ci <- cox_profile_ci(object, parm, level)
   } else {
     se <- cox_se(object)[parm]
     q <- stats::qnorm(1 - a)
@@ -570,11 +673,17 @@ confint.netsurv_cox <- function(object, parm, level = 0.95, ...) {
 
 #' @export
 logLik.netsurv_cox <- function(object, ...) {
+  check_unused("logLik() of a cox() fit", ...)
   structure(object$loglik[2], df = cox_df(object), nobs = object$nevent, class = "logLik")
 }
 
 #' @export
-nobs.netsurv_cox <- function(object, ...) object$nevent
+nobs.netsurv_cox <- function(object, use.fallback = FALSE, ...) {
+  # use.fallback is stats' (drop1() and step() pass it); the number of
+  # events is always available.
+  check_unused("nobs() of a cox() fit", ...)
+  object$nevent
+}
 
 #' Tidy and glance a Cox model fit
 #'
@@ -596,6 +705,7 @@ nobs.netsurv_cox <- function(object, ...) object$nevent
 #' @name tidy.netsurv_cox
 #' @export
 tidy.netsurv_cox <- function(x, exponentiate = FALSE, conf.int = FALSE, conf.level = 0.95, ...) {
+  check_unused("tidy() of a cox() fit", ...)
   s <- summary(x)$coefficients
   out <- data.frame(term = if (is.null(rownames(s))) character() else rownames(s),
                     estimate = unname(s[, "coef"]),
@@ -622,6 +732,7 @@ tidy.netsurv_cox <- function(x, exponentiate = FALSE, conf.int = FALSE, conf.lev
 #' @rdname tidy.netsurv_cox
 #' @export
 glance.netsurv_cox <- function(x, ...) {
+  check_unused("glance() of a cox() fit", ...)
   s <- summary(x)
   na <- NA_real_
   data.frame(n = as.integer(s$n), nevent = as.integer(s$nevent),

@@ -10,21 +10,26 @@
 #   env       the environment the user called from (parent.frame() there)
 #   specials  special functions allowed on the right side (strata, cluster, ...)
 #   counting  whether Surv(start, stop, status) is accepted
+#   extra     further per-row arguments of the call evaluated in the data
+#             (e.g. "id", "cluster"); model.frame keeps them as "(id)", ...
 # Returns a list: mf (the model frame, with its terms), time, status, start
 # (NULL for right-censored data), weights (NULL when none were given), n_dropped
 # (rows removed by na.action) and na_action (the attribute, for print methods).
-survival_frame <- function(call, env, specials = character(), counting = TRUE) {
+survival_frame <- function(call, env, specials = character(), counting = TRUE,
+                           extra = character()) {
   if (is.null(call$formula)) stop("`formula` is missing: give e.g. Surv(time, status) ~ group", call. = FALSE)
   formula <- eval(call$formula, env)
   if (!inherits(formula, "formula") || length(formula) != 3L)
     stop("`formula` must be a two-sided formula such as Surv(time, status) ~ group", call. = FALSE)
+  formula <- strip_survival_prefix(formula)
+  refuse_special_terms(formula, paste0(sub(".*::", "", deparse(call[[1L]])), "()"), specials)
   data <- if (is.null(call$data)) env else eval(call$data, env)
   if (!is.null(call$data) && !is.data.frame(data) && !is.list(data) && !is.environment(data))
     stop("`data` must be a data frame", call. = FALSE)
 
   if (!is.null(call$weights)) check_weights(call$weights, data, env)
 
-  mf_call <- call[c(1L, match(c("formula", "data", "weights", "subset", "na.action"),
+  mf_call <- call[c(1L, match(c("formula", "data", "weights", "subset", "na.action", extra),
                               names(call), 0L))]
   mf_call[[1L]] <- quote(stats::model.frame)
   mf_call$formula <- stats::terms(formula, specials = specials, data = if (is.data.frame(data)) data else NULL)
@@ -42,6 +47,12 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE) {
     stop("`formula`: the response must be a survival object, Surv(time, status), not ",
          class(y)[1L], call. = FALSE)
   type <- attr(y, "type")
+  if (type %in% c("mright", "mcounting"))
+    stop("`formula`: the status is a factor, which Surv() reads as competing risks or ",
+         "multi-state data (one level per event type); ", deparse(call[[1L]]),
+         "() needs a 0/1 status (censored/event). For the cumulative incidence of ",
+         "competing events use cuminc(); to analyse one event type, write e.g. ",
+         "Surv(time, status == \"death\")", call. = FALSE)
   if (!type %in% c("right", "counting"))
     stop("`formula`: ", type, "-censored data are not supported; use Surv(time, status)",
          if (counting) " or Surv(start, stop, status)", call. = FALSE)
@@ -137,11 +148,20 @@ stop_bad_surv <- function(message, formula, data, env) {
   # Surv(time, event) or Surv(time, time2, event): the status is the last argument.
   status <- value(if (!is.null(surv_call$event)) surv_call$event else surv_call$time2)
   if (is.numeric(status)) {
-    allowed <- if (isTRUE(max(status, na.rm = TRUE) == 2)) c(1, 2) else c(0, 1)
-    bad <- which(!is.na(status) & !(status %in% allowed))
-    if (length(bad))
-      stop("`formula`: the status in row ", rows_of(status)[bad[1L]], " is ",
-           format(status[bad[1L]]), "; ", advice, call. = FALSE)
+    # Blame the value that fits neither coding first (a stray 3 in 1/2-coded
+    # data makes Surv() read the data as 0/1 and reject every 2 as well);
+    # only when every value is 0, 1 or 2 is the mix of 0 and 2 at fault.
+    stray <- which(!is.na(status) & !(status %in% c(0, 1, 2)))
+    if (length(stray))
+      stop("`formula`: the status in row ", rows_of(status)[stray[1L]], " is ",
+           format(status[stray[1L]]), "; ", advice, call. = FALSE)
+    if (isTRUE(max(status, na.rm = TRUE) == 2)) {
+      bad <- which(!is.na(status) & status == 0)
+      if (length(bad))
+        stop("`formula`: the status in row ", rows_of(status)[bad[1L]], " is 0 while ",
+             "other rows hold 2, so Surv() reads the status as 1/2 coded (1 = censored, ",
+             "2 = event) and 0 is invalid; ", advice, call. = FALSE)
+    }
   }
   stop("`formula`: ", message, "; ", advice, call. = FALSE)
 }
@@ -177,4 +197,63 @@ new_surv <- function(time, status, start = NULL) {
   y <- if (is.null(start)) cbind(time = time, status = as.double(status))
        else cbind(start = start, stop = time, status = as.double(status))
   structure(y, type = if (is.null(start)) "right" else "counting", class = "Surv")
+}
+
+# ---- formula terms netsurv does not implement --------------------------------
+
+# survival's formula language gives these functions a meaning of their own
+# (penalised or random-effect terms, time-transformed covariates, robust
+# variance, strata); model.frame() would quietly treat them as ordinary
+# covariates or drop them. A term whose function is not in `allowed` (the
+# caller's specials) is refused by name with what to do instead.
+special_term_advice <- c(
+  pspline = "netsurv fits no penalised terms, so pspline() would become unpenalised spline columns; use a regression spline such as splines::ns(x, df = 4), or survival::coxph() for a penalised fit",
+  ridge = "netsurv fits no penalised terms; fit ridge() models with survival::coxph()",
+  frailty = "netsurv has no random effects; use cluster(id) for a robust variance, or survival::coxph() / coxme for a frailty model",
+  frailty.gamma = "netsurv has no random effects; use cluster(id) for a robust variance, or survival::coxph() for a frailty model",
+  frailty.gaussian = "netsurv has no random effects; use cluster(id) for a robust variance, or survival::coxph() for a frailty model",
+  frailty.t = "netsurv has no random effects; use cluster(id) for a robust variance, or survival::coxph() for a frailty model",
+  tt = "time-transformed covariates belong to cox() models only",
+  cluster = "a cluster() term has no meaning here; remove it",
+  strata = "a strata() term has no meaning here; remove it",
+  offset = "an offset() term has no meaning here; remove it",
+  istate = "multi-state models are not supported by netsurv; use survival"
+)
+
+# Names of all functions called anywhere in an expression (`pkg::f` counts
+# as f).
+called_functions <- function(expr) {
+  if (!is.call(expr)) return(character())
+  f <- expr[[1L]]
+  name <- if (is.name(f)) as.character(f)
+          else if (is.call(f) && as.character(f[[1L]]) %in% c("::", ":::")) as.character(f[[3L]])
+  args <- as.list(expr)[-1L]
+  # is.call() on the element itself: an empty argument (x[, 1]) cannot be
+  # bound to a variable and looked at.
+  inner <- vapply(seq_along(args), function(i) is.call(args[[i]]), logical(1))
+  c(name, unlist(lapply(args[inner], called_functions), use.names = FALSE))
+}
+
+refuse_special_terms <- function(formula, fun, allowed) {
+  rhs <- formula[[3L]]
+  found <- intersect(called_functions(rhs), setdiff(names(special_term_advice), c(allowed, "offset")))
+  if ("offset" %in% called_functions(rhs) && !"offset" %in% allowed && fun %in% c("km()", "logrank()"))
+    found <- c(found, "offset")
+  if (length(found))
+    stop("`formula`: ", fun, " does not implement the survival term ", found[1L], "(); ",
+         if (found[1L] == "tt" && fun == "cox()")
+           "time-transformed covariates are not fitted; split the follow-up with survival::survSplit() and use a covariate-by-time interaction, or use survival::coxph(tt = )"
+         else special_term_advice[[found[1L]]], call. = FALSE)
+  invisible(TRUE)
+}
+
+# survival::strata(x) written with its namespace is not found by terms()'s
+# specials, and would enter the model as a covariate; drop the prefix of the
+# specials (as survival 3 does) so that both spellings mean the same.
+strip_survival_prefix <- function(formula) {
+  text <- paste(deparse(formula, width.cutoff = 500L), collapse = " ")
+  if (!grepl("survival:::?(strata|cluster|tt)\\(", text)) return(formula)
+  out <- stats::as.formula(gsub("survival:::?(strata|cluster|tt)\\(", "\\1(", text),
+                           env = environment(formula))
+  out
 }

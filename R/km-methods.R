@@ -187,7 +187,7 @@ curve_table <- function(x, rmean = "none") {
 #' @param rmean Restricted mean to add to the table: `"none"` (default), a
 #'   number (the upper limit `tau`), `"common"` (up to the largest time of all
 #'   strata) or `"individual"` (each stratum's own last time); see [rmst()].
-#' @param ... Unused.
+#' @param ... Nothing: any further argument is an error that names it.
 #' @return `x`, invisibly.
 #' @examples
 #' fit <- km(Surv(time, status) ~ sex, data = survival::lung)
@@ -196,6 +196,7 @@ curve_table <- function(x, rmean = "none") {
 #' @export
 print.netsurv_curve <- function(x, digits = max(getOption("digits") - 4L, 3L),
                                 rmean = "none", ...) {
+  check_unused("print() of a survival curve", ..., hints = curve_hints)
   x <- check_curve(x)
   rmean <- check_rmean(rmean, x)
   if (!is.null(x$call)) {
@@ -248,11 +249,14 @@ print.netsurv_curve <- function(x, digits = max(getOption("digits") - 4L, 3L),
 #' @param object A survival curve from [km()].
 #' @param times Optional vector of times.
 #' @param censored Without `times`: also list times with only censorings.
+#' @param scale Divide the reported times (and the table's restricted mean,
+#'   median and limits) by this, e.g. `365.25` for days to years; `times` stay
+#'   on the data's scale, as in survival.
 #' @param extend With `times`: keep times beyond the last observed time.
 #' @param rmean Restricted mean in `$table`: `"common"` (default, up to the
 #'   largest time of all strata), `"individual"`, `"none"` or a number; see
 #'   [print.netsurv_curve()].
-#' @param ... Unused.
+#' @param ... Nothing: any further argument is an error that names it.
 #' @return An object of class `"summary.netsurv_curve"`: a list with `time`,
 #'   `n.risk`, `n.event`, `n.censor`, `surv`, `std.err`, `lower`, `upper`,
 #'   `cumhaz`, `std.chaz` and `strata` (a factor; `NULL` without strata), the
@@ -266,9 +270,13 @@ print.netsurv_curve <- function(x, digits = max(getOption("digits") - 4L, 3L),
 #' summary(fit, times = c(0, 180, 365, 730))
 #' summary(fit)$table
 #' @export
-summary.netsurv_curve <- function(object, times, censored = FALSE, extend = FALSE,
+summary.netsurv_curve <- function(object, times, censored = FALSE, scale = 1, extend = FALSE,
                                   rmean = "common", ...) {
+  check_unused("summary() of a survival curve", ..., hints = curve_hints)
   x <- check_curve(object, "object")
+  if (!is.numeric(scale) || length(scale) != 1L || !is.finite(scale) || scale <= 0)
+    stop("`scale` must be one positive number (e.g. 365.25 to report days in years)",
+         call. = FALSE)
   if (!is.logical(censored) || length(censored) != 1L || is.na(censored))
     stop("`censored` must be TRUE or FALSE", call. = FALSE)
   if (!is.logical(extend) || length(extend) != 1L || is.na(extend))
@@ -299,6 +307,15 @@ summary.netsurv_curve <- function(object, times, censored = FALSE, extend = FALS
   }
   for (f in c("type", "logse", "conf.int", "conf.type", "call", "na.action"))
     out[[f]] <- x[[f]]
+  # scale (survival's rule): times and the table's time columns are divided
+  # by it; `times` are given on the data's scale.
+  if (scale != 1) {
+    out$time <- out$time / scale
+    tcols <- intersect(colnames(ct$table), c("rmean", "se(rmean)", "median",
+                                             paste0(x$conf.int, c("LCL", "UCL"))))
+    ct$table[, tcols] <- ct$table[, tcols] / scale
+    ct$end_time <- ct$end_time / scale
+  }
   out$table <- if (nrow(ct$table) == 1L) ct$table[1L, ] else ct$table
   if (!anyNA(ct$end_time)) out$rmean.endtime <- ct$end_time
   class(out) <- "summary.netsurv_curve"
@@ -354,6 +371,7 @@ summary_at_times <- function(s, times, extend, origin) {
 #' @param digits Significant digits to print.
 #' @export
 print.summary.netsurv_curve <- function(x, digits = max(getOption("digits") - 4L, 3L), ...) {
+  check_unused("print() of a curve summary", ...)
   old <- options(digits = digits)
   on.exit(options(old))
   if (!is.null(x$call)) {
@@ -388,6 +406,7 @@ print.summary.netsurv_curve <- function(x, digits = max(getOption("digits") - 4L
 #' @rdname as.data.frame.netsurv_curve
 #' @export
 as.data.frame.summary.netsurv_curve <- function(x, row.names = NULL, optional = FALSE, ...) {
+  check_unused("as.data.frame() of a curve summary", ...)
   rows_to_frame(x, row.names)
 }
 
@@ -455,7 +474,7 @@ curve_quantile <- function(time, y, p, tol, last) {
 #' @param probs Probabilities in \[0, 1\].
 #' @param conf.int Also return the confidence limits (when the fit has them).
 #' @param tolerance Tolerance for "exactly equal to `1 - p`".
-#' @param ... Unused.
+#' @param ... Nothing: any further argument is an error that names it.
 #' @return Without strata: a vector named by the percentages, or with
 #'   `conf.int` a list of three such vectors `quantile`, `lower`, `upper`.
 #'   With strata: matrices with one row per stratum (the same list with
@@ -469,6 +488,7 @@ curve_quantile <- function(time, y, p, tol, last) {
 #' @export
 quantile.netsurv_curve <- function(x, probs = c(0.25, 0.5, 0.75), conf.int = TRUE,
                                    tolerance = sqrt(.Machine$double.eps), ...) {
+  check_unused("quantile() of a survival curve", ..., hints = curve_hints)
   x <- check_curve(x)
   if (!is.numeric(probs))
     stop("`probs` must be numeric probabilities; got a ", class(probs)[1L], call. = FALSE)
@@ -505,6 +525,7 @@ quantile.netsurv_curve <- function(x, probs = c(0.25, 0.5, 0.75), conf.int = TRU
 #' @importFrom stats median quantile
 #' @export
 median.netsurv_curve <- function(x, na.rm = FALSE, ...) {
+  check_unused("median() of a survival curve", ...)
   q <- quantile.netsurv_curve(x, probs = 0.5, conf.int = FALSE)
   if (is.matrix(q)) stats::setNames(q[, 1L], rownames(q)) else unname(q)
 }
@@ -529,7 +550,7 @@ median.netsurv_curve <- function(x, na.rm = FALSE, ...) {
 #' @param x A survival curve from [km()].
 #' @param tau One or more truncation times, each at or after the curve's
 #'   origin (0, or the earliest time if negative).
-#' @param ... Unused.
+#' @param ... Nothing: any further argument is an error that names it.
 #' @return A data frame with one row per stratum and `tau` (strata vary
 #'   slowest): `strata` (a factor; only with strata), `tau`, `rmst`, `se`.
 #' @examples
@@ -542,6 +563,7 @@ rmst <- function(x, ...) UseMethod("rmst")
 #' @rdname rmst
 #' @export
 rmst.netsurv_curve <- function(x, tau, ...) {
+  check_unused("rmst()", ..., hints = curve_hints)
   x <- check_curve(x)
   if (missing(tau)) stop("`tau` is missing: give the truncation time(s)", call. = FALSE)
   if (!is.numeric(tau) || !length(tau) || any(!is.finite(tau)))
@@ -595,7 +617,7 @@ rows_to_frame <- function(x, row.names = NULL) {
 #' @param x A survival curve from [km()], or its [summary()][summary.netsurv_curve].
 #' @param row.names Optional row names.
 #' @param optional Unused (part of the generic).
-#' @param ... Unused.
+#' @param ... Nothing: any further argument is an error that names it.
 #' @return A data frame.
 #' @examples
 #' fit <- km(Surv(time, status) ~ sex, data = survival::lung)
@@ -603,6 +625,7 @@ rows_to_frame <- function(x, row.names = NULL) {
 #' as.data.frame(summary(fit, times = c(180, 365)))
 #' @export
 as.data.frame.netsurv_curve <- function(x, row.names = NULL, optional = FALSE, ...) {
+  check_unused("as.data.frame() of a survival curve", ...)
   x <- check_curve(x)
   rows_to_frame(x, row.names)
 }

@@ -33,6 +33,30 @@
 #' @param conf.type Transformation for the confidence limits: `"log"`
 #'   (default), `"log-log"`, `"plain"`, `"logit"`, `"arcsin"`, or `"none"` for
 #'   no limits.
+#' @param stype,ctype survfit's curve types: `stype = 1` the Kaplan-Meier
+#'   product (default), `2` the survival as \eqn{\exp(-H(t))}; `ctype = 1` the
+#'   Nelson-Aalen cumulative hazard \eqn{H} (default), `2` the
+#'   Fleming-Harrington hazard (ties counted as if the events happened one
+#'   after the other). `stype = 2, ctype = 2` is the Fleming-Harrington curve.
+#' @param id Optional subject identifier, evaluated in `data`, for
+#'   `Surv(start, stop, status)` data with several rows per subject: a row
+#'   followed by the same subject's next interval is not counted as a
+#'   censoring, and when a subject has more than one event the standard
+#'   errors are the robust ones with the subject as the cluster (survfit's
+#'   rules).
+#' @param cluster Optional cluster identifier, evaluated in `data` (or a
+#'   `cluster()` term in the formula): robust (infinitesimal-jackknife)
+#'   standard errors by cluster.
+#' @param robust `TRUE` or `FALSE` to force the robust standard errors on or
+#'   off; by default they are used with `cluster`, with fractional weights,
+#'   and with `id` when a subject has several events, as in survfit.
+#'   `robust = FALSE` together with a cluster is an error (survfit would
+#'   ignore the cluster).
+#' @param start.time Optional time from which the curve starts: rows whose
+#'   (stop) time is before it are dropped, so the curve is the survival
+#'   conditional on reaching `start.time`.
+#' @param se.fit `FALSE` to leave out the standard errors and confidence
+#'   limits.
 #'
 #' @details
 #' At each distinct time \eqn{t} of a stratum, with \eqn{n} the weighted
@@ -60,6 +84,31 @@
 #'
 #' Greenwood M (1926). The natural duration of cancer. *Reports on Public
 #' Health and Medical Subjects* 33, 1-26.
+#' @section Differences from survival:
+#' * Data: `Surv(time, status)` and `Surv(start, stop, status)` only. Interval
+#'   and left censoring are an error; a factor status (competing risks,
+#'   multi-state: survfit's "mright" data) is an error that points to
+#'   `cuminc()`; `istate`, `etype` and `error` are not arguments.
+#' * Times are always merged as `timefix = TRUE` does; `timefix`,
+#'   `conf.lower`, `influence` and `type` (survfit's old argument) are not
+#'   arguments (R's "unused argument" error names them).
+#' * `ctype = 2` together with robust standard errors is an error.
+#' * Robust standard errors by cluster (`cluster`, `id` with repeated events)
+#'   are computed in R in O(event times x clusters); one cluster per row
+#'   (fractional weights, `robust = TRUE` on right-censored data) in the C
+#'   core in O(n).
+#' * With `id =`, strata and (start, stop] data, survival 3.5 reads the
+#'   subject flags (censoring only at a subject's last interval) of the wrong
+#'   rows; netsurv flags each subject within its stratum, as later survival
+#'   versions do: each stratum equals survfit on that stratum's rows.
+#' * `robust = FALSE` with a cluster is an error (survfit warns and ignores
+#'   the cluster). Formula terms survival treats specially and km() does not
+#'   use (`offset()`, `tt()`, `pspline()`, `frailty()`, ...) are an error.
+#' * Methods: [summary()][summary.netsurv_curve] has no `data.frame`
+#'   argument (use `as.data.frame(summary(fit))`) and its default `rmean` is
+#'   `"common"` whatever `options("survfit.rmean")` says; a curve with both
+#'   strata and covariate profiles is indexed `fit[strata, profiles]` only.
+#'   Any argument a method does not use is an error that names it.
 #' @seealso [survival::survfit()], whose output this matches.
 #' @examples
 #' fit <- km(Surv(time, status) ~ sex, data = survival::lung)
@@ -70,18 +119,69 @@
 #' km(Surv(start, stop, event) ~ transplant, data = survival::heart)$n
 #' @export
 km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
-               conf.type = c("log", "log-log", "plain", "logit", "arcsin", "none")) {
+               conf.type = c("log", "log-log", "plain", "logit", "arcsin", "none"),
+               stype = 1, ctype = 1, id, cluster, robust, start.time, se.fit = TRUE) {
   call <- match.call()
   conf.int <- check_conf_int(conf.int)
   conf.type <- check_conf_type(conf.type)
-  frame <- survival_frame(call, parent.frame(), specials = c("strata", "cluster"))
-  if (!is.null(attr(frame$terms, "specials")$cluster))
-    stop("`formula`: cluster() terms are not supported by km()", call. = FALSE)
-  groups <- rhs_strata(frame$mf, frame$terms)
+  stype <- check_km_type(stype, "stype")
+  ctype <- check_km_type(ctype, "ctype")
+  if (!is.logical(se.fit) || length(se.fit) != 1L || is.na(se.fit))
+    stop("`se.fit` must be TRUE or FALSE", call. = FALSE)
+  if (!missing(robust) && (!is.logical(robust) || length(robust) != 1L || is.na(robust)))
+    stop("`robust` must be TRUE or FALSE", call. = FALSE)
+  if (!missing(start.time) && (!is.numeric(start.time) || length(start.time) != 1L ||
+                               !is.finite(start.time)))
+    stop("`start.time` must be one finite number", call. = FALSE)
+  frame <- survival_frame(call, parent.frame(), specials = c("strata", "cluster"),
+                          extra = c("id", "cluster"))
+  cl_term <- survival::untangle.specials(frame$terms, "cluster", 1)$vars
+  if (length(cl_term) && !is.null(call$cluster))
+    stop("`cluster`: give the cluster either as a cluster() term or as `cluster =`, not both",
+         call. = FALSE)
+  if (length(cl_term) > 1L) stop("`formula`: only one cluster() term is allowed", call. = FALSE)
+  id_v <- frame$mf[["(id)"]]
+  cl_v <- if (length(cl_term)) frame$mf[[cl_term]] else frame$mf[["(cluster)"]]
+  groups <- rhs_strata(frame$mf, frame$terms, drop_specials = "cluster")
+  weights <- frame$weights
 
-  # survfit's rule: any fractional case weight switches to the jackknife.
-  jackknife <- !is.null(frame$weights) && any(frame$weights != floor(frame$weights))
-  core <- .Call(ffi_km_fit, frame$time, frame$status, frame$start, frame$weights,
+  if (!missing(start.time)) {
+    # survfitKM: rows that end before start.time are dropped.
+    keep <- frame$time >= start.time
+    if (!any(keep)) stop("`start.time` (", format(start.time), ") is after every time",
+                         call. = FALSE)
+    frame$time <- frame$time[keep]
+    frame$status <- frame$status[keep]
+    if (!is.null(frame$start)) frame$start <- frame$start[keep]
+    if (!is.null(weights)) weights <- weights[keep]
+    if (!is.null(groups)) groups <- groups[keep]
+    if (!is.null(id_v)) id_v <- id_v[keep]
+    if (!is.null(cl_v)) cl_v <- cl_v[keep]
+  }
+
+  # survfit's rules for the robust variance.
+  has_rwt <- !is.null(weights) && any(weights != floor(weights))
+  if (missing(robust)) {
+    robust <- !is.null(cl_v) || has_rwt ||
+      (!is.null(id_v) && anyDuplicated(id_v[frame$status == 1L]) > 0L)
+  } else if (!robust && !is.null(cl_v)) {
+    stop("`robust = FALSE` with a cluster: the cluster would be ignored; drop one of them",
+         call. = FALSE)
+  }
+  clusters <- if (!is.null(cl_v)) cl_v else if (robust && !is.null(id_v)) id_v
+  if (robust && is.null(clusters) && !is.null(frame$start) && !missing(robust) && !has_rwt)
+    stop("`robust = TRUE` with Surv(start, stop, status) data needs `id` or `cluster`",
+         call. = FALSE)
+  if (robust && ctype == 2L)
+    stop("`ctype = 2` (Fleming-Harrington hazard) with robust standard errors is not ",
+         "supported by netsurv; use ctype = 1 or drop the cluster/id", call. = FALSE)
+  if (!is.null(clusters) && anyNA(clusters))
+    stop("`", if (!is.null(cl_v)) "cluster" else "id", "` has missing values; ",
+         "give every row a cluster", call. = FALSE)
+  # One cluster per row is the core's own jackknife (O(n)); real clusters
+  # go through km_apply_options().
+  jackknife <- robust && se.fit
+  core <- .Call(ffi_km_fit, frame$time, frame$status, frame$start, weights,
                 if (!is.null(groups)) unclass(groups) - 1L,
                 if (!is.null(groups)) nlevels(groups) else 1L,
                 jackknife, sqrt(.Machine$double.eps))
@@ -95,15 +195,44 @@ km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
     fit$strata <- strata[strata > 0L]
   }
   if (frame$type == "counting" && jackknife) fit$n.enter <- core$n.enter
-  fit$type <- frame$type
-  fit$logse <- !jackknife
-  fit$conf.int <- conf.int
-  fit$conf.type <- conf.type
-  if (conf.type != "none") {
-    limits <- surv_conf_limits(fit$surv, fit$std.err, conf.int, conf.type, logse = fit$logse)
-    fit$lower <- limits$lower
-    fit$upper <- limits$upper
+  position <- if (!is.null(id_v) && !is.null(frame$start))
+    km_position(frame$start, frame$time,
+                # a subject who moves to another stratum leaves this one
+                if (is.null(groups)) id_v else interaction(id_v, groups, drop = TRUE))
+  if (stype != 1L || ctype != 1L || !is.null(position) || (jackknife && !is.null(clusters))) {
+    fixed <- time_fix(frame$time, frame$start)
+    cl_code <- if (!is.null(clusters)) {
+      if (is.factor(clusters)) as.integer(droplevels(clusters)) else match(clusters, sort(unique(clusters)))
+    }
+    fit <- km_apply_options(fit, list(time = fixed[[1L]], start = fixed[[2L]],
+                                      status = frame$status,
+                                      w = if (is.null(weights)) rep(1, length(frame$time)) else weights,
+                                      group = groups),
+                            list(stype = stype, ctype = ctype, position = position,
+                                 robust_clusters = jackknife && !is.null(clusters),
+                                 cluster = cl_code))
+    if (!is.null(position) && !is.null(fit$n.enter)) {
+      # only a subject's first interval is an entry (survfit's rule)
+      first <- bitwAnd(position, 1L) > 0L
+      fit$n.enter <- km_enter_counts(fit, fixed[[2L]][first], weights[first] %||% rep(1, sum(first)),
+                                     if (!is.null(groups)) groups[first])
+    }
   }
+  fit$type <- frame$type
+  if (se.fit) {
+    fit$logse <- !jackknife || stype == 2L && ctype == 2L
+    fit$conf.int <- conf.int
+    fit$conf.type <- conf.type
+    if (conf.type != "none") {
+      limits <- surv_conf_limits(fit$surv, fit$std.err, conf.int, conf.type, logse = fit$logse)
+      fit$lower <- limits$lower
+      fit$upper <- limits$upper
+    }
+  } else {
+    fit$std.err <- NULL
+    fit$std.chaz <- NULL
+  }
+  if (!missing(start.time)) fit$start.time <- start.time
   if (!is.null(frame$na_action)) fit$na.action <- frame$na_action
   fit$call <- call
   new_km(fit)
@@ -113,12 +242,13 @@ km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
 # Checks the fields every method relies on, nothing more (km() built them).
 new_km <- function(x) {
   stopifnot(is.list(x))
-  required <- c("n", "time", "n.risk", "n.event", "n.censor", "surv", "std.err",
-                "cumhaz", "std.chaz", "type", "logse", "conf.int", "conf.type")
+  required <- c("n", "time", "n.risk", "n.event", "n.censor", "surv", "cumhaz", "type",
+                if (!is.null(x$std.err)) c("std.err", "std.chaz", "logse", "conf.int", "conf.type"))
   missing <- setdiff(required, names(x))
   if (length(missing)) stop("internal: a km fit needs the field(s) ", toString(missing), call. = FALSE)
   m <- length(x$time)
-  for (f in c("n.risk", "n.event", "n.censor", "surv", "std.err", "cumhaz", "std.chaz"))
+  for (f in intersect(c("n.risk", "n.event", "n.censor", "surv", "std.err", "cumhaz", "std.chaz"),
+                     names(x)))
     if (length(x[[f]]) != m) stop("internal: field `", f, "` must have one value per time", call. = FALSE)
   if (!is.null(x$strata) && sum(x$strata) != m)
     stop("internal: `strata` must count the time points of each stratum", call. = FALSE)

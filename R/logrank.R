@@ -50,6 +50,19 @@
 #'   `exact = TRUE`, `permutation`: a list with `p.value`, `std.error`
 #'   (0 when enumerated), `n` (arrangements used), `enumerated`, `B` and
 #'   `seed`.
+#' @section Differences from survival:
+#' * `rho` and `gamma` give the Fleming-Harrington G(rho, gamma) weights
+#'   \eqn{S(t-)^\rho (1 - S(t-))^\gamma}; with `gamma = 0` the test is
+#'   survdiff's `rho` test.
+#' * One-sample tests (an `offset()` term), `cluster()` terms and the other
+#'   special terms of survival's formulas are an error; counting-process data
+#'   are not accepted (survdiff does not accept them either).
+#' * When the groups are nested in strata and the variance is singular,
+#'   netsurv reports the test on the variance's rank where survdiff stops.
+#' * Times are always merged as `timefix = TRUE` does; `timefix` is not an
+#'   argument.
+#' * `exact = TRUE` (permutation p-value) and `pairwise_logrank()` are
+#'   netsurv's own.
 #' @seealso [pairwise_logrank()] for all pairwise comparisons,
 #'   [survival::survdiff()].
 #' @references Fleming TR, Harrington DP (1991). *Counting Processes and
@@ -297,6 +310,7 @@ logrank_totals <- function(x) {
 
 #' @export
 print.netsurv_logrank <- function(x, digits = max(getOption("digits") - 4L, 3L), ...) {
+  check_unused("print() of a logrank() test", ...)
   old <- options(digits = digits)
   on.exit(options(old))
   if (!is.null(x$call)) {
@@ -346,6 +360,7 @@ NULL
 #' @rdname logrank_tidiers
 #' @export
 tidy.netsurv_logrank <- function(x, ...) {
+  check_unused("tidy() of a logrank() test", ...)
   gvars <- x$group_data
   if (is.null(gvars)) {
     # survdiff-style labels "a=1, b=2" when the values were not kept
@@ -364,6 +379,7 @@ tidy.netsurv_logrank <- function(x, ...) {
 #' @rdname logrank_tidiers
 #' @export
 glance.netsurv_logrank <- function(x, ...) {
+  check_unused("glance() of a logrank() test", ...)
   out <- data.frame(statistic = x$chisq, df = x$df, p.value = x$pvalue)
   if (!is.null(p <- x$permutation)) {
     out$p.value.permutation <- p$p.value

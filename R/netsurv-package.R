@@ -1,11 +1,47 @@
 #' netsurv: fast survival analysis for clinical-trial cohorts
 #'
-#' Kaplan-Meier curves ([km()]), log-rank tests and Cox models computed by a
-#' standalone C engine, with the formula interface of the survival package.
-#' `Surv()` is re-exported, so `library(netsurv)` alone is enough to write
-#' `km(Surv(time, status) ~ group, data)`.
+#' Kaplan-Meier curves, log-rank tests and Cox models computed by a
+#' standalone C engine, with the formula interface of the survival package
+#' and survival's numbers. `Surv()`, `strata()` and `cluster()` are
+#' re-exported, so `library(netsurv)` alone is enough to write
+#' `km(Surv(time, status) ~ group, data)`. The promise: the same numbers as
+#' survival, or an error that says what netsurv does not do -- no argument or
+#' formula term is ignored in silence.
 #'
-#' @keywords internal
+#' @section Survival curves:
+#' * [km()] (= `survfit()`): Kaplan-Meier and Fleming-Harrington curves,
+#'   strata, weights, (start, stop] data, `id`, clusters, `start.time`.
+#' * Methods: [print()][print.netsurv_curve], [summary()][summary.netsurv_curve],
+#'   [quantile()][quantile.netsurv_curve], `median()`, [rmst()],
+#'   [as.data.frame()][as.data.frame.netsurv_curve], `[` and `dim()`
+#'   ([subset_netsurv]), `plot()` and [km_plot_data()], `autoplot()`,
+#'   [tidy()][tidy.netsurv_curve], `glance()`.
+#'
+#' @section Tests:
+#' * [logrank()] (= `survdiff()`), with Fleming-Harrington weights and
+#'   permutation p-values; [pairwise_logrank()].
+#'
+#' @section Cox models:
+#' * [cox()] (= `coxph()`), [cox_control()], Firth's penalised fit.
+#' * Methods: `print()`, [summary()][summary.netsurv_cox], `coef()`,
+#'   `vcov()`, `confint()`, `logLik()`, `AIC()`, `nobs()`,
+#'   [model.matrix()][cox_idioms], `extractAIC()` (so `drop1()` and `step()`),
+#'   `concordance()`, [anova()][anova.netsurv_cox], [tidy()][tidy.netsurv_cox],
+#'   `glance()`.
+#' * Diagnostics and prediction: [residuals()][residuals.netsurv_cox],
+#'   [predict()][predict.netsurv_cox], [basehaz()], [cox_curve()] (=
+#'   `survfit(coxph_fit)`), [cox_zph()] (= `cox.zph()`).
+#'
+#' @section Where netsurv differs from survival:
+#' Each help page has a section "Differences from survival"; the vignette
+#' `vignette("netsurv")` ends with a table that maps survival's functions and
+#' arguments to netsurv's, or says "not supported".
+#'
+#' @examples
+#' fit <- km(Surv(time, status) ~ sex, data = survival::lung)
+#' fit
+#' logrank(Surv(time, status) ~ sex, data = survival::lung)
+#' summary(cox(Surv(time, status) ~ age + sex, data = survival::lung))
 #' @useDynLib netsurv, .registration = TRUE
 "_PACKAGE"
 

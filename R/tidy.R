@@ -26,7 +26,8 @@
 #'
 #' @param x A survival curve from [km()].
 #' @param ... For `glance()`: passed to [summary()][summary.netsurv_curve],
-#'   e.g. `rmean = 365`. Unused by `tidy()`.
+#'   e.g. `rmean = 365`. For `tidy()`: nothing (any argument is an error
+#'   that names it).
 #' @return A data frame.
 #' @name tidy.netsurv_curve
 #' @examples
@@ -38,6 +39,7 @@ NULL
 #' @rdname tidy.netsurv_curve
 #' @export
 tidy.netsurv_curve <- function(x, ...) {
+  check_unused("tidy() of a survival curve", ...)
   x <- check_curve(x)
   out <- data.frame(time = x$time, n.risk = x$n.risk, n.event = x$n.event,
                     n.censor = x$n.censor, estimate = x$surv)

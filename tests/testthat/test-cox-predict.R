@@ -116,8 +116,9 @@ test_that("bad newdata and type give errors naming the column", {
                "column `ph.ecog` has the level \"7\" in row 1 that the fit did not see")
   expect_error(predict(n, data.frame(age = c(60, NA), sex = 1, ph.ecog = 1)),
                "column `age` is missing \\(NA\\) in row 2")
-  expect_error(predict(n, type = "terms"),
-               "`type` must be one of \"lp\", \"risk\", \"expected\", \"survival\"; not \"terms\"")
+  # type = "terms" is available now (test-cox-predict-terms.R)
+  expect_error(predict(n, type = "partial"),
+               "`type` must be one of \"lp\", \"risk\", \"expected\", \"terms\", \"survival\"; not \"partial\"")
   expect_error(predict(n, data.frame(age = 60, sex = 1, ph.ecog = 1), type = "expected"),
                "lacks the column `time`")
   expect_error(predict(n, reference = "median"), "`reference` must be one of")

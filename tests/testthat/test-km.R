@@ -283,7 +283,10 @@ test_that("bad input gets an error that names the argument", {
   expect_error(km(Surv(time, status) ~ sex * ph.ecog, data = survival::lung), "interaction")
   lung <- survival::lung
   lung$id <- seq_len(nrow(lung))
-  expect_error(km(Surv(time, status) ~ cluster(id), data = lung), "cluster")
+  # cluster() terms are supported now (test-km-options.R): robust SEs as survfit
+  expect_equal(km(Surv(time, status) ~ cluster(id), data = lung)$std.err,
+               survival::survfit(Surv(time, status) ~ cluster(id), data = lung)$std.err,
+               tolerance = 1e-9)
   expect_error(km(Surv(time, time2, type = "interval2") ~ 1,
                   data = data.frame(time = c(1, 2), time2 = c(2, 3))), "not supported")
   expect_error(km(), "`formula` is missing")
