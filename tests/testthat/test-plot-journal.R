@@ -131,34 +131,53 @@ test_that("plot data: log-rank p-values and hazard ratios", {
   expect_error(km_plot_data(no_call, hr = TRUE), "has no call")
 })
 
-# Every risk-table number is drawn at the x of an axis tick, in the bottom margin.
-check_alignment <- function(calls, pd) {
-  name <- vapply(calls, `[[`, "", "name")
+# Every risk-table number is drawn at the x of a labelled axis tick, below the
+# axis, one row per group, with the group's label in its colour left of the
+# panel, and inside the figure.
+text_calls <- function(calls) {
+  tx <- Filter(function(e) e$name == "C_text", calls)
+  data.frame(x = vapply(tx, function(e) e$args[[1L]]$x, 1),
+             y = vapply(tx, function(e) e$args[[1L]]$y, 1),
+             label = vapply(tx, function(e) e$args[[2L]], ""),
+             col = vapply(tx, function(e) as.character(e$args[[8L]]), ""),
+             stringsAsFactors = FALSE)
+}
+check_alignment <- function(calls, pd, usr) {
   axis1 <- Filter(function(e) e$name == "C_axis" && e$args[[1L]] == 1, calls)
   expect_length(axis1, 1L)
   ticks <- axis1[[1L]]$args[[2L]]
-  expect_equal(ticks, pd$breaks)
-  mt <- calls[name == "C_mtext"]
-  rows <- Filter(function(e) length(e$args[[1L]]) > 1L || e$args[[1L]] %in% pd$text$events, mt)
-  k <- length(pd$labels)
-  numbers <- Filter(function(e) length(e$args[[5L]]) == length(pd$breaks) &&
-                      isTRUE(all.equal(e$args[[5L]], ticks)), mt)
-  expect_length(numbers, k)
-  for (i in seq_len(k)) {
-    expect_identical(numbers[[i]]$args[[5L]], ticks)     # the same x as the axis
-    r <- pd$risk$n.risk[as.integer(pd$risk$strata) == i]
-    expect_identical(numbers[[i]]$args[[1L]], netsurv:::format_num(r, 0))
-    expect_equal(numbers[[i]]$args[[3L]], pd$layout$risk_lines[i])
+  expect_equal(ticks, pd$layout$breaks)
+  expect_true(all(pd$layout$breaks %in% pd$breaks))
+  tx <- text_calls(calls)
+  xr <- diff(usr[1:2])
+  below <- usr[3L] - 0.01 * diff(usr[3:4])   # under the panel (not a y tick label at 0)
+  # every drawn tick is labelled, at its x, below the panel
+  keep <- pd$layout$keep
+  lab <- tx[tx$label %in% pd$break_labels[keep] & tx$y < below, ]
+  for (j in seq_along(keep)) {
+    hit <- lab[lab$label == pd$break_labels[keep[j]] & abs(lab$x - ticks[j]) < 1e-8 * xr, ]
+    expect_gte(nrow(hit), 1L)
   }
-  # row labels in the curves' colours, on the same lines, left of the axis
-  labels <- Filter(function(e) length(e$args[[1L]]) == 1L && e$args[[1L]] %in% pd$labels, mt)
-  expect_length(labels, k)
-  expect_identical(vapply(labels, function(e) e$args[[1L]], ""), pd$labels)
-  expect_identical(vapply(labels, function(e) e$args[[9L]], ""), pd$style$col)
-  expect_equal(vapply(labels, function(e) e$args[[3L]], 1), pd$layout$risk_lines)
-  expect_true(all(vapply(labels, function(e) e$args[[5L]], 1) < pd$xlim[1L]))
-  # the margin holds the last row
-  expect_gt(pd$layout$mar[1L], max(pd$layout$risk_lines) + 0.9)
+  k <- length(pd$labels)
+  digits <- if (all(pd$risk$n.risk == round(pd$risk$n.risk))) 0 else 1
+  row_y <- numeric(k)
+  for (i in seq_len(k)) {
+    # the group's label, in its text colour, left of the panel
+    li <- tx[tx$label == pd$labels[i] & tx$x < usr[1L] & tx$y < below, ]
+    expect_identical(nrow(li), 1L)
+    expect_identical(li$col, toupper(pd$style$text_col[i]))
+    row_y[i] <- li$y
+    # its numbers at risk: exactly one per labelled tick, on the label's line
+    r <- pd$risk$n.risk[as.integer(pd$risk$strata) == i][keep]
+    on_row <- tx[abs(tx$y - li$y) < 1e-4 * diff(usr[3:4]) & tx$x >= usr[1L] - 1e-8 * xr, ]
+    expect_identical(nrow(on_row), length(keep))
+    expect_equal(on_row$x, ticks, tolerance = 1e-8 * xr)
+    expect_identical(on_row$label, netsurv:::format_num(r, digits))
+  }
+  # rows top to bottom in group order, all inside the figure
+  expect_false(is.unsorted(rev(row_y)))
+  it <- pd$layout$items
+  expect_true(all(it$y > 0 & it$y < sum(pd$layout$mai[c(1, 3)]) + pd$layout$panel[["height"]]))
 }
 
 test_that("the risk table sits under the axis ticks for 1-4 strata on png and pdf", {
@@ -171,42 +190,49 @@ test_that("the risk table sits under the axis ticks for 1-4 strata on png and pd
       grDevices::pdf(f, width = sz[1], height = sz[2], pointsize = sz[3])
       calls <- recorded_calls(pd <- plot(fit, conf.int = TRUE, test = k > 1, panel = "A",
                                          median.lines = TRUE))
+      usr <- par("usr")
       grDevices::dev.off()
       expect_gt(file.size(f), 1000)
-      check_alignment(calls, pd)
+      check_alignment(calls, pd, usr)
       if (capabilities("png")) {
         f <- tempfile(fileext = ".png")
         grDevices::png(f, width = sz[1], height = sz[2], units = "in", res = 100,
                        pointsize = sz[3])
         calls <- recorded_calls(pd2 <- plot(fit))
+        usr <- par("usr")
         grDevices::dev.off()
         expect_gt(file.size(f), 1000)
-        check_alignment(calls, pd2)
-        # in lines: the bottom margin does not depend on the device or its size
-        expect_identical(pd2$layout$mar[1L], pd$layout$mar[1L])
+        check_alignment(calls, pd2, usr)
       }
     }
   }
 })
 
-test_that("margins grow with the number of strata and par() is restored", {
+test_that("margins grow with the number of strata; par() is left on the curve panel", {
   with_null_device({
-    old <- par(mar = c(1, 1, 1, 1))
-    m1 <- plot(os_all)$layout$mar
-    m2 <- plot(pfs)$layout$mar
-    m4 <- plot(vet)$layout$mar
-    expect_equal(par("mar"), c(1, 1, 1, 1))
-    par(old)
+    m1 <- plot(os_all)$layout$mai
+    m2 <- plot(pfs)$layout$mai
+    m4 <- plot(vet)$layout$mai
+    pd <- plot(pfs, xlab = "Months")
+    # the plot region is the curve panel: usr spans xlim and 0-100 (+3%)
+    expect_equal(par("usr"), c(0, 61.2, 0, 103), tolerance = 1e-12)
+    expect_equal(par("mai"), pd$layout$mai, tolerance = 1e-12)
+    expect_equal(par("pin"), unname(pd$layout$panel), tolerance = 1e-12)
+    # a user abline()/lines() lands on the curves: 50% is half the panel height
+    expect_equal(grconvertY(50, "user", "inches") - grconvertY(0, "user", "inches"),
+                 pd$layout$panel[["height"]] * 50 / 103, tolerance = 1e-12)
   })
-  expect_equal(2 * (m2[1] - m1[1]), m4[1] - m2[1], tolerance = 1e-8)
+  expect_gt(m2[1], m1[1])
   expect_gt(m4[1], m2[1])
-  expect_lt(with_null_device(plot(pfs, risk.table = FALSE))$layout$mar[1], m2[1])
+  expect_lt(with_null_device(plot(pfs, risk.table = FALSE))$layout$mai[1], m2[1])
   # a 2 x 2 figure of panels A-D works and keeps the alignment
   f <- tempfile(fileext = ".pdf")
   grDevices::pdf(f, width = 7, height = 7, pointsize = 8)
   par(mfrow = c(2, 2))
   for (p in c("A", "B", "C", "D")) {
     calls <- recorded_calls(pd <- plot(if (p %in% c("A", "B")) pfs else os_all, panel = p))
+    check_alignment(calls, pd, par("usr"))
+    expect_gte(pd$layout$panel[["height"]], 0.5 * par("fin")[2] - 1e-9)
   }
   grDevices::dev.off()
   expect_gt(file.size(f), 1000)
