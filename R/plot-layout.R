@@ -27,8 +27,9 @@
 #   4. legend columns dropped one at a time, in the order of spec$legend$
 #      variants (for km: the median's CI, the median, events/N, the HRs),
 #      then the risk table's extra rows (events, censored), then the legend
-#      itself when a risk table names the groups, then the risk table -- each
-#      with a message() naming what was dropped.
+#      itself when a risk table names the groups, then the risk table (with
+#      the legend back), then the legend -- each with a message() naming what
+#      was dropped.
 # Whatever the state, text is never clipped: a state that does not fit is not
 # drawn. If even the last state does not fit, it is drawn with a smaller curve
 # panel (and a message saying so), still without cutting or overlapping text.
@@ -92,7 +93,7 @@ wrap_text <- function(m, s, width, cex, bold = FALSE) {
 
 # The states tried in turn (see the degradation order above).
 layout_states <- function(spec, m) {
-  f_floor <- min(1, max(6 / (m$pt * spec$cex_text), 0.7))
+  f_floor <- min(1, 6 / (m$pt * spec$cex_text))
   fs <- unique(c(1, pmax(f_floor, 0.92^(1:30)))); fs <- fs[fs >= f_floor]
   base <- list(wrap = FALSE, compact = FALSE, variant = 1L, extra = TRUE,
                legend = spec$legend$pos != "none", risk = !is.null(spec$risk), last = FALSE)
@@ -111,6 +112,8 @@ layout_states <- function(spec, m) {
     fl <- keep
   }
   if (fl$risk) add(utils::modifyList(fl, list(risk = FALSE)), "the risk table")
+  if (fl$legend) add(utils::modifyList(fl, list(legend = FALSE)),
+                     "the legend (the curves are unlabelled: enlarge the figure or shorten the labels)")
   fl$last <- TRUE
   st[[length(st) + 1L]] <- fl
   st
@@ -119,7 +122,16 @@ layout_states <- function(spec, m) {
 # Solve the layout: the first state that fits, or the last one drawn with a
 # smaller curve panel. `fin` is the figure region's size in inches.
 layout_solve <- function(spec, m, fin) {
+  moved <- NULL
+  if (spec$legend$pos %in% c("topright", "topleft", "bottomright", "bottomleft")) {
+    # a corner legend is kept only when it fits there as asked
+    g <- layout_geometry(spec, m, fin, layout_states(spec, m)[[1L]])
+    if (g$ok) return(g)
+    spec$legend$pos <- "top"
+    moved <- "the legend from the corner (drawn above the curves)"
+  }
   states <- layout_states(spec, m)
+  if (!is.null(moved)) states <- lapply(states, function(s) { s$msg <- c(moved, s$msg); s })
   for (s in states) {
     g <- layout_geometry(spec, m, fin, s)
     if (g$ok || s$last) {
@@ -142,7 +154,8 @@ layout_geometry <- function(spec, m, fin, s) {
   pad <- max(0.03, 0.25 * sz_t)
   gap_t <- text_width(m, "m", ct)
   tick <- spec$tick_lines * m$csi
-  fail <- function(why) list(ok = FALSE, why = why, state = s)
+  # the last state is drawn whatever happens (it holds only axes and title)
+  fail <- function(why) if (s$last) NULL else list(ok = FALSE, why = why, state = s)
   items <- list()
   item <- function(x, y, label, hadj = 0, cex = ct, col = "black", font = 1, srt = 0, role = "") {
     items[[length(items) + 1L]] <<- data.frame(x = x, y = y, label = label, hadj = hadj,
@@ -193,7 +206,7 @@ layout_geometry <- function(spec, m, fin, s) {
   }
   leg_top <- H - top
   if (s$legend && !corner) {
-    if (leg$w > avail) return(fail("legend width"))
+    if (leg$w > avail) { r <- fail("legend width"); if (!is.null(r)) return(r) }
     top <- top + leg$h
   }
   ann_in_top <- length(ann) && (spec$annotation_pos == "legend" && (!s$legend || !corner))
@@ -224,7 +237,7 @@ layout_geometry <- function(spec, m, fin, s) {
                   text_width(m, r$values[length(r$values)], ct), numeric(1))) else 0)
   right <- pad + 0.5 * last_w
   pw <- W - left - right
-  if (pw < 0.4 * W) return(fail("panel width"))
+  if (pw < 0.4 * W) { r <- fail("panel width"); if (!is.null(r)) return(r) }
 
   # -- x breaks: thin until neighbouring labels / numbers keep a gap
   xin <- function(u) left + pw * (u - spec$x$usr[1L]) / diff(spec$x$usr)
@@ -255,9 +268,10 @@ layout_geometry <- function(spec, m, fin, s) {
   ph <- H - top - bottom
   floor_h <- spec$panel_floor * H
   if (ph < floor_h && !s$last) return(fail("panel height"))
-  if (ph < 0.1 * H) return(fail("panel height"))
+  if (ph < 0.1 * H) { r <- fail("panel height"); if (!is.null(r)) return(r) }
   if (corner && (leg$w + 2 * pad > pw || leg$h + ann_h * (spec$annotation_pos == "legend") +
                  2 * pad > ph) && !s$last) return(fail("corner legend"))
+  ph <- max(ph, 0.05 * H)
 
   # ---- positions ----------------------------------------------------------------
   col_text <- spec$groups$text_col
