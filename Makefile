@@ -10,7 +10,7 @@ LIB     := $(CURDIR)/lib
 VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
 TARBALL := netsurv_$(VERSION).tar.gz
 
-.PHONY: all deps install reproduce test ctest bench clean
+.PHONY: all deps install reproduce test ctest bench clean figures
 
 all: install
 
@@ -32,6 +32,11 @@ ctest:
 
 bench: install
 	R_LIBS=$(LIB) $(RSCRIPT) --vanilla bench/run.R
+
+# make figures: the figure layout's case matrix and the vignette's figures as
+# PNGs with an index page, in output/figures/ (look at them)
+figures: install
+	R_LIBS=$(LIB) $(RSCRIPT) --vanilla tools/render-figures.R output/figures
 
 clean:
 	./cleanup

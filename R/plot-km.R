@@ -374,6 +374,12 @@ plot_hr <- function(hr, x, env, conf.level, strata = NULL, labels = NULL) {
     stop("`hr` must be TRUE, FALSE, NULL or a cox() result", call. = FALSE)
   beta <- hr$coefficients
   ci <- stats::confint(hr, level = conf.level)
+  if (isTRUE(attr(hr, "netsurv_groups"))) {
+    # our own group factor: a level emptied by `subset` has no coefficient
+    ok <- !is.na(beta)
+    beta <- beta[ok]
+    ci <- ci[ok, , drop = FALSE]
+  }
   term <- names(beta)
   # which group each term compares with the first: by the stratum's value
   # ("var=value" -> term "varvalue", or the k - 1 terms of the group factor)
