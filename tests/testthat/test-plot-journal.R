@@ -253,24 +253,53 @@ test_that("autoplot() draws the plot data's numbers with ggplot2", {
   pd <- with_null_device(plot(pfs, test = TRUE))
   g <- ggplot2::autoplot(pd, conf.int = TRUE)
   expect_s3_class(g, "ggplot")
+  expect_s3_class(g, "netsurv_ggsurv")
   expect_identical(attr(g, "netsurv_plotdata"), pd)
   b <- with_null_device(ggplot2::ggplot_build(g))
-  risk_layer <- Filter(function(d) "label" %in% names(d) && nrow(d) == nrow(pd$risk), b$data)
+  expect_equal(b$layout$panel_scales_x[[1]]$get_breaks(), pd$breaks)
+  # the risk table: a ggplot on the same x scale, numbers at the breaks
+  rp <- attr(g, "netsurv_risk_plot")
+  br <- with_null_device(ggplot2::ggplot_build(rp))
+  risk_layer <- Filter(function(d) "label" %in% names(d), br$data)
   expect_length(risk_layer, 1L)
   expect_equal(risk_layer[[1]]$x, pd$risk$time)
   expect_identical(as.character(risk_layer[[1]]$label), netsurv:::format_num(pd$risk$n.risk, 0))
-  expect_equal(b$layout$panel_scales_x[[1]]$get_breaks(), pd$breaks)
-  expect_identical(g$labels$subtitle, paste(pd$text$annotation, collapse = "; "))
+  expect_equal(br$layout$panel_scales_x[[1]]$get_breaks(), pd$breaks)
+  expect_equal(br$layout$panel_scales_x[[1]]$get_limits(),
+               b$layout$panel_scales_x[[1]]$get_limits())
+  # the annotation and the legend table are components, not the title
+  expect_null(g$labels$subtitle)
+  gr <- with_null_device(netsurv_ggsurv_grob(g, width = 5, height = 4.5))
+  top <- gr$grobs[match(c("netsurv-top-1", "netsurv-top-2"), gr$layout$name)]
+  expect_false(any(grepl("^netsurv-top-3", gr$layout$name)))
+  # the legend table above the annotation, both above the curve panel
+  expect_lt(gr$layout$t[gr$layout$name == "netsurv-top-1"],
+            gr$layout$t[gr$layout$name == "netsurv-top-2"])
+  expect_identical(top[[2]]$label, pd$text$annotation)
+  leg <- top[[1]]$children[[1]]$children
+  txt <- unlist(lapply(leg, function(ch) if (inherits(ch, "text")) ch$label))
+  expect_true(all(c(pd$labels, pd$text$events, pd$text$median, "Events/N") %in% txt))
+  # aligned columns: each column's header and cells share one x
+  for (ch in Filter(function(ch) inherits(ch, "text"), leg))
+    expect_identical(length(unique(as.character(ch$x))), 1L)
   g2 <- ggplot2::autoplot(os_all, risk.table = FALSE)
   expect_s3_class(g2, "ggplot")
+  expect_null(attr(g2, "netsurv_risk_plot"))
   f <- tempfile(fileext = ".png")
   if (capabilities("png")) {
-    ggplot2::ggsave(f, ggplot2::autoplot(vet, xbreaks = seq(0, 900, 150)),
-                    width = 5, height = 4, dpi = 72)
+    suppressMessages(ggplot2::ggsave(f, ggplot2::autoplot(vet, xbreaks = seq(0, 900, 150)),
+                                     width = 5, height = 4, dpi = 72))
+    expect_gt(file.size(f), 1000)
+    # robust to a complete theme and labs()
+    expect_message(ggplot2::ggsave(f, ggplot2::autoplot(vet) + ggplot2::theme_bw() +
+                      ggplot2::labs(x = "Days", title = "veteran"), width = 3.5, height = 3.5,
+                      dpi = 72), "autoplot\\(\\): to fit the figure, dropped")
     expect_gt(file.size(f), 1000)
   }
   expect_error(ggplot2::autoplot(km(Surv(time, status) ~ 1, data = survival::aml,
                                     conf.type = "none"), conf.int = TRUE), "no confidence")
+  expect_error(ggplot2::autoplot(pd, linewidth = 2), "`linewidth` not used")
+  expect_error(ggplot2::autoplot(pfs, foo = 2), "unused argument")
 })
 
 test_that("a model-based curve with survfit's fields plots from the same plot data", {
