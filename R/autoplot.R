@@ -202,8 +202,9 @@ netsurv_ggsurv_grob <- function(x, width = NULL, height = NULL) {
   size0 <- 0.85 * text_pt
   sizes <- unique(c(size0 * 0.92^(0:20)[size0 * 0.92^(0:20) >= 6], min(size0, 6)))
   states <- c(lapply(sizes, function(s) list(size = s, variant = 1L, risk = o$risk.table,
-                                             legend = TRUE, msg = NULL)))
-  last <- states[[length(states)]]
+                                             legend = TRUE, wrap = FALSE, msg = NULL)))
+  last <- utils::modifyList(states[[length(states)]], list(wrap = TRUE))
+  states[[length(states) + 1L]] <- last
   for (v in seq_along(variants)[-1L]) {
     last <- utils::modifyList(last, list(variant = v, msg = c(last$msg, variants[[v]]$msg)))
     states[[length(states) + 1L]] <- last
@@ -242,6 +243,15 @@ gg_legend_variants <- function(pd) {
 gg_compose <- function(x, pd, o, s, variants, W, H, sw) {
   pt <- s$size
   pitch <- 1.2 * pt / 72
+  ok <- TRUE
+  # group labels: wrapped onto several lines in the wrap state
+  wrapped <- function(width) {
+    if (!s$wrap) return(list(labels = pd$labels, nl = 1L))
+    l <- lapply(pd$labels, function(z) gg_wrap(z, width, pt, sw))
+    list(labels = vapply(l, paste, "", collapse = "\n"), nl = max(lengths(l)))
+  }
+  risk_labs <- wrapped(0.3 * W)
+  if (s$risk && max(sw(unlist(strsplit(risk_labs$labels, "\n")), pt)) > 0.3 * W) ok <- FALSE
   family <- if (!is.null(x$theme$text$family)) x$theme$text$family else ""
   gp <- function(...) grid::gpar(fontsize = pt, fontfamily = family, ...)
   # main panel: title and subtitle move to the top of the figure
@@ -252,43 +262,50 @@ gg_compose <- function(x, pd, o, s, variants, W, H, sw) {
   main$labels$title <- NULL
   main$labels$subtitle <- NULL
   main <- main + ggplot2::theme(legend.position = "none")
-  # thin the x breaks until neighbouring labels / numbers keep a gap
-  tick_pt <- if (!is.null(x$theme$axis.text$size) && is.numeric(x$theme$axis.text$size))
-    x$theme$axis.text$size else 0.8 * (if (!is.null(x$theme$text$size)) x$theme$text$size else 9)
-  pw_est <- W - 0.9 - if (s$risk) max(sw(pd$labels, pt)) else 0
+  # the curve panel and the risk table, with their gtable columns aligned
+  build <- function(keep) {
+    m <- main
+    if (length(keep) < length(pd$breaks))
+      m <- suppressMessages(m + gg_x_scale(pd, pd$breaks[keep], pd$break_labels[keep]))
+    gm <- ggplot2::ggplotGrob(m)
+    if (!s$risk) return(list(gm))
+    pdr <- pd
+    pdr$labels <- risk_labs$labels
+    gr <- ggplot2::ggplotGrob(gg_risk_plot(pdr, keep, o$text_col, pt, x$theme))
+    prow <- unique(gr$layout$t[grepl("^panel", gr$layout$name)])
+    gr$heights[prow] <- grid::unit(length(pd$labels) * risk_labs$nl * pitch, "in")
+    w <- grid::unit.pmax(gm$widths, gr$widths)
+    gm$widths <- w
+    gr$widths <- w
+    list(gm, gr)
+  }
   n <- length(pd$breaks)
+  parts <- build(seq_len(n))
+  # thin the x breaks until neighbouring tick labels / numbers keep a gap, on
+  # the measured panel width
+  w_fixed <- sum(grid::convertWidth(parts[[1]]$widths[!grid::unitType(parts[[1]]$widths) %in%
+                                                        "null"], "in", valueOnly = TRUE))
+  pw <- max(W - w_fixed, 0.1)
+  tick_pt <- ggplot2::calc_element("axis.text.x.bottom", ggplot2::theme_get() + main$theme)$size
+  wid <- sw(pd$break_labels, tick_pt)
+  if (s$risk) for (i in seq_along(pd$labels)) wid <- pmax(wid, sw(format_num(
+    pd$risk$n.risk[as.integer(pd$risk$strata) == i], 1L * any(pd$risk$n.risk != round(pd$risk$n.risk))), pt))
+  at <- (pd$breaks - pd$xlim[1L]) / diff(pd$xlim) * pw / 1.04
   keep <- seq_len(n)
-  wid <- pmax(sw(pd$break_labels, tick_pt), if (s$risk) sw(format_num(pd$risk$n.risk[
-    seq_len(n)], 0), pt) else 0)
-  if (s$risk) for (i in seq_len(length(pd$labels))) wid <- pmax(wid, sw(format_num(
-    pd$risk$n.risk[as.integer(pd$risk$strata) == i], 0), pt))
-  at <- (pd$breaks - pd$xlim[1L]) / diff(pd$xlim) * max(pw_est, 0.1)
   for (stride in seq_len(n)) {
     keep <- seq(1L, n, by = stride)
     if (length(keep) < 2L) break
     if (all(diff(at[keep]) - (wid[keep][-1L] + wid[keep][-length(keep)]) / 2 >= 0.06)) break
   }
-  if (length(keep) < n)
-    main <- suppressMessages(main + gg_x_scale(pd, pd$breaks[keep], pd$break_labels[keep]))
-  gm <- ggplot2::ggplotGrob(main)
-  parts <- list(gm)
-  if (s$risk) {
-    rp <- gg_risk_plot(pd, keep, o$text_col, pt, x$theme)
-    gr <- ggplot2::ggplotGrob(rp)
-    prow <- unique(gr$layout$t[grepl("^panel", gr$layout$name)])
-    gr$heights[prow] <- grid::unit(length(pd$labels) * pitch, "in")
-    w <- grid::unit.pmax(gm$widths, gr$widths)
-    gm$widths <- w
-    gr$widths <- w
-    parts <- list(gm, gr)
-  }
+  if (length(keep) < n) parts <- build(keep)
+  if (pw < 0.4 * W) ok <- FALSE
+  gm <- parts[[1]]
   body <- do.call(rbind, c(parts, list(size = "first")))
   pcol <- unique(gm$layout$l[grepl("^panel", gm$layout$name)])
   left_in <- sum(grid::convertWidth(body$widths[seq_len(pcol - 1L)], "in", valueOnly = TRUE))
   # top rows: title/subtitle, legend table, annotation
   top <- list()
   heights <- numeric(0)
-  ok <- TRUE
   if (!is.null(title) || !is.null(subtitle)) {
     tl <- c(title, subtitle)
     top[[length(top) + 1L]] <- grid::textGrob(tl, x = grid::unit(4, "pt"),
@@ -297,7 +314,13 @@ gg_compose <- function(x, pd, o, s, variants, W, H, sw) {
     heights <- c(heights, length(tl) * 1.25 * pt * 1.2 / 72)
   }
   if (s$legend) {
-    lt <- gg_legend_table(pd, variants[[s$variant]]$columns, o, pt, family, sw)
+    pdl <- pd
+    cols <- variants[[s$variant]]$columns
+    other <- sum(vapply(cols, function(cl) max(sw(cl$header, pt, 2), sw(cl$cells, pt)), 1)) +
+      (1.5 * length(cols) + 0.5) * sw("mm", pt) + sw("MMM", pt)
+    leg_labs <- wrapped(max(0.25 * W, W - 0.15 - other))
+    pdl$labels <- leg_labs$labels
+    lt <- gg_legend_table(pdl, cols, o, pt, family, sw, leg_labs$nl)
     top[[length(top) + 1L]] <- lt$grob
     heights <- c(heights, lt$height)
     if (lt$width > W - 0.1) ok <- FALSE
@@ -343,19 +366,20 @@ gg_wrap <- function(s, width, pt, sw) {
 
 # The legend table as a grid table with measured columns: key, label (in the
 # group's colour), then the variant's columns, with a bold header row.
-gg_legend_table <- function(pd, columns, o, pt, family, sw) {
+gg_legend_table <- function(pd, columns, o, pt, family, sw, nl = 1L) {
   k <- length(pd$labels)
   pitch <- 1.2 * pt / 72
   gap <- sw("mm", pt)
   key_w <- sw("MMM", pt)
-  lab_w <- max(sw(pd$labels, pt))
+  lab_w <- max(sw(unlist(strsplit(pd$labels, "\n")), pt))
   col_w <- vapply(columns, function(cl) max(sw(cl$header, pt, 2), sw(cl$cells, pt)), 1)
   xs <- c(0, key_w + 0.5 * gap, key_w + 0.5 * gap + lab_w + 1.5 * gap +
             c(0, cumsum(col_w + 1.5 * gap))[seq_along(columns)])
   width <- key_w + 0.5 * gap + lab_w + sum(col_w + 1.5 * gap)
   header <- length(columns) > 0L
-  nrow <- k + header
-  y <- function(i) grid::unit(1, "npc") - grid::unit((i - 0.5) * pitch, "in")
+  # row i (the header is row 1 when there is one): groups take nl lines each
+  y <- function(i) grid::unit(1, "npc") - grid::unit(ifelse(header & i == 1, 0.5 * pitch,
+    header * pitch + (i - header - 0.5) * nl * pitch), "in")
   gl <- grid::gList()
   gpt <- function(...) grid::gpar(fontsize = pt, fontfamily = family, ...)
   for (j in seq_along(columns)) {
@@ -370,5 +394,5 @@ gg_legend_table <- function(pd, columns, o, pt, family, sw) {
                        gp = grid::gpar(col = o$col, lwd = 1.5)),
     grid::textGrob(pd$labels, x = grid::unit(xs[2L], "in"), y = y(header + seq_len(k)),
                    just = "left", gp = gpt(col = o$text_col)))
-  list(grob = grid::gTree(children = gl), width = width, height = nrow * pitch)
+  list(grob = grid::gTree(children = gl), width = width, height = (header + k * nl) * pitch)
 }

@@ -2,7 +2,7 @@
 # box back with poppler's pdftotext -bbox (points, origin top-left).
 
 pdf_words <- function(file) {
-  out <- system2("pdftotext", c("-bbox", shQuote(file), "-"), stdout = TRUE)
+  out <- system2("pdftotext", c("-bbox", shQuote(file), "-"), stdout = TRUE, stderr = FALSE)
   pages <- cumsum(grepl("<page ", out, fixed = TRUE))
   w <- grepl("<word ", out, fixed = TRUE)
   num <- function(a) as.numeric(sub(paste0('.*', a, '="([-0-9.]+)".*'), "\\1", out[w]))

@@ -177,3 +177,74 @@ test_that("the degradation order: smaller text first, then wraps, compact legend
   # the pure function: the same inputs give the same layout
   expect_identical(netsurv:::layout_solve(spec(12, "A"), m, c(3, 3)), g)
 })
+
+# Rows of words (by vertical centre, within 1.5 pt).
+word_rows <- function(w) {
+  yc <- (w$ymin + w$ymax) / 2
+  o <- order(yc)
+  grp <- cumsum(c(TRUE, diff(yc[o]) > 1.5))
+  split(o, grp)
+}
+
+test_that("autoplot() figures hold on a matrix of groups x sizes (pdftotext -bbox)", {
+  skip_if_not_installed("ggplot2")
+  skip_if_not(has_pdftotext(), "pdftotext (poppler-utils) is not installed")
+  cases <- expand.grid(k = c(1, 2, 7, 12), long = c(FALSE, TRUE),
+                       size = c("3.5x3.5", "5x4.2", "7x5"), theme = c("classic", "bw"),
+                       stringsAsFactors = FALSE)
+  cases <- cases[!(cases$k == 1 & cases$long) & !(cases$theme == "bw" & cases$long), ]
+  for (i in seq_len(nrow(cases))) {
+    cs <- cases[i, ]
+    sz <- as.numeric(strsplit(cs$size, "x")[[1]])
+    d <- sim_groups(cs$k, cs$long)
+    fit <- if (cs$k == 1) km(Surv(time, status) ~ 1, data = d) else
+      km(Surv(time, status) ~ arm, data = d)
+    g <- ggplot2::autoplot(fit, xlab = "Days since randomisation")
+    if (cs$theme == "bw") g <- g + ggplot2::theme_bw() + ggplot2::labs(title = "A title")
+    pd <- attr(g, "netsurv_plotdata")
+    f <- tempfile(fileext = ".pdf")
+    grDevices::pdf(f, width = sz[1], height = sz[2], pointsize = 10)
+    gr <- NULL
+    suppressMessages({
+      gr <- netsurv_ggsurv_grob(g)
+      grid::grid.newpage()
+      grid::grid.draw(gr)
+    })
+    grDevices::dev.off()
+    label <- sprintf("[autoplot %s, %d groups, %s labels, theme %s]", cs$size, cs$k,
+                     if (cs$long) "long" else "short", cs$theme)
+    w <- pdf_words(f)
+    expect_true(all(w$xmin >= -0.5 & w$xmax <= sz[1] * 72 + 0.5 & w$ymin >= -0.5 &
+                      w$ymax <= sz[2] * 72 + 0.5), info = paste(label, "words inside the page"))
+    expect_identical(overlapping_words(w), NULL, info = label)
+    # the curve panel keeps half the height
+    fixed <- sum(grid::convertHeight(gr$heights[!grid::unitType(gr$heights) %in% "null"], "in",
+                                     valueOnly = TRUE))
+    expect_gte(sz[2] - fixed, 0.5 * sz[2] - 1e-9)
+    # risk columns: every number centred under a tick label (1 pt)
+    nar <- which(w$word == "No." & c(w$word[-1], "") == "at")
+    if (length(nar)) {
+      rows <- word_rows(w)
+      ymid <- (w$ymin + w$ymax) / 2
+      is_tick_row <- vapply(rows, function(r) length(r) >= 2L &&
+                              all(w$word[r] %in% pd$break_labels) &&
+                              mean(ymid[r]) < ymid[nar[1]], TRUE)
+      expect_true(any(is_tick_row), info = label)
+      tick_row <- rows[is_tick_row][[sum(is_tick_row)]]   # the lowest: the x axis
+      tick_x <- (w$xmin[tick_row] + w$xmax[tick_row]) / 2
+      below <- rows[vapply(rows, function(r) mean(ymid[r]) > ymid[nar[1]] + 1.5, TRUE)]
+      n_rows <- 0L
+      for (r in below) {
+        cx <- (w$xmin[r] + w$xmax[r]) / 2
+        num <- r[grepl("^[0-9]+$", w$word[r]) & cx > min(tick_x) - 6]
+        if (!length(num)) next    # a wrapped label's continuation line
+        n_rows <- n_rows + 1L
+        ncx <- (w$xmin[num] + w$xmax[num]) / 2
+        expect_identical(length(num), length(tick_x), info = paste(label, "one number per tick"))
+        if (length(num) == length(tick_x))
+          expect_lt(max(abs(sort(ncx) - sort(tick_x))), 1, label = paste(label, "risk column offset"))
+      }
+      expect_identical(n_rows, as.integer(max(1, cs$k)), info = paste(label, "one row per group"))
+    }
+  }
+})
