@@ -228,7 +228,8 @@ netsurv_ggsurv_grob <- function(x, width = NULL, height = NULL) {
 gg_legend_variants <- function(pd) {
   ev <- list(header = pd$text$header[2L], cells = pd$text$events)
   med <- list(header = pd$text$header[3L], cells = pd$text$median)
-  med_short <- list(header = "Median", cells = format_num(pd$summary$median, 1))
+  xs <- if (is.null(pd$xscale)) 1 else pd$xscale
+  med_short <- list(header = "Median", cells = format_num(pd$summary$median / xs, 1))
   hrc <- if (!is.null(pd$text$hr)) list(header = pd$text$header[4L], cells = pd$text$hr)
   Filter(Negate(is.null), list(
     list(columns = c(list(ev, med), if (!is.null(hrc)) list(hrc))),

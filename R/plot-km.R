@@ -288,12 +288,12 @@ km_plot_data <- function(x, xbreaks = NULL, xlim = NULL, mark.time = TRUE, test 
 
   level <- if (is.null(x$conf.int)) 0.95 else x$conf.int
   ci_text <- if (is.null(x$lower)) "" else
-    paste0(" (", format_num(lo, digits), "-", format_num(hi, digits), ")")
+    paste0(" (", format_num(lo / xscale, digits), "-", format_num(hi / xscale, digits), ")")
   text <- list(
     header = c("", "Events/N", if (is.null(x$lower)) "Median" else
                paste0("Median (", format(100 * level), "% CI)")),
     events = paste0(format_num(events, 0), "/", format_num(n, 0)),
-    median = paste0(format_num(med, digits), ci_text),
+    median = paste0(format_num(med / xscale, digits), ci_text),   # on the axis' scale
     annotation = character(0))
   if (!is.null(test)) {
     text$annotation <- c(text$annotation, paste0(
@@ -474,7 +474,8 @@ km_layout_spec <- function(pd, o) {
   variants <- list()
   ev <- list(header = pd$text$header[2L], cells = pd$text$events)
   med <- list(header = pd$text$header[3L], cells = pd$text$median)
-  med_short <- list(header = "Median", cells = format_num(pd$summary$median, o$digits))
+  med_short <- list(header = "Median", cells = format_num(pd$summary$median / pd$xscale,
+                                                          o$digits))
   hrc <- if (!is.null(pd$text$hr)) list(header = pd$text$header[4L], cells = pd$text$hr)
   has_ci <- !identical(med$cells, med_short$cells)
   if (o$coxcurve) {
@@ -880,7 +881,7 @@ plot.netsurv_curve <- function(x, conf.int = FALSE, mark.time = TRUE, col = NULL
     }
     yticks <- pretty(ylim)
     yticks <- yticks[yticks >= ylim[1L] - 1e-9 & yticks <= ylim[2L] + 1e-9]
-    ylim_draw <- ylim + c(0, 0.03) * diff(ylim)
+    ylim_draw <- ylim + c(if (fun == "cloglog") -0.03 else 0, 0.03) * diff(ylim)
   }
   if (is.null(ylab)) ylab <- switch(fun,
     surv = if (percent) "Survival (%)" else "Survival probability",

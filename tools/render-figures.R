@@ -109,9 +109,16 @@ if (requireNamespace("ggplot2", quietly = TRUE)) {
   png_fig("vignette-fig2-ggplot", 5, 4.2, 12,
           print(ggplot2::autoplot(pd, xlab = "Time (months)", ylab = "Progression-free survival (%)")),
           "chan2012 vignette, Figure 2 (ggplot2, 5 x 4.2 in)")
-  for (k in c(2, 7, 12)) png_fig(sprintf("ggplot-3.5x3.5-%02dgroups", k), 3.5, 3.5, 8,
-                                 print(ggplot2::autoplot(fit_for(k, FALSE), xlab = "Days")),
-                                 sprintf("autoplot(): 3.5 in, %d groups", k))
+  for (sz in list(c(3.5, 3.5), c(5, 4.2), c(7, 5))) for (k in c(1, 2, 7, 12))
+    for (long in c(FALSE, TRUE)) for (bw in c(FALSE, TRUE)) {
+      if (k == 1 && long) next
+      g <- ggplot2::autoplot(fit_for(k, long), xlab = "Days", test = k > 1, hr = k > 1)
+      if (bw) g <- g + ggplot2::theme_bw() + ggplot2::labs(title = "theme_bw() + labs(title)")
+      png_fig(sprintf("ggplot-%gx%g-%02dgroups-%s%s", sz[1], sz[2], k, if (long) "long" else "short",
+                      if (bw) "-bw" else ""), sz[1], sz[2], 10, print(g),
+              sprintf("autoplot(): %g x %g in, %d groups, %s labels%s", sz[1], sz[2], k,
+                      if (long) "60-character" else "short", if (bw) ", + theme_bw()" else ""))
+    }
 }
 # the other devices (one page each)
 for (dev in c("pdf", "cairo_pdf", "svg")) {

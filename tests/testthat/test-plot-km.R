@@ -166,6 +166,11 @@ test_that("xscale: breaks chosen on the scaled axis, risk table at those times",
     plot(fit_sex, xscale = 365.25)
     expect_equal(par("usr")[1:2], c(0, 3 * 1.02), tolerance = 1e-12)
   })
+  # the legend's medians are on the axis' scale (years)
+  q <- quantile(fit_sex, probs = 0.5)
+  expect_identical(pd$text$median, sprintf("%.1f (%.1f-%.1f)", q$quantile / 365.25,
+                                           q$lower / 365.25, q$upper / 365.25))
+  expect_equal(pd$summary$median, unname(as.vector(q$quantile)))   # data unit
   expect_error(km_plot_data(fit_sex, xscale = 0), "`xscale` must be a positive number")
   # the neutral default label
   items <- with_null_device(plot(fit_sex))$layout$items
