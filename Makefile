@@ -10,7 +10,7 @@ LIB     := $(CURDIR)/lib
 VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
 TARBALL := netsurv_$(VERSION).tar.gz
 
-.PHONY: all deps install reproduce test ctest bench clean fuzz
+.PHONY: all deps install reproduce test ctest bench clean fuzz figures
 
 all: install
 
@@ -37,6 +37,11 @@ fuzz:
 
 bench: install
 	R_LIBS=$(LIB) $(RSCRIPT) --vanilla bench/run.R
+
+# make figures: the figure layout's case matrix and the vignette's figures as
+# PNGs with an index page, in output/figures/ (look at them)
+figures: install
+	R_LIBS=$(LIB) $(RSCRIPT) --vanilla tools/render-figures.R output/figures
 
 clean:
 	./cleanup

@@ -127,34 +127,53 @@ test_that("plot data: log-rank p-values and hazard ratios", {
   expect_error(km_plot_data(no_call, hr = TRUE), "has no call")
 })
 
-# Every risk-table number is drawn at the x of an axis tick, in the bottom margin.
-check_alignment <- function(calls, pd) {
-  name <- vapply(calls, `[[`, "", "name")
+# Every risk-table number is drawn at the x of a labelled axis tick, below the
+# axis, one row per group, with the group's label in its colour left of the
+# panel, and inside the figure.
+text_calls <- function(calls) {
+  tx <- Filter(function(e) e$name == "C_text", calls)
+  data.frame(x = vapply(tx, function(e) e$args[[1L]]$x, 1),
+             y = vapply(tx, function(e) e$args[[1L]]$y, 1),
+             label = vapply(tx, function(e) e$args[[2L]], ""),
+             col = vapply(tx, function(e) as.character(e$args[[8L]]), ""),
+             stringsAsFactors = FALSE)
+}
+check_alignment <- function(calls, pd, usr) {
   axis1 <- Filter(function(e) e$name == "C_axis" && e$args[[1L]] == 1, calls)
   expect_length(axis1, 1L)
   ticks <- axis1[[1L]]$args[[2L]]
-  expect_equal(ticks, pd$breaks)
-  mt <- calls[name == "C_mtext"]
-  rows <- Filter(function(e) length(e$args[[1L]]) > 1L || e$args[[1L]] %in% pd$text$events, mt)
-  k <- length(pd$labels)
-  numbers <- Filter(function(e) length(e$args[[5L]]) == length(pd$breaks) &&
-                      isTRUE(all.equal(e$args[[5L]], ticks)), mt)
-  expect_length(numbers, k)
-  for (i in seq_len(k)) {
-    expect_identical(numbers[[i]]$args[[5L]], ticks)     # the same x as the axis
-    r <- pd$risk$n.risk[as.integer(pd$risk$strata) == i]
-    expect_identical(numbers[[i]]$args[[1L]], netsurv:::format_num(r, 0))
-    expect_equal(numbers[[i]]$args[[3L]], pd$layout$risk_lines[i])
+  expect_equal(ticks, pd$layout$breaks)
+  expect_true(all(pd$layout$breaks %in% pd$breaks))
+  tx <- text_calls(calls)
+  xr <- diff(usr[1:2])
+  below <- usr[3L] - 0.01 * diff(usr[3:4])   # under the panel (not a y tick label at 0)
+  # every drawn tick is labelled, at its x, below the panel
+  keep <- pd$layout$keep
+  lab <- tx[tx$label %in% pd$break_labels[keep] & tx$y < below, ]
+  for (j in seq_along(keep)) {
+    hit <- lab[lab$label == pd$break_labels[keep[j]] & abs(lab$x - ticks[j]) < 1e-8 * xr, ]
+    expect_gte(nrow(hit), 1L)
   }
-  # row labels in the curves' colours, on the same lines, left of the axis
-  labels <- Filter(function(e) length(e$args[[1L]]) == 1L && e$args[[1L]] %in% pd$labels, mt)
-  expect_length(labels, k)
-  expect_identical(vapply(labels, function(e) e$args[[1L]], ""), pd$labels)
-  expect_identical(vapply(labels, function(e) e$args[[9L]], ""), pd$style$col)
-  expect_equal(vapply(labels, function(e) e$args[[3L]], 1), pd$layout$risk_lines)
-  expect_true(all(vapply(labels, function(e) e$args[[5L]], 1) < pd$xlim[1L]))
-  # the margin holds the last row
-  expect_gt(pd$layout$mar[1L], max(pd$layout$risk_lines) + 0.9)
+  k <- length(pd$labels)
+  digits <- if (all(pd$risk$n.risk == round(pd$risk$n.risk))) 0 else 1
+  row_y <- numeric(k)
+  for (i in seq_len(k)) {
+    # the group's label, in its text colour, left of the panel
+    li <- tx[tx$label == pd$labels[i] & tx$x < usr[1L] & tx$y < below, ]
+    expect_identical(nrow(li), 1L)
+    expect_identical(li$col, toupper(pd$style$text_col[i]))
+    row_y[i] <- li$y
+    # its numbers at risk: exactly one per labelled tick, on the label's line
+    r <- pd$risk$n.risk[as.integer(pd$risk$strata) == i][keep]
+    on_row <- tx[abs(tx$y - li$y) < 1e-4 * diff(usr[3:4]) & tx$x >= usr[1L] - 1e-8 * xr, ]
+    expect_identical(nrow(on_row), length(keep))
+    expect_equal(on_row$x, ticks, tolerance = 1e-8 * xr)
+    expect_identical(on_row$label, netsurv:::format_num(r, digits))
+  }
+  # rows top to bottom in group order, all inside the figure
+  expect_false(is.unsorted(rev(row_y)))
+  it <- pd$layout$items
+  expect_true(all(it$y > 0 & it$y < sum(pd$layout$mai[c(1, 3)]) + pd$layout$panel[["height"]]))
 }
 
 test_that("the risk table sits under the axis ticks for 1-4 strata on png and pdf", {
@@ -167,42 +186,49 @@ test_that("the risk table sits under the axis ticks for 1-4 strata on png and pd
       grDevices::pdf(f, width = sz[1], height = sz[2], pointsize = sz[3])
       calls <- recorded_calls(pd <- plot(fit, conf.int = TRUE, test = k > 1, panel = "A",
                                          median.lines = TRUE))
+      usr <- par("usr")
       grDevices::dev.off()
       expect_gt(file.size(f), 1000)
-      check_alignment(calls, pd)
+      check_alignment(calls, pd, usr)
       if (capabilities("png")) {
         f <- tempfile(fileext = ".png")
         grDevices::png(f, width = sz[1], height = sz[2], units = "in", res = 100,
                        pointsize = sz[3])
         calls <- recorded_calls(pd2 <- plot(fit))
+        usr <- par("usr")
         grDevices::dev.off()
         expect_gt(file.size(f), 1000)
-        check_alignment(calls, pd2)
-        # in lines: the bottom margin does not depend on the device or its size
-        expect_identical(pd2$layout$mar[1L], pd$layout$mar[1L])
+        check_alignment(calls, pd2, usr)
       }
     }
   }
 })
 
-test_that("margins grow with the number of strata and par() is restored", {
+test_that("margins grow with the number of strata; par() is left on the curve panel", {
   with_null_device({
-    old <- par(mar = c(1, 1, 1, 1))
-    m1 <- plot(os_all)$layout$mar
-    m2 <- plot(pfs)$layout$mar
-    m4 <- plot(vet)$layout$mar
-    expect_equal(par("mar"), c(1, 1, 1, 1))
-    par(old)
+    m1 <- plot(os_all)$layout$mai
+    m2 <- plot(pfs)$layout$mai
+    m4 <- plot(vet)$layout$mai
+    pd <- plot(pfs, xlab = "Months")
+    # the plot region is the curve panel: usr spans xlim and 0-100 (+3%)
+    expect_equal(par("usr"), c(0, 61.2, 0, 103), tolerance = 1e-12)
+    expect_equal(par("mai"), pd$layout$mai, tolerance = 1e-12)
+    expect_equal(par("pin"), unname(pd$layout$panel), tolerance = 1e-12)
+    # a user abline()/lines() lands on the curves: 50% is half the panel height
+    expect_equal(grconvertY(50, "user", "inches") - grconvertY(0, "user", "inches"),
+                 pd$layout$panel[["height"]] * 50 / 103, tolerance = 1e-12)
   })
-  expect_equal(2 * (m2[1] - m1[1]), m4[1] - m2[1], tolerance = 1e-8)
+  expect_gt(m2[1], m1[1])
   expect_gt(m4[1], m2[1])
-  expect_lt(with_null_device(plot(pfs, risk.table = FALSE))$layout$mar[1], m2[1])
+  expect_lt(with_null_device(plot(pfs, risk.table = FALSE))$layout$mai[1], m2[1])
   # a 2 x 2 figure of panels A-D works and keeps the alignment
   f <- tempfile(fileext = ".pdf")
   grDevices::pdf(f, width = 7, height = 7, pointsize = 8)
   par(mfrow = c(2, 2))
   for (p in c("A", "B", "C", "D")) {
     calls <- recorded_calls(pd <- plot(if (p %in% c("A", "B")) pfs else os_all, panel = p))
+    check_alignment(calls, pd, par("usr"))
+    expect_gte(pd$layout$panel[["height"]], 0.5 * par("fin")[2] - 1e-9)
   }
   grDevices::dev.off()
   expect_gt(file.size(f), 1000)
@@ -223,24 +249,53 @@ test_that("autoplot() draws the plot data's numbers with ggplot2", {
   pd <- with_null_device(plot(pfs, test = TRUE))
   g <- ggplot2::autoplot(pd, conf.int = TRUE)
   expect_s3_class(g, "ggplot")
+  expect_s3_class(g, "netsurv_ggsurv")
   expect_identical(attr(g, "netsurv_plotdata"), pd)
   b <- with_null_device(ggplot2::ggplot_build(g))
-  risk_layer <- Filter(function(d) "label" %in% names(d) && nrow(d) == nrow(pd$risk), b$data)
+  expect_equal(b$layout$panel_scales_x[[1]]$get_breaks(), pd$breaks)
+  # the risk table: a ggplot on the same x scale, numbers at the breaks
+  rp <- attr(g, "netsurv_risk_plot")
+  br <- with_null_device(ggplot2::ggplot_build(rp))
+  risk_layer <- Filter(function(d) "label" %in% names(d), br$data)
   expect_length(risk_layer, 1L)
   expect_equal(risk_layer[[1]]$x, pd$risk$time)
   expect_identical(as.character(risk_layer[[1]]$label), netsurv:::format_num(pd$risk$n.risk, 0))
-  expect_equal(b$layout$panel_scales_x[[1]]$get_breaks(), pd$breaks)
-  expect_identical(g$labels$subtitle, paste(pd$text$annotation, collapse = "; "))
+  expect_equal(br$layout$panel_scales_x[[1]]$get_breaks(), pd$breaks)
+  expect_equal(br$layout$panel_scales_x[[1]]$get_limits(),
+               b$layout$panel_scales_x[[1]]$get_limits())
+  # the annotation and the legend table are components, not the title
+  expect_null(g$labels$subtitle)
+  gr <- with_null_device(netsurv_ggsurv_grob(g, width = 5, height = 4.5))
+  top <- gr$grobs[match(c("netsurv-top-1", "netsurv-top-2"), gr$layout$name)]
+  expect_false(any(grepl("^netsurv-top-3", gr$layout$name)))
+  # the legend table above the annotation, both above the curve panel
+  expect_lt(gr$layout$t[gr$layout$name == "netsurv-top-1"],
+            gr$layout$t[gr$layout$name == "netsurv-top-2"])
+  expect_identical(top[[2]]$label, pd$text$annotation)
+  leg <- top[[1]]$children[[1]]$children
+  txt <- unlist(lapply(leg, function(ch) if (inherits(ch, "text")) ch$label))
+  expect_true(all(c(pd$labels, pd$text$events, pd$text$median, "Events/N") %in% txt))
+  # aligned columns: each column's header and cells share one x
+  for (ch in Filter(function(ch) inherits(ch, "text"), leg))
+    expect_identical(length(unique(as.character(ch$x))), 1L)
   g2 <- ggplot2::autoplot(os_all, risk.table = FALSE)
   expect_s3_class(g2, "ggplot")
+  expect_null(attr(g2, "netsurv_risk_plot"))
   f <- tempfile(fileext = ".png")
   if (capabilities("png")) {
-    ggplot2::ggsave(f, ggplot2::autoplot(vet, xbreaks = seq(0, 900, 150)),
-                    width = 5, height = 4, dpi = 72)
+    suppressMessages(ggplot2::ggsave(f, ggplot2::autoplot(vet, xbreaks = seq(0, 900, 150)),
+                                     width = 5, height = 4, dpi = 72))
+    expect_gt(file.size(f), 1000)
+    # robust to a complete theme and labs()
+    expect_message(ggplot2::ggsave(f, ggplot2::autoplot(vet) + ggplot2::theme_bw() +
+                      ggplot2::labs(x = "Days", title = "veteran"), width = 3.5, height = 3.5,
+                      dpi = 72), "autoplot\\(\\): to fit the figure, dropped")
     expect_gt(file.size(f), 1000)
   }
   expect_error(ggplot2::autoplot(km(Surv(time, status) ~ 1, data = survival::aml,
                                     conf.type = "none"), conf.int = TRUE), "no confidence")
+  expect_error(ggplot2::autoplot(pd, linewidth = 2), "`linewidth` not used")
+  expect_error(ggplot2::autoplot(pfs, foo = 2), "unused argument")
 })
 
 test_that("a model-based curve with survfit's fields plots from the same plot data", {
