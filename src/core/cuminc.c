@@ -208,12 +208,13 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
       q.q00[k] = q.q01[k] = q.q02[k] = 0;
     }
     q.q11 = q.q12 = q.q22 = 0;
-    double S = 1, Hd = 0, n_risk = 0;
+    double S = 1, Hd = 0, n_risk = 0, rows_risk = 0;
     if (!counting) {
       for (size_t i = a; i < a_end; i++) {
         int r = order[i];
         double w = data->weight ? data->weight[r] : 1.0;
         n_risk += w;
+        rows_risk += 1;
         if (use_clusters) {
           double *c = cl + (size_t) data->cluster[r] * width;
           memcpy(old, c, width * sizeof *old);
@@ -233,6 +234,7 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
           int r = order_start[e++];
           double w = data->weight ? data->weight[r] : 1.0;
           n_risk += w;
+          rows_risk += 1;
           double *own = entry + (size_t) r * width;
           own[0] = -Hd;
           own[1] = 1;
@@ -245,14 +247,17 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
       }
       size_t b = a;
       double d = 0, cens = 0;
-      for (int k = 0; k < K; k++) dk[k] = 0;
+      double *rows_event = dk + K; /* = old, filled again below */
+      for (int k = 0; k < K; k++) dk[k] = rows_event[k] = 0;
       while (b < a_end && time[order[b]] == t) {
         int r = order[b++];
         double w = data->weight ? data->weight[r] : 1.0;
         int cause = data->cause[r];
-        if (cause > 0) { dk[cause - 1] += w; d += w; }
-        else cens += w;
+        if (cause > 0) { dk[cause - 1] += w; d += w; rows_event[cause - 1] += 1; }
+        else cens += 1;
       }
+      for (int k = 0; k < K; k++)
+        out->n_event[(size_t) k * m + point] = rows_event[k];
       double S_prev = S, Hd_prev = Hd;
       double h = n_risk > 0 ? d / n_risk : 0.0;
       int emptied = n_risk > 0 && d >= n_risk;
@@ -330,11 +335,10 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
         }
       }
       out->time[point] = t;
-      out->n_risk[point] = n_risk;
+      out->n_risk[point] = rows_risk;
       out->n_censor[point] = cens;
       out->surv[point] = S;
       for (int k = 0; k < K; k++) {
-        out->n_event[(size_t) k * m + point] = dk[k];
         out->estimate[(size_t) k * m + point] = F[k];
         double v = gray ? gvar[k] : quad_value(&q, k, F[k], P[k]);
         out->std_err[(size_t) k * m + point] = sqrt(v > 0 ? v : 0);
@@ -344,6 +348,7 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
         double w = data->weight ? data->weight[order[i]] : 1.0;
         n_risk -= w;
       }
+      rows_risk -= (double) (b - a);
       a = b;
       if (callback && a >= next_callback) {
         next_callback = a + CALLBACK_EVERY;

@@ -591,7 +591,9 @@ typedef struct {
 typedef struct {
   size_t m;                /* time points, all groups */
   int n_cause, n_group;
-  double *time, *n_risk, *n_censor; /* m each */
+  double *time, *n_risk, *n_censor; /* m each; n_risk, n_censor and n_event
+                              count rows (unweighted), as survfit reports
+                              multi-state curves */
   double *surv;            /* m: event-free probability S(t) */
   double *n_event, *estimate, *std_err; /* m x n_cause column-major */
   int *group_times;        /* n_group: time points of each group */
