@@ -47,6 +47,8 @@ SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight
                     SEXP gray, SEXP tolerance);
 SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP target, SEXP weight, SEXP group,
                           SEXP n_group, SEXP stratum, SEXP n_stratum, SEXP rho);
+SEXP ffi_finegray_fit(SEXP x, SEXP time, SEXP status, SEXP weight, SEXP cengroup,
+                      SEXP n_cengroup, SEXP iter_max, SEXP gtol, SEXP init);
 /* -- end of competing-risks declarations */
 
 static const R_CallMethodDef call_methods[] = {
@@ -79,6 +81,7 @@ static const R_CallMethodDef call_methods[] = {
   /* competing risks */
   {"ffi_cuminc_fit", (DL_FUNC) &ffi_cuminc_fit, 11},
   {"ffi_cuminc_gray_test", (DL_FUNC) &ffi_cuminc_gray_test, 9},
+  {"ffi_finegray_fit", (DL_FUNC) &ffi_finegray_fit, 9},
   /* -- end of competing-risks rows */
 
   {NULL, NULL, 0}

@@ -627,6 +627,63 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
                               double *statistic, int *df);
 /* (end of the cumulative-incidence section)                                */
 
+/* ---- competing risks: Fine-Gray regression (finegray.c) --------------- */
+/*
+ * ns_finegray_fit: the proportional subdistribution hazards model of Fine &
+ * Gray (1999) with censoring-KM weights, fitted as cmprsk's crr() fits it
+ * (Newton-Raphson from init, crr's convergence rule and step halving), with
+ * their sandwich variance.
+ *   data     rows in any order (never modified); status 0 censored, 1 the
+ *            cause of interest, 2 a competing cause; weights > 0 (taken as
+ *            frequencies); cengroup: groups with their own censoring
+ *            distribution (crr's cengroup), or NULL
+ *   control  iter_max (crr's maxiter), gtol (crr's gtol), init or NULL
+ *   result   caller-owned buffers, see ns_finegray_result
+ * Risk set at an event time tau: rows with t >= tau, plus rows failed from a
+ * competing cause at t < tau weighted G_g(tau-) / G_g(t-) (G_g the
+ * censoring Kaplan-Meier of the row's group, 0 past the group's last time,
+ * as crr). Ties: Breslow. One sort; each Newton step and the variance are
+ * linear scans (O(n p^2)); derivation in finegray.c.
+ * Errors: NS_ERR_TIME, NS_ERR_STATUS, NS_ERR_WEIGHT, NS_ERR_STRATUM,
+ * NS_ERR_NONFINITE (covariate or overflow), NS_ERR_NO_EVENTS, NS_ERR_SINGULAR
+ * (information not positive definite).
+ * Reference: Fine JP, Gray RJ (1999). A proportional hazards model for the
+ * subdistribution of a competing risk. JASA 94, 496-509.
+ */
+typedef struct {
+  size_t n, p;             /* p >= 1 */
+  const double *x;         /* n x p column-major */
+  const double *time;      /* finite */
+  const int *status;       /* 0, 1 (cause of interest), 2 (competing) */
+  const double *weight;    /* > 0, or NULL */
+  const int *cengroup;     /* 0 .. n_cengroup - 1, or NULL */
+  int n_cengroup;          /* >= 1 */
+} ns_finegray_data;
+
+typedef struct {
+  int iter_max;            /* >= 0 */
+  double gtol;             /* > 0 */
+  const double *init;      /* p starting values, or NULL for 0 */
+} ns_finegray_control;
+
+typedef struct {
+  double *coef;            /* p */
+  double *var;             /* p x p sandwich variance */
+  double *naive_var;       /* p x p inverse information */
+  double *score;           /* p, at the estimate */
+  double *info;            /* p x p information, or NULL */
+  double *meat;            /* p x p sum w u u', or NULL */
+  double *base_time;       /* n (upper bound): distinct event times */
+  double *base_jump;       /* n: baseline subdistribution hazard jumps (x = 0) */
+  size_t n_times;          /* out: entries used in base_time, base_jump */
+  double loglik, loglik_null; /* log pseudo-likelihood at the estimate, at 0 */
+  int iter, converged;
+} ns_finegray_result;
+
+ns_status ns_finegray_fit(const ns_finegray_data *data, const ns_finegray_control *control,
+                          ns_finegray_result *result, ns_callback callback, void *context);
+/* (end of the Fine-Gray section)                                           */
+
 #ifdef __cplusplus
 }
 #endif
