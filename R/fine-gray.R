@@ -81,6 +81,9 @@ fine_gray <- function(formula, data, cause, weights, subset, na.action, iter.max
   cengroup <- NULL
   if (length(attr(tt, "specials")$strata)) {
     st <- survival::untangle.specials(fr$terms, "strata")
+    if (length(st$terms) >= length(attr(tt, "term.labels")))
+      stop("`formula`: fine_gray() needs at least one covariate on the right side besides strata()",
+           call. = FALSE)
     tt <- stats::drop.terms(tt, st$terms, keep.response = FALSE)
     cengroup <- fr$test_strata
   }
@@ -239,6 +242,9 @@ predict.netsurv_fine_gray <- function(object, newdata, ...) {
   check_dots_empty(...)
   if (missing(newdata) || !is.data.frame(newdata))
     stop("`newdata` must be a data frame with the model's covariates", call. = FALSE)
+  missing_vars <- setdiff(all.vars(object$terms), names(newdata))
+  if (length(missing_vars))
+    stop("`newdata` lacks the covariate(s) ", toString(missing_vars), call. = FALSE)
   mf <- stats::model.frame(object$terms, newdata, xlev = object$xlevels, na.action = stats::na.fail)
   X <- stats::model.matrix(object$terms, mf, contrasts.arg = object$contrasts)
   X <- X[, colnames(X) != "(Intercept)", drop = FALSE]
