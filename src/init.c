@@ -45,7 +45,7 @@ SEXP ffi_cox_deviance(SEXP martingale, SEXP events);
 SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight,
                     SEXP group, SEXP n_group, SEXP cluster, SEXP n_cluster,
                     SEXP gray, SEXP tolerance);
-SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP target, SEXP weight, SEXP group,
+SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP n_cause, SEXP weight, SEXP group,
                           SEXP n_group, SEXP stratum, SEXP n_stratum, SEXP rho);
 SEXP ffi_finegray_fit(SEXP x, SEXP time, SEXP status, SEXP weight, SEXP cengroup,
                       SEXP n_cengroup, SEXP iter_max, SEXP gtol, SEXP init);

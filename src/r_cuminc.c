@@ -108,11 +108,12 @@ SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight
 }
 
 /*
- * ffi_cuminc_gray_test(time, cause, target, weight, group, n_group, stratum,
+ * ffi_cuminc_gray_test(time, cause, n_cause, weight, group, n_group, stratum,
  *                      n_stratum, rho)
- * Returns list(statistic, df, score, var).
+ * Returns list(statistic (n_cause), df, score ((n_group - 1) x n_cause),
+ * var ((n_group - 1)^2 x n_cause)).
  */
-SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP target, SEXP weight, SEXP group,
+SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP n_cause, SEXP weight, SEXP group,
                           SEXP n_group, SEXP stratum, SEXP n_stratum, SEXP rho)
 {
   if (!Rf_isReal(time)) Rf_error("cuminc: `time` must be a double vector");
@@ -122,10 +123,10 @@ SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP target, SEXP weight, SEXP 
     Rf_error("cuminc: `cause` must be an integer vector as long as `time`");
   if (!Rf_isInteger(group) || XLENGTH(group) != n)
     Rf_error("cuminc: `group` must be an integer vector as long as `time`");
-  int G = Rf_asInteger(n_group), H = Rf_asInteger(n_stratum), k = Rf_asInteger(target);
+  int G = Rf_asInteger(n_group), H = Rf_asInteger(n_stratum), K = Rf_asInteger(n_cause);
   if (G == NA_INTEGER || G < 2) Rf_error("cuminc: Gray's test needs at least two groups");
   if (H == NA_INTEGER || H < 1) Rf_error("cuminc: `n_stratum` must be a positive integer");
-  if (k == NA_INTEGER || k < 1) Rf_error("cuminc: `target` must be a positive integer");
+  if (K == NA_INTEGER || K < 1) Rf_error("cuminc: `n_cause` must be a positive integer");
   const double *w = optional_real(weight, n, "weight");
   const int *s = optional_int(stratum, n, "stratum");
   double r = Rf_asReal(rho);
@@ -133,11 +134,11 @@ SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP target, SEXP weight, SEXP 
   int nprotect = 0;
   static const char *names[] = {"statistic", "df", "score", "var", ""};
   SEXP out = PROTECT(Rf_mkNamed(VECSXP, names)); nprotect++;
-  SEXP stat = SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, 1));
+  SEXP stat = SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, K));
   SEXP df = SET_VECTOR_ELT(out, 1, Rf_allocVector(INTSXP, 1));
-  SEXP score = SET_VECTOR_ELT(out, 2, Rf_allocVector(REALSXP, G - 1));
-  SEXP var = SET_VECTOR_ELT(out, 3, Rf_allocMatrix(REALSXP, G - 1, G - 1));
-  ns_status st = ns_cuminc_gray_test((size_t) n, REAL_RO(time), INTEGER_RO(cause), k, w,
+  SEXP score = SET_VECTOR_ELT(out, 2, Rf_allocMatrix(REALSXP, G - 1, K));
+  SEXP var = SET_VECTOR_ELT(out, 3, Rf_allocVector(REALSXP, (R_xlen_t) (G - 1) * (G - 1) * K));
+  ns_status st = ns_cuminc_gray_test((size_t) n, REAL_RO(time), INTEGER_RO(cause), K, w,
                                      INTEGER_RO(group), G, s, H, r, REAL(score), REAL(var),
                                      REAL(stat), INTEGER(df));
   UNPROTECT(nprotect);

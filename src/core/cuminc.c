@@ -125,6 +125,8 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
   const size_t width = (size_t) K + 2; /* c1, c2, c0[K] */
 
   double *time = NULL, *start = NULL, *cl = NULL, *entry = NULL, *scratch = NULL;
+  double *ts = NULL, *ws = NULL;
+  int *cs = NULL;
   int *order = NULL, *order_start = NULL;
   size_t nn = n ? n : 1;
   time = malloc(nn * sizeof *time);
@@ -156,13 +158,25 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
     if (st != NS_OK) goto done;
   }
 
-  /* Count the time points: every distinct stop time of each group. */
+  /* Gather the sorted stop times, causes and weights into contiguous
+   * arrays (the scans below then read memory in order), and count the time
+   * points: every distinct stop time of each group. */
+  ts = malloc(nn * sizeof *ts);
+  cs = malloc(nn * sizeof *cs);
+  ws = malloc(nn * sizeof *ws);
+  if (!ts || !cs || !ws) { st = NS_ERR_NOMEM; goto done; }
+  for (size_t a = 0; a < n; a++) {
+    int r = order[a];
+    ts[a] = time[r];
+    cs[a] = data->cause[r];
+    ws[a] = data->weight ? data->weight[r] : 1.0;
+  }
   size_t m = 0;
   for (size_t a = 0; a < n; a++) {
     int r = order[a];
     int g = data->group ? data->group[r] : 0;
     out->group_rows[g]++;
-    if (a == 0 || time[order[a - 1]] != time[r] ||
+    if (a == 0 || ts[a - 1] != ts[a] ||
         (data->group && data->group[order[a - 1]] != g)) {
       out->group_times[g]++;
       m++;
@@ -227,7 +241,7 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
     }
     size_t e = b_start;
     while (a < a_end) {
-      double t = time[order[a]];
+      double t = ts[a];
       /* Entries strictly before t join the risk set. */
       if (counting) {
         while (e < e_end && start[order_start[e]] < t) {
@@ -249,10 +263,10 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
       double d = 0, cens = 0;
       double *rows_event = dk + K; /* = old, filled again below */
       for (int k = 0; k < K; k++) dk[k] = rows_event[k] = 0;
-      while (b < a_end && time[order[b]] == t) {
-        int r = order[b++];
-        double w = data->weight ? data->weight[r] : 1.0;
-        int cause = data->cause[r];
+      while (b < a_end && ts[b] == t) {
+        double w = ws[b];
+        int cause = cs[b];
+        b++;
         if (cause > 0) { dk[cause - 1] += w; d += w; rows_event[cause - 1] += 1; }
         else cens += 1;
       }
@@ -300,8 +314,8 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
       if (!gray) {
         for (size_t i = a; i < b; i++) {
           int r = order[i];
-          double w = data->weight ? data->weight[r] : 1.0;
-          int cause = data->cause[r];
+          double w = ws[i];
+          int cause = cs[i];
           const double *own = NULL;
           double c1 = 0, c2 = 1;
           if (counting) { own = entry + (size_t) r * width; c1 = own[0]; }
@@ -345,8 +359,7 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
       }
       point++;
       for (size_t i = a; i < b; i++) {
-        double w = data->weight ? data->weight[order[i]] : 1.0;
-        n_risk -= w;
+        n_risk -= ws[i];
       }
       rows_risk -= (double) (b - a);
       a = b;
@@ -373,6 +386,9 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
 
 done:
   free(time);
+  free(ts);
+  free(cs);
+  free(ws);
   free(start);
   free(order);
   free(order_start);
@@ -385,29 +401,25 @@ done:
 
 /* ---- Gray's test ---------------------------------------------------------- */
 
-ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
-                              int target, const double *weight, const int *group,
-                              int n_group, const int *stratum, int n_stratum,
-                              double rho, double *score, double *var,
-                              double *statistic, int *df)
+/* Rows sorted by (stratum, time), gathered into contiguous arrays. */
+typedef struct {
+  size_t n;
+  const double *time, *weight;
+  const int *cause, *group, *stratum;
+} gray_rows;
+
+/* Gray's score and variance for one cause (target) on sorted rows. */
+static ns_status gray_one(const gray_rows *rows, int target, int n_group, double rho,
+                          double *score, double *var)
 {
-  if (n_group < 2) return NS_ERR_ONE_GROUP;
-  if (!time || !cause || !group || target < 1 || n_stratum < 1 || !score || !var ||
-      !statistic || !df || !isfinite(rho))
-    return NS_ERR_ARGUMENT;
-  for (size_t i = 0; i < n; i++) {
-    if (!isfinite(time[i])) return NS_ERR_TIME;
-    if (cause[i] < 0) return NS_ERR_STATUS;
-    if (group[i] < 0 || group[i] >= n_group) return NS_ERR_STRATUM;
-    if (stratum && (stratum[i] < 0 || stratum[i] >= n_stratum)) return NS_ERR_STRATUM;
-    if (weight && (!isfinite(weight[i]) || weight[i] < 0)) return NS_ERR_WEIGHT;
-  }
+  const size_t n = rows->n;
+  const double *time = rows->time, *weight = rows->weight;
+  const int *cause = rows->cause, *group = rows->group, *stratum = rows->stratum;
   const size_t ng = (size_t) n_group, ng1 = ng - 1;
-  int *order = malloc((n ? n : 1) * sizeof *order);
   /* per group: rs f1m f1 skmm skm v3 d0 d1 d2; ng x ng: a c; ng1 x ng: v2;
    * ng1 x ng1: v (full, lower used) */
   double *buf = calloc(9 * ng + 2 * ng * ng + ng1 * ng + ng1 * ng1 + ng1, sizeof *buf);
-  if (!order || !buf) { free(order); free(buf); return NS_ERR_NOMEM; }
+  if (!buf) return NS_ERR_NOMEM;
   double *rs = buf, *f1m = rs + ng, *f1 = f1m + ng, *skmm = f1 + ng, *skm = skmm + ng;
   double *v3 = skm + ng, *d0 = v3 + ng, *d1 = d0 + ng, *d2 = d1 + ng;
   double *A = d2 + ng, *C = A + ng * ng, *V2 = C + ng * ng, *V = V2 + ng1 * ng;
@@ -415,16 +427,14 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
 #define AT(M, i, j) M[(size_t) (i) + (size_t) (j) * ng]
 #define V2AT(i, k) V2[(size_t) (i) + (size_t) (k) * ng1]
 #define VAT(i, j) V[(size_t) (i) + (size_t) (j) * ng1]
-  ns_status st = ns_sort_order(n, stratum, time, order);
-  if (st != NS_OK) { free(order); free(buf); return st; }
   for (size_t i = 0; i < ng1; i++) score[i] = 0;
   for (size_t i = 0; i < ng1 * ng1; i++) var[i] = 0;
 
   size_t a = 0;
   while (a < n) {
-    int h = stratum ? stratum[order[a]] : 0;
+    int h = stratum ? stratum[a] : 0;
     size_t a_end = a;
-    while (a_end < n && (stratum ? stratum[order[a_end]] : 0) == h) a_end++;
+    while (a_end < n && (stratum ? stratum[a_end] : 0) == h) a_end++;
     for (size_t i = 0; i < ng; i++) {
       rs[i] = 0; f1m[i] = f1[i] = 0; skmm[i] = skm[i] = 1; v3[i] = 0;
     }
@@ -433,15 +443,15 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
     for (size_t i = 0; i < ng1 * ng1; i++) V[i] = 0;
     for (size_t i = 0; i < ng1; i++) s[i] = 0;
     for (size_t i = a; i < a_end; i++)
-      rs[group[order[i]]] += weight ? weight[order[i]] : 1.0;
+      rs[group[i]] += weight ? weight[i] : 1.0;
     double fm = 0, f = 0;
     while (a < a_end) {
-      double t = time[order[a]];
+      double t = time[a];
       size_t b = a;
       for (size_t i = 0; i < ng; i++) d0[i] = d1[i] = d2[i] = 0;
       double nd1 = 0, nd2 = 0;
-      while (b < a_end && time[order[b]] == t) {
-        int r = order[b++];
+      while (b < a_end && time[b] == t) {
+        size_t r = b++;
         double w = weight ? weight[r] : 1.0;
         int gr = group[r];
         if (cause[r] == 0) d0[gr] += w;
@@ -458,7 +468,7 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
           tq += rs[i] * (1 - f1m[i]) / skmm[i];
         }
         f = fm + nd1 / tr;
-        double fb = pow(1 - fm, rho);
+        double fb = rho == 0 ? 1.0 : pow(1 - fm, rho);
         /* a: the weight matrix of the score at t; c accumulates a / the
          * subdistribution risk set, for the variance's correction terms. */
         for (size_t i = 0; i < ng; i++) {
@@ -517,10 +527,7 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
           }
         }
       }
-      for (size_t i = a; i < b; i++) {
-        int r = order[i];
-        rs[group[r]] -= weight ? weight[r] : 1.0;
-      }
+      for (size_t i = a; i < b; i++) rs[group[i]] -= weight ? weight[i] : 1.0;
       fm = f;
       for (size_t i = 0; i < ng; i++) { f1m[i] = f1[i]; skmm[i] = skm[i]; }
       a = b;
@@ -540,29 +547,80 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
 #undef AT
 #undef V2AT
 #undef VAT
-  free(order);
   free(buf);
+  return NS_OK;
+}
 
-  /* s' V^-1 s; NaN when V is singular (cmprsk reports -1 then). */
-  *df = (int) ng1;
+ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
+                              int n_cause, const double *weight, const int *group,
+                              int n_group, const int *stratum, int n_stratum,
+                              double rho, double *score, double *var,
+                              double *statistic, int *df)
+{
+  if (n_group < 2) return NS_ERR_ONE_GROUP;
+  if (!time || !cause || !group || n_cause < 1 || n_stratum < 1 || !score || !var ||
+      !statistic || !df || !isfinite(rho))
+    return NS_ERR_ARGUMENT;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(time[i])) return NS_ERR_TIME;
+    if (cause[i] < 0 || cause[i] > n_cause) return NS_ERR_STATUS;
+    if (group[i] < 0 || group[i] >= n_group) return NS_ERR_STRATUM;
+    if (stratum && (stratum[i] < 0 || stratum[i] >= n_stratum)) return NS_ERR_STRATUM;
+    if (weight && (!isfinite(weight[i]) || weight[i] < 0)) return NS_ERR_WEIGHT;
+  }
+  const size_t ng1 = (size_t) n_group - 1, nn = n ? n : 1;
+  int *order = malloc(nn * sizeof *order);
+  double *st_time = malloc(nn * sizeof *st_time);
+  double *st_weight = weight ? malloc(nn * sizeof *st_weight) : NULL;
+  int *st_cause = malloc(nn * sizeof *st_cause), *st_group = malloc(nn * sizeof *st_group);
+  int *st_stratum = stratum ? malloc(nn * sizeof *st_stratum) : NULL;
+  double *events = calloc((size_t) n_cause, sizeof *events);
   double *factor = malloc((ng1 * ng1 + 2 * ng1) * sizeof *factor);
   int *keep = malloc(ng1 * sizeof *keep);
-  if (!factor || !keep) { free(factor); free(keep); return NS_ERR_NOMEM; }
-  int rank = 0;
-  double maxdiag = 0;
-  for (size_t i = 0; i < ng1; i++) if (var[i + i * ng1] > maxdiag) maxdiag = var[i + i * ng1];
-  st = maxdiag > 0 ? ns_linalg_chol(ng1, var, 1e-10, factor, keep, &rank) : NS_OK;
-  if (st == NS_OK && maxdiag > 0 && (size_t) rank == ng1) {
-    double *x = factor + ng1 * ng1, *work = x + ng1;
-    for (size_t i = 0; i < ng1; i++) x[i] = score[i];
-    st = ns_linalg_chol_solve(ng1, factor, keep, rank, x, work);
-    double v = 0;
-    for (size_t i = 0; i < ng1; i++) v += score[i] * x[i];
-    *statistic = v;
-  } else if (st == NS_OK) {
-    *statistic = NAN;
+  ns_status st = NS_OK;
+  if (!order || !st_time || (weight && !st_weight) || !st_cause || !st_group ||
+      (stratum && !st_stratum) || !events || !factor || !keep) {
+    st = NS_ERR_NOMEM;
+    goto done;
   }
-  free(factor);
-  free(keep);
+  st = ns_sort_order(n, stratum, time, order);
+  if (st != NS_OK) goto done;
+  for (size_t i = 0; i < n; i++) {
+    int r = order[i];
+    st_time[i] = time[r];
+    st_cause[i] = cause[r];
+    st_group[i] = group[r];
+    if (weight) st_weight[i] = weight[r];
+    if (stratum) st_stratum[i] = stratum[r];
+    if (cause[r] > 0 && (!weight || weight[r] > 0)) events[cause[r] - 1] += 1;
+  }
+  gray_rows rows = {n, st_time, st_weight, st_cause, st_group, st_stratum};
+  *df = (int) ng1;
+  for (int k = 0; k < n_cause; k++) {
+    double *s = score + (size_t) k * ng1, *v = var + (size_t) k * ng1 * ng1;
+    st = gray_one(&rows, k + 1, n_group, rho, s, v);
+    if (st != NS_OK) goto done;
+    /* s' V^-1 s; NaN when V is singular (cmprsk reports -1 then) or the
+     * cause has no events */
+    statistic[k] = NAN;
+    if (events[k] == 0) continue;
+    double maxdiag = 0;
+    for (size_t i = 0; i < ng1; i++) if (v[i + i * ng1] > maxdiag) maxdiag = v[i + i * ng1];
+    if (!(maxdiag > 0)) continue;
+    int rank = 0;
+    st = ns_linalg_chol(ng1, v, 1e-10, factor, keep, &rank);
+    if (st != NS_OK) goto done;
+    if ((size_t) rank < ng1) continue;
+    double *x = factor + ng1 * ng1, *work = x + ng1;
+    for (size_t i = 0; i < ng1; i++) x[i] = s[i];
+    st = ns_linalg_chol_solve(ng1, factor, keep, rank, x, work);
+    if (st != NS_OK) goto done;
+    double q = 0;
+    for (size_t i = 0; i < ng1; i++) q += s[i] * x[i];
+    statistic[k] = q;
+  }
+done:
+  free(order); free(st_time); free(st_weight); free(st_cause); free(st_group);
+  free(st_stratum); free(events); free(factor); free(keep);
   return st;
 }

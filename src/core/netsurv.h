@@ -606,22 +606,26 @@ void ns_cuminc_free(ns_cuminc_result *out);
 
 /*
  * ns_cuminc_gray_test: Gray's (1988) K-sample test that the cumulative
- * incidence of one cause is the same in n_group groups, stratified, with the
- * weight (1 - F(t-))^rho -- the numbers of cmprsk::cuminc()$Tests.
- *   n, time, cause (0 censored, > 0 a cause), target (the cause tested),
- *   weight (or NULL; taken as frequencies), group (0 .. n_group - 1),
- *   stratum (0 .. n_stratum - 1, or NULL), rho
- *   score      out, n_group - 1: the scores of the first n_group - 1 groups
- *   var        out, (n_group - 1)^2 column-major: their variance (Gray's,
- *              with the correction for the estimated censoring distribution)
- *   statistic  out: score' var^-1 score, NaN when var is singular
+ * incidence of a cause is the same in n_group groups, stratified, with the
+ * weight (1 - F(t-))^rho -- the numbers of cmprsk::cuminc()$Tests -- for
+ * every cause 1 .. n_cause in one call.
+ *   n, time, cause (0 censored, 1 .. n_cause), weight (or NULL; taken as
+ *   frequencies), group (0 .. n_group - 1), stratum (0 .. n_stratum - 1, or
+ *   NULL), rho
+ *   score      out, (n_group - 1) x n_cause: per cause, the scores of the
+ *              first n_group - 1 groups
+ *   var        out, (n_group - 1)^2 x n_cause: per cause, their variance
+ *              (Gray's, with the correction for the estimated censoring
+ *              distribution), column-major
+ *   statistic  out, n_cause: score' var^-1 score; NaN when var is singular
+ *              or the cause has no event
  *   df         out: n_group - 1
- * Rows in any order (sorted once by stratum and time); ties: all rows with
- * one time are one step. Right-censored data only. NS_ERR_ONE_GROUP when
- * n_group < 2. Linear in n (times n_group^3).
+ * Rows in any order (sorted once by stratum and time and gathered); ties:
+ * all rows with one time are one step. Right-censored data only.
+ * NS_ERR_ONE_GROUP when n_group < 2. Linear in n (times n_group^3) per cause.
  */
 ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
-                              int target, const double *weight, const int *group,
+                              int n_cause, const double *weight, const int *group,
                               int n_group, const int *stratum, int n_stratum,
                               double rho, double *score, double *var,
                               double *statistic, int *df);

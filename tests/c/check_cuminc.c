@@ -135,15 +135,13 @@ END_TEST
 
 START_TEST(gray_test_cmprsk)
 {
-  double score[1], var[1], stat;
+  double score[2], var[2], stat[2];
   int df;
-  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 1, NULL, g12, 2, NULL, 1, 0, score, var,
-                                       &stat, &df), NS_OK);
-  ck_assert_int_eq(df, 1);
-  ck_assert_near(stat, 0.56071828434696247, 1e-12);
   ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 2, NULL, g12, 2, NULL, 1, 0, score, var,
-                                       &stat, &df), NS_OK);
-  ck_assert_near(stat, 0.37048079925976751, 1e-12);
+                                       stat, &df), NS_OK);
+  ck_assert_int_eq(df, 1);
+  ck_assert_near(stat[0], 0.56071828434696247, 1e-12);
+  ck_assert_near(stat[1], 0.37048079925976751, 1e-12);
   /* weights 2 equal every row twice */
   double t24[24], w12[12];
   int c24[24], g24[24];
@@ -153,14 +151,23 @@ START_TEST(gray_test_cmprsk)
     g24[i] = g24[12 + i] = g12[i];
     w12[i] = 2;
   }
-  double stat2;
-  ck_assert_int_eq(ns_cuminc_gray_test(24, t24, c24, 1, NULL, g24, 2, NULL, 1, 0.5, score, var,
-                                       &stat, &df), NS_OK);
-  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 1, w12, g12, 2, NULL, 1, 0.5, score, var,
-                                       &stat2, &df), NS_OK);
-  ck_assert_near(stat2, stat, 1e-12);
-  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 1, NULL, g12, 1, NULL, 1, 0, score, var,
-                                       &stat, &df), NS_ERR_ONE_GROUP);
+  double stat2[2];
+  ck_assert_int_eq(ns_cuminc_gray_test(24, t24, c24, 2, NULL, g24, 2, NULL, 1, 0.5, score, var,
+                                       stat, &df), NS_OK);
+  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 2, w12, g12, 2, NULL, 1, 0.5, score, var,
+                                       stat2, &df), NS_OK);
+  ck_assert_near(stat2[0], stat[0], 1e-12);
+  ck_assert_near(stat2[1], stat[1], 1e-12);
+  /* a cause with no event: NaN; a cause code out of range: NS_ERR_STATUS */
+  double stat3[3], score3[3], var3[3];
+  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 3, NULL, g12, 2, NULL, 1, 0, score3, var3,
+                                       stat3, &df), NS_OK);
+  ck_assert(isnan(stat3[2]));
+  ck_assert_near(stat3[0], 0.56071828434696247, 1e-12);
+  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 1, NULL, g12, 2, NULL, 1, 0, score, var,
+                                       stat, &df), NS_ERR_STATUS);
+  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 2, NULL, g12, 1, NULL, 1, 0, score, var,
+                                       stat, &df), NS_ERR_ONE_GROUP);
 }
 END_TEST
 
