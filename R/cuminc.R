@@ -787,8 +787,10 @@ plot.netsurv_cuminc <- function(x, cause = NULL, stacked = FALSE, conf.int = FAL
 #' @param cause One cause to draw; default: all, stacked.
 #' @param conf.int,risk.table,percent,col,xlab,ylab As in
 #'   [autoplot.netsurv_curve()].
+#' @param mark.time Censoring marks (see [cuminc_plot_data()]); none by
+#'   default.
 #' @param ... Arguments of [cuminc_plot_data()] (`xbreaks`, `xlim`,
-#'   `labels`, `digits`, `mark.time`).
+#'   `labels`, `digits`).
 #' @return A ggplot object.
 #' @examplesIf requireNamespace("ggplot2", quietly = TRUE)
 #' mg <- survival::mgus2
@@ -800,10 +802,11 @@ plot.netsurv_cuminc <- function(x, cause = NULL, stacked = FALSE, conf.int = FAL
 #' @name autoplot.netsurv_cuminc
 #' @exportS3Method ggplot2::autoplot
 autoplot.netsurv_cuminc <- function(object, cause = NULL, conf.int = FALSE, risk.table = TRUE,
-                                    percent = TRUE, col = NULL, xlab = "Time", ylab = NULL, ...) {
+                                    percent = TRUE, col = NULL, xlab = "Time", ylab = NULL,
+                                    mark.time = FALSE, ...) {
   if (!is.null(cause) && length(cause) != 1L) stop("`cause` must be one cause", call. = FALSE)
   stacked <- is.null(cause) && length(object$causes) > 1L
-  pd <- cuminc_plot_data(object, cause = cause, stacked = stacked, ...)[[1L]]
+  pd <- cuminc_plot_data(object, cause = cause, stacked = stacked, mark.time = mark.time, ...)[[1L]]
   if (is.null(ylab)) ylab <- if (percent) "Cumulative incidence (%)" else "Cumulative incidence"
   autoplot.netsurv_plotdata(pd, conf.int = conf.int, risk.table = risk.table, percent = percent,
                             col = col, xlab = xlab, ylab = ylab)

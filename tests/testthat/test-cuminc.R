@@ -262,3 +262,42 @@ test_that("summary, quantile and tidy read the step function", {
   expect_true(any(grepl("Gray's test", out)))
   expect_true(any(grepl("death", out)))
 })
+
+test_that("figure data: rising curves, numbers at risk and Gray's p from the fit", {
+  mg <- mgus_cr()
+  mg$years <- mg$etime / 12
+  fit <- cuminc(Surv(years, event) ~ sex, data = mg)
+  pds <- cuminc_plot_data(fit, xbreaks = seq(0, 30, 10))
+  expect_named(pds, c("pcm", "death"))
+  pd <- pds$death
+  expect_s3_class(pd, "netsurv_plotdata")
+  s <- summary(fit, times = seq(0, 30, 10))
+  expect_equal(pd$risk$n.risk, s$n.risk[s$cause == "death"])
+  # the drawn step path visits every estimate and never falls
+  for (g in levels(pd$steps$strata)) {
+    y <- pd$steps$surv[pd$steps$strata == g]
+    expect_true(all(diff(y) >= 0))
+    expect_equal(max(y), max(fit$estimate[rep(names(fit$strata), fit$strata) == g, "death"]))
+  }
+  expect_equal(pd$test$p.value, fit$tests$p.value[2])
+  expect_match(pd$text$annotation, "Gray's test P < 0.001")
+  at30 <- s[s$time == 30 & s$cause == "death", ]
+  expect_equal(pd$summary$cuminc, at30$estimate)
+  deaths <- tapply(fit$n.event[, "death"], rep(names(fit$strata), fit$strata), sum)
+  expect_equal(pd$text$events, paste0(deaths[names(fit$strata)], "/", fit$n))
+  st <- cuminc_plot_data(fit, stacked = TRUE)$all
+  expect_length(st$labels, 4L)
+  expect_error(cuminc_plot_data(fit, cause = "relapse"), "`cause` must name causes")
+  # drawing: base graphics and ggplot2 from the same data
+  path <- tempfile(fileext = ".png")
+  grDevices::png(path, width = 1200, height = 600)
+  drawn <- plot(fit, xbreaks = seq(0, 30, 10), conf.int = TRUE)
+  drawn2 <- plot(fit, stacked = TRUE)
+  grDevices::dev.off()
+  expect_equal(drawn$death$risk, pd$risk)
+  expect_true(file.size(path) > 0)
+  skip_if_not_installed("ggplot2")
+  g <- ggplot2::autoplot(fit, cause = "pcm", xbreaks = seq(0, 30, 10))
+  expect_s3_class(g, "ggplot")
+  expect_equal(attr(g, "netsurv_plotdata")$risk, pds$pcm$risk)
+})
