@@ -54,7 +54,8 @@ censor_pattern <- "^(0|no|none|alive|censor.*|.*censored.*|cens|event[-_. ]?free
 # The model frame of a competing-risks call. Returns time, start, cause
 # (0..K), causes (labels), weights, id, groups (factor or NULL), test strata
 # (factor or NULL), mf, n_dropped, na_action.
-cr_frame <- function(call, env, censor = NULL, fun = "cuminc", allow_strata = TRUE) {
+cr_frame <- function(call, env, censor = NULL, fun = "cuminc", allow_strata = TRUE,
+                     groups = TRUE) {
   if (is.null(call$formula)) stop("`formula` is missing: give e.g. Surv(time, event) ~ group", call. = FALSE)
   formula <- eval(call$formula, env)
   if (!inherits(formula, "formula") || length(formula) != 3L)
@@ -161,7 +162,7 @@ cr_frame <- function(call, env, censor = NULL, fun = "cuminc", allow_strata = TR
     test_strata <- if (length(st$vars) == 1L) as.factor(mf[[st$vars]]) else survival::strata(mf[st$vars])
     test_strata <- droplevels(as.factor(test_strata))
   }
-  groups <- cr_groups(mf, terms)
+  groups <- if (groups) cr_groups(mf, terms)
   list(mf = mf, terms = terms, time = as.double(time), start = if (counting) as.double(start),
        cause = cause, causes = causes, weights = weights, id = id, groups = groups,
        test_strata = test_strata, n_dropped = n_dropped, na_action = attr(mf, "na.action"),

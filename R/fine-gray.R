@@ -59,7 +59,7 @@ fine_gray <- function(formula, data, cause, weights, subset, na.action, iter.max
   fr_call$cause <- NULL
   fr_call$iter.max <- NULL
   fr_call$gtol <- NULL
-  fr <- cr_frame(fr_call, parent.frame(), censor = censor, fun = "fine_gray")
+  fr <- cr_frame(fr_call, parent.frame(), censor = censor, fun = "fine_gray", groups = FALSE)
   if (fr$type == "counting")
     stop("`formula`: fine_gray() does not support (start, stop] data; use Surv(time, event)",
          call. = FALSE)
