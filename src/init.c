@@ -41,6 +41,16 @@ SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
 SEXP ffi_cox_deviance(SEXP martingale, SEXP events);
 /* -- end of Cox-diagnostics declarations */
 
+/* competing risks (r_cuminc.c, r_finegray.c) */
+SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight,
+                    SEXP group, SEXP n_group, SEXP cluster, SEXP n_cluster,
+                    SEXP gray, SEXP tolerance);
+SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP n_cause, SEXP weight, SEXP group,
+                          SEXP n_group, SEXP stratum, SEXP n_stratum, SEXP rho);
+SEXP ffi_finegray_fit(SEXP x, SEXP time, SEXP status, SEXP weight, SEXP cengroup,
+                      SEXP n_cengroup, SEXP iter_max, SEXP gtol, SEXP init);
+/* -- end of competing-risks declarations */
+
 static const R_CallMethodDef call_methods[] = {
   /* sort */
   {"ffi_sort_order", (DL_FUNC) &ffi_sort_order, 2},
@@ -67,6 +77,12 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_cox_zph", (DL_FUNC) &ffi_cox_zph, 10},
   {"ffi_cox_deviance", (DL_FUNC) &ffi_cox_deviance, 2},
   /* -- end of Cox-diagnostics rows */
+
+  /* competing risks */
+  {"ffi_cuminc_fit", (DL_FUNC) &ffi_cuminc_fit, 11},
+  {"ffi_cuminc_gray_test", (DL_FUNC) &ffi_cuminc_gray_test, 9},
+  {"ffi_finegray_fit", (DL_FUNC) &ffi_finegray_fit, 9},
+  /* -- end of competing-risks rows */
 
   {NULL, NULL, 0}
 };

@@ -421,6 +421,148 @@ ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
 /* (end of the Cox-diagnostics section)                                     */
 
 
+/* ---- competing risks: cumulative incidence (cuminc.c) ---------------- */
+/*
+ * ns_cuminc_fit: the Aalen-Johansen cumulative incidence of each cause, per
+ * group, with its standard error -- survfit(Surv(time, factor)) 's pstate and
+ * std.err for a competing-risks response, or cmprsk::cuminc's variance.
+ *   data      see ns_cuminc_data (input row order, never modified)
+ *   out       allocated by the core, release with ns_cuminc_free (safe on a
+ *             zeroed struct); time points are every distinct stop time of
+ *             each group, group after group, times increasing
+ * Preconditions (checked): finite times, start < stop, cause in 0..n_cause,
+ * weights finite and >= 0, group and cluster codes in range;
+ * NS_CUMINC_GRAY needs right-censored data (NS_ERR_ARGUMENT otherwise).
+ * Tie rule: at a time, all events (every cause) happen before censorings, so
+ * a row censored at t is at risk at t; a row is at risk on (start, stop].
+ * Times within data->time_fix are merged first (survival's aeqSurv).
+ * Sorts once (ns_sort_order), then one linear scan; the jackknife variance is
+ * kept as running sums of a quadratic form (derivation in cuminc.c).
+ * References: Aalen & Johansen (1978); Gray (1988); Efron (1982).
+ */
+typedef enum {
+  NS_CUMINC_JACKKNIFE = 0, /* infinitesimal jackknife, collapsed by cluster:
+                              survfit's multi-state standard error */
+  NS_CUMINC_GRAY = 1       /* cmprsk::cuminc's variance (weights taken as
+                              frequencies; right-censored data only) */
+} ns_cuminc_variance;
+
+typedef struct {
+  size_t n;
+  const double *time;      /* stop (or only) times, finite */
+  const double *start;     /* entry times (start < time) or NULL */
+  const int *cause;        /* 0 censored, 1 .. n_cause the cause of the event */
+  int n_cause;             /* >= 1 */
+  const double *weight;    /* case weights >= 0, or NULL for 1 */
+  const int *group;        /* 0 .. n_group - 1, or NULL */
+  int n_group;             /* >= 1 */
+  const int *cluster;      /* 0 .. n_cluster - 1 (survfit's id), or NULL for
+                              one cluster per row */
+  size_t n_cluster;
+  ns_cuminc_variance variance;
+  double time_fix;         /* > 0: merge times within this (ns_time_fix) */
+} ns_cuminc_data;
+
+typedef struct {
+  size_t m;                /* time points, all groups */
+  int n_cause, n_group;
+  double *time, *n_risk, *n_censor; /* m each; n_risk, n_censor and n_event
+                              count rows (unweighted), as survfit reports
+                              multi-state curves */
+  double *surv;            /* m: event-free probability S(t) */
+  double *n_event, *estimate, *std_err; /* m x n_cause column-major */
+  int *group_times;        /* n_group: time points of each group */
+  int *group_rows;         /* n_group: rows of each group */
+} ns_cuminc_result;
+
+ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
+                        ns_callback callback, void *context);
+void ns_cuminc_free(ns_cuminc_result *out);
+
+/*
+ * ns_cuminc_gray_test: Gray's (1988) K-sample test that the cumulative
+ * incidence of a cause is the same in n_group groups, stratified, with the
+ * weight (1 - F(t-))^rho -- the numbers of cmprsk::cuminc()$Tests -- for
+ * every cause 1 .. n_cause in one call.
+ *   n, time, cause (0 censored, 1 .. n_cause), weight (or NULL; taken as
+ *   frequencies), group (0 .. n_group - 1), stratum (0 .. n_stratum - 1, or
+ *   NULL), rho
+ *   score      out, (n_group - 1) x n_cause: per cause, the scores of the
+ *              first n_group - 1 groups
+ *   var        out, (n_group - 1)^2 x n_cause: per cause, their variance
+ *              (Gray's, with the correction for the estimated censoring
+ *              distribution), column-major
+ *   statistic  out, n_cause: score' var^-1 score; NaN when var is singular
+ *              or the cause has no event
+ *   df         out: n_group - 1
+ * Rows in any order (sorted once by stratum and time and gathered); ties:
+ * all rows with one time are one step. Right-censored data only.
+ * NS_ERR_ONE_GROUP when n_group < 2. Linear in n (times n_group^3) per cause.
+ */
+ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
+                              int n_cause, const double *weight, const int *group,
+                              int n_group, const int *stratum, int n_stratum,
+                              double rho, double *score, double *var,
+                              double *statistic, int *df);
+/* (end of the cumulative-incidence section)                                */
+
+/* ---- competing risks: Fine-Gray regression (finegray.c) --------------- */
+/*
+ * ns_finegray_fit: the proportional subdistribution hazards model of Fine &
+ * Gray (1999) with censoring-KM weights, fitted as cmprsk's crr() fits it
+ * (Newton-Raphson from init, crr's convergence rule and step halving), with
+ * their sandwich variance.
+ *   data     rows in any order (never modified); status 0 censored, 1 the
+ *            cause of interest, 2 a competing cause; weights > 0 (taken as
+ *            frequencies); cengroup: groups with their own censoring
+ *            distribution (crr's cengroup), or NULL
+ *   control  iter_max (crr's maxiter), gtol (crr's gtol), init or NULL
+ *   result   caller-owned buffers, see ns_finegray_result
+ * Risk set at an event time tau: rows with t >= tau, plus rows failed from a
+ * competing cause at t < tau weighted G_g(tau-) / G_g(t-) (G_g the
+ * censoring Kaplan-Meier of the row's group, 0 past the group's last time,
+ * as crr). Ties: Breslow. One sort; each Newton step and the variance are
+ * linear scans (O(n p^2)); derivation in finegray.c.
+ * Errors: NS_ERR_TIME, NS_ERR_STATUS, NS_ERR_WEIGHT, NS_ERR_STRATUM,
+ * NS_ERR_NONFINITE (covariate or overflow), NS_ERR_NO_EVENTS, NS_ERR_SINGULAR
+ * (information not positive definite).
+ * Reference: Fine JP, Gray RJ (1999). A proportional hazards model for the
+ * subdistribution of a competing risk. JASA 94, 496-509.
+ */
+typedef struct {
+  size_t n, p;             /* p >= 1 */
+  const double *x;         /* n x p column-major */
+  const double *time;      /* finite */
+  const int *status;       /* 0, 1 (cause of interest), 2 (competing) */
+  const double *weight;    /* > 0, or NULL */
+  const int *cengroup;     /* 0 .. n_cengroup - 1, or NULL */
+  int n_cengroup;          /* >= 1 */
+} ns_finegray_data;
+
+typedef struct {
+  int iter_max;            /* >= 0 */
+  double gtol;             /* > 0 */
+  const double *init;      /* p starting values, or NULL for 0 */
+} ns_finegray_control;
+
+typedef struct {
+  double *coef;            /* p */
+  double *var;             /* p x p sandwich variance */
+  double *naive_var;       /* p x p inverse information */
+  double *score;           /* p, at the estimate */
+  double *info;            /* p x p information, or NULL */
+  double *meat;            /* p x p sum w u u', or NULL */
+  double *base_time;       /* n (upper bound): distinct event times */
+  double *base_jump;       /* n: baseline subdistribution hazard jumps (x = 0) */
+  size_t n_times;          /* out: entries used in base_time, base_jump */
+  double loglik, loglik_null; /* log pseudo-likelihood at the estimate, at 0 */
+  int iter, converged;
+} ns_finegray_result;
+
+ns_status ns_finegray_fit(const ns_finegray_data *data, const ns_finegray_control *control,
+                          ns_finegray_result *result, ns_callback callback, void *context);
+/* (end of the Fine-Gray section)                                           */
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,626 @@
+/*
+ * cuminc.c -- competing risks: the Aalen-Johansen cumulative incidence per
+ * group and cause with its standard errors, and Gray's K-sample test.
+ *
+ * Notation (one group; weighted counts). At a distinct stop time t: n is the
+ * weight at risk (start < t <= stop), d_k the weight of events of cause k,
+ * d = sum_k d_k, h = d / n, h_k = d_k / n. S(t) = prod (1 - h) is the
+ * event-free probability and F_k(t) = sum_{s <= t} S(s-) h_k(s) the
+ * cumulative incidence of cause k (survfit's pstate for a competing-risks
+ * Surv(time, factor) response).
+ *
+ * The infinitesimal-jackknife variance (survfit's for multi-state curves) is
+ * sum over clusters of (sum_{rows i in it} w_i U_i(t))^2 with
+ * U_i(t) = dF_k(t) / dw_i. Differentiating the recursions, with
+ * Hd(t) = sum_{s <= t} h / (n (1 - h)) and
+ * P_k(t) = sum_{s <= t} S(s-) h_k(s) (Hd(s-) - 1 / n(s)), one finds for a
+ * row that enters at e and leaves at T:
+ *   t <= e       U = 0
+ *   e < t < T    U = P_k(t) - P_k(e) - Hd(e) (F_k(t) - F_k(e))
+ *   t >= T       U = U(T) + g (F_k(t) - F_k(T)),   U(T) adding
+ *                [event of cause k at T] S(T-) / n(T), and
+ *                g = Hd(T-) - Hd(e) - 1 / n(T) for an event (any cause),
+ *                g = Hd(T) - Hd(e) for a censoring (g = 0 once S = 0).
+ * So every row's (and every cluster's) influence is c0 + c1 F_k(t) +
+ * c2 P_k(t) with coefficients that change only when the row enters or
+ * leaves; the variance is a quadratic form in (1, F_k, P_k) whose six
+ * coefficients are running sums over clusters. One sort, then one linear scan.
+ *
+ * The other variance is the one cmprsk's cuminc() reports (Gray's program
+ * cinc, after Aalen 1978 / Dinse & Larson 1986): running sums v1, v2, v3
+ * updated at every event time, read off at the events of the cause.
+ *
+ * References: Aalen & Johansen (1978), Scand J Statist 5, 141-150; Efron
+ * (1982) for the infinitesimal jackknife; Gray (1988), Ann Statist 16,
+ * 1141-1154 for the test; Therneau, "Multi-state models" (survival vignette).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netsurv.h"
+
+#define CALLBACK_EVERY ((size_t) 1 << 18)
+
+void ns_cuminc_free(ns_cuminc_result *out)
+{
+  if (!out) return;
+  free(out->time);
+  free(out->n_risk);
+  free(out->n_censor);
+  free(out->surv);
+  free(out->n_event);
+  free(out->estimate);
+  free(out->std_err);
+  free(out->group_times);
+  free(out->group_rows);
+  memset(out, 0, sizeof *out);
+}
+
+static ns_status check_rows(const ns_cuminc_data *d)
+{
+  if (d->n_cause < 1 || d->n_group < 1) return NS_ERR_ARGUMENT;
+  if (d->n > 0 && (!d->time || !d->cause)) return NS_ERR_ARGUMENT;
+  if (d->variance == NS_CUMINC_GRAY && d->start) return NS_ERR_ARGUMENT;
+  if (d->variance != NS_CUMINC_GRAY && d->variance != NS_CUMINC_JACKKNIFE)
+    return NS_ERR_ARGUMENT;
+  for (size_t i = 0; i < d->n; i++) {
+    if (!isfinite(d->time[i])) return NS_ERR_TIME;
+    if (d->start) {
+      if (!isfinite(d->start[i])) return NS_ERR_TIME;
+      if (!(d->start[i] < d->time[i])) return NS_ERR_START_STOP;
+    }
+    if (d->cause[i] < 0 || d->cause[i] > d->n_cause) return NS_ERR_STATUS;
+    if (d->weight && (!isfinite(d->weight[i]) || d->weight[i] < 0)) return NS_ERR_WEIGHT;
+    if (d->group && (d->group[i] < 0 || d->group[i] >= d->n_group)) return NS_ERR_STRATUM;
+    if (d->cluster && (d->cluster[i] < 0 || (size_t) d->cluster[i] >= d->n_cluster))
+      return NS_ERR_ARGUMENT;
+  }
+  return NS_OK;
+}
+
+/* Running sums of the quadratic form in (1, F_k, P_k), see the top. */
+typedef struct {
+  int K;
+  double *q00, *q01, *q02; /* per cause */
+  double q11, q12, q22;
+} quadsum;
+
+/* Replace a cluster's coefficient vector old (c1, c2, c0[K]) by new. */
+static void quad_swap(quadsum *q, const double *old, const double *new_)
+{
+  double o1 = old[0], o2 = old[1], n1 = new_[0], n2 = new_[1];
+  q->q11 += n1 * n1 - o1 * o1;
+  q->q12 += n1 * n2 - o1 * o2;
+  q->q22 += n2 * n2 - o2 * o2;
+  for (int k = 0; k < q->K; k++) {
+    double o0 = old[2 + k], n0 = new_[2 + k];
+    q->q00[k] += n0 * n0 - o0 * o0;
+    q->q01[k] += n0 * n1 - o0 * o1;
+    q->q02[k] += n0 * n2 - o0 * o2;
+  }
+}
+
+static double quad_value(const quadsum *q, int k, double f, double p)
+{
+  double v = q->q00[k] + 2 * f * q->q01[k] + 2 * p * q->q02[k] + f * f * q->q11 +
+             2 * f * p * q->q12 + p * p * q->q22;
+  return v > 0 ? v : 0.0;
+}
+
+ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
+                        ns_callback callback, void *context)
+{
+  if (!data || !out) return NS_ERR_ARGUMENT;
+  memset(out, 0, sizeof *out);
+  ns_status st = check_rows(data);
+  if (st != NS_OK) return st;
+
+  const size_t n = data->n;
+  const int K = data->n_cause, G = data->n_group;
+  const int counting = data->start != NULL;
+  const int gray = data->variance == NS_CUMINC_GRAY;
+  const int use_clusters = !gray && (data->cluster != NULL || counting);
+  const size_t n_cl = data->cluster ? data->n_cluster : n;
+  const size_t width = (size_t) K + 2; /* c1, c2, c0[K] */
+
+  double *time = NULL, *start = NULL, *cl = NULL, *entry = NULL, *scratch = NULL;
+  double *ts = NULL, *ws = NULL;
+  int *cs = NULL;
+  int *order = NULL, *order_start = NULL;
+  size_t nn = n ? n : 1;
+  time = malloc(nn * sizeof *time);
+  order = malloc(nn * sizeof *order);
+  scratch = calloc(3 * (size_t) K + 2 * width + 4 * (size_t) K, sizeof *scratch);
+  if (counting) {
+    start = malloc(nn * sizeof *start);
+    order_start = malloc(nn * sizeof *order_start);
+  }
+  out->group_times = calloc((size_t) G, sizeof *out->group_times);
+  out->group_rows = calloc((size_t) G, sizeof *out->group_rows);
+  if (!time || !order || !scratch || (counting && (!start || !order_start)) ||
+      !out->group_times || !out->group_rows) {
+    st = NS_ERR_NOMEM;
+    goto done;
+  }
+  if (data->time_fix > 0) {
+    int changed = 0;
+    st = ns_time_fix(n, data->time, data->start, data->time_fix, time, start, &changed);
+    if (st != NS_OK) goto done;
+  } else {
+    memcpy(time, data->time, n * sizeof *time);
+    if (counting) memcpy(start, data->start, n * sizeof *start);
+  }
+  st = ns_sort_order(n, data->group, time, order);
+  if (st != NS_OK) goto done;
+  if (counting) {
+    st = ns_sort_order(n, data->group, start, order_start);
+    if (st != NS_OK) goto done;
+  }
+
+  /* Gather the sorted stop times, causes and weights into contiguous
+   * arrays (the scans below then read memory in order), and count the time
+   * points: every distinct stop time of each group. */
+  ts = malloc(nn * sizeof *ts);
+  cs = malloc(nn * sizeof *cs);
+  ws = malloc(nn * sizeof *ws);
+  if (!ts || !cs || !ws) { st = NS_ERR_NOMEM; goto done; }
+  for (size_t a = 0; a < n; a++) {
+    int r = order[a];
+    ts[a] = time[r];
+    cs[a] = data->cause[r];
+    ws[a] = data->weight ? data->weight[r] : 1.0;
+  }
+  size_t m = 0;
+  for (size_t a = 0; a < n; a++) {
+    int r = order[a];
+    int g = data->group ? data->group[r] : 0;
+    out->group_rows[g]++;
+    if (a == 0 || ts[a - 1] != ts[a] ||
+        (data->group && data->group[order[a - 1]] != g)) {
+      out->group_times[g]++;
+      m++;
+    }
+  }
+  size_t mm = m ? m : 1;
+  out->m = m;
+  out->n_cause = K;
+  out->n_group = G;
+  out->time = malloc(mm * sizeof(double));
+  out->n_risk = malloc(mm * sizeof(double));
+  out->n_censor = malloc(mm * sizeof(double));
+  out->surv = malloc(mm * sizeof(double));
+  out->n_event = malloc(mm * (size_t) K * sizeof(double));
+  out->estimate = malloc(mm * (size_t) K * sizeof(double));
+  out->std_err = malloc(mm * (size_t) K * sizeof(double));
+  if (use_clusters) {
+    cl = calloc(n_cl * width, sizeof *cl);
+    if (counting) entry = malloc(nn * width * sizeof *entry);
+  }
+  if (!out->time || !out->n_risk || !out->n_censor || !out->surv || !out->n_event ||
+      !out->estimate || !out->std_err || (use_clusters && (!cl || (counting && !entry)))) {
+    st = NS_ERR_NOMEM;
+    goto done;
+  }
+
+  double *F = scratch, *P = F + K, *dk = P + K;
+  double *old = dk + K, *new_ = old + width;
+  double *v1 = new_ + width, *v2 = v1 + K, *v3 = v2 + K, *gvar = v3 + K;
+  quadsum q = {K, NULL, NULL, NULL, 0, 0, 0};
+  double *qbuf = calloc(3 * (size_t) K, sizeof *qbuf);
+  if (!qbuf) { st = NS_ERR_NOMEM; goto done; }
+  q.q00 = qbuf; q.q01 = qbuf + K; q.q02 = qbuf + 2 * K;
+
+  size_t a = 0, b_start = 0, point = 0;
+  size_t next_callback = CALLBACK_EVERY;
+  for (int g = 0; g < G; g++) {
+    size_t a_end = a + (size_t) out->group_rows[g];
+    size_t e_end = b_start + (size_t) out->group_rows[g];
+    for (int k = 0; k < K; k++) {
+      F[k] = P[k] = 0;
+      v1[k] = v2[k] = v3[k] = gvar[k] = 0;
+      q.q00[k] = q.q01[k] = q.q02[k] = 0;
+    }
+    q.q11 = q.q12 = q.q22 = 0;
+    double S = 1, Hd = 0, n_risk = 0, rows_risk = 0;
+    if (!counting) {
+      for (size_t i = a; i < a_end; i++) {
+        int r = order[i];
+        double w = data->weight ? data->weight[r] : 1.0;
+        n_risk += w;
+        rows_risk += 1;
+        if (use_clusters) {
+          double *c = cl + (size_t) data->cluster[r] * width;
+          memcpy(old, c, width * sizeof *old);
+          c[1] += w;
+          quad_swap(&q, old, c);
+        } else if (!gray) {
+          q.q22 += w * w;
+        }
+      }
+    }
+    size_t e = b_start;
+    while (a < a_end) {
+      double t = ts[a];
+      /* Entries strictly before t join the risk set. */
+      if (counting) {
+        while (e < e_end && start[order_start[e]] < t) {
+          int r = order_start[e++];
+          double w = data->weight ? data->weight[r] : 1.0;
+          n_risk += w;
+          rows_risk += 1;
+          double *own = entry + (size_t) r * width;
+          own[0] = -Hd;
+          own[1] = 1;
+          for (int k = 0; k < K; k++) own[2 + k] = -P[k] + Hd * F[k];
+          double *c = cl + (size_t) (data->cluster ? data->cluster[r] : r) * width;
+          memcpy(old, c, width * sizeof *old);
+          for (size_t j = 0; j < width; j++) c[j] += w * own[j];
+          quad_swap(&q, old, c);
+        }
+      }
+      size_t b = a;
+      double d = 0, cens = 0;
+      double *rows_event = dk + K; /* = old, filled again below */
+      for (int k = 0; k < K; k++) dk[k] = rows_event[k] = 0;
+      while (b < a_end && ts[b] == t) {
+        double w = ws[b];
+        int cause = cs[b];
+        b++;
+        if (cause > 0) { dk[cause - 1] += w; d += w; rows_event[cause - 1] += 1; }
+        else cens += 1;
+      }
+      for (int k = 0; k < K; k++)
+        out->n_event[(size_t) k * m + point] = rows_event[k];
+      double S_prev = S, Hd_prev = Hd;
+      double h = n_risk > 0 ? d / n_risk : 0.0;
+      int emptied = n_risk > 0 && d >= n_risk;
+      if (n_risk > 0 && d > 0) {
+        for (int k = 0; k < K; k++) {
+          double hk = dk[k] / n_risk;
+          P[k] += S_prev * hk * (Hd_prev - 1.0 / n_risk);
+          F[k] += S_prev * hk;
+        }
+        if (emptied) S = 0;
+        else {
+          S = S_prev * (1 - h);
+          Hd = Hd_prev + h / (n_risk * (1 - h));
+        }
+      }
+      if (gray && d > 0) {
+        /* cmprsk's running sums; n_risk is the number at risk. */
+        for (int k = 0; k < K; k++) {
+          double nd1 = dk[k], nd2 = d - dk[k];
+          if (nd2 > 0 && S > 0) {
+            double t5 = nd2 > 1 ? 1 - (nd2 - 1) / (n_risk - 1) : 1;
+            double t6 = S_prev * S_prev * t5 * nd2 / (n_risk * n_risk);
+            double t3 = 1 / S, t4 = F[k] / S;
+            v1[k] += t4 * t4 * t6;
+            v2[k] += t3 * t4 * t6;
+            v3[k] += t3 * t3 * t6;
+          }
+          if (nd1 > 0) {
+            double t5 = nd1 > 1 ? 1 - (nd1 - 1) / (n_risk - 1) : 1;
+            double t6 = S_prev * S_prev * t5 * nd1 / (n_risk * n_risk);
+            double t3 = S > 0 ? 1 / S : 0, t4 = 1 + t3 * F[k];
+            v1[k] += t4 * t4 * t6;
+            v2[k] += t3 * t4 * t6;
+            v3[k] += t3 * t3 * t6;
+            gvar[k] = v1[k] + F[k] * F[k] * v3[k] - 2 * F[k] * v2[k];
+          }
+        }
+      }
+      /* The rows leaving at t take their exited coefficients. */
+      if (!gray) {
+        for (size_t i = a; i < b; i++) {
+          int r = order[i];
+          double w = ws[i];
+          int cause = cs[i];
+          const double *own = NULL;
+          double c1 = 0, c2 = 1;
+          if (counting) { own = entry + (size_t) r * width; c1 = own[0]; }
+          double gcoef;
+          if (S == 0 || n_risk <= 0) gcoef = 0;
+          else if (cause > 0) gcoef = Hd_prev + c1 - 1.0 / n_risk;
+          else gcoef = Hd + c1;
+          /* c1 = -Hd(e) */
+          new_[0] = w * gcoef;
+          new_[1] = 0;
+          old[0] = w * c1;
+          old[1] = w * c2;
+          for (int k = 0; k < K; k++) {
+            double c0 = own ? own[2 + k] : 0.0;
+            double u = c0 + c1 * F[k] + P[k];
+            if (cause == k + 1 && n_risk > 0) u += S_prev / n_risk;
+            old[2 + k] = w * c0;
+            new_[2 + k] = w * (u - gcoef * F[k]);
+          }
+          if (use_clusters) {
+            double *c = cl + (size_t) (data->cluster ? data->cluster[r] : r) * width;
+            for (size_t j = 0; j < width; j++) {
+              double delta = new_[j] - old[j];
+              old[j] = c[j];
+              c[j] += delta;
+            }
+            quad_swap(&q, old, c);
+          } else {
+            quad_swap(&q, old, new_);
+          }
+        }
+      }
+      out->time[point] = t;
+      out->n_risk[point] = rows_risk;
+      out->n_censor[point] = cens;
+      out->surv[point] = S;
+      for (int k = 0; k < K; k++) {
+        out->estimate[(size_t) k * m + point] = F[k];
+        double v = gray ? gvar[k] : quad_value(&q, k, F[k], P[k]);
+        out->std_err[(size_t) k * m + point] = sqrt(v > 0 ? v : 0);
+      }
+      point++;
+      for (size_t i = a; i < b; i++) {
+        n_risk -= ws[i];
+      }
+      rows_risk -= (double) (b - a);
+      a = b;
+      if (callback && a >= next_callback) {
+        next_callback = a + CALLBACK_EVERY;
+        if (callback(context, (double) a / (double) n)) {
+          free(qbuf);
+          st = NS_ERR_INTERRUPTED;
+          goto done;
+        }
+      }
+    }
+    /* Clear the clusters this group touched (they may recur in another). */
+    if (use_clusters) {
+      for (size_t i = a_end - (size_t) out->group_rows[g]; i < a_end; i++) {
+        int r = order[i];
+        size_t c = data->cluster ? (size_t) data->cluster[r] : (size_t) r;
+        memset(cl + c * width, 0, width * sizeof *cl);
+      }
+    }
+    b_start = e_end;
+  }
+  free(qbuf);
+
+done:
+  free(time);
+  free(ts);
+  free(cs);
+  free(ws);
+  free(start);
+  free(order);
+  free(order_start);
+  free(cl);
+  free(entry);
+  free(scratch);
+  if (st != NS_OK) ns_cuminc_free(out);
+  return st;
+}
+
+/* ---- Gray's test ---------------------------------------------------------- */
+
+/* Rows sorted by (stratum, time), gathered into contiguous arrays. */
+typedef struct {
+  size_t n;
+  const double *time, *weight;
+  const int *cause, *group, *stratum;
+} gray_rows;
+
+/* Gray's score and variance for one cause (target) on sorted rows. */
+static ns_status gray_one(const gray_rows *rows, int target, int n_group, double rho,
+                          double *score, double *var)
+{
+  const size_t n = rows->n;
+  const double *time = rows->time, *weight = rows->weight;
+  const int *cause = rows->cause, *group = rows->group, *stratum = rows->stratum;
+  const size_t ng = (size_t) n_group, ng1 = ng - 1;
+  /* per group: rs f1m f1 skmm skm v3 d0 d1 d2; ng x ng: a c; ng1 x ng: v2;
+   * ng1 x ng1: v (full, lower used) */
+  double *buf = calloc(9 * ng + 2 * ng * ng + ng1 * ng + ng1 * ng1 + ng1, sizeof *buf);
+  if (!buf) return NS_ERR_NOMEM;
+  double *rs = buf, *f1m = rs + ng, *f1 = f1m + ng, *skmm = f1 + ng, *skm = skmm + ng;
+  double *v3 = skm + ng, *d0 = v3 + ng, *d1 = d0 + ng, *d2 = d1 + ng;
+  double *A = d2 + ng, *C = A + ng * ng, *V2 = C + ng * ng, *V = V2 + ng1 * ng;
+  double *s = V + ng1 * ng1;
+#define AT(M, i, j) M[(size_t) (i) + (size_t) (j) * ng]
+#define V2AT(i, k) V2[(size_t) (i) + (size_t) (k) * ng1]
+#define VAT(i, j) V[(size_t) (i) + (size_t) (j) * ng1]
+  for (size_t i = 0; i < ng1; i++) score[i] = 0;
+  for (size_t i = 0; i < ng1 * ng1; i++) var[i] = 0;
+
+  size_t a = 0;
+  while (a < n) {
+    int h = stratum ? stratum[a] : 0;
+    size_t a_end = a;
+    while (a_end < n && (stratum ? stratum[a_end] : 0) == h) a_end++;
+    for (size_t i = 0; i < ng; i++) {
+      rs[i] = 0; f1m[i] = f1[i] = 0; skmm[i] = skm[i] = 1; v3[i] = 0;
+    }
+    for (size_t i = 0; i < ng * ng; i++) C[i] = 0;
+    for (size_t i = 0; i < ng1 * ng; i++) V2[i] = 0;
+    for (size_t i = 0; i < ng1 * ng1; i++) V[i] = 0;
+    for (size_t i = 0; i < ng1; i++) s[i] = 0;
+    for (size_t i = a; i < a_end; i++)
+      rs[group[i]] += weight ? weight[i] : 1.0;
+    double fm = 0, f = 0;
+    while (a < a_end) {
+      double t = time[a];
+      size_t b = a;
+      for (size_t i = 0; i < ng; i++) d0[i] = d1[i] = d2[i] = 0;
+      double nd1 = 0, nd2 = 0;
+      while (b < a_end && time[b] == t) {
+        size_t r = b++;
+        double w = weight ? weight[r] : 1.0;
+        int gr = group[r];
+        if (cause[r] == 0) d0[gr] += w;
+        else if (cause[r] == target) { d1[gr] += w; nd1 += w; }
+        else { d2[gr] += w; nd2 += w; }
+      }
+      if (nd1 > 0 || nd2 > 0) {
+        double tr = 0, tq = 0;
+        for (size_t i = 0; i < ng; i++) {
+          if (rs[i] <= 0) continue;
+          skm[i] = skmm[i] * (rs[i] - d1[i] - d2[i]) / rs[i];
+          f1[i] = f1m[i] + skmm[i] * d1[i] / rs[i];
+          tr += rs[i] / skmm[i];
+          tq += rs[i] * (1 - f1m[i]) / skmm[i];
+        }
+        f = fm + nd1 / tr;
+        double fb = rho == 0 ? 1.0 : pow(1 - fm, rho);
+        /* a: the weight matrix of the score at t; c accumulates a / the
+         * subdistribution risk set, for the variance's correction terms. */
+        for (size_t i = 0; i < ng; i++) {
+          for (size_t j = i; j < ng; j++) AT(A, i, j) = 0;
+          if (rs[i] <= 0) continue;
+          double t1 = rs[i] / skmm[i];
+          AT(A, i, i) = fb * t1 * (1 - t1 / tr);
+          if (AT(A, i, i) != 0) AT(C, i, i) += AT(A, i, i) * nd1 / (tr * (1 - fm));
+          for (size_t j = i + 1; j < ng; j++) {
+            if (rs[j] <= 0) continue;
+            AT(A, i, j) = -fb * t1 * rs[j] / (skmm[j] * tr);
+            if (AT(A, i, j) != 0) AT(C, i, j) += AT(A, i, j) * nd1 / (tr * (1 - fm));
+          }
+        }
+        for (size_t i = 1; i < ng; i++)
+          for (size_t j = 0; j < i; j++) {
+            AT(A, i, j) = AT(A, j, i);
+            AT(C, i, j) = AT(C, j, i);
+          }
+        for (size_t i = 0; i < ng1; i++) {
+          if (rs[i] <= 0) continue;
+          s[i] += fb * (d1[i] - nd1 * rs[i] * (1 - f1m[i]) / (skmm[i] * tq));
+        }
+        if (nd1 > 0) {
+          for (size_t k = 0; k < ng; k++) {
+            if (rs[k] <= 0) continue;
+            double t4 = skm[k] > 0 ? 1 - (1 - f) / skm[k] : 1;
+            double t5 = nd1 > 1 ? 1 - (nd1 - 1) / (tr * skmm[k] - 1) : 1;
+            double t3 = t5 * skmm[k] * nd1 / (tr * rs[k]);
+            v3[k] += t4 * t4 * t3;
+            for (size_t i = 0; i < ng1; i++) {
+              double t1 = AT(A, i, k) - t4 * AT(C, i, k);
+              V2AT(i, k) += t1 * t4 * t3;
+              for (size_t j = 0; j <= i; j++) {
+                double t2 = AT(A, j, k) - t4 * AT(C, j, k);
+                VAT(i, j) += t1 * t2 * t3;
+              }
+            }
+          }
+        }
+        if (nd2 > 0) {
+          for (size_t k = 0; k < ng; k++) {
+            if (skm[k] <= 0 || d2[k] <= 0) continue;
+            double t4 = (1 - f) / skm[k];
+            double t5 = d2[k] > 1 ? 1 - (d2[k] - 1) / (rs[k] - 1) : 1;
+            double t3 = t5 * skmm[k] * skmm[k] * d2[k] / (rs[k] * rs[k]);
+            v3[k] += t4 * t4 * t3;
+            for (size_t i = 0; i < ng1; i++) {
+              double t1 = t4 * AT(C, i, k);
+              V2AT(i, k) -= t1 * t4 * t3;
+              for (size_t j = 0; j <= i; j++) {
+                double t2 = t4 * AT(C, j, k);
+                VAT(i, j) += t1 * t2 * t3;
+              }
+            }
+          }
+        }
+      }
+      for (size_t i = a; i < b; i++) rs[group[i]] -= weight ? weight[i] : 1.0;
+      fm = f;
+      for (size_t i = 0; i < ng; i++) { f1m[i] = f1[i]; skmm[i] = skm[i]; }
+      a = b;
+    }
+    for (size_t i = 0; i < ng1; i++) {
+      for (size_t j = 0; j <= i; j++) {
+        double v = VAT(i, j);
+        for (size_t k = 0; k < ng; k++)
+          v += AT(C, i, k) * AT(C, j, k) * v3[k] + AT(C, i, k) * V2AT(j, k) +
+               AT(C, j, k) * V2AT(i, k);
+        var[i + j * ng1] += v;
+        if (i != j) var[j + i * ng1] += v;
+      }
+      score[i] += s[i];
+    }
+  }
+#undef AT
+#undef V2AT
+#undef VAT
+  free(buf);
+  return NS_OK;
+}
+
+ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
+                              int n_cause, const double *weight, const int *group,
+                              int n_group, const int *stratum, int n_stratum,
+                              double rho, double *score, double *var,
+                              double *statistic, int *df)
+{
+  if (n_group < 2) return NS_ERR_ONE_GROUP;
+  if (!time || !cause || !group || n_cause < 1 || n_stratum < 1 || !score || !var ||
+      !statistic || !df || !isfinite(rho))
+    return NS_ERR_ARGUMENT;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(time[i])) return NS_ERR_TIME;
+    if (cause[i] < 0 || cause[i] > n_cause) return NS_ERR_STATUS;
+    if (group[i] < 0 || group[i] >= n_group) return NS_ERR_STRATUM;
+    if (stratum && (stratum[i] < 0 || stratum[i] >= n_stratum)) return NS_ERR_STRATUM;
+    if (weight && (!isfinite(weight[i]) || weight[i] < 0)) return NS_ERR_WEIGHT;
+  }
+  const size_t ng1 = (size_t) n_group - 1, nn = n ? n : 1;
+  int *order = malloc(nn * sizeof *order);
+  double *st_time = malloc(nn * sizeof *st_time);
+  double *st_weight = weight ? malloc(nn * sizeof *st_weight) : NULL;
+  int *st_cause = malloc(nn * sizeof *st_cause), *st_group = malloc(nn * sizeof *st_group);
+  int *st_stratum = stratum ? malloc(nn * sizeof *st_stratum) : NULL;
+  double *events = calloc((size_t) n_cause, sizeof *events);
+  double *factor = malloc((ng1 * ng1 + 2 * ng1) * sizeof *factor);
+  int *keep = malloc(ng1 * sizeof *keep);
+  ns_status st = NS_OK;
+  if (!order || !st_time || (weight && !st_weight) || !st_cause || !st_group ||
+      (stratum && !st_stratum) || !events || !factor || !keep) {
+    st = NS_ERR_NOMEM;
+    goto done;
+  }
+  st = ns_sort_order(n, stratum, time, order);
+  if (st != NS_OK) goto done;
+  for (size_t i = 0; i < n; i++) {
+    int r = order[i];
+    st_time[i] = time[r];
+    st_cause[i] = cause[r];
+    st_group[i] = group[r];
+    if (weight) st_weight[i] = weight[r];
+    if (stratum) st_stratum[i] = stratum[r];
+    if (cause[r] > 0 && (!weight || weight[r] > 0)) events[cause[r] - 1] += 1;
+  }
+  gray_rows rows = {n, st_time, st_weight, st_cause, st_group, st_stratum};
+  *df = (int) ng1;
+  for (int k = 0; k < n_cause; k++) {
+    double *s = score + (size_t) k * ng1, *v = var + (size_t) k * ng1 * ng1;
+    st = gray_one(&rows, k + 1, n_group, rho, s, v);
+    if (st != NS_OK) goto done;
+    /* s' V^-1 s; NaN when V is singular (cmprsk reports -1 then) or the
+     * cause has no events */
+    statistic[k] = NAN;
+    if (events[k] == 0) continue;
+    double maxdiag = 0;
+    for (size_t i = 0; i < ng1; i++) if (v[i + i * ng1] > maxdiag) maxdiag = v[i + i * ng1];
+    if (!(maxdiag > 0)) continue;
+    int rank = 0;
+    st = ns_linalg_chol(ng1, v, 1e-10, factor, keep, &rank);
+    if (st != NS_OK) goto done;
+    if ((size_t) rank < ng1) continue;
+    double *x = factor + ng1 * ng1, *work = x + ng1;
+    for (size_t i = 0; i < ng1; i++) x[i] = s[i];
+    st = ns_linalg_chol_solve(ng1, factor, keep, rank, x, work);
+    if (st != NS_OK) goto done;
+    double q = 0;
+    for (size_t i = 0; i < ng1; i++) q += s[i] * x[i];
+    statistic[k] = q;
+  }
+done:
+  free(order); free(st_time); free(st_weight); free(st_cause); free(st_group);
+  free(st_stratum); free(events); free(factor); free(keep);
+  return st;
+}

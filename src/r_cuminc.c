@@ -1,0 +1,147 @@
+/* r_cuminc.c -- glue for the cumulative-incidence core (ns_cuminc_fit) and
+ * Gray's test (ns_cuminc_gray_test). */
+#include <limits.h>
+#include <string.h>
+
+#include "glue.h"
+
+/* The core's result lives behind an external pointer while R allocates the
+ * outputs, so an R error cannot leak it. */
+static void result_finalizer(SEXP pointer)
+{
+  ns_cuminc_result *res = (ns_cuminc_result *) R_ExternalPtrAddr(pointer);
+  if (res) ns_cuminc_free(res);
+  R_ClearExternalPtr(pointer);
+}
+
+static const double *optional_real(SEXP x, R_xlen_t n, const char *what)
+{
+  if (Rf_isNull(x)) return NULL;
+  if (!Rf_isReal(x) || XLENGTH(x) != n) Rf_error("cuminc: `%s` must be NULL or a double vector as long as `time`", what);
+  return REAL_RO(x);
+}
+
+static const int *optional_int(SEXP x, R_xlen_t n, const char *what)
+{
+  if (Rf_isNull(x)) return NULL;
+  if (!Rf_isInteger(x) || XLENGTH(x) != n) Rf_error("cuminc: `%s` must be NULL or an integer vector as long as `time`", what);
+  return INTEGER_RO(x);
+}
+
+static SEXP copy_real(const double *x, size_t m)
+{
+  SEXP out = Rf_allocVector(REALSXP, (R_xlen_t) m);
+  if (m) memcpy(REAL(out), x, m * sizeof(double));
+  return out;
+}
+
+/*
+ * ffi_cuminc_fit(time, start, cause, n_cause, weight, group, n_group,
+ *                cluster, n_cluster, gray, tolerance)
+ *   time      double stop times; start NULL or double entry times
+ *   cause     integer 0 (censored) .. n_cause
+ *   weight    NULL or double; group NULL or integer 0-based < n_group
+ *   cluster   NULL or integer 0-based < n_cluster (survfit's id)
+ *   gray      logical: cmprsk's variance instead of the jackknife
+ *   tolerance double: merge times within it (aeqSurv); <= 0 leaves them
+ * Returns list(time, n.risk, n.censor, surv, n.event, estimate, std.err
+ * (the last three m x n_cause matrices), strata (time points per group),
+ * n (rows per group)).
+ */
+SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight,
+                    SEXP group, SEXP n_group, SEXP cluster, SEXP n_cluster,
+                    SEXP gray, SEXP tolerance)
+{
+  if (!Rf_isReal(time)) Rf_error("cuminc: `time` must be a double vector");
+  R_xlen_t n = XLENGTH(time);
+  if (n > INT_MAX) Rf_error("cuminc: long vectors (more than %d rows) are not supported", INT_MAX);
+  if (!Rf_isInteger(cause) || XLENGTH(cause) != n)
+    Rf_error("cuminc: `cause` must be an integer vector as long as `time`");
+  int K = Rf_asInteger(n_cause), G = Rf_asInteger(n_group), NC = Rf_asInteger(n_cluster);
+  if (K == NA_INTEGER || K < 1) Rf_error("cuminc: `n_cause` must be a positive integer");
+  if (G == NA_INTEGER || G < 1) Rf_error("cuminc: `n_group` must be a positive integer");
+  if (NC == NA_INTEGER || NC < 0) Rf_error("cuminc: `n_cluster` must be a non-negative integer");
+  int use_gray = Rf_asLogical(gray);
+  if (use_gray == NA_LOGICAL) Rf_error("cuminc: `gray` must be TRUE or FALSE");
+  ns_cuminc_data data = {
+    .n = (size_t) n, .time = REAL_RO(time), .start = optional_real(start, n, "start"),
+    .cause = INTEGER_RO(cause), .n_cause = K, .weight = optional_real(weight, n, "weight"),
+    .group = optional_int(group, n, "group"), .n_group = G,
+    .cluster = optional_int(cluster, n, "cluster"), .n_cluster = (size_t) NC,
+    .variance = use_gray ? NS_CUMINC_GRAY : NS_CUMINC_JACKKNIFE,
+    .time_fix = Rf_asReal(tolerance)
+  };
+
+  int nprotect = 0;
+  SEXP holder = PROTECT(R_MakeExternalPtr(NULL, R_NilValue, R_NilValue)); nprotect++;
+  R_RegisterCFinalizer(holder, result_finalizer);
+  ns_cuminc_result *res = (ns_cuminc_result *) R_alloc(1, sizeof *res);
+  memset(res, 0, sizeof *res);
+  ns_status st = ns_cuminc_fit(&data, res, ns_glue_interrupted, NULL);
+  if (st != NS_OK) {
+    UNPROTECT(nprotect);
+    NS_STOP_ON_STATUS(st, "cuminc");
+  }
+  R_SetExternalPtrAddr(holder, res);
+
+  static const char *names[] = {"time", "n.risk", "n.censor", "surv", "n.event",
+                                "estimate", "std.err", "strata", "n", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names)); nprotect++;
+  size_t m = res->m;
+  SET_VECTOR_ELT(out, 0, copy_real(res->time, m));
+  SET_VECTOR_ELT(out, 1, copy_real(res->n_risk, m));
+  SET_VECTOR_ELT(out, 2, copy_real(res->n_censor, m));
+  SET_VECTOR_ELT(out, 3, copy_real(res->surv, m));
+  const double *mats[3] = {res->n_event, res->estimate, res->std_err};
+  for (int j = 0; j < 3; j++) {
+    SEXP x = SET_VECTOR_ELT(out, 4 + j, Rf_allocMatrix(REALSXP, (int) m, K));
+    if (m) memcpy(REAL(x), mats[j], m * (size_t) K * sizeof(double));
+  }
+  SEXP strata = SET_VECTOR_ELT(out, 7, Rf_allocVector(INTSXP, G));
+  SEXP rows = SET_VECTOR_ELT(out, 8, Rf_allocVector(INTSXP, G));
+  memcpy(INTEGER(strata), res->group_times, (size_t) G * sizeof(int));
+  memcpy(INTEGER(rows), res->group_rows, (size_t) G * sizeof(int));
+  ns_cuminc_free(res);
+  R_ClearExternalPtr(holder);
+  UNPROTECT(nprotect);
+  return out;
+}
+
+/*
+ * ffi_cuminc_gray_test(time, cause, n_cause, weight, group, n_group, stratum,
+ *                      n_stratum, rho)
+ * Returns list(statistic (n_cause), df, score ((n_group - 1) x n_cause),
+ * var ((n_group - 1)^2 x n_cause)).
+ */
+SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP n_cause, SEXP weight, SEXP group,
+                          SEXP n_group, SEXP stratum, SEXP n_stratum, SEXP rho)
+{
+  if (!Rf_isReal(time)) Rf_error("cuminc: `time` must be a double vector");
+  R_xlen_t n = XLENGTH(time);
+  if (n > INT_MAX) Rf_error("cuminc: long vectors (more than %d rows) are not supported", INT_MAX);
+  if (!Rf_isInteger(cause) || XLENGTH(cause) != n)
+    Rf_error("cuminc: `cause` must be an integer vector as long as `time`");
+  if (!Rf_isInteger(group) || XLENGTH(group) != n)
+    Rf_error("cuminc: `group` must be an integer vector as long as `time`");
+  int G = Rf_asInteger(n_group), H = Rf_asInteger(n_stratum), K = Rf_asInteger(n_cause);
+  if (G == NA_INTEGER || G < 2) Rf_error("cuminc: Gray's test needs at least two groups");
+  if (H == NA_INTEGER || H < 1) Rf_error("cuminc: `n_stratum` must be a positive integer");
+  if (K == NA_INTEGER || K < 1) Rf_error("cuminc: `n_cause` must be a positive integer");
+  const double *w = optional_real(weight, n, "weight");
+  const int *s = optional_int(stratum, n, "stratum");
+  double r = Rf_asReal(rho);
+
+  int nprotect = 0;
+  static const char *names[] = {"statistic", "df", "score", "var", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names)); nprotect++;
+  SEXP stat = SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, K));
+  SEXP df = SET_VECTOR_ELT(out, 1, Rf_allocVector(INTSXP, 1));
+  SEXP score = SET_VECTOR_ELT(out, 2, Rf_allocMatrix(REALSXP, G - 1, K));
+  SEXP var = SET_VECTOR_ELT(out, 3, Rf_allocVector(REALSXP, (R_xlen_t) (G - 1) * (G - 1) * K));
+  ns_status st = ns_cuminc_gray_test((size_t) n, REAL_RO(time), INTEGER_RO(cause), K, w,
+                                     INTEGER_RO(group), G, s, H, r, REAL(score), REAL(var),
+                                     REAL(stat), INTEGER(df));
+  UNPROTECT(nprotect);
+  NS_STOP_ON_STATUS(st, "cuminc");
+  return out;
+}

@@ -1,0 +1,258 @@
+/* check_cuminc.c -- the cumulative-incidence core against hand computations,
+ * a brute-force (finite-difference) infinitesimal jackknife, cmprsk's numbers
+ * for a small data set, and bad input. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netsurv.h"
+#include "check_main.h"
+
+/* Deterministic pseudo-random numbers for the generated data. */
+static double lcg(unsigned long long *s)
+{
+  *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (double) (*s >> 11) / 9007199254740992.0;
+}
+
+/* Five rows: t = 1 cause 1; t = 2 causes 1 and 2; t = 3 censored; t = 4
+ * cause 2. By hand S = 4/5, 2/5, 2/5, 0; F1 = 1/5, 2/5, 2/5, 2/5;
+ * F2 = 0, 1/5, 1/5, 3/5. */
+START_TEST(hand_five_rows)
+{
+  const double time[] = {2, 4, 1, 3, 2};
+  const int cause[] = {2, 2, 1, 0, 1};
+  ns_cuminc_data d = {.n = 5, .time = time, .cause = cause, .n_cause = 2, .n_group = 1};
+  ns_cuminc_result r;
+  ck_assert_int_eq(ns_cuminc_fit(&d, &r, NULL, NULL), NS_OK);
+  ck_assert_uint_eq(r.m, 4);
+  const double t[] = {1, 2, 3, 4}, S[] = {0.8, 0.4, 0.4, 0}, F1[] = {0.2, 0.4, 0.4, 0.4},
+               F2[] = {0, 0.2, 0.2, 0.6}, nr[] = {5, 4, 2, 1}, nc[] = {0, 0, 1, 0};
+  for (int i = 0; i < 4; i++) {
+    ck_assert_near(r.time[i], t[i], 0);
+    ck_assert_near(r.surv[i], S[i], 1e-15);
+    ck_assert_near(r.estimate[i], F1[i], 1e-15);
+    ck_assert_near(r.estimate[4 + i], F2[i], 1e-15);
+    ck_assert_near(r.n_risk[i], nr[i], 0);
+    ck_assert_near(r.n_censor[i], nc[i], 0);
+  }
+  ck_assert_near(r.n_event[1], 1, 0);
+  ck_assert_near(r.n_event[4 + 1], 1, 0);
+  ck_assert_int_eq(r.group_times[0], 4);
+  ck_assert_int_eq(r.group_rows[0], 5);
+  ns_cuminc_free(&r);
+}
+END_TEST
+
+/* The estimate of cause k at the last time point <= t of group 0. */
+static double estimate_at(const ns_cuminc_data *d, int k, double t)
+{
+  ns_cuminc_result r;
+  if (ns_cuminc_fit(d, &r, NULL, NULL) != NS_OK) return NAN;
+  double v = 0;
+  for (size_t i = 0; i < (size_t) r.group_times[0]; i++)
+    if (r.time[i] <= t) v = r.estimate[(size_t) k * r.m + i];
+  ns_cuminc_free(&r);
+  return v;
+}
+
+/* The jackknife variance is sum over clusters of (sum_i w_i dF/dw_i)^2; the
+ * derivatives by central differences on each row's weight. */
+static void check_jackknife(int counting, int clustered, unsigned long long seed)
+{
+  enum { N = 40, K = 2, NCL = 15 };
+  double time[N], start[N], w[N], w2[N];
+  int cause[N], cluster[N];
+  for (int i = 0; i < N; i++) {
+    time[i] = 1 + floor(lcg(&seed) * 12) / 2;          /* ties */
+    start[i] = counting ? time[i] - 0.25 - floor(lcg(&seed) * 8) / 2 : 0;
+    if (start[i] >= time[i]) start[i] = time[i] - 0.25;
+    cause[i] = (int) floor(lcg(&seed) * 3);             /* 0, 1, 2 */
+    w[i] = 0.5 + lcg(&seed) * 1.5;
+    cluster[i] = (int) floor(lcg(&seed) * NCL);
+  }
+  ns_cuminc_data d = {.n = N, .time = time, .start = counting ? start : NULL, .cause = cause,
+                      .n_cause = K, .weight = w, .n_group = 1,
+                      .cluster = clustered ? cluster : NULL, .n_cluster = clustered ? NCL : 0};
+  ns_cuminc_result r;
+  ck_assert_int_eq(ns_cuminc_fit(&d, &r, NULL, NULL), NS_OK);
+  const double h = 1e-6;
+  for (size_t p = 0; p < r.m; p += 3) {
+    for (int k = 0; k < K; k++) {
+      double acc[N] = {0};
+      for (int i = 0; i < N; i++) {
+        memcpy(w2, w, sizeof w);
+        ns_cuminc_data dd = d;
+        dd.weight = w2;
+        w2[i] = w[i] + h;
+        double up = estimate_at(&dd, k, r.time[p]);
+        w2[i] = w[i] - h;
+        double down = estimate_at(&dd, k, r.time[p]);
+        acc[clustered ? cluster[i] : i] += w[i] * (up - down) / (2 * h);
+      }
+      double v = 0;
+      for (int c = 0; c < N; c++) v += acc[c] * acc[c];
+      double se = r.std_err[(size_t) k * r.m + p];
+      ck_assert_msg(fabs(se * se - v) <= 1e-7 + 1e-6 * v,
+                    "time %g cause %d: variance %.12g, finite differences %.12g",
+                    r.time[p], k + 1, se * se, v);
+    }
+  }
+  ns_cuminc_free(&r);
+}
+
+START_TEST(jackknife_right_censored) { check_jackknife(0, 0, 11); }
+END_TEST
+START_TEST(jackknife_clusters) { check_jackknife(0, 1, 12); }
+END_TEST
+START_TEST(jackknife_counting_process) { check_jackknife(1, 0, 13); }
+END_TEST
+START_TEST(jackknife_counting_clusters) { check_jackknife(1, 1, 14); }
+END_TEST
+
+/* Twelve rows in two groups; the reference numbers are cmprsk::cuminc's:
+ *   t <- c(1,2,2,3,4,5,5,6,7,8,3,4); c <- c(1,2,0,1,1,0,2,1,0,2,2,1)
+ *   g <- c(0,1,0,1,0,1,0,1,0,1,1,0); cmprsk::cuminc(t, c, g)
+ * group 0, cause 1 ends at F = 7/12 with variance 7/108; the Tests are
+ * 0.56071828434696247 (cause 1) and 0.37048079925976751 (cause 2). */
+static const double t12[] = {1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 3, 4};
+static const int c12[] = {1, 2, 0, 1, 1, 0, 2, 1, 0, 2, 2, 1};
+static const int g12[] = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0};
+
+START_TEST(cmprsk_variance)
+{
+  ns_cuminc_data d = {.n = 12, .time = t12, .cause = c12, .n_cause = 2, .group = g12,
+                      .n_group = 2, .variance = NS_CUMINC_GRAY};
+  ns_cuminc_result r;
+  ck_assert_int_eq(ns_cuminc_fit(&d, &r, NULL, NULL), NS_OK);
+  size_t last0 = (size_t) r.group_times[0] - 1;
+  ck_assert_near(r.estimate[last0], 7.0 / 12, 1e-15);
+  ck_assert_near(r.std_err[last0] * r.std_err[last0], 7.0 / 108, 1e-14);
+  ck_assert_near(r.std_err[0] * r.std_err[0], 0.027777777777777776, 1e-14);
+  ns_cuminc_free(&r);
+}
+END_TEST
+
+START_TEST(gray_test_cmprsk)
+{
+  double score[2], var[2], stat[2];
+  int df;
+  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 2, NULL, g12, 2, NULL, 1, 0, score, var,
+                                       stat, &df), NS_OK);
+  ck_assert_int_eq(df, 1);
+  ck_assert_near(stat[0], 0.56071828434696247, 1e-12);
+  ck_assert_near(stat[1], 0.37048079925976751, 1e-12);
+  /* weights 2 equal every row twice */
+  double t24[24], w12[12];
+  int c24[24], g24[24];
+  for (int i = 0; i < 12; i++) {
+    t24[i] = t24[12 + i] = t12[i];
+    c24[i] = c24[12 + i] = c12[i];
+    g24[i] = g24[12 + i] = g12[i];
+    w12[i] = 2;
+  }
+  double stat2[2];
+  ck_assert_int_eq(ns_cuminc_gray_test(24, t24, c24, 2, NULL, g24, 2, NULL, 1, 0.5, score, var,
+                                       stat, &df), NS_OK);
+  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 2, w12, g12, 2, NULL, 1, 0.5, score, var,
+                                       stat2, &df), NS_OK);
+  ck_assert_near(stat2[0], stat[0], 1e-12);
+  ck_assert_near(stat2[1], stat[1], 1e-12);
+  /* a cause with no event: NaN; a cause code out of range: NS_ERR_STATUS */
+  double stat3[3], score3[3], var3[3];
+  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 3, NULL, g12, 2, NULL, 1, 0, score3, var3,
+                                       stat3, &df), NS_OK);
+  ck_assert(isnan(stat3[2]));
+  ck_assert_near(stat3[0], 0.56071828434696247, 1e-12);
+  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 1, NULL, g12, 2, NULL, 1, 0, score, var,
+                                       stat, &df), NS_ERR_STATUS);
+  ck_assert_int_eq(ns_cuminc_gray_test(12, t12, c12, 2, NULL, g12, 1, NULL, 1, 0, score, var,
+                                       stat, &df), NS_ERR_ONE_GROUP);
+}
+END_TEST
+
+START_TEST(row_order_does_not_matter)
+{
+  enum { N = 30 };
+  unsigned long long seed = 5;
+  double time[N], w[N], time2[N], w2[N];
+  int cause[N], group[N], cause2[N], group2[N];
+  for (int i = 0; i < N; i++) {
+    time[i] = floor(lcg(&seed) * 6);
+    cause[i] = (int) floor(lcg(&seed) * 3);
+    group[i] = (int) floor(lcg(&seed) * 2);
+    w[i] = 0.5 + lcg(&seed);
+  }
+  for (int i = 0; i < N; i++) {
+    time2[i] = time[N - 1 - i]; cause2[i] = cause[N - 1 - i];
+    group2[i] = group[N - 1 - i]; w2[i] = w[N - 1 - i];
+  }
+  ns_cuminc_data a = {.n = N, .time = time, .cause = cause, .n_cause = 2, .weight = w,
+                      .group = group, .n_group = 2};
+  ns_cuminc_data b = {.n = N, .time = time2, .cause = cause2, .n_cause = 2, .weight = w2,
+                      .group = group2, .n_group = 2};
+  ns_cuminc_result ra, rb;
+  ck_assert_int_eq(ns_cuminc_fit(&a, &ra, NULL, NULL), NS_OK);
+  ck_assert_int_eq(ns_cuminc_fit(&b, &rb, NULL, NULL), NS_OK);
+  ck_assert_uint_eq(ra.m, rb.m);
+  for (size_t i = 0; i < 2 * ra.m; i++) {
+    ck_assert_near(ra.estimate[i], rb.estimate[i], 1e-14);
+    ck_assert_near(ra.std_err[i], rb.std_err[i], 1e-12);
+  }
+  ns_cuminc_free(&ra);
+  ns_cuminc_free(&rb);
+}
+END_TEST
+
+START_TEST(bad_input)
+{
+  double time[] = {1, 2, 3};
+  double start[] = {0, 2, 0};
+  int cause[] = {1, 0, 2};
+  double w[] = {1, -1, 1};
+  ns_cuminc_result r;
+  ns_cuminc_data d = {.n = 3, .time = time, .cause = cause, .n_cause = 2, .n_group = 1};
+  ck_assert_int_eq(ns_cuminc_fit(&d, &r, NULL, NULL), NS_OK);
+  ns_cuminc_free(&r);
+  ns_cuminc_data e = d;
+  e.n_cause = 1;                       /* cause 2 out of range */
+  ck_assert_int_eq(ns_cuminc_fit(&e, &r, NULL, NULL), NS_ERR_STATUS);
+  e = d; e.weight = w;
+  ck_assert_int_eq(ns_cuminc_fit(&e, &r, NULL, NULL), NS_ERR_WEIGHT);
+  e = d; e.start = start;              /* row 2: start == stop */
+  ck_assert_int_eq(ns_cuminc_fit(&e, &r, NULL, NULL), NS_ERR_START_STOP);
+  start[1] = 1;
+  e.variance = NS_CUMINC_GRAY;         /* cmprsk's variance: right-censored only */
+  ck_assert_int_eq(ns_cuminc_fit(&e, &r, NULL, NULL), NS_ERR_ARGUMENT);
+  time[1] = NAN;
+  ck_assert_int_eq(ns_cuminc_fit(&d, &r, NULL, NULL), NS_ERR_TIME);
+  time[1] = 2;
+  int group[] = {0, 3, 0};
+  e = d; e.group = group; e.n_group = 2;
+  ck_assert_int_eq(ns_cuminc_fit(&e, &r, NULL, NULL), NS_ERR_STRATUM);
+  ck_assert_ptr_null(r.estimate);      /* nothing left allocated on error */
+  ck_assert_int_eq(ns_cuminc_fit(NULL, &r, NULL, NULL), NS_ERR_ARGUMENT);
+  e = d; e.n = 0;
+  ck_assert_int_eq(ns_cuminc_fit(&e, &r, NULL, NULL), NS_OK);
+  ck_assert_uint_eq(r.m, 0);
+  ns_cuminc_free(&r);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+  Suite *s = suite_create("cuminc");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, hand_five_rows);
+  tcase_add_test(tc, jackknife_right_censored);
+  tcase_add_test(tc, jackknife_clusters);
+  tcase_add_test(tc, jackknife_counting_process);
+  tcase_add_test(tc, jackknife_counting_clusters);
+  tcase_add_test(tc, cmprsk_variance);
+  tcase_add_test(tc, gray_test_cmprsk);
+  tcase_add_test(tc, row_order_does_not_matter);
+  tcase_add_test(tc, bad_input);
+  suite_add_tcase(s, tc);
+  return s;
+}
