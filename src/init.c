@@ -41,6 +41,12 @@ SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
 SEXP ffi_cox_deviance(SEXP martingale, SEXP events);
 /* -- end of Cox-diagnostics declarations */
 
+/* trial reporting: MaxCombo permutation (r_maxcombo.c) */
+SEXP ffi_logrank_maxcombo_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
+                                      SEXP n_stratum, SEXP rho, SEXP gamma, SEXP sides,
+                                      SEXP B, SEXP seed);
+/* -- end of trial-reporting declarations */
+
 static const R_CallMethodDef call_methods[] = {
   /* sort */
   {"ffi_sort_order", (DL_FUNC) &ffi_sort_order, 2},
@@ -67,6 +73,10 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_cox_zph", (DL_FUNC) &ffi_cox_zph, 10},
   {"ffi_cox_deviance", (DL_FUNC) &ffi_cox_deviance, 2},
   /* -- end of Cox-diagnostics rows */
+
+  /* trial reporting */
+  {"ffi_logrank_maxcombo_permutation", (DL_FUNC) &ffi_logrank_maxcombo_permutation, 10},
+  /* -- end of trial-reporting rows */
 
   {NULL, NULL, 0}
 };
