@@ -46,7 +46,8 @@ forest_ticks <- function(lo, hi) {
 }
 
 # The layout in inches (origin bottom-left of the plot region), from the plot
-# data, the region's size and a text measure (inches at a cex). Tries cex from
+# data, the region's size and a text measure (inches of each string at a cex
+# and font). Tries cex from
 # `cex` down to 0.5 and, when the columns still do not fit, leaves out the
 # event columns, then the interaction p column; the panel keeps at least its
 # axis labels' width. Returns every text item with its box, the panel and the
@@ -83,12 +84,16 @@ forest_layout <- function(pd, width, height, measure, cex = 1, height_of = NULL)
     if ((nrow(rows) + 5) * line > height) next
     tick_w <- max(measure(format(ticks), s))
     indent <- rows$indent * 1.5 * em
+    font <- ifelse(rows$kind == "level", 1, 2)
+    label_width <- function(lines_of, s) vapply(seq_along(lines_of), function(i)
+      max(measure(lines_of[[i]], s, font[i])) + indent[i], 0)
     {
-      w <- c(label = max(measure(rows$label, s) + indent, measure(header$label, s)),
-             trt = max(measure(c(rows$trt, header$trt), s)),
-             ref = max(measure(c(rows$ref, header$ref), s)),
-             hr = max(measure(c(rows$hr, header$hr), s)),
-             p = max(measure(c(rows$p, header$p), s)))
+      # headings, the overall row and the header are bold: measure them so
+      w <- c(label = max(label_width(rows$label, s), measure(header$label, s, 2)),
+             trt = max(measure(rows$trt, s), measure(header$trt, s, 2)),
+             ref = max(measure(rows$ref, s), measure(header$ref, s, 2)),
+             hr = max(measure(rows$hr, s), measure(header$hr, s, 2)),
+             p = max(measure(rows$p, s), measure(header$p, s, 2)))
       w <- w[setdiff(cols, "panel")]
       gap <- 1.2 * em
       fav <- measure(c(fav_l, fav_r), s)
@@ -98,10 +103,9 @@ forest_layout <- function(pd, width, height, measure, cex = 1, height_of = NULL)
       room <- width - others - panel_min
       lines <- if (w[["label"]] <= room) as.list(rows$label)
                else lapply(seq_along(rows$label), function(i)
-                 wrap_words(rows$label[i], room - indent[i], measure, s))
+                 wrap_words(rows$label[i], room - indent[i], measure, s, font[i]))
       if (any(vapply(lines, is.null, NA))) next
-      w[["label"]] <- max(measure(header$label, s),
-                          vapply(seq_along(lines), function(i) max(measure(lines[[i]], s)) + indent[i], 0))
+      w[["label"]] <- max(measure(header$label, s, 2), label_width(lines, s))
       n_line <- lengths(lines)
       total <- (sum(n_line) + 2 + 3) * line + 0.25 * line
       if (total > height) next
@@ -148,15 +152,15 @@ thin_ticks <- function(ticks, panel, lim, measure, cex, em) {
 }
 
 # Greedy word wrap to a width in inches; NULL when one word alone is wider.
-wrap_words <- function(text, width, measure, cex) {
+wrap_words <- function(text, width, measure, cex, font = 1) {
   words <- strsplit(text, " ", fixed = TRUE)[[1L]]
   if (!length(words)) return(text)
-  if (any(measure(words, cex) > width)) return(NULL)
+  if (any(measure(words, cex, font) > width)) return(NULL)
   out <- character()
   cur <- words[1L]
   for (wd in words[-1L]) {
     cand <- paste(cur, wd)
-    if (measure(cand, cex) <= width) cur <- cand
+    if (measure(cand, cex, font) <= width) cur <- cand
     else { out <- c(out, cur); cur <- wd }
   }
   c(out, cur)
@@ -204,7 +208,7 @@ plot.netsurv_subgroup <- function(x, cex = 1, col = "black", digits = 2L, ...) {
   graphics::plot.new()
   pin <- graphics::par("pin")
   graphics::plot.window(xlim = c(0, pin[1L]), ylim = c(0, pin[2L]), xaxs = "i", yaxs = "i")
-  measure <- function(s, cex) graphics::strwidth(s, units = "inches", cex = cex)
+  measure <- function(s, cex, font = 1) graphics::strwidth(s, units = "inches", cex = cex, font = font)
   lay <- forest_layout(pd, pin[1L], pin[2L], measure, cex)
   draw_forest(pd, lay, col)
   invisible(lay)
