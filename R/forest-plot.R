@@ -206,12 +206,21 @@ plot.netsurv_subgroup <- function(x, cex = 1, col = "black", digits = 2L, ...) {
   old <- graphics::par(mar = c(0, 0, 0, 0), xpd = NA)
   on.exit(graphics::par(old))
   graphics::plot.new()
+  # recorded as one expression, so that a replay on another device (knitr
+  # records on one device and replays on png and pdf; a resized window)
+  # measures the text again on that device and lays the figure out anew
+  lay <- grDevices::recordGraphics(forest_draw_on_device(pd, cex, col),
+                                  list(pd = pd, cex = cex, col = col), asNamespace("netsurv"))
+  invisible(lay)
+}
+
+forest_draw_on_device <- function(pd, cex, col) {
   pin <- graphics::par("pin")
   graphics::plot.window(xlim = c(0, pin[1L]), ylim = c(0, pin[2L]), xaxs = "i", yaxs = "i")
   measure <- function(s, cex, font = 1) graphics::strwidth(s, units = "inches", cex = cex, font = font)
   lay <- forest_layout(pd, pin[1L], pin[2L], measure, cex)
   draw_forest(pd, lay, col)
-  invisible(lay)
+  lay
 }
 
 draw_forest <- function(pd, lay, col) {
