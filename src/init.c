@@ -50,6 +50,11 @@ SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP n_cause, SEXP weight, SEXP
 SEXP ffi_finegray_fit(SEXP x, SEXP time, SEXP status, SEXP weight, SEXP cengroup,
                       SEXP n_cengroup, SEXP iter_max, SEXP gtol, SEXP init);
 /* -- end of competing-risks declarations */
+/* trial reporting: MaxCombo permutation (r_maxcombo.c) */
+SEXP ffi_logrank_maxcombo_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
+                                      SEXP n_stratum, SEXP rho, SEXP gamma, SEXP sides,
+                                      SEXP B, SEXP seed);
+/* -- end of trial-reporting declarations */
 
 static const R_CallMethodDef call_methods[] = {
   /* sort */
@@ -83,6 +88,9 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_cuminc_gray_test", (DL_FUNC) &ffi_cuminc_gray_test, 9},
   {"ffi_finegray_fit", (DL_FUNC) &ffi_finegray_fit, 9},
   /* -- end of competing-risks rows */
+  /* trial reporting */
+  {"ffi_logrank_maxcombo_permutation", (DL_FUNC) &ffi_logrank_maxcombo_permutation, 10},
+  /* -- end of trial-reporting rows */
 
   {NULL, NULL, 0}
 };

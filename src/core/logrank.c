@@ -227,7 +227,7 @@ static int design_scan(const design *d, const int *label, int per_stratum,
       since += (size_t) G;
       done++;
       /* many groups make each event block O(G^2): let the caller stop */
-      if (callback && since >= CALLBACK_WORK) {
+      if (callback && since >= NS_CALLBACK_WORK) {
         since = 0;
         if (callback(context, 0.5 * (double) done / (double) (d->n_block + 1))) return 1;
       }
@@ -289,7 +289,7 @@ static int chisq_from(int G, const double *o, const double *e, const double *var
     }
     /* O(p^3) in all: thousands of groups take minutes */
     since += (size_t) (p - j) * (size_t) (j + 1);
-    if (callback && since >= CALLBACK_WORK) {
+    if (callback && since >= NS_CALLBACK_WORK) {
       since = 0;
       if (callback(context, 0.5 + 0.5 * (double) (j + 1) / (double) p)) return 1;
     }
@@ -492,6 +492,105 @@ static int compare_int(const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
+/* A statistic of one label arrangement (larger is more extreme). */
+typedef double (*arrangement_statistic)(void *context, const int *label);
+
+/*
+ * Walk the label arrangements of d->label within its strata: every distinct
+ * one when there are at most max_permutations (d->label is sorted per
+ * stratum first and restored to that order at the end), else that many
+ * uniform random ones (xoshiro256**, Fisher-Yates per stratum). Counts in
+ * *hits the arrangements whose statistic is >= threshold. Only d->label
+ * changes; every design that shares its sort can read it. count is scratch of
+ * d->n_group entries.
+ */
+static ns_status walk_arrangements(design *d, size_t max_permutations, uint64_t seed,
+                                   ns_callback callback, void *context,
+                                   arrangement_statistic statistic, void *stat_context,
+                                   double threshold, size_t *count, size_t *hits,
+                                   size_t *n_done, int *enumerated)
+{
+  const int G = d->n_group;
+  /* How many distinct arrangements are there, up to the cap? */
+  uint64_t cap = (uint64_t) max_permutations, total = 1;
+  int exact = 1;
+  for (size_t u = 0; u < d->n_run && exact; u++) {
+    memset(count, 0, (size_t) G * sizeof *count);
+    for (size_t i = d->run[u].lo; i < d->run[u].hi; i++) count[d->label[i]]++;
+    exact = multiply_arrangements(count, G, cap, &total);
+  }
+  size_t n_todo = exact ? (size_t) total : max_permutations;
+  if (exact) {
+    /* Enumeration starts from every stratum's first arrangement. */
+    for (size_t u = 0; u < d->n_run; u++)
+      qsort(d->label + d->run[u].lo, d->run[u].hi - d->run[u].lo, sizeof *d->label,
+            compare_int);
+  }
+
+  xoshiro_state gen;
+  xoshiro_seed(&gen, seed);
+  ns_throttle throttle = ns_throttle_start(callback, context);
+  size_t n_hit = 0;
+  for (size_t b = 0; b < n_todo; b++) {
+    if (!exact) {
+      for (size_t u = 0; u < d->n_run; u++) {
+        int *a = d->label + d->run[u].lo;
+        size_t m = d->run[u].hi - d->run[u].lo;
+        for (size_t i = m - 1; i > 0; i--) {
+          size_t j = uniform_below(&gen, (uint32_t) (i + 1));
+          int t = a[i]; a[i] = a[j]; a[j] = t;
+        }
+      }
+    }
+    n_hit += statistic(stat_context, d->label) >= threshold;
+    if (exact) {
+      for (size_t u = 0; u < d->n_run; u++)
+        if (next_arrangement(d->label + d->run[u].lo, d->run[u].hi - d->run[u].lo)) break;
+    }
+    /* The last arrangement always reports (progress reaches 1), but the
+     * answer is complete by then, so it is not interrupted. */
+    double done = (double) (b + 1) / (double) n_todo;
+    int stop = b + 1 == n_todo ? (ns_throttle_now(&throttle, done), 0)
+                               : ns_throttle_tick(&throttle, d->n + 1, done);
+    if (stop) return NS_ERR_INTERRUPTED;
+  }
+  *hits = n_hit;
+  *n_done = n_todo;
+  *enumerated = exact;
+  return NS_OK;
+}
+
+/* Exact: #{T >= T_obs} / M; Monte Carlo: (1 + b) / (1 + B) and its s.e. */
+static void permutation_p(size_t hits, size_t n_todo, int exact, double *p_value,
+                          double *std_error)
+{
+  if (exact) {
+    *p_value = (double) hits / (double) n_todo;
+    *std_error = 0.0;
+  } else {
+    double p = ((double) hits + 1.0) / ((double) n_todo + 1.0);
+    *p_value = p;
+    *std_error = sqrt(p * (1.0 - p) / (double) n_todo);
+  }
+}
+
+/* The chi-square of one arrangement, for ns_logrank_permutation. */
+typedef struct {
+  const design *d;
+  double *work, *obs, *exp, *var, *risk;
+  int *keep;
+} chisq_context;
+
+static double chisq_statistic(void *context, const int *label)
+{
+  chisq_context *c = context;
+  double t;
+  int df;
+  design_scan(c->d, label, 0, 1, c->obs, c->exp, c->var, c->risk, NULL, NULL);
+  chisq_from(c->d->n_group, c->obs, c->exp, c->var, c->work, c->keep, &t, &df, NULL, NULL);
+  return t;
+}
+
 /*
  * ns_logrank_permutation (contract in netsurv.h): the same statistic over
  * label arrangements within strata -- every distinct one when there are at
@@ -528,85 +627,120 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
     design_free(&d);
     return NS_ERR_NOMEM;
   }
-  double *var = work + (size_t) G * G + 2 * (size_t) G;
-  double *obs = var + (size_t) G * G, *exp = obs + G, *risk = exp + G;
-  int df;
-  double t_obs;
+  chisq_context c;
+  c.d = &d;
+  c.work = work;
+  c.keep = keep;
+  c.var = work + (size_t) G * G + 2 * (size_t) G;
+  c.obs = c.var + (size_t) G * G;
+  c.exp = c.obs + G;
+  c.risk = c.exp + G;
   /* The observed statistic may itself be long (many groups): interruptible,
    * reported as 0 % done. */
   callback_at_zero z = {callback, context};
   ns_callback zc = callback ? call_at_zero : NULL;
-  if (design_scan(&d, d.label, 0, 1, obs, exp, var, risk, zc, &z) ||
-      chisq_from(G, obs, exp, var, work, keep, &t_obs, &df, zc, &z)) {
+  double t_obs;
+  int df;
+  if (design_scan(&d, d.label, 0, 1, c.obs, c.exp, c.var, c.risk, zc, &z) ||
+      chisq_from(G, c.obs, c.exp, c.var, work, keep, &t_obs, &df, zc, &z)) {
     free(work); free(keep); free(count);
     design_free(&d);
     return NS_ERR_INTERRUPTED;
   }
   double threshold = t_obs - 1e-9 * (1.0 + t_obs);
-
-  /* How many distinct arrangements are there, up to the cap? */
-  uint64_t cap = (uint64_t) max_permutations, total = 1;
-  int exact = 1;
-  for (size_t u = 0; u < d.n_run && exact; u++) {
-    memset(count, 0, (size_t) G * sizeof *count);
-    for (size_t i = d.run[u].lo; i < d.run[u].hi; i++) count[d.label[i]]++;
-    exact = multiply_arrangements(count, G, cap, &total);
-  }
-  size_t n_todo = exact ? (size_t) total : max_permutations;
-  if (exact) {
-    /* Enumeration starts from every stratum's first arrangement. */
-    for (size_t u = 0; u < d.n_run; u++)
-      qsort(d.label + d.run[u].lo, d.run[u].hi - d.run[u].lo, sizeof *d.label,
-            compare_int);
-  }
-
-  xoshiro_state gen;
-  xoshiro_seed(&gen, (uint64_t) seed);
-  ns_throttle throttle = ns_throttle_start(callback, context);
-  size_t hits = 0;
-  for (size_t b = 0; b < n_todo; b++) {
-    if (!exact) {
-      for (size_t u = 0; u < d.n_run; u++) {
-        int *a = d.label + d.run[u].lo;
-        size_t m = d.run[u].hi - d.run[u].lo;
-        for (size_t i = m - 1; i > 0; i--) {
-          size_t j = uniform_below(&gen, (uint32_t) (i + 1));
-          int t = a[i]; a[i] = a[j]; a[j] = t;
-        }
-      }
-    }
-    double t_b;
-    design_scan(&d, d.label, 0, 1, obs, exp, var, risk, NULL, NULL);
-    chisq_from(G, obs, exp, var, work, keep, &t_b, &df, NULL, NULL);
-    hits += t_b >= threshold;
-    if (exact) {
-      for (size_t u = 0; u < d.n_run; u++)
-        if (next_arrangement(d.label + d.run[u].lo, d.run[u].hi - d.run[u].lo)) break;
-    }
-    /* The last arrangement always reports (progress reaches 1), but the
-     * answer is complete by then, so it is not interrupted. */
-    double done = (double) (b + 1) / (double) n_todo;
-    int stop = b + 1 == n_todo ? (ns_throttle_now(&throttle, done), 0)
-                               : ns_throttle_tick(&throttle, n + 1, done);
-    if (stop) {
-      free(work); free(keep); free(count);
-      design_free(&d);
-      return NS_ERR_INTERRUPTED;
-    }
-  }
-
-  *chisq_observed = t_obs;
-  *n_permutations = n_todo;
-  *enumerated = exact;
-  if (exact) {
-    *p_value = (double) hits / (double) n_todo;
-    *std_error = 0.0;
-  } else {
-    double p = ((double) hits + 1.0) / ((double) n_todo + 1.0);
-    *p_value = p;
-    *std_error = sqrt(p * (1.0 - p) / (double) n_todo);
+  size_t hits = 0, n_todo = 0;
+  int exact = 0;
+  st = walk_arrangements(&d, max_permutations, (uint64_t) seed, callback, context,
+                         chisq_statistic, &c, threshold, count, &hits, &n_todo, &exact);
+  if (st == NS_OK) {
+    *chisq_observed = t_obs;
+    *n_permutations = n_todo;
+    *enumerated = exact;
+    permutation_p(hits, n_todo, exact, p_value, std_error);
   }
   free(work); free(keep); free(count);
   design_free(&d);
-  return NS_OK;
+  return st;
+}
+
+/* ---- MaxCombo ------------------------------------------------------------- */
+
+/* The maximum standardized statistic of one arrangement over K designs that
+ * share one sort (and so one label array). */
+typedef struct {
+  const design *d;  /* K designs */
+  int K;
+  int sides;        /* 0: max |Z|, 1: max Z, -1: max -Z */
+  double obs[2], exp[2], var[4], risk[2];
+} maxcombo_context;
+
+static double maxcombo_statistic(void *context, const int *label)
+{
+  maxcombo_context *c = context;
+  double best = -INFINITY;
+  for (int k = 0; k < c->K; k++) {
+    design_scan(&c->d[k], label, 0, 1, c->obs, c->exp, c->var, c->risk, NULL, NULL);
+    double z = c->var[0] > 0 ? (c->obs[0] - c->exp[0]) / sqrt(c->var[0]) : 0.0;
+    double s = c->sides == 0 ? fabs(z) : c->sides > 0 ? z : -z;
+    if (s > best) best = s;
+  }
+  return best;
+}
+
+/*
+ * ns_logrank_maxcombo_permutation (contract in netsurv.h): one design per
+ * weight pair, all from the same input and hence the same sort, so a label
+ * arrangement of the first is an arrangement of all; each arrangement costs
+ * K scans. Reference: Lee (2007) for the MaxCombo statistic.
+ */
+ns_status ns_logrank_maxcombo_permutation(size_t n, const double *time, const int *status,
+                                          const int *group, const int *stratum,
+                                          int n_stratum, int n_weights, const double *rho,
+                                          const double *gamma, int sides,
+                                          size_t max_permutations, unsigned long long seed,
+                                          ns_callback callback, void *context,
+                                          double *max_observed, double *p_value,
+                                          double *std_error, size_t *n_permutations,
+                                          int *enumerated)
+{
+  if (!max_observed || !p_value || !std_error || !n_permutations || !enumerated ||
+      max_permutations < 1 || n_weights < 1 || !rho || !gamma || sides < -1 || sides > 1)
+    return NS_ERR_ARGUMENT;
+  for (int k = 0; k < n_weights; k++) {
+    ns_status st = check_input(n, time, status, group, stratum, 2, n_stratum, rho[k], gamma[k]);
+    if (st != NS_OK) return st;
+  }
+  design *d = calloc((size_t) n_weights, sizeof *d);
+  if (!d) return NS_ERR_NOMEM;
+  ns_status st = NS_OK;
+  for (int k = 0; k < n_weights && st == NS_OK; k++) {
+    st = design_build(&d[k], n, time, status, group, stratum, 2, rho[k], gamma[k]);
+    /* the same input sorts the same way; the scans rely on it */
+    if (st == NS_OK && k > 0 &&
+        (memcmp(d[k].label, d[0].label, n * sizeof *d[0].label) != 0 ||
+         memcmp(d[k].status, d[0].status, n) != 0 || d[k].n_run != d[0].n_run))
+      st = NS_ERR_ARGUMENT;
+  }
+  size_t count[2];
+  if (st == NS_OK) {
+    maxcombo_context c;
+    c.d = d;
+    c.K = n_weights;
+    c.sides = sides;
+    double m_obs = maxcombo_statistic(&c, d[0].label);
+    double threshold = m_obs - 1e-9 * (1.0 + fabs(m_obs));
+    size_t hits = 0, n_todo = 0;
+    int exact = 0;
+    st = walk_arrangements(&d[0], max_permutations, (uint64_t) seed, callback, context,
+                           maxcombo_statistic, &c, threshold, count, &hits, &n_todo, &exact);
+    if (st == NS_OK) {
+      *max_observed = m_obs;
+      *n_permutations = n_todo;
+      *enumerated = exact;
+      permutation_p(hits, n_todo, exact, p_value, std_error);
+    }
+  }
+  for (int k = 0; k < n_weights; k++) design_free(&d[k]);
+  free(d);
+  return st;
 }

@@ -204,6 +204,37 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
                                  void *context, double *chisq_observed,
                                  double *p_value, double *std_error,
                                  size_t *n_permutations, int *enumerated);
+/*
+ * ns_logrank_maxcombo_permutation: the permutation distribution of the
+ * MaxCombo statistic, the largest of K standardized two-sample
+ * Fleming-Harrington statistics, when the two arms' labels are exchangeable
+ * within strata.
+ *   n .. stratum     as for ns_logrank_test, with group codes 0/1
+ *   n_stratum        strata (>= 1)
+ *   n_weights        K >= 1
+ *   rho, gamma       K weight exponents each, finite and >= 0
+ *   sides            0: max_k |Z_k|; 1: max_k Z_k; -1: max_k (-Z_k)
+ *   max_permutations, seed, callback, context   as for ns_logrank_permutation
+ *   max_observed     out: the statistic on the given labels
+ *   p_value .. enumerated  out: as for ns_logrank_permutation
+ * Z_k = (obs_0 - exp_0) / sqrt(var_00) with ns_logrank_test's weighted
+ * observed and expected events of group 0 summed over strata (0 when the
+ * variance is 0): positive when group 0 has more events than expected. The
+ * same tie rule, weights and generator as ns_logrank_permutation; each
+ * arrangement costs K scans. Reference: Lee (2007), Comput Stat Data Anal
+ * 51, 6557-6564.
+ * Errors: as ns_logrank_permutation.
+ */
+ns_status ns_logrank_maxcombo_permutation(size_t n, const double *time, const int *status,
+                                          const int *group, const int *stratum,
+                                          int n_stratum, int n_weights, const double *rho,
+                                          const double *gamma, int sides,
+                                          size_t max_permutations, unsigned long long seed,
+                                          ns_callback callback, void *context,
+                                          double *max_observed, double *p_value,
+                                          double *std_error, size_t *n_permutations,
+                                          int *enumerated);
+/* -- end of the MaxCombo block (issue 15) */
 /* (end of the log-rank section)                                            */
 
 
