@@ -41,6 +41,11 @@ SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
 SEXP ffi_cox_deviance(SEXP martingale, SEXP events);
 /* -- end of Cox-diagnostics declarations */
 
+/* reconstructed individual data (r_ipd.c) */
+SEXP ffi_ipd_reconstruct(SEXP time, SEXP surv, SEXP risk_time, SEXP n_risk,
+                         SEXP total_events);
+/* -- end of reconstructed-data declarations */
+
 static const R_CallMethodDef call_methods[] = {
   /* sort */
   {"ffi_sort_order", (DL_FUNC) &ffi_sort_order, 2},
@@ -67,6 +72,10 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_cox_zph", (DL_FUNC) &ffi_cox_zph, 10},
   {"ffi_cox_deviance", (DL_FUNC) &ffi_cox_deviance, 2},
   /* -- end of Cox-diagnostics rows */
+
+  /* reconstructed individual data */
+  {"ffi_ipd_reconstruct", (DL_FUNC) &ffi_ipd_reconstruct, 5},
+  /* -- end of reconstructed-data rows */
 
   {NULL, NULL, 0}
 };
