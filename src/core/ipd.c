@@ -25,9 +25,17 @@ typedef struct {
 
 static int round_half_up(double x) { return (int) floor(x + 0.5); }
 
+/* The shapes of the censoring distribution within an interval tried in
+ * turn: the censorings are at a + (b - a) (j / (c + 1))^(1 / shape), so shape
+ * 1 spreads them evenly (Guyot), shape > 1 crowds them late, < 1 early. */
+static const double ipd_shapes[] = {1, 1.5, 2, 3, 5, 1 / 1.5, 0.5, 1.0 / 3, 0.2};
+#define IPD_N_SHAPES (sizeof ipd_shapes / sizeof ipd_shapes[0])
+/* A shape other than 1 must lower the misfit by this fraction. */
+#define IPD_SHAPE_GAIN 0.1
+
 /*
  * Guyot's event rule over points lo..hi (inclusive) with `c` censorings placed
- * at a + j (b - a) / (c + 1), j = 1..c; the censorings in [time[k],
+ * at a + (b - a) (j / (c + 1))^(1 / shape), j = 1..c; the censorings in [time[k],
  * time[k + 1]) leave after the events at time[k]. At a point k > 0 the events
  * are d = round(n (1 - S_k / KM)), KM the reconstructed curve at the last
  * event, clamped to [0, n]; then KM <- KM (1 - d / n). When the outputs are
@@ -35,14 +43,14 @@ static int round_half_up(double x) { return (int) floor(x + 0.5); }
  * receives at most c times, *nct counts them).
  */
 static ipd_run run_interval(const ns_ipd_curve *cv, size_t lo, size_t hi,
-                            double a, double b, int c, ipd_state st,
-                            int *events, int *censored, double *ctime,
-                            size_t *nct)
+                            double a, double b, int c, double shape,
+                            ipd_state st, int *events, int *censored,
+                            double *ctime, size_t *nct)
 {
   ipd_run r = {st, 0, 0, 0.0};
   size_t K = cv->n_points;
   int j = 1; /* next censoring to place */
-  double step = (b - a) / (c + 1.0);
+  double inv = 1.0 / shape, tj = j <= c ? a + (b - a) * pow(1.0 / (c + 1.0), inv) : b;
   double width_end = (cv->time[hi] - cv->time[lo]) / (double) (hi - lo + 1);
   for (size_t k = lo; k <= hi; k++) {
     int n = r.end.n_risk, d = 0;
@@ -55,13 +63,14 @@ static ipd_run run_interval(const ns_ipd_curve *cv, size_t lo, size_t hi,
     n -= d;
     int placed = 0;
     double upper = k + 1 < K ? cv->time[k + 1] : INFINITY;
-    while (j <= c && a + j * step < upper) {
+    while (j <= c && tj < upper) {
       if (n > 0) {
-        if (ctime) ctime[(*nct)++] = a + j * step;
+        if (ctime) ctime[(*nct)++] = tj;
         n--;
         placed++;
       }
       j++;
+      tj = a + (b - a) * pow(j / (c + 1.0), inv);
     }
     if (events) events[k] = d;
     if (censored) censored[k] = placed;
@@ -84,6 +93,76 @@ static int better(long gap, double misfit, long dist, long best_gap,
   double tol = 1e-12 * (fabs(misfit) + fabs(best_misfit)) + 1e-300;
   if (fabs(misfit - best_misfit) > tol) return misfit < best_misfit;
   return dist < best_dist;
+}
+
+/* An interval with a published count at its end (Guyot): the censorings c
+ * make the reconstructed number at risk at the next at-risk time match it.
+ * n_next(c) falls (about) monotonically in c, so bisect for the crossing,
+ * then compare its neighbours by (|gap|, misfit). */
+static int choose_inner(const ns_ipd_curve *cv, size_t lo, size_t hi, double a,
+                        double b, double shape, ipd_state st, int target)
+{
+  int n0 = st.n_risk;
+  int cmax = n0 - target > 0 ? n0 - target : 0;
+  int lo_c = 0, hi_c = cmax, best_c = 0;
+  while (lo_c < hi_c) {
+    int mid = lo_c + (hi_c - lo_c) / 2;
+    ipd_run r = run_interval(cv, lo, hi, a, b, mid, shape, st, NULL, NULL, NULL, NULL);
+    if (r.end.n_risk > target) lo_c = mid + 1; else hi_c = mid;
+  }
+  long best_gap = -1, best_dist = 0;
+  double best_misfit = 0;
+  int from = lo_c - 8 > 0 ? lo_c - 8 : 0, to = lo_c + 8 < cmax ? lo_c + 8 : cmax;
+  for (int c = from; c <= to; c++) {
+    ipd_run r = run_interval(cv, lo, hi, a, b, c, shape, st, NULL, NULL, NULL, NULL);
+    long gap = labs((long) r.end.n_risk - target), dist = labs((long) c - lo_c);
+    if (best_gap < 0 || better(gap, r.misfit, dist, best_gap, best_misfit, best_dist)) {
+      best_gap = gap; best_misfit = r.misfit; best_dist = dist; best_c = c;
+    }
+  }
+  return best_c;
+}
+
+/* The last interval. Everyone still at risk leaves by the end of the curve:
+ * the reconstructed events plus censorings use up n0 (those left at the end
+ * are censored there). Guyot extrapolates the censoring rate of the earlier
+ * intervals here, which fails when censoring is heavy late (administrative
+ * censoring). Instead: with a total number of events, match it; then (or
+ * without one) take the number of censorings whose reconstructed curve best
+ * follows the digitised one (the drop heights carry the number at risk when
+ * few remain), the extrapolated count breaking ties. */
+static int choose_last(const ns_ipd_curve *cv, size_t lo, size_t hi, double a,
+                       double b, double shape, ipd_state st, long events_before,
+                       long censored_before, size_t m)
+{
+  if (!(b > a)) return 0;
+  int n0 = st.n_risk, best_c = 0;
+  long prior = 0;
+  if (m > 1 && cv->risk_time[m - 1] > 0)
+    prior = lround(censored_before * (b - a) / cv->risk_time[m - 1]);
+  long target = cv->total_events >= 0 ? cv->total_events - events_before : -1;
+  if (target < 0 && cv->total_events >= 0) target = 0;
+  int stride = n0 > 2000 ? n0 / 2000 : 1;
+  long best_gap = -1, best_dist = 0;
+  double best_misfit = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    int from = 0, to = n0, by = stride;
+    if (pass == 1) {
+      if (stride == 1) break;
+      from = best_c - stride > 0 ? best_c - stride : 0;
+      to = best_c + stride < n0 ? best_c + stride : n0;
+      by = 1;
+    }
+    for (int c = from; c <= to; c += by) {
+      ipd_run r = run_interval(cv, lo, hi, a, b, c, shape, st, NULL, NULL, NULL, NULL);
+      long gap = target >= 0 ? labs(r.events - target) : 0;
+      long dist = labs((long) c - prior);
+      if (best_gap < 0 || better(gap, r.misfit, dist, best_gap, best_misfit, best_dist)) {
+        best_gap = gap; best_misfit = r.misfit; best_dist = dist; best_c = c;
+      }
+    }
+  }
+  return best_c;
 }
 
 ns_status ns_ipd_reconstruct(const ns_ipd_curve *cv, ns_ipd_result *res)
@@ -123,68 +202,24 @@ ns_status ns_ipd_reconstruct(const ns_ipd_curve *cv, ns_ipd_result *res)
     size_t hi = last ? K - 1 : (size_t) res->risk_hat[i + 1] - 1;
     double a = cv->time[lo], b = last ? cv->time[K - 1] : cv->risk_time[i + 1];
     int n0 = st.n_risk, best_c = 0;
-    if (!last) {
-      /* Guyot: the censorings c make the reconstructed number at risk at the
-       * next at-risk time match the published one. n_next(c) falls (about)
-       * monotonically in c, so bisect for the crossing, then compare its
-       * neighbours by (|gap|, misfit). */
-      int target = cv->n_risk[i + 1];
-      int cmax = n0 - target > 0 ? n0 - target : 0;
-      int lo_c = 0, hi_c = cmax;
-      while (lo_c < hi_c) {
-        int mid = lo_c + (hi_c - lo_c) / 2;
-        ipd_run r = run_interval(cv, lo, hi, a, b, mid, st, NULL, NULL, NULL, NULL);
-        if (r.end.n_risk > target) lo_c = mid + 1; else hi_c = mid;
+    double best_shape = 1, uniform_misfit = 0, chosen_misfit = 0;
+    for (size_t q = 0; q < IPD_N_SHAPES; q++) {
+      double shape = ipd_shapes[q];
+      int c = last ? choose_last(cv, lo, hi, a, b, shape, st, events_before,
+                                 censored_before, m)
+                   : choose_inner(cv, lo, hi, a, b, shape, st, cv->n_risk[i + 1]);
+      ipd_run r = run_interval(cv, lo, hi, a, b, c, shape, st, NULL, NULL, NULL, NULL);
+      if (!last && r.end.n_risk != cv->n_risk[i + 1] && q > 0) continue;
+      if (last && cv->total_events >= 0 && q > 0) break; /* events fixed: shape 1 */
+      if (q == 0) {
+        uniform_misfit = chosen_misfit = r.misfit;
+        best_c = c;
+      } else if (r.misfit < (1 - IPD_SHAPE_GAIN) * uniform_misfit && r.misfit < chosen_misfit) {
+        chosen_misfit = r.misfit; best_c = c; best_shape = shape;
       }
-      long best_gap = -1, best_dist = 0;
-      double best_misfit = 0;
-      int from = lo_c - 8 > 0 ? lo_c - 8 : 0, to = lo_c + 8 < cmax ? lo_c + 8 : cmax;
-      for (int c = from; c <= to; c++) {
-        ipd_run r = run_interval(cv, lo, hi, a, b, c, st, NULL, NULL, NULL, NULL);
-        long gap = labs((long) r.end.n_risk - target);
-        if (best_gap < 0 || better(gap, r.misfit, labs((long) c - lo_c), best_gap,
-                                   best_misfit, best_dist)) {
-          best_gap = gap; best_misfit = r.misfit; best_dist = labs((long) c - lo_c);
-          best_c = c;
-        }
-      }
-    } else if (b > a) {
-      /* The last interval. Everyone still at risk leaves by the end of the
-       * curve: the reconstructed events plus censorings use up n0 (those left
-       * at the end are censored there). Guyot extrapolates the censoring rate
-       * of the earlier intervals here, which fails when censoring is heavy
-       * late (administrative censoring). Instead: with a total number of
-       * events, match it; then (or without one) take the number of
-       * censorings whose reconstructed curve best follows the digitised one
-       * (the drop heights carry the number at risk when few remain), the
-       * extrapolated count breaking ties. */
-      long prior = 0;
-      if (m > 1 && cv->risk_time[m - 1] > 0)
-        prior = lround(censored_before * (b - a) / cv->risk_time[m - 1]);
-      long target = cv->total_events >= 0 ? cv->total_events - events_before : -1;
-      if (target < 0 && cv->total_events >= 0) target = 0;
-      int stride = n0 > 2000 ? n0 / 2000 : 1;
-      long best_gap = -1, best_dist = 0;
-      double best_misfit = 0;
-      for (int pass = 0; pass < 2; pass++) {
-        int from = 0, to = n0, by = stride;
-        if (pass == 1) {
-          if (stride == 1) break;
-          from = best_c - stride > 0 ? best_c - stride : 0;
-          to = best_c + stride < n0 ? best_c + stride : n0;
-          by = 1;
-        }
-        for (int c = from; c <= to; c += by) {
-          ipd_run r = run_interval(cv, lo, hi, a, b, c, st, NULL, NULL, NULL, NULL);
-          long gap = target >= 0 ? labs(r.events - target) : 0;
-          long dist = labs((long) c - prior);
-          if (best_gap < 0 || better(gap, r.misfit, dist, best_gap, best_misfit, best_dist)) {
-            best_gap = gap; best_misfit = r.misfit; best_dist = dist; best_c = c;
-          }
-        }
-      }
+      if (b <= a) break;
     }
-    ipd_run r = run_interval(cv, lo, hi, a, b, best_c, st, res->events,
+    ipd_run r = run_interval(cv, lo, hi, a, b, best_c, best_shape, st, res->events,
                              res->censored, res->censor_time, &nct);
     if (last && r.end.n_risk > 0) {
       /* Still at risk at the end of the curve: censored there. */
