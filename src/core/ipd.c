@@ -21,6 +21,9 @@ typedef struct {
   int events;       /* events in the interval */
   int censored;     /* censorings actually placed (some may not fit) */
   double misfit;    /* time-weighted |KM_rec - S| over the interval */
+  double lattice;   /* sum over drops of (n x - round(n x))^2, x = 1 - S_k /
+                       S_{k-1} the digitised relative drop: near 0 when the
+                       numbers at risk fit the drop heights */
 } ipd_run;
 
 static int round_half_up(double x) { return (int) floor(x + 0.5); }
@@ -30,7 +33,13 @@ static int round_half_up(double x) { return (int) floor(x + 0.5); }
  * 1 spreads them evenly (Guyot), shape > 1 crowds them late, < 1 early. */
 static const double ipd_shapes[] = {1, 1.5, 2, 3, 5, 1 / 1.5, 0.5, 1.0 / 3, 0.2};
 #define IPD_N_SHAPES (sizeof ipd_shapes / sizeof ipd_shapes[0])
-/* A shape other than 1 must lower the misfit by this fraction. */
+/* A shape other than 1 must lower the lattice misfit (ipd_run) by this
+ * fraction, and is only
+ * tried when one event's drop at the end of the interval (S / n, n the
+ * published count at its end, 1 in the last interval) is at least
+ * IPD_DROP_VISIBLE: with many at risk the drops are as small as digitising
+ * noise and say nothing about when the censorings happened. */
+#define IPD_DROP_VISIBLE 0.01
 #define IPD_SHAPE_GAIN 0.1
 
 /*
@@ -47,13 +56,17 @@ static ipd_run run_interval(const ns_ipd_curve *cv, size_t lo, size_t hi,
                             ipd_state st, int *events, int *censored,
                             double *ctime, size_t *nct)
 {
-  ipd_run r = {st, 0, 0, 0.0};
+  ipd_run r = {st, 0, 0, 0.0, 0.0};
   size_t K = cv->n_points;
   int j = 1; /* next censoring to place */
   double inv = 1.0 / shape, tj = j <= c ? a + (b - a) * pow(1.0 / (c + 1.0), inv) : b;
   double width_end = (cv->time[hi] - cv->time[lo]) / (double) (hi - lo + 1);
   for (size_t k = lo; k <= hi; k++) {
     int n = r.end.n_risk, d = 0;
+    if (k > 0 && cv->surv[k - 1] > 0 && cv->surv[k] < cv->surv[k - 1]) {
+      double nx = n * (1.0 - cv->surv[k] / cv->surv[k - 1]);
+      r.lattice += (nx - round_half_up(nx)) * (nx - round_half_up(nx));
+    }
     if (k > 0 && n > 0 && r.end.km > 0) {
       d = round_half_up(n * (1.0 - cv->surv[k] / r.end.km));
       if (d < 0) d = 0;
@@ -202,8 +215,10 @@ ns_status ns_ipd_reconstruct(const ns_ipd_curve *cv, ns_ipd_result *res)
     size_t hi = last ? K - 1 : (size_t) res->risk_hat[i + 1] - 1;
     double a = cv->time[lo], b = last ? cv->time[K - 1] : cv->risk_time[i + 1];
     int n0 = st.n_risk, best_c = 0;
-    double best_shape = 1, uniform_misfit = 0, chosen_misfit = 0;
-    for (size_t q = 0; q < IPD_N_SHAPES; q++) {
+    double best_shape = 1, uniform_fit = 0, chosen_fit = 0;
+    int n_end = last ? 1 : (cv->n_risk[i + 1] > 0 ? cv->n_risk[i + 1] : 1);
+    size_t n_shapes = cv->surv[hi] / n_end >= IPD_DROP_VISIBLE ? IPD_N_SHAPES : 1;
+    for (size_t q = 0; q < n_shapes; q++) {
       double shape = ipd_shapes[q];
       int c = last ? choose_last(cv, lo, hi, a, b, shape, st, events_before,
                                  censored_before, m)
@@ -212,10 +227,10 @@ ns_status ns_ipd_reconstruct(const ns_ipd_curve *cv, ns_ipd_result *res)
       if (!last && r.end.n_risk != cv->n_risk[i + 1] && q > 0) continue;
       if (last && cv->total_events >= 0 && q > 0) break; /* events fixed: shape 1 */
       if (q == 0) {
-        uniform_misfit = chosen_misfit = r.misfit;
+        uniform_fit = chosen_fit = r.lattice;
         best_c = c;
-      } else if (r.misfit < (1 - IPD_SHAPE_GAIN) * uniform_misfit && r.misfit < chosen_misfit) {
-        chosen_misfit = r.misfit; best_c = c; best_shape = shape;
+      } else if (r.lattice < (1 - IPD_SHAPE_GAIN) * uniform_fit && r.lattice < chosen_fit) {
+        chosen_fit = r.lattice; best_c = c; best_shape = shape;
       }
       if (b <= a) break;
     }
