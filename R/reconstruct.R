@@ -57,7 +57,8 @@
 #'
 #' @return A data frame with columns `time`, `status` (1 event, 0 censored)
 #'   and `arm` (a factor: the levels of `curve$arm` if it is a factor, else
-#'   its values in order of appearance; `"1"` when `curve` has no `arm`),
+#'   those of `at_risk$arm` if that is one, else the arms in their order of
+#'   appearance in `at_risk`; `"1"` when `curve` has no `arm`),
 #'   sorted by arm and time. Attribute `"intervals"`: per arm and at-risk
 #'   time, the published and the reconstructed number at risk and the
 #'   reconstructed events and censorings in the interval that starts there.
@@ -191,13 +192,13 @@ ipd_check_at_risk <- function(at_risk, has_arm) {
 
 ipd_arms <- function(curve, at_risk) {
   if (is.null(curve$arm)) return("1")
-  arms <- if (is.factor(curve$arm)) levels(droplevels(curve$arm)) else
-    unique(as.character(curve$arm))
   risk_arms <- unique(as.character(at_risk$arm))
-  miss <- setdiff(arms, risk_arms)
+  arms <- if (is.factor(curve$arm)) levels(droplevels(curve$arm)) else
+    if (is.factor(at_risk$arm)) levels(droplevels(at_risk$arm)) else risk_arms
+  miss <- setdiff(unique(as.character(curve$arm)), risk_arms)
   if (length(miss))
     stop(sprintf("`at_risk` has no rows for arm \"%s\" of `curve`", miss[1]), call. = FALSE)
-  miss <- setdiff(risk_arms, arms)
+  miss <- setdiff(risk_arms, unique(as.character(curve$arm)))
   if (length(miss))
     stop(sprintf("`at_risk` has arm \"%s\", which `curve` does not have", miss[1]), call. = FALSE)
   arms
@@ -253,11 +254,10 @@ ipd_clean_points <- function(time, surv, rows, label) {
   # earlier, so that corners swapped by noise in time are not taken for one.
   o <- order(time, -surv)
   ts <- time[o]; ss <- surv[o]
-  low <- cummin(ss)
-  where <- vapply(seq_along(ss), function(i) {
-    j <- findInterval(ts[i] - 0.01 * range, ts, left.open = TRUE)
-    if (j == 0) 0L else which.min(ss[seq_len(j)])
-  }, integer(1))
+  # index of the (latest) minimum of ss[1..j], for each prefix j
+  arg_min <- cummax(ifelse(ss <= cummin(ss), seq_along(ss), 0L))
+  j <- findInterval(ts - 0.01 * range, ts, left.open = TRUE)
+  where <- ifelse(j == 0L, 0L, arg_min[pmax(j, 1L)])
   base <- ifelse(where == 0L, 1, ss[pmax(where, 1L)])
   bad <- which(ss - base > 0.05)
   if (length(bad)) {
