@@ -32,7 +32,8 @@
 #' For each colour, the pixels of that colour inside the panel are found, and
 #' the image is read one pixel column at a time from left to right, following
 #' the curve: in each column the run of curve pixels nearest the current
-#' level is taken. The line width is measured as the median run height. A run
+#' level is taken, after bridging gaps no taller than the line (where another
+#' curve crosses a drop). The line width is measured as the median run height. A run
 #' no taller than the line is a flat stretch (one point at its centre); a run
 #' that reaches further down only is a drop (two points, its top and its
 #' bottom); a run that reaches above the current level is a censoring tick
@@ -191,6 +192,14 @@ dig_trace <- function(mask) {
   })
   heights <- unlist(lapply(runs, function(m) m[, "bottom"] - m[, "top"] + 1))
   lw <- stats::median(heights)
+  # another curve drawn across a drop cuts it: bridge gaps up to a line width
+  runs <- lapply(runs, function(m) {
+    if (nrow(m) < 2) return(m)
+    gap <- m[-1, "top"] - m[-nrow(m), "bottom"] - 1
+    keep <- c(TRUE, gap > lw + 1)
+    grp <- cumsum(keep)
+    cbind(top = m[keep, "top"], bottom = tapply(m[, "bottom"], grp, max))
+  })
   hw <- (lw - 1) / 2
   slack <- max(1.5, lw / 2)
   out_col <- numeric(0); out_row <- numeric(0)
