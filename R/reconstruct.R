@@ -43,17 +43,24 @@
 #' **Reconstruction** (Guyot et al. 2012, per arm): between consecutive
 #' at-risk times, the number of censorings is chosen so that the
 #' reconstructed number at risk at the next at-risk time equals the
-#' published one; censorings are spread evenly over the interval; events
-#' at each point are `round(n (1 - S / KM))` with `KM` the reconstructed curve
-#' at its last event. netsurv differs from Guyot's published code where it
-#' fails on flat tails with heavy late censoring: censorings are spread over
-#' the whole at-risk interval at their own times (not over the span of the
-#' digitised points inside it, nor at midpoints between points), and after
-#' the last at-risk time everyone left is used up by the end of the curve
-#' with the number of censorings whose reconstructed curve best follows the
-#' digitised one (the heights of the late drops reveal how few remain),
-#' instead of extrapolating the earlier censoring rate. The exact rules are
-#' in the comment of `ns_ipd_reconstruct` in `src/core/netsurv.h`.
+#' published one; events at each point are `round(n (1 - S / KM))` with `KM`
+#' the reconstructed curve at its last event. netsurv differs from Guyot's
+#' published code where it fails on flat tails with heavy late censoring:
+#' * censorings are spread over the whole at-risk interval at their own
+#'   times (not over the span of the digitised points inside it, nor at
+#'   midpoints between points); where a drop of one event is tall enough to
+#'   count (`S / n >= 0.01` at the interval's end) they may crowd early or
+#'   late in the interval (`a + (b - a) u^(1 / shape)`, shape 1/5 to 5), with
+#'   the shape under which the numbers at risk best fit the drop heights (a
+#'   drop of one event among `n` is `1 / n` of the curve) if that fit is 10\%
+#'   better than with an even spread;
+#' * after the last at-risk time, everyone left is used up by the end of the
+#'   curve, with the number of censorings whose reconstructed curve best
+#'   follows the digitised one (time-weighted absolute difference), after
+#'   matching `total_events` when given, instead of extrapolating the earlier
+#'   censoring rate.
+#' The exact rules are in the comment of `ns_ipd_reconstruct` in
+#' `src/core/netsurv.h`.
 #'
 #' @return A data frame with columns `time`, `status` (1 event, 0 censored)
 #'   and `arm` (a factor: the levels of `curve$arm` if it is a factor, else
