@@ -58,8 +58,11 @@ static ipd_run run_interval(const ns_ipd_curve *cv, size_t lo, size_t hi,
 {
   ipd_run r = {st, 0, 0, 0.0, 0.0};
   size_t K = cv->n_points;
-  int j = 1; /* next censoring to place */
-  double inv = 1.0 / shape, tj = j <= c ? a + (b - a) * pow(1.0 / (c + 1.0), inv) : b;
+  /* The censorings before a time u are those with j < (c + 1) ((u - a) /
+   * (b - a))^shape, so a point's share is counted in O(1); their times are
+   * only computed when they are written. */
+  int j_done = 0; /* censorings 1..j_done are placed (or dropped) */
+  double inv = 1.0 / shape;
   double width_end = (cv->time[hi] - cv->time[lo]) / (double) (hi - lo + 1);
   for (size_t k = lo; k <= hi; k++) {
     int n = r.end.n_risk, d = 0;
@@ -74,17 +77,19 @@ static ipd_run run_interval(const ns_ipd_curve *cv, size_t lo, size_t hi,
       if (d > 0) r.end.km *= 1.0 - (double) d / n;
     }
     n -= d;
-    int placed = 0;
-    double upper = k + 1 < K ? cv->time[k + 1] : INFINITY;
-    while (j <= c && tj < upper) {
-      if (n > 0) {
-        if (ctime) ctime[(*nct)++] = tj;
-        n--;
-        placed++;
-      }
-      j++;
-      tj = a + (b - a) * pow(j / (c + 1.0), inv);
+    int j_end = c;
+    if (k + 1 < K && cv->time[k + 1] < b) {
+      double x = (c + 1.0) * pow((cv->time[k + 1] - a) / (b - a), shape);
+      j_end = x > 0 ? (int) ceil(x) - 1 : 0;
+      if (j_end > c) j_end = c;
+      if (j_end < j_done) j_end = j_done;
     }
+    int placed = j_end - j_done < n ? j_end - j_done : n;
+    if (ctime)
+      for (int j = j_done + 1; j <= j_done + placed; j++)
+        ctime[(*nct)++] = a + (b - a) * pow(j / (c + 1.0), inv);
+    n -= placed;
+    j_done = j_end;
     if (events) events[k] = d;
     if (censored) censored[k] = placed;
     r.events += d;

@@ -148,6 +148,32 @@ START_TEST(preconditions)
 }
 END_TEST
 
+/* Nobody left at a later at-risk time: the rest of the curve gets nobody,
+ * and a large cohort takes the coarse grid of the last interval. */
+START_TEST(zero_at_risk_and_large_cohort)
+{
+  double time[] = {0, 1, 2, 3}, surv[] = {1, 0.5, 0.5, 0.5}, rt[] = {0, 2};
+  int nr[] = {4, 0};
+  ns_ipd_curve cv = {4, time, surv, 2, rt, nr, -1};
+  outputs o;
+  outputs_init(&o);
+  ck_assert_int_eq(ns_ipd_reconstruct(&cv, &o.res), NS_OK);
+  /* a halving is 2 of 4 or 1 of 2 (censorings first): either uses all 4 */
+  ck_assert(o.events[1] == 1 || o.events[1] == 2);
+  ck_assert_int_eq(o.events[1] + (int) o.res.n_censored, 4);
+  ck_assert_int_eq(o.risk_hat[1], 0);
+  ck_assert_int_eq(o.events[2] + o.events[3], 0);
+  /* 3000 at risk, one interval: the last-interval search uses a stride */
+  double t2[] = {0, 1, 5}, s2[] = {1, 0.9, 0.9}, r2[] = {0};
+  int n2[] = {3000};
+  ns_ipd_curve big = {3, t2, s2, 1, r2, n2, -1};
+  outputs_init(&o);
+  ck_assert_int_eq(ns_ipd_reconstruct(&big, &o.res), NS_OK);
+  ck_assert_int_eq(o.events[1], 300);
+  ck_assert_uint_eq(o.res.n_censored, 2700);
+}
+END_TEST
+
 /* Seeded random cohorts: exponential event and uniform censoring times
  * rounded to whole days, exact KM computed here, at-risk counts at ticks.
  * The reconstruction must reproduce every published number at risk, use up
@@ -242,6 +268,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, small_drops_accumulate);
   tcase_add_test(tc, total_events_in_last_interval);
   tcase_add_test(tc, preconditions);
+  tcase_add_test(tc, zero_at_risk_and_large_cohort);
   tcase_add_test(tc, random_round_trip);
   suite_add_tcase(s, tc);
   return s;
