@@ -53,7 +53,9 @@
 #'   fit <- survival::survfit(survival::Surv(time, status) ~ trt,
 #'                            data = survival::veteran)
 #'   plot(fit, col = c("red", "blue"), lwd = 2, xlim = c(0, 1000), ylim = c(0, 1.05))
-#'   box_px <- c(grconvertX(0:1, "npc", "device"), grconvertY(1:0, "npc", "device"))
+#'   # where the data limits lie in the image, in pixels
+#'   box_px <- c(grconvertX(c(0, 1000), "user", "device"),
+#'               grconvertY(c(1.05, 0), "user", "device"))
 #'   dev.off()
 #'   pts <- digitise_curve(file, c(standard = "red", test = "blue"),
 #'                         xlim = c(0, 1000), ylim = c(0, 1.05), box = box_px)

@@ -113,9 +113,14 @@ rt_errors <- function(orig, rec, xlim) {
 }
 
 # IPDfromKM on the same inputs, arm by arm, as a data frame like ours.
-# IPDfromKM calls dplyr's n() unqualified, so it only runs attached.
+# IPDfromKM's preprocess() calls dplyr's n() unqualified (and sets a local
+# `n` to NULL), so it only runs with dplyr attached: attach it for the call
+# and detach it afterwards, so that other tests see the usual search path.
 rt_ipdfromkm <- function(curve, at_risk, arms) {
-  suppressPackageStartupMessages(require("IPDfromKM", character.only = TRUE, quietly = TRUE))
+  if (!"package:dplyr" %in% search()) {
+    suppressPackageStartupMessages(attachNamespace("dplyr"))
+    on.exit(detach("package:dplyr"), add = TRUE)
+  }
   do.call(rbind, lapply(seq_along(arms), function(i) {
     a <- arms[i]
     pts <- curve[curve$arm == a, c("time", "survival")]
