@@ -1,6 +1,6 @@
 /* ipd.c -- pseudo individual patient data from a digitised Kaplan-Meier curve
  * and its published numbers at risk: the algorithm of Guyot, Ades, Ouwens &
- * Welton, BMC Med Res Methodol 2012;12:9, with two changes for the flat tails
+ * Welton, BMC Med Res Methodol 2012;12:9, with changes for the flat tails
  * with heavy late censoring where that algorithm is known to go wrong (see
  * ns_ipd_reconstruct in netsurv.h). */
 #include <math.h>
@@ -33,12 +33,12 @@ static int round_half_up(double x) { return (int) floor(x + 0.5); }
  * 1 spreads them evenly (Guyot), shape > 1 crowds them late, < 1 early. */
 static const double ipd_shapes[] = {1, 1.5, 2, 3, 5, 1 / 1.5, 0.5, 1.0 / 3, 0.2};
 #define IPD_N_SHAPES (sizeof ipd_shapes / sizeof ipd_shapes[0])
-/* A shape other than 1 must lower the lattice misfit (ipd_run) by this
- * fraction, and is only
- * tried when one event's drop at the end of the interval (S / n, n the
- * published count at its end, 1 in the last interval) is at least
- * IPD_DROP_VISIBLE: with many at risk the drops are as small as digitising
- * noise and say nothing about when the censorings happened. */
+/* A shape other than 1 must lower the lattice misfit (ipd_run) by the
+ * fraction IPD_SHAPE_GAIN, and is only tried when one event's drop at the
+ * end of the interval (S / n, n the published count at its end, 1 in the last
+ * interval) is at least IPD_DROP_VISIBLE: with many at risk the drops are as
+ * small as digitising noise and say nothing about when the censorings
+ * happened. */
 #define IPD_DROP_VISIBLE 0.01
 #define IPD_SHAPE_GAIN 0.1
 
