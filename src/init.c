@@ -55,6 +55,10 @@ SEXP ffi_logrank_maxcombo_permutation(SEXP time, SEXP status, SEXP group, SEXP s
                                       SEXP n_stratum, SEXP rho, SEXP gamma, SEXP sides,
                                       SEXP B, SEXP seed);
 /* -- end of trial-reporting declarations */
+/* reconstructed individual data (r_ipd.c) */
+SEXP ffi_ipd_reconstruct(SEXP time, SEXP surv, SEXP risk_time, SEXP n_risk,
+                         SEXP total_events);
+/* -- end of reconstructed-data declarations */
 
 static const R_CallMethodDef call_methods[] = {
   /* sort */
@@ -91,6 +95,9 @@ static const R_CallMethodDef call_methods[] = {
   /* trial reporting */
   {"ffi_logrank_maxcombo_permutation", (DL_FUNC) &ffi_logrank_maxcombo_permutation, 10},
   /* -- end of trial-reporting rows */
+  /* reconstructed individual data */
+  {"ffi_ipd_reconstruct", (DL_FUNC) &ffi_ipd_reconstruct, 5},
+  /* -- end of reconstructed-data rows */
 
   {NULL, NULL, 0}
 };
