@@ -116,6 +116,9 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow"),
                 init, control = cox_control(), robust = FALSE, firth = FALSE,
                 x = FALSE, y = TRUE) {
+  if (!missing(data) && is_db_table(data)) # a database table: R/sql.R
+    return(cox_db(match.call(), parent.frame(), match.arg(ties), if (!missing(init)) init, control,
+                  robust, firth, x, y, !missing(init), !missing(y)))
   ties_given <- !missing(ties)
   ties <- match.arg(ties)
   call <- match.call()

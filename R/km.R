@@ -71,6 +71,8 @@
 #' @export
 km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
                conf.type = c("log", "log-log", "plain", "logit", "arcsin", "none")) {
+  if (!missing(data) && is_db_table(data)) # a database table: R/sql.R
+    return(km_db(match.call(), parent.frame(), check_conf_int(conf.int), check_conf_type(conf.type)))
   call <- match.call()
   conf.int <- check_conf_int(conf.int)
   conf.type <- check_conf_type(conf.type)

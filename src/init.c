@@ -41,6 +41,16 @@ SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
 SEXP ffi_cox_deviance(SEXP martingale, SEXP events);
 /* -- end of Cox-diagnostics declarations */
 
+/* moments in, estimates out (r_moments.c) */
+SEXP ffi_km_moments(SEXP stratum, SEXP time, SEXP n_stop, SEXP n_event, SEXP n_censor,
+                    SEXP n_enter, SEXP n_strata);
+SEXP ffi_logrank_moments(SEXP stratum, SEXP time, SEXP n_event, SEXP n_stop, SEXP n_group,
+                         SEXP n_stratum, SEXP rho, SEXP gamma);
+SEXP ffi_cox_moments_eval(SEXP mo, SEXP ties, SEXP scale);
+SEXP ffi_cox_moments_solve(SEXP imat, SEXP u, SEXP toler);
+SEXP ffi_quad_inverse(SEXP a, SEXP x, SEXP toler);
+/* -- end of moments declarations */
+
 static const R_CallMethodDef call_methods[] = {
   /* sort */
   {"ffi_sort_order", (DL_FUNC) &ffi_sort_order, 2},
@@ -67,6 +77,14 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_cox_zph", (DL_FUNC) &ffi_cox_zph, 10},
   {"ffi_cox_deviance", (DL_FUNC) &ffi_cox_deviance, 2},
   /* -- end of Cox-diagnostics rows */
+
+  /* moments */
+  {"ffi_km_moments", (DL_FUNC) &ffi_km_moments, 7},
+  {"ffi_logrank_moments", (DL_FUNC) &ffi_logrank_moments, 8},
+  {"ffi_cox_moments_eval", (DL_FUNC) &ffi_cox_moments_eval, 3},
+  {"ffi_cox_moments_solve", (DL_FUNC) &ffi_cox_moments_solve, 3},
+  {"ffi_quad_inverse", (DL_FUNC) &ffi_quad_inverse, 3},
+  /* -- end of moments rows */
 
   {NULL, NULL, 0}
 };
