@@ -111,12 +111,21 @@ db_sql <- function(fun = c("km", "logrank", "cox"), formula, data, ...) {
 db_query <- function(d, sql, what) {
   hook <- getOption("netsurv.sql_log")
   if (is.function(hook)) hook(sql)
-  out <- tryCatch(DBI::dbGetQuery(d$con, sql),
-                  error = function(e)
-                    stop(d$fun, "(): the database query for ", what, " failed: ",
-                         conditionMessage(e), call. = FALSE))
+  fail <- function(msg)
+    stop(d$fun, "(): the database query for ", what, " failed: ",
+         strsplit(msg, "\n", fixed = TRUE)[[1L]][1L], call. = FALSE)
+  # Some drivers (RPostgreSQL) report a failed query as a warning and
+  # return NULL: that is an error here too.
+  warned <- character()
+  out <- tryCatch(withCallingHandlers(DBI::dbGetQuery(d$con, sql),
+                                      warning = function(w) {
+                                        warned <<- c(warned, conditionMessage(w))
+                                        invokeRestart("muffleWarning")
+                                      }),
+                  error = function(e) fail(conditionMessage(e)))
   if (!is.data.frame(out))
-    stop(d$fun, "(): the database query for ", what, " returned no table", call. = FALSE)
+    fail(if (length(warned)) warned[1L] else "the driver returned no table")
+  for (w in warned) warning(w, call. = FALSE)
   out
 }
 
@@ -180,7 +189,8 @@ db_expr <- function(d, expr, what, numeric = TRUE, allow_character = FALSE) {
 db_frame <- function(call, env, fun, counting, role) {
   data <- eval(call$data, env)
   con <- dbplyr::remote_con(data)
-  if (is.null(con) || !DBI::dbIsValid(con))
+  valid <- !is.null(con) && tryCatch(DBI::dbIsValid(con), error = function(e) TRUE)
+  if (!valid)
     stop(fun, "(): the database connection of `data` is closed or invalid", call. = FALSE)
   if (is.null(call$formula)) stop("`formula` is missing: give e.g. Surv(time, status) ~ group", call. = FALSE)
   formula <- eval(call$formula, env)
@@ -270,7 +280,7 @@ db_frame <- function(call, env, fun, counting, role) {
     for (e in t$args) {
       x <- db_expr(d, e, "formula", numeric = FALSE, allow_character = is.name(e))
       nm <- paste0("ns_s", length(d$strata) + 1L)
-      cols[[nm]] <- if (x$logical) paste0("CASE WHEN ", x$sql, " THEN 1 ELSE 0 END") else x$sql
+      cols[[nm]] <- x$sql  # logicals stay logical: their labels are "x=TRUE"
       d$strata <- c(d$strata, nm)
       idx <- c(idx, length(d$strata))
       used <- c(used, x$vars)
@@ -286,7 +296,7 @@ db_frame <- function(call, env, fun, counting, role) {
       e <- other[[k]]
       x <- db_expr(d, e, "formula", numeric = FALSE, allow_character = is.name(e))
       nm <- paste0("ns_g", k)
-      cols[[nm]] <- if (x$logical) paste0("CASE WHEN ", x$sql, " THEN 1 ELSE 0 END") else x$sql
+      cols[[nm]] <- x$sql
       d$groups <- c(d$groups, nm)
       d$group_names <- c(d$group_names, deparse1(e))
       used <- c(used, x$vars)
@@ -328,6 +338,7 @@ db_frame <- function(call, env, fun, counting, role) {
   d$frame0_sql <- paste0("SELECT ", select, ",\n       CASE WHEN ",
                          if (length(not_null)) paste(not_null, collapse = " AND ") else "1 = 1",
                          " THEN 1 ELSE 0 END AS ns_complete\nFROM ", from, where0)
+  d$frame_all_sql <- paste0("SELECT ", select, "\nFROM ", from)
   d$frame_sql <- paste0("SELECT ", select, "\nFROM ", from,
                         "\nWHERE ", paste(c(subset_sql, not_null, if (!length(not_null)) "1 = 1"),
                                           collapse = "\n  AND "))
@@ -619,9 +630,20 @@ logrank_db <- function(call, env, rho, gamma, exact) {
               obs = fit$obs, exp = fit$exp, var = fit$var, chisq = fit$chisq,
               pvalue = stats::pchisq(fit$chisq, fit$df, lower.tail = FALSE))
   if (!is.null(strata_keep)) {
-    n_str <- tapply(as.double(agg$n_stop), strata_keep, sum)
-    out$strata <- structure(as.integer(n_str), dim = S,
-                            dimnames = list(strata.keep = levels(strata_keep)), class = "table")
+    # survdiff's table of strata.keep keeps the levels a strata() term has
+    # on the whole table (before subset and na.omit), empty ones included.
+    full <- strata_keep
+    if (length(d$strata_terms) == 1L && d$strata_terms[[1L]]$special) {
+      t <- d$strata_terms[[1L]]
+      all <- db_query(d, paste0("SELECT DISTINCT ", paste(t$cols, collapse = ", "), "\nFROM (",
+                                d$frame_all_sql, ") ns_a"), "the levels of the strata")
+      lev <- levels(survival::strata(stats::setNames(all[t$cols], t$names)))
+      full <- factor(as.character(db_term_values(agg, d$strata_terms)[[1L]]), levels = lev)
+    }
+    n_str <- tapply(as.double(agg$n_stop), full, sum)
+    n_str[is.na(n_str)] <- 0
+    out$strata <- structure(as.integer(n_str), dim = nlevels(full),
+                            dimnames = list(strata.keep = levels(full)), class = "table")
   }
   out$call <- call
   out$df <- fit$df
