@@ -92,12 +92,12 @@ db_sql <- function(fun = c("km", "logrank", "cox"), formula, data, ...) {
   if (fun == "km") {
     d <- db_frame(call, env, "km", counting = TRUE, role = "strata")
     s <- db_start(d)
-    list(frame = d$frame_sql, start = db_start_sql(d), fit = db_curve_sql(d, d$strata, s$event_sql))
+    list(frame = d$frame_sql, start = db_start_sql(d), fit = db_curve_sql(d, d$strata, s$event_cond))
   } else if (fun == "logrank") {
     d <- db_frame(call, env, "logrank", counting = FALSE, role = "group")
     s <- db_start(d)
     list(frame = d$frame_sql, start = db_start_sql(d),
-         fit = db_curve_sql(d, c(d$strata, d$groups), s$event_sql))
+         fit = db_curve_sql(d, c(d$strata, d$groups), s$event_cond))
   } else {
     d <- db_frame(call, env, "cox", counting = TRUE, role = "covariate")
     s <- db_start(d)
@@ -472,6 +472,7 @@ db_start <- function(d, positive_weights = FALSE) {
       stop("`formula`: covariate `", d$xnames[k], "` is not finite in ", s[[paste0("xb_", k)]],
            " row(s) of the table; covariates must be finite", call. = FALSE)
   s$events <- if (coding12) z(s$n_2) else z(s$n_1)
+  s$event_cond <- if (coding12) "ns_status = 2" else "ns_status = 1"
   s$event_sql <- if (coding12) "CASE WHEN ns_status = 2 THEN 1 ELSE 0 END" else "ns_status"
   s$n_dropped <- z(s$n_all) - z(s$n)
   s
@@ -481,10 +482,10 @@ db_start <- function(d, positive_weights = FALSE) {
 
 # Counts per (keys, time): rows stopping, weighted events and censorings, and
 # (counting-process data) weighted entries, as two GROUP BYs in one query.
-db_curve_sql <- function(d, keys, event_sql) {
+db_curve_sql <- function(d, keys, event_cond) {
   k <- if (length(keys)) paste0(paste(keys, collapse = ", "), ", ") else ""
-  ev <- paste0("CASE WHEN ", event_sql, " = 1 THEN ns_w ELSE 0 END")
-  ce <- paste0("CASE WHEN ", event_sql, " = 1 THEN 0 ELSE ns_w END")
+  ev <- paste0("CASE WHEN ", event_cond, " THEN ns_w ELSE 0 END")
+  ce <- paste0("CASE WHEN ", event_cond, " THEN 0 ELSE ns_w END")
   f <- paste0("(", d$frame_sql, ") ns_f")
   sql <- paste0("SELECT ", k, "ns_time, 0 AS ns_kind, COUNT(*) AS n_stop, SUM(", ev,
                 ") AS n_event, SUM(", ce, ") AS n_censor\nFROM ", f,
@@ -551,7 +552,7 @@ km_db <- function(call, env, conf.int, conf.type) {
     stop("`weights`: fractional weights need the infinitesimal-jackknife variance, which ",
          "netsurv does not compute on a database table; round the weights or collect the rows",
          call. = FALSE)
-  agg <- db_query(d, db_curve_sql(d, d$strata, s$event_sql), "the Kaplan-Meier counts")
+  agg <- db_query(d, db_curve_sql(d, d$strata, s$event_cond), "the Kaplan-Meier counts")
   groups <- if (length(d$strata)) db_km_strata(agg, d$strata_terms)
   code <- if (is.null(groups)) rep(1L, nrow(agg)) else as.integer(groups)
   stop_part <- agg$ns_kind == 0
@@ -602,7 +603,7 @@ logrank_db <- function(call, env, rho, gamma, exact) {
          "e.g. Surv(time, status) ~ group", call. = FALSE)
   s <- db_start(d)
   if (d$weighted) stop("internal: logrank has no weights", call. = FALSE)
-  agg <- db_query(d, db_curve_sql(d, c(d$strata, d$groups), s$event_sql), "the log-rank counts")
+  agg <- db_query(d, db_curve_sql(d, c(d$strata, d$groups), s$event_cond), "the log-rank counts")
   groups <- db_group_factor(agg, d$groups, d$group_names)
   if (nlevels(groups) < 2L)
     stop("`formula`: there is only one group (", levels(groups)[1L], "); ",

@@ -52,7 +52,7 @@ if (!is.null(pg)) {
   rows <- list()
   for (n in sql_n) {
     DBI::dbExecute(pg$con, "DROP TABLE IF EXISTS cohort")
-    DBI::dbGetQuery(pg$con, "SELECT setseed(0.42)")
+    suppressWarnings(DBI::dbGetQuery(pg$con, "SELECT setseed(0.42)"))
     t_load <- system.time(DBI::dbExecute(pg$con, paste0(
       "CREATE TABLE cohort AS SELECT ", paste0("x", seq_len(p), collapse = ", "),
       ", CEIL(-LN(1 - random()) / EXP(", eta, ") * 100) / 100 AS time,",
