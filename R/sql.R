@@ -53,8 +53,8 @@
 #' DuckDB, Spark SQL (sparklyr) and the cloud warehouses are expected to work
 #' since only portable SQL is used, but are not tested here.
 #'
-#' @param formula,data,weights,subset,... as for [km()], [logrank()] or
-#'   [cox()]; `data` a dbplyr lazy table.
+#' @param formula,data,... as for [km()], [logrank()] or
+#'   [cox()] (`weights`, `subset`, ... go in `...`); `data` a dbplyr lazy table.
 #' @param fun the function whose queries to show: `"km"`, `"logrank"` or
 #'   `"cox"`.
 #' @return `db_sql()` returns a named list of SQL strings: `frame` (the rows
