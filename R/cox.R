@@ -135,6 +135,14 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow"),
                 init, control = cox_control(), robust = FALSE, firth = FALSE,
                 x = FALSE, y = TRUE, id, cluster) {
+  if (!missing(data) && is_db_table(data)) { # a database table: R/sql.R
+    given <- c(id = !missing(id), cluster = !missing(cluster))
+    if (any(given))
+      stop("`", names(given)[given][1L], "` is not supported when `data` is a database table; ",
+           "collect() the rows and call cox() on the data frame", call. = FALSE)
+    return(cox_db(match.call(), parent.frame(), match.arg(ties), if (!missing(init)) init, control,
+                  robust, firth, x, y, !missing(init), !missing(y)))
+  }
   ties_given <- !missing(ties)
   if (identical(ties, "exact"))
     stop("`ties = \"exact\"` (the exact partial likelihood) is not implemented by netsurv; ",

@@ -121,6 +121,15 @@
 km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
                conf.type = c("log", "log-log", "plain", "logit", "arcsin", "none"),
                stype = 1, ctype = 1, id, cluster, robust, start.time, se.fit = TRUE) {
+  if (!missing(data) && is_db_table(data)) { # a database table: R/sql.R
+    given <- c(stype = !missing(stype), ctype = !missing(ctype), id = !missing(id),
+               cluster = !missing(cluster), robust = !missing(robust),
+               start.time = !missing(start.time), se.fit = !missing(se.fit))
+    if (any(given))
+      stop("`", names(given)[given][1L], "` is not supported when `data` is a database table; ",
+           "collect() the rows and call km() on the data frame", call. = FALSE)
+    return(km_db(match.call(), parent.frame(), check_conf_int(conf.int), check_conf_type(conf.type)))
+  }
   call <- match.call()
   conf.int <- check_conf_int(conf.int)
   conf.type <- check_conf_type(conf.type)

@@ -89,6 +89,10 @@
 #' @export
 logrank <- function(formula, data, subset, na.action, rho = 0, gamma = 0,
                     exact = FALSE, B = 10000, seed = NULL) {
+  if (!missing(data) && is_db_table(data)) { # a database table: R/sql.R
+    check_logrank_options(rho, gamma, exact, B, seed)
+    return(logrank_db(match.call(), parent.frame(), rho, gamma, exact))
+  }
   call <- match.call()
   check_logrank_options(rho, gamma, exact, B, seed)
   setup <- logrank_setup(call, parent.frame())

@@ -663,6 +663,86 @@ typedef struct {
 
 ns_status ns_ipd_reconstruct(const ns_ipd_curve *curve, ns_ipd_result *result);
 /* (end of the reconstructed-data section)                                  */
+/* ---- moments in, estimates out (moments.c) ---------------------------- */
+/*
+ * Kaplan-Meier, log-rank and the Cox Newton-step pieces from pre-aggregated
+ * sums, for engines that hold the rows themselves (a database computes the
+ * GROUP BY sums; see R/sql.R). Every input is a table of "records", one per
+ * distinct (stratum, time), sorted by stratum then time ascending, without
+ * duplicates (NS_ERR_ARGUMENT otherwise); stratum may be NULL for one
+ * stratum. Merging fuzz-tied times (ns_time_fix's rule) is the caller's job:
+ * merge the keys, add the sums. Formulas and references in moments.c.
+ */
+
+/* Kaplan-Meier counts per record (weighted unless said). */
+typedef struct {
+  size_t m;                /* records */
+  int n_strata;            /* >= 1 */
+  const int *stratum;      /* 0 .. n_strata - 1, or NULL */
+  const double *time;      /* finite */
+  const double *n_stop;    /* rows (unweighted count) whose stop time is
+                              this time: > 0 makes a time point */
+  const double *n_event;   /* weight of the events at the time */
+  const double *n_censor;  /* weight of the censorings at the time */
+  const double *n_enter;   /* weight of the rows entering at the time
+                              (start == time, counting-process data), or NULL */
+} ns_km_moments;
+
+/* The curves of ns_km_estimate (Greenwood variances) from counts: out's
+ * per-time arrays need one element per record with n_stop > 0 (m is always
+ * enough), stratum_times n_strata ints; n_enter and stratum_rows are not
+ * written. n_times: out, the time points written. */
+ns_status ns_km_from_moments(const ns_km_moments *mo, const ns_km_curve *out,
+                             size_t *n_times);
+
+/* Log-rank counts: n_event and n_stop (weight of the rows whose stop time is
+ * the record's time, events and censorings) are m x n_group, column-major. */
+typedef struct {
+  size_t m;
+  int n_group, n_stratum;
+  const int *stratum;      /* 0 .. n_stratum - 1, or NULL */
+  const double *time;
+  const double *n_event;
+  const double *n_stop;
+} ns_logrank_moments;
+
+/* ns_logrank_test's outputs (obs, exp: n_group x n_stratum; var: n_group x
+ * n_group; chisq, df) from counts of right-censored data. */
+ns_status ns_logrank_from_moments(const ns_logrank_moments *mo, double rho,
+                                  double gamma, double *obs, double *exp,
+                                  double *var, double *chisq, int *df);
+
+/* Cox sums per record, all at the current coefficients, with r = exp(eta)
+ * and the covariates x shifted by any fixed constant (centred). Matrices are
+ * m x p (or m x p(p+1)/2 for x x', the upper triangle packed column by
+ * column: element (i, j), i <= j, is column j(j+1)/2 + i), column-major. */
+typedef struct {
+  size_t m, p;
+  int n_strata;            /* >= 1 */
+  const int *stratum;      /* or NULL */
+  const double *time;
+  const double *s0, *s1, *s2;    /* rows stopping at the time: sum w r,
+                                    sum w r x, sum w r x x' */
+  const double *in0, *in1, *in2; /* rows entering at the time (start ==
+                                    time): the same sums; NULL for
+                                    right-censored data */
+  const double *d;         /* number of events (a whole number; Efron) */
+  const double *dw;        /* weight of the events */
+  const double *d0, *d1, *d2;    /* the events' sums of w r, w r x, w r x x'
+                                    (Efron only; may be NULL for Breslow) */
+  const double *dx;        /* the events' sum of w x */
+  const double *deta;      /* the events' sum of w eta */
+} ns_cox_moments;
+
+/* Log partial likelihood, score u (p) and information imat (p x p, full) at
+ * the coefficients of the sums, Breslow or Efron; scale (p, or NULL) gives
+ * them for the covariates x * scale (ns_cox_fit's scaled coordinates).
+ * NS_ERR_NONFINITE when a risk set is empty at an event or a result is not
+ * finite (a Newton step too long: halve it). */
+ns_status ns_cox_moments_eval(const ns_cox_moments *mo, ns_cox_ties ties,
+                              const double *scale, double *loglik, double *u,
+                              double *imat);
+/* (end of the moments section)                                             */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,131 @@
+# bench-sql.R -- scale of the database path and of the in-memory fits.
+#
+# 1. Through PostgreSQL (a throw-away server, tests/testthat/helper-postgres.R):
+#    a cohort of n rows with p = 10 normal covariates, times rounded to 0.01
+#    (a few thousand distinct times) and ~70% events is generated inside the
+#    server; cox(), km() and logrank() run on dplyr::tbl(con, "cohort").
+#    Reported: total fit time, time per Cox iteration (the spacing of the
+#    queries), the rows that came back, and R's peak memory during the fit
+#    (gc()'s "max used" after a reset), which stays flat as n grows because
+#    only aggregates come back. At the smallest n the fit is checked against
+#    cox() on the collected rows.
+# 2. In memory: km(), logrank() and cox() (p = 10) at growing n: median time
+#    and the process's peak resident memory (VmHWM, reset through
+#    /proc/self/clear_refs) per row, which should not grow with n.
+#
+# Sizes: NETSURV_BENCH_SQL_N (default "1e5,1e6") and NETSURV_BENCH_MEM_N
+# (default "1e6,3e6"); the NEWS.md numbers used 1e5,1e6,1e7 and 1e6,3e6,1e7.
+# The machine is shared: timings are indicative, medians of repeated runs.
+suppressPackageStartupMessages(library(netsurv))
+library(survival, warn.conflicts = FALSE)
+source("bench/cox-data.R")
+
+sizes <- function(var, default) as.numeric(strsplit(Sys.getenv(var, default), ",")[[1L]])
+sql_n <- sizes("NETSURV_BENCH_SQL_N", "1e5,1e6")
+mem_n <- sizes("NETSURV_BENCH_MEM_N", "1e6,3e6")
+p <- 10L
+reps <- as.integer(Sys.getenv("NETSURV_BENCH_REPS", "5"))
+
+peak_reset <- function() {
+  invisible(gc(reset = TRUE))
+  try(suppressWarnings(writeLines("5", "/proc/self/clear_refs")), silent = TRUE)
+}
+vm <- function(field) {
+  x <- grep(paste0("^", field, ":"), readLines("/proc/self/status"), value = TRUE)
+  as.numeric(gsub("[^0-9]", "", x)) * 1024  # bytes
+}
+r_max_used <- function() sum(gc()[, 6L]) * 2^20  # R heap "max used", bytes
+
+# ---- 1. PostgreSQL -------------------------------------------------------------
+pg_env <- new.env()
+pg <- tryCatch({
+  source("tests/testthat/helper-postgres.R", local = TRUE)
+  local_postgres(pg_env)
+}, error = function(e) {
+  cat("PostgreSQL part skipped:", conditionMessage(e), "\n")
+  NULL
+})
+if (!is.null(pg)) {
+  xs <- paste0("SQRT(-2 * LN(1 - random())) * COS(2 * PI() * random()) AS x", seq_len(p))
+  beta <- seq(-0.5, 0.5, length.out = p)
+  eta <- paste(sprintf("(%.4f) * x%d", beta, seq_len(p)), collapse = " + ")
+  rows <- list()
+  for (n in sql_n) {
+    DBI::dbExecute(pg$con, "DROP TABLE IF EXISTS cohort")
+    suppressWarnings(DBI::dbGetQuery(pg$con, "SELECT setseed(0.42)"))
+    t_load <- system.time(DBI::dbExecute(pg$con, paste0(
+      "CREATE TABLE cohort AS SELECT ", paste0("x", seq_len(p), collapse = ", "),
+      ", CEIL(-LN(1 - random()) / EXP(", eta, ") * 100) / 100 AS time,",
+      " CASE WHEN random() < 0.7 THEN 1 ELSE 0 END AS status,",
+      " CASE WHEN random() < 0.5 THEN 'A' ELSE 'B' END AS arm",
+      " FROM (SELECT ", paste(xs, collapse = ", "), " FROM generate_series(1, ",
+      format(n, scientific = FALSE), ") g) s")))[["elapsed"]]
+    DBI::dbExecute(pg$con, "ANALYZE cohort")
+    tbl <- suppressWarnings(dplyr::tbl(pg$con, "cohort"))
+    form <- as.formula(paste("Surv(time, status) ~", paste0("x", seq_len(p), collapse = " + ")))
+    stamps <- numeric()
+    back <- 0
+    options(netsurv.sql_log = function(q) stamps <<- c(stamps, proc.time()[["elapsed"]]))
+    peak_reset()
+    t_cox <- system.time(fit <- cox(form, data = tbl))[["elapsed"]]
+    end <- proc.time()[["elapsed"]]
+    mem_cox <- r_max_used()
+    options(netsurv.sql_log = NULL)
+    # queries: start, first iteration, then one per iteration
+    per_iter <- stats::median(diff(c(stamps, end))[-1L])
+    ntimes <- DBI::dbGetQuery(pg$con, "SELECT COUNT(DISTINCT time) AS m FROM cohort")$m
+    peak_reset()
+    t_km <- system.time(km(Surv(time, status) ~ arm, data = tbl))[["elapsed"]]
+    t_lr <- system.time(logrank(Surv(time, status) ~ arm, data = tbl))[["elapsed"]]
+    mem_km <- r_max_used()
+    check <- NA_real_
+    if (n == min(sql_n)) {
+      local <- as.data.frame(dplyr::collect(tbl))
+      mem <- cox(form, data = local)
+      check <- max(abs(fit$coefficients - mem$coefficients) / abs(mem$coefficients))
+    }
+    rows[[length(rows) + 1L]] <- data.frame(
+      n = n, load_s = t_load, cox_total_s = t_cox, cox_iter = fit$iter,
+      s_per_iteration = per_iter, distinct_times = as.numeric(ntimes),
+      R_peak_MB_cox = mem_cox / 2^20, km_s = t_km, logrank_s = t_lr,
+      R_peak_MB_km_logrank = mem_km / 2^20, max_rel_diff_vs_memory = check)
+  }
+  DBI::dbExecute(pg$con, "DROP TABLE IF EXISTS cohort")
+  withr::deferred_run(pg_env)
+  cat("\nThrough PostgreSQL 15 (p = 10 for cox; the machine is shared and loaded):\n")
+  print(do.call(rbind, rows), digits = 3, row.names = FALSE)
+}
+
+# ---- 2. In memory ---------------------------------------------------------------
+res <- list()
+for (n in mem_n) {
+  d <- cox_bench_data(n, p)
+  df <- data.frame(time = d$time, status = d$status, d$X)
+  df$arm <- rep_len(c("A", "B"), n)
+  rm(d)
+  invisible(gc())
+  fits <- list(
+    km = function() km(Surv(time, status) ~ arm, data = df),
+    logrank = function() logrank(Surv(time, status) ~ arm, data = df),
+    cox = function() cox(as.formula(paste("Surv(time, status) ~",
+                                          paste0("x", seq_len(p), collapse = " + "))), data = df))
+  base <- vm("VmRSS")
+  for (f in names(fits)) {
+    times <- numeric()
+    peak <- 0
+    for (r in seq_len(if (n >= 1e7) min(reps, 3L) else reps)) {
+      peak_reset()
+      times <- c(times, system.time(fits[[f]]())[["elapsed"]])
+      peak <- max(peak, vm("VmHWM") - base)
+    }
+    res[[length(res) + 1L]] <- data.frame(fun = f, n = n, median_s = stats::median(times),
+                                          ns_per_row = stats::median(times) / n * 1e9,
+                                          peak_extra_MB = peak / 2^20,
+                                          bytes_per_row = peak / n)
+  }
+  rm(df)
+  invisible(gc())
+}
+cat("\nIn memory (data frame already in R; peak resident memory above the data; ",
+    "the machine is shared and loaded):\n", sep = "")
+print(do.call(rbind, res), digits = 3, row.names = FALSE)

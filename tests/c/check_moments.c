@@ -1,0 +1,354 @@
+/* check_moments.c -- the moments layer (moments.c) against the row-level
+ * core on the same data: ns_km_from_moments vs ns_km_prepare/estimate,
+ * ns_logrank_from_moments vs ns_logrank_test, ns_cox_moments_eval vs
+ * ns_cox_fit evaluated at fixed coefficients (iter_max = 0), on seeded
+ * random data with ties, strata, fractional and zero weights, late entry. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netsurv.h"
+#include "check_main.h"
+
+/* A small deterministic generator (splitmix64), so that the tests do not
+ * depend on the C library's rand(). */
+static unsigned long long rng_state;
+static double unif(void)
+{
+  unsigned long long z = (rng_state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return (double) (z >> 11) / 9007199254740992.0;
+}
+
+typedef struct {
+  size_t n, p;
+  int n_strata, n_group;
+  double *time, *start, *w, *x, *eta;
+  int *status, *stratum, *group;
+} rows;
+
+static void rows_free(rows *r)
+{
+  free(r->time); free(r->start); free(r->w); free(r->x); free(r->eta);
+  free(r->status); free(r->stratum); free(r->group);
+}
+
+/* Times rounded to a grid (many ties); start < stop when counting. */
+static rows make_rows(unsigned long long seed, size_t n, size_t p, int n_strata, int counting,
+                      int weighted, int n_group)
+{
+  rng_state = seed;
+  rows r = {n, p, n_strata, n_group, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+  r.time = malloc(n * sizeof *r.time);
+  r.start = counting ? malloc(n * sizeof *r.start) : NULL;
+  r.w = weighted ? malloc(n * sizeof *r.w) : NULL;
+  r.x = malloc((n * p + 1) * sizeof *r.x);
+  r.eta = malloc(n * sizeof *r.eta);
+  r.status = malloc(n * sizeof *r.status);
+  r.stratum = malloc(n * sizeof *r.stratum);
+  r.group = malloc(n * sizeof *r.group);
+  for (size_t i = 0; i < n; i++) {
+    r.stratum[i] = (int) (unif() * n_strata);
+    r.group[i] = (int) (unif() * n_group);
+    double t = 1 + floor(unif() * 20);
+    if (counting) {
+      double s = floor(unif() * t);
+      if (s >= t) s = t - 1;
+      r.start[i] = s;
+    }
+    r.time[i] = t;
+    r.status[i] = unif() < 0.6;
+    if (weighted) {
+      double u = unif();
+      r.w[i] = u < 0.1 ? 0.25 : u < 0.4 ? 2.5 : 1.0;
+    }
+    for (size_t j = 0; j < p; j++) r.x[i + j * n] = j == 0 ? (double) (unif() < 0.5) : 2 * unif() - 1;
+  }
+  return r;
+}
+
+/* Distinct (stratum, time) keys of stop and start times, sorted. */
+typedef struct { int s; double t; } key;
+static int key_cmp(const void *a, const void *b)
+{
+  const key *x = a, *y = b;
+  if (x->s != y->s) return x->s < y->s ? -1 : 1;
+  return (x->t > y->t) - (x->t < y->t);
+}
+static size_t make_keys(const rows *r, int use_strata, key **out)
+{
+  key *k = malloc(2 * r->n * sizeof *k);
+  size_t m = 0;
+  for (size_t i = 0; i < r->n; i++) {
+    int s = use_strata ? r->stratum[i] : 0;
+    k[m].s = s; k[m].t = r->time[i]; m++;
+    if (r->start) { k[m].s = s; k[m].t = r->start[i]; m++; }
+  }
+  qsort(k, m, sizeof *k, key_cmp);
+  size_t u = 0;
+  for (size_t i = 0; i < m; i++)
+    if (u == 0 || key_cmp(&k[u - 1], &k[i]) != 0) k[u++] = k[i];
+  *out = k;
+  return u;
+}
+static size_t find_key(const key *k, size_t m, int s, double t)
+{
+  key probe = {s, t};
+  key *hit = bsearch(&probe, k, m, sizeof *k, key_cmp);
+  ck_assert_ptr_nonnull(hit);
+  return (size_t) (hit - k);
+}
+
+static void check_km(unsigned long long seed, int n_strata, int counting, int weighted)
+{
+  rows r = make_rows(seed, 300, 0, n_strata, counting, weighted, 2);
+  key *k;
+  size_t m = make_keys(&r, 1, &k);
+  double *cnt = calloc(5 * m, sizeof *cnt);
+  double *stop = cnt, *ev = cnt + m, *ce = cnt + 2 * m, *en = cnt + 3 * m, *tm = cnt + 4 * m;
+  int *st = malloc(m * sizeof *st);
+  for (size_t a = 0; a < m; a++) { st[a] = k[a].s; tm[a] = k[a].t; }
+  for (size_t i = 0; i < r.n; i++) {
+    double w = r.w ? r.w[i] : 1.0;
+    size_t a = find_key(k, m, r.stratum[i], r.time[i]);
+    stop[a] += 1;
+    if (r.status[i]) ev[a] += w; else ce[a] += w;
+    if (counting) en[find_key(k, m, r.stratum[i], r.start[i])] += w;
+  }
+  ns_km_moments mo = {m, n_strata, st, tm, stop, ev, ce, counting ? en : NULL};
+  size_t nt = 0;
+  double *o = calloc(8 * m, sizeof *o);
+  int *stt = calloc((size_t) n_strata, sizeof *stt);
+  ns_km_curve cm = {o, o + m, o + 2 * m, o + 3 * m, o + 4 * m, o + 5 * m, o + 6 * m, o + 7 * m,
+                    NULL, stt, NULL};
+  ck_assert_int_eq(ns_km_from_moments(&mo, &cm, &nt), NS_OK);
+
+  ns_km_data kd = {r.n, r.time, r.start, r.status, r.w, r.stratum, n_strata, NS_KM_GREENWOOD, 0};
+  ns_km_work *work = NULL;
+  size_t nt2 = 0;
+  ck_assert_int_eq(ns_km_prepare(&kd, &work, &nt2, NULL, NULL), NS_OK);
+  ck_assert_uint_eq(nt, nt2);
+  double *o2 = calloc(8 * nt2 + 1, sizeof *o2);
+  int *stt2 = calloc((size_t) n_strata, sizeof *stt2), *rows2 = calloc((size_t) n_strata, sizeof *rows2);
+  ns_km_curve cr = {o2, o2 + nt2, o2 + 2 * nt2, o2 + 3 * nt2, o2 + 4 * nt2, o2 + 5 * nt2,
+                    o2 + 6 * nt2, o2 + 7 * nt2, NULL, stt2, rows2};
+  ck_assert_int_eq(ns_km_estimate(work, &cr, NULL, NULL), NS_OK);
+  for (int s = 0; s < n_strata; s++) ck_assert_int_eq(stt[s], stt2[s]);
+  const double *a[8] = {cm.time, cm.n_risk, cm.n_event, cm.n_censor, cm.surv, cm.std_err,
+                        cm.cumhaz, cm.std_chaz};
+  const double *b[8] = {cr.time, cr.n_risk, cr.n_event, cr.n_censor, cr.surv, cr.std_err,
+                        cr.cumhaz, cr.std_chaz};
+  for (int f = 0; f < 8; f++)
+    for (size_t t = 0; t < nt; t++) {
+      if (isinf(b[f][t])) { ck_assert(isinf(a[f][t])); continue; }
+      ck_assert_near(a[f][t], b[f][t], 1e-12);
+    }
+  ns_km_free(work);
+  free(o2); free(stt2); free(rows2); free(o); free(stt); free(cnt); free(st); free(k);
+  rows_free(&r);
+}
+
+START_TEST(km_matches_rows)
+{
+  for (unsigned long long seed = 1; seed <= 6; seed++) {
+    check_km(seed, 1, 0, 0);
+    check_km(seed, 3, 0, 1);
+    check_km(seed, 2, 1, 0);
+    check_km(seed, 3, 1, 1);
+  }
+}
+END_TEST
+
+START_TEST(km_rejects_bad_records)
+{
+  double t[] = {2, 1}, one[] = {1, 1}, zero[] = {0, 0}, neg[] = {-1, 0};
+  double o[16];
+  int stt[1];
+  ns_km_curve c = {o, o + 2, o + 4, o + 6, o + 8, o + 10, o + 12, o + 14, NULL, stt, NULL};
+  size_t nt;
+  ns_km_moments unsorted = {2, 1, NULL, t, one, one, zero, NULL};
+  ck_assert_int_eq(ns_km_from_moments(&unsorted, &c, &nt), NS_ERR_ARGUMENT);
+  double t2[] = {1, 2};
+  ns_km_moments negative = {2, 1, NULL, t2, one, neg, zero, NULL};
+  ck_assert_int_eq(ns_km_from_moments(&negative, &c, &nt), NS_ERR_WEIGHT);
+  ns_km_moments no_rows = {2, 1, NULL, t2, zero, one, zero, NULL};
+  ck_assert_int_eq(ns_km_from_moments(&no_rows, &c, &nt), NS_ERR_ARGUMENT);
+  int bad_stratum[] = {0, 1};
+  ns_km_moments strata = {2, 1, bad_stratum, t2, one, one, zero, NULL};
+  ck_assert_int_eq(ns_km_from_moments(&strata, &c, &nt), NS_ERR_STRATUM);
+}
+END_TEST
+
+static void check_logrank(unsigned long long seed, int n_strata, int n_group, double rho,
+                          double gamma)
+{
+  rows r = make_rows(seed, 250, 0, n_strata, 0, 0, n_group);
+  key *k;
+  size_t m = make_keys(&r, 1, &k);
+  size_t G = (size_t) n_group;
+  double *ev = calloc(m * G, sizeof *ev), *sp = calloc(m * G, sizeof *sp), *tm = malloc(m * sizeof *tm);
+  int *st = malloc(m * sizeof *st);
+  for (size_t a = 0; a < m; a++) { st[a] = k[a].s; tm[a] = k[a].t; }
+  for (size_t i = 0; i < r.n; i++) {
+    size_t a = find_key(k, m, r.stratum[i], r.time[i]) + (size_t) r.group[i] * m;
+    sp[a] += 1;
+    ev[a] += r.status[i];
+  }
+  ns_logrank_moments mo = {m, n_group, n_strata, st, tm, ev, sp};
+  size_t S = (size_t) n_strata;
+  double *o1 = calloc(2 * G * S + G * G, sizeof *o1), *o2 = calloc(2 * G * S + G * G, sizeof *o2);
+  double c1, c2;
+  int df1, df2;
+  ck_assert_int_eq(ns_logrank_from_moments(&mo, rho, gamma, o1, o1 + G * S, o1 + 2 * G * S,
+                                           &c1, &df1), NS_OK);
+  ck_assert_int_eq(ns_logrank_test(r.n, r.time, r.status, r.group, r.stratum, n_group, n_strata,
+                                   rho, gamma, o2, o2 + G * S, o2 + 2 * G * S, &c2, &df2), NS_OK);
+  for (size_t i = 0; i < 2 * G * S + G * G; i++) ck_assert_near(o1[i], o2[i], 1e-12);
+  ck_assert_near(c1, c2, 1e-10);
+  ck_assert_int_eq(df1, df2);
+  free(o1); free(o2); free(ev); free(sp); free(tm); free(st); free(k);
+  rows_free(&r);
+}
+
+START_TEST(logrank_matches_rows)
+{
+  for (unsigned long long seed = 11; seed <= 16; seed++) {
+    check_logrank(seed, 1, 2, 0, 0);
+    check_logrank(seed, 3, 3, 0, 0);
+    check_logrank(seed, 2, 4, 1, 0);
+    check_logrank(seed, 2, 3, 0.5, 1.5);
+  }
+}
+END_TEST
+
+/* Cox: sums at beta from rows, then the moments' loglik, score and the
+ * inverse information against ns_cox_fit at init = beta, iter_max = 0. */
+static void check_cox(unsigned long long seed, size_t p, int n_strata, int counting, int weighted,
+                      ns_cox_ties ties)
+{
+  rows r = make_rows(seed, 400, p, n_strata, counting, weighted, 2);
+  size_t n = r.n, q = p * (p + 1) / 2;
+  if (r.w) for (size_t i = 0; i < n; i++) if (r.w[i] == 0) r.w[i] = 0.5; /* cox: w > 0 */
+  double beta[4] = {0.4, -0.7, 0.25, 1.1};
+  /* Centre on an arbitrary constant: the moments do not care. */
+  double shift[4] = {0.5, 0.1, -0.2, 0.3};
+  double *xc = malloc((n * p + 1) * sizeof *xc);
+  for (size_t i = 0; i < n; i++) {
+    double e = 0;
+    for (size_t j = 0; j < p; j++) {
+      xc[i + j * n] = r.x[i + j * n] - shift[j];
+      e += beta[j] * xc[i + j * n];
+    }
+    r.eta[i] = e;
+  }
+  key *k;
+  size_t m = make_keys(&r, 1, &k);
+  size_t cols = 3 * (1 + p + q) + 3 + 2 * p + q;
+  double *mem = calloc(m * (cols + 1), sizeof *mem);
+  double *tm = mem, *s0 = tm + m, *s1 = s0 + m, *s2 = s1 + m * p, *i0 = s2 + m * q,
+         *i1 = i0 + m, *i2 = i1 + m * p, *d = i2 + m * q, *dw = d + m, *d0 = dw + m,
+         *d1 = d0 + m, *d2 = d1 + m * p, *dx = d2 + m * q, *deta = dx + m * p;
+  int *st = malloc(m * sizeof *st);
+  for (size_t a = 0; a < m; a++) { st[a] = k[a].s; tm[a] = k[a].t; }
+  for (size_t i = 0; i < n; i++) {
+    double w = r.w ? r.w[i] : 1.0, wr = w * exp(r.eta[i]);
+    size_t a = find_key(k, m, r.stratum[i], r.time[i]);
+    size_t b = counting ? find_key(k, m, r.stratum[i], r.start[i]) : 0;
+    s0[a] += wr;
+    if (counting) i0[b] += wr;
+    if (r.status[i]) { d[a] += 1; dw[a] += w; d0[a] += wr; deta[a] += w * r.eta[i]; }
+    for (size_t j = 0; j < p; j++) {
+      double xj = xc[i + j * n];
+      s1[a + j * m] += wr * xj;
+      if (counting) i1[b + j * m] += wr * xj;
+      if (r.status[i]) { d1[a + j * m] += wr * xj; dx[a + j * m] += w * xj; }
+      for (size_t l = 0; l <= j; l++) {
+        size_t c = j * (j + 1) / 2 + l;
+        double v = wr * xj * xc[i + l * n];
+        s2[a + c * m] += v;
+        if (counting) i2[b + c * m] += v;
+        if (r.status[i]) d2[a + c * m] += v;
+      }
+    }
+  }
+  ns_cox_moments mo = {m, p, n_strata, st, tm, s0, s1, s2,
+                       counting ? i0 : NULL, counting ? i1 : NULL, counting ? i2 : NULL,
+                       d, dw, d0, d1, d2, dx, deta};
+  double ll, u[4], imat[16], factor[16], inv[16], work[16];
+  int keep[4], rank;
+  ck_assert_int_eq(ns_cox_moments_eval(&mo, ties, NULL, &ll, u, imat), NS_OK);
+  ck_assert_int_eq(ns_linalg_chol(p, imat, 1e-12, factor, keep, &rank), NS_OK);
+  ck_assert_int_eq(rank, (int) p);
+  ck_assert_int_eq(ns_linalg_chol_inverse(p, factor, keep, rank, inv, work), NS_OK);
+
+  double init[4];
+  for (size_t j = 0; j < p; j++) init[j] = beta[j];
+  ns_cox_data cd = {n, p, r.x, r.time, r.start, r.status, r.w, NULL, r.stratum, NULL, NULL, 0};
+  ns_cox_control ctl = {ties, 0, 1e-9, 1e-12, 1e-5, init, NULL, 0, 0, 1};
+  double coef[4], var[16], uu[4], means[4];
+  ns_cox_result res;
+  memset(&res, 0, sizeof res);
+  res.coef = coef; res.var = var; res.u = uu; res.means = means;
+  ck_assert_int_eq(ns_cox_fit(&cd, &ctl, &res, NULL, NULL), NS_OK);
+  ck_assert_near(ll, res.loglik[0], 1e-11);
+  for (size_t j = 0; j < p; j++) ck_assert_near(u[j], uu[j], 1e-10);
+  for (size_t j = 0; j < p * p; j++) ck_assert_near(inv[j], var[j], 1e-10);
+
+  /* Scaling: u * scale and I * scale scale'. */
+  double scale[4] = {2, 0.5, 3, 1.5}, u2[4], im2[16], ll2;
+  ck_assert_int_eq(ns_cox_moments_eval(&mo, ties, scale, &ll2, u2, im2), NS_OK);
+  ck_assert_near(ll2, ll, 1e-14);
+  for (size_t j = 0; j < p; j++) {
+    ck_assert_near(u2[j], u[j] * scale[j], 1e-13);
+    for (size_t i = 0; i < p; i++)
+      ck_assert_near(im2[i + j * p], imat[i + j * p] * scale[i] * scale[j], 1e-13);
+  }
+  free(mem); free(st); free(k); free(xc);
+  rows_free(&r);
+}
+
+START_TEST(cox_matches_rows)
+{
+  for (unsigned long long seed = 21; seed <= 25; seed++) {
+    for (int ties = 0; ties < 2; ties++) {
+      ns_cox_ties t = ties ? NS_COX_EFRON : NS_COX_BRESLOW;
+      check_cox(seed, 1, 1, 0, 0, t);
+      check_cox(seed, 3, 2, 0, 1, t);
+      check_cox(seed, 2, 1, 1, 0, t);
+      check_cox(seed, 4, 3, 1, 1, t);
+    }
+  }
+}
+END_TEST
+
+START_TEST(cox_empty_risk_set_is_nonfinite)
+{
+  /* An event at time 1 whose risk set the entries cancel entirely. */
+  double t[] = {1}, s0[] = {1}, in0[] = {1}, d[] = {1}, dw[] = {1}, deta[] = {0};
+  ns_cox_moments mo = {1, 0, 1, NULL, t, s0, NULL, NULL, in0, NULL, NULL, d, dw, NULL, NULL,
+                       NULL, NULL, deta};
+  double ll;
+  ck_assert_int_eq(ns_cox_moments_eval(&mo, NS_COX_BRESLOW, NULL, &ll, NULL, NULL),
+                   NS_ERR_NONFINITE);
+  double half[] = {0.5};
+  mo.d = half;
+  ck_assert_int_eq(ns_cox_moments_eval(&mo, NS_COX_BRESLOW, NULL, &ll, NULL, NULL),
+                   NS_ERR_ARGUMENT);
+}
+END_TEST
+
+Suite *make_suite(void)
+{
+  Suite *s = suite_create("moments");
+  TCase *tc = tcase_create("moments");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, km_matches_rows);
+  tcase_add_test(tc, km_rejects_bad_records);
+  tcase_add_test(tc, logrank_matches_rows);
+  tcase_add_test(tc, cox_matches_rows);
+  tcase_add_test(tc, cox_empty_risk_set_is_nonfinite);
+  suite_add_tcase(s, tc);
+  return s;
+}
