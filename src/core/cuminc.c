@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "netsurv.h"
+#include "internal.h"
 
 #define CALLBACK_EVERY ((size_t) 1 << 18)
 

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "netsurv.h"
+#include "internal.h"
 
 typedef struct {
   size_t n, p, ncg, m;     /* rows, covariates, censoring groups, distinct times */

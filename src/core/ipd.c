@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "netsurv.h"
+#include "internal.h"
 
 /* What is carried from one point to the next: the reconstructed number at risk
  * and the reconstructed Kaplan-Meier value at the last event. */

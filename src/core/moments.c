@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "netsurv.h"
+#include "internal.h"
 
 /* Records must be sorted by (stratum, time) without duplicates, strata in
  * range, times finite. */
