@@ -329,7 +329,7 @@ cuminc <- function(formula, data, weights, subset, na.action, id, conf.int = 0.9
   fit$conf.int <- conf.int
   fit$conf.type <- conf.type
   if (conf.type != "none") {
-    lim <- km_conf_limits(as.vector(fit$estimate), as.vector(fit$std.err), FALSE, conf.type, conf.int)
+    lim <- surv_conf_limits(as.vector(fit$estimate), as.vector(fit$std.err), conf.int, conf.type, logse = FALSE)
     fit$lower <- matrix(lim$lower, ncol = K, dimnames = list(NULL, fr$causes))
     fit$upper <- matrix(lim$upper, ncol = K, dimnames = list(NULL, fr$causes))
   }

@@ -100,7 +100,7 @@ reverse_km <- function(time, status, arm, conf.level) {
   first <- !duplicated(key)
   last <- !duplicated(key, fromLast = TRUE)
   grp <- cumsum(first)
-  out <- fit[setdiff(names(fit), "call")]
+  out <- unclass(fit)[setdiff(names(fit), "call")]
   out$time <- u[ceiling(fit$time[last])]
   out$n.risk <- fit$n.risk[first]
   out$n.event <- as.vector(rowsum(fit$n.event, grp))

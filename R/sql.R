@@ -580,7 +580,7 @@ km_db <- function(call, env, conf.int, conf.type) {
   fit$conf.int <- conf.int
   fit$conf.type <- conf.type
   if (conf.type != "none") {
-    limits <- km_conf_limits(fit$surv, fit$std.err, fit$logse, conf.type, conf.int)
+    limits <- surv_conf_limits(fit$surv, fit$std.err, conf.int, conf.type, logse = fit$logse)
     fit$lower <- limits$lower
     fit$upper <- limits$upper
   }
