@@ -200,7 +200,7 @@ netsurv_ggsurv_grob <- function(x, width = NULL, height = NULL) {
   variants <- gg_legend_variants(pd)
   msgs <- character(0)
   size0 <- 0.85 * text_pt
-  sizes <- unique(c(size0 * 0.92^(0:20)[size0 * 0.92^(0:20) >= 6], min(size0, 6)))
+  sizes <- unique(c(size0 * 0.88^(0:20)[size0 * 0.88^(0:20) >= 6], min(size0, 6)))
   states <- c(lapply(sizes, function(s) list(size = s, variant = 1L, risk = o$risk.table,
                                              legend = TRUE, wrap = FALSE, msg = NULL)))
   last <- utils::modifyList(states[[length(states)]], list(wrap = TRUE))

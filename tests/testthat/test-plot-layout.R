@@ -189,10 +189,12 @@ word_rows <- function(w) {
 test_that("autoplot() figures hold on a matrix of groups x sizes (pdftotext -bbox)", {
   skip_if_not_installed("ggplot2")
   skip_if_not(has_pdftotext(), "pdftotext (poppler-utils) is not installed")
+  # (the full matrix, with 5 x 4.2 in, is drawn by `make figures`)
   cases <- expand.grid(k = c(1, 2, 7, 12), long = c(FALSE, TRUE),
-                       size = c("3.5x3.5", "5x4.2", "7x5"), theme = c("classic", "bw"),
+                       size = c("3.5x3.5", "7x5"), theme = c("classic", "bw"),
                        stringsAsFactors = FALSE)
-  cases <- cases[!(cases$k == 1 & cases$long) & !(cases$theme == "bw" & cases$long), ]
+  cases <- cases[!(cases$k == 1 & cases$long) &
+                   !(cases$theme == "bw" & (cases$long | cases$k %in% c(1, 7))), ]
   for (i in seq_len(nrow(cases))) {
     cs <- cases[i, ]
     sz <- as.numeric(strsplit(cs$size, "x")[[1]])
