@@ -81,7 +81,7 @@
 #' tidy(fit)
 #'
 #' # a small trial: permutation p-value
-#' small <- survival::veteran[1:30, ]
+#' small <- survival::veteran[c(1:15, 70:84), ]
 #' maxcombo(Surv(time, status) ~ trt, data = small, exact = TRUE, B = 2000, seed = 1)
 #' @export
 maxcombo <- function(formula, data, rho = c(0, 0, 1, 1), gamma = c(0, 1, 0, 1),
@@ -153,7 +153,7 @@ maxcombo <- function(formula, data, rho = c(0, 0, 1, 1), gamma = c(0, 1, 0, 1),
                   as.double(seed))
     out$permutation <- list(p.value = perm$p.value, std.error = perm$std.error, n = perm$n,
                             enumerated = perm$enumerated, B = B, seed = seed,
-                            statistic = perm$statistic)
+                            statistic = if (sides < 0L) -perm$statistic else perm$statistic)
   }
   class(out) <- "netsurv_maxcombo"
   out

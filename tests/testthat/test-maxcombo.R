@@ -79,6 +79,18 @@ test_that("permutation p: exact enumeration equals brute force; Monte Carlo is r
   })
   expect_equal(f$permutation$p.value, mean(stats >= f$statistic - 1e-9 * (1 + f$statistic)),
                tolerance = 1e-14)
+  for (alt in c("greater", "less")) {
+    g <- maxcombo(Surv(time, status) ~ arm, data = d, alternative = alt, exact = TRUE, seed = 1)
+    expect_equal(g$permutation$statistic, g$statistic, tolerance = 1e-12)
+    s <- apply(subsets, 2, function(i) {
+      e <- d
+      e$arm <- ifelse(seq_len(9) %in% i, "a", "b")
+      z <- suppressWarnings(maxcombo(Surv(time, status) ~ arm, data = e)$tests$z)
+      if (alt == "greater") max(z) else -min(z)
+    })
+    m <- if (alt == "greater") g$statistic else -g$statistic
+    expect_equal(g$permutation$p.value, mean(s >= m - 1e-9 * (1 + abs(m))), tolerance = 1e-14)
+  }
   v <- survival::veteran[c(1:20, 70:89), ]
   a <- maxcombo(Surv(time, status) ~ trt, data = v, exact = TRUE, B = 500, seed = 7)
   b <- maxcombo(Surv(time, status) ~ trt, data = v, exact = TRUE, B = 500, seed = 7)
