@@ -375,7 +375,7 @@ cuminc_group_rows <- function(x) {
 
 #' @export
 print.netsurv_cuminc <- function(x, digits = max(getOption("digits") - 4L, 3L), ...) {
-  check_dots_empty(...)
+  check_unused("print()", ...)
   if (!is.null(x$call)) { cat("Call: "); dput(x$call); cat("\n") }
   if (length(x$na.action)) cat(" ", length(x$na.action), " observation(s) deleted due to missingness\n", sep = "")
   rows <- cuminc_group_rows(x)
@@ -404,13 +404,6 @@ print.netsurv_cuminc <- function(x, digits = max(getOption("digits") - 4L, 3L), 
   invisible(x)
 }
 
-check_dots_empty <- function(...) {
-  if (...length()) {
-    nm <- names(list(...))
-    stop("unused argument(s): ", toString(if (!is.null(nm) && any(nzchar(nm))) nm else
-      vapply(substitute(list(...))[-1L], deparse1, "")), call. = FALSE)
-  }
-}
 
 # The long table: one row per (group, time, cause).
 cuminc_long <- function(x) {
@@ -454,7 +447,7 @@ cuminc_long <- function(x) {
 #' @name cuminc-methods
 #' @export
 summary.netsurv_cuminc <- function(object, times, ...) {
-  check_dots_empty(...)
+  check_unused("summary()", ...)
   x <- object
   if (missing(times)) {
     out <- cuminc_long(x)
@@ -500,7 +493,7 @@ print.summary.netsurv_cuminc <- function(x, digits = max(getOption("digits") - 4
 #' @rdname cuminc-methods
 #' @export
 quantile.netsurv_cuminc <- function(x, probs = c(0.25, 0.5), ...) {
-  check_dots_empty(...)
+  check_unused("quantile()", ...)
   if (!is.numeric(probs) || anyNA(probs) || any(probs <= 0 | probs >= 1))
     stop("`probs` must be numbers strictly between 0 and 1", call. = FALSE)
   rows <- cuminc_group_rows(x)
@@ -539,7 +532,7 @@ quantile.netsurv_cuminc <- function(x, probs = c(0.25, 0.5), ...) {
 #' head(tidy(fit))
 #' @export
 tidy.netsurv_cuminc <- function(x, ...) {
-  check_dots_empty(...)
+  check_unused("tidy()", ...)
   d <- cuminc_long(x)
   out <- data.frame(time = d$time, n.risk = d$n.risk, n.event = d$n.event, n.censor = d$n.censor,
                     estimate = d$estimate, std.error = d$std.err,
@@ -553,7 +546,7 @@ tidy.netsurv_cuminc <- function(x, ...) {
 #' @rdname tidy.netsurv_cuminc
 #' @export
 glance.netsurv_cuminc <- function(x, ...) {
-  check_dots_empty(...)
+  check_unused("glance()", ...)
   out <- data.frame(n.groups = max(1L, length(x$strata)), n.causes = length(x$causes),
                     nobs = sum(x$n))
   if (!is.null(x$tests)) for (i in seq_len(nrow(x$tests))) {
@@ -741,7 +734,7 @@ plot.netsurv_cuminc <- function(x, cause = NULL, stacked = FALSE, conf.int = FAL
                                 xbreaks = NULL, percent = TRUE, risk.table = TRUE,
                                 legend = TRUE, annotation.pos = "legend", labels = NULL,
                                 digits = 1, pch = 3, cex = 0.6, cex.text = 0.85, ...) {
-  check_dots_empty(...)
+  check_unused("plot()", ...)
   if (conf.int && is.null(x$lower))
     stop("`conf.int`: the fit has no confidence limits (conf.type = \"none\")", call. = FALSE)
   if (!is.numeric(ylim) || length(ylim) != 2L || anyNA(ylim) || ylim[1L] >= ylim[2L])

@@ -128,7 +128,7 @@ fg_se <- function(object) sqrt(diag(object$var))
 
 #' @export
 print.netsurv_fine_gray <- function(x, digits = max(1L, getOption("digits") - 3L), ...) {
-  check_dots_empty(...)
+  check_unused("print()", ...)
   cat("Call:\n")
   dput(x$call)
   cat("\nFine-Gray subdistribution hazards for cause \"", x$cause, "\" (competing: ",
@@ -177,7 +177,7 @@ print.netsurv_fine_gray <- function(x, digits = max(1L, getOption("digits") - 3L
 #' @name fine_gray-methods
 #' @export
 summary.netsurv_fine_gray <- function(object, conf.int = 0.95, ...) {
-  check_dots_empty(...)
+  check_unused("summary()", ...)
   b <- object$coefficients
   se <- fg_se(object)
   tab <- cbind(coef = b, `exp(coef)` = exp(b), `se(coef)` = se, z = b / se,
@@ -239,7 +239,7 @@ nobs.netsurv_fine_gray <- function(object, ...) object$n
 #' @rdname fine_gray-methods
 #' @export
 predict.netsurv_fine_gray <- function(object, newdata, ...) {
-  check_dots_empty(...)
+  check_unused("predict()", ...)
   if (missing(newdata) || !is.data.frame(newdata))
     stop("`newdata` must be a data frame with the model's covariates", call. = FALSE)
   missing_vars <- setdiff(all.vars(object$terms), names(newdata))
@@ -261,7 +261,7 @@ predict.netsurv_fine_gray <- function(object, newdata, ...) {
 #' @rdname fine_gray-methods
 #' @export
 tidy.netsurv_fine_gray <- function(x, exponentiate = FALSE, conf.int = FALSE, conf.level = 0.95, ...) {
-  check_dots_empty(...)
+  check_unused("tidy()", ...)
   s <- summary(x)$coefficients
   out <- data.frame(term = rownames(s), estimate = unname(s[, "coef"]),
                     std.error = unname(s[, "se(coef)"]), statistic = unname(s[, "z"]),
@@ -282,7 +282,7 @@ tidy.netsurv_fine_gray <- function(x, exponentiate = FALSE, conf.int = FALSE, co
 #' @rdname fine_gray-methods
 #' @export
 glance.netsurv_fine_gray <- function(x, ...) {
-  check_dots_empty(...)
+  check_unused("glance()", ...)
   s <- summary(x)
   data.frame(n = x$n, nevent = x$nevent, statistic.log = unname(s$logtest[1]),
              p.value.log = unname(s$logtest[3]), statistic.wald = unname(s$waldtest[1]),

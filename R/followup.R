@@ -113,7 +113,7 @@ reverse_km <- function(time, status, arm, conf.level) {
 
 #' @export
 print.netsurv_followup <- function(x, digits = max(getOption("digits") - 3L, 3L), ...) {
-  check_dots_empty(..., fun = "print")
+  check_unused("print()", ...)
   if (!is.null(x$call)) { cat("Call:\n"); dput(x$call); cat("\n") }
   lev <- paste0(round(100 * x$conf.level), "%")
   cat("Median follow-up (reverse Kaplan-Meier, ", lev, " CI) and median observed time:\n", sep = "")
@@ -149,7 +149,7 @@ NULL
 #' @rdname followup_tidiers
 #' @export
 tidy.netsurv_followup <- function(x, ...) {
-  check_dots_empty(..., fun = "tidy")
+  check_unused("tidy()", ...)
   t <- x$table
   data.frame(arm = t$arm, n = t$n, events = t$events, censored = t$censored, estimate = t$median,
              conf.low = t$lower, conf.high = t$upper, observed = t$observed, max = t$max,

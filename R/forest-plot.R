@@ -199,7 +199,7 @@ measure_height <- function(cex) graphics::strheight("M", units = "inches", cex =
 #' plot(fit)
 #' @export
 plot.netsurv_subgroup <- function(x, cex = 1, col = "black", digits = 2L, ...) {
-  check_dots_empty(..., fun = "plot")
+  check_unused("plot()", ...)
   if (!is.numeric(cex) || length(cex) != 1L || !is.finite(cex) || cex < 0.5)
     stop("`cex` must be a single number >= 0.5", call. = FALSE)
   pd <- forest_plot_data(x, digits)
@@ -301,7 +301,7 @@ draw_forest <- function(pd, lay, col) {
 #' ggplot2::autoplot(fit)
 #' @exportS3Method ggplot2::autoplot
 autoplot.netsurv_subgroup <- function(object, digits = 2L, ...) {
-  check_dots_empty(..., fun = "autoplot")
+  check_unused("autoplot()", ...)
   if (!requireNamespace("ggplot2", quietly = TRUE))
     stop("autoplot() needs the ggplot2 package", call. = FALSE)
   pd <- forest_plot_data(object, digits)

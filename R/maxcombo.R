@@ -177,7 +177,7 @@ maxcombo_mvn_p <- function(m, corr, alternative) {
 
 #' @export
 print.netsurv_maxcombo <- function(x, digits = max(getOption("digits") - 3L, 3L), ...) {
-  check_dots_empty(..., fun = "print")
+  check_unused("print()", ...)
   if (!is.null(x$call)) { cat("Call:\n"); dput(x$call); cat("\n") }
   cat("MaxCombo test: ", nrow(x$tests), " Fleming-Harrington weighted log-rank statistics",
       if (!is.null(x$strata)) paste0(", stratified (", length(x$strata), " strata)"), "\n", sep = "")
@@ -225,7 +225,7 @@ NULL
 #' @rdname maxcombo_tidiers
 #' @export
 tidy.netsurv_maxcombo <- function(x, ...) {
-  check_dots_empty(..., fun = "tidy")
+  check_unused("tidy()", ...)
   t <- x$tests
   data.frame(term = t$test, rho = t$rho, gamma = t$gamma, statistic = t$z, p.value = t$p.value,
              stringsAsFactors = FALSE)
@@ -234,7 +234,7 @@ tidy.netsurv_maxcombo <- function(x, ...) {
 #' @rdname maxcombo_tidiers
 #' @export
 glance.netsurv_maxcombo <- function(x, ...) {
-  check_dots_empty(..., fun = "glance")
+  check_unused("glance()", ...)
   out <- data.frame(statistic = x$statistic, p.value = as.double(x$p.value),
                     p.value.bonferroni = x$p.bonferroni, alternative = x$alternative,
                     stringsAsFactors = FALSE)

@@ -109,7 +109,7 @@ milestone <- function(formula, data, times, conf.type = "log", conf.level = 0.95
 
 #' @export
 print.netsurv_milestone <- function(x, digits = max(getOption("digits") - 4L, 3L), ...) {
-  check_dots_empty(..., fun = "print")
+  check_unused("print()", ...)
   if (!is.null(x$call)) { cat("Call:\n"); dput(x$call); cat("\n") }
   lev <- paste0(round(100 * x$conf.level), "%")
   a <- x$arms
@@ -160,7 +160,7 @@ NULL
 #' @rdname milestone_tidiers
 #' @export
 tidy.netsurv_milestone <- function(x, type = c("arm", "difference", "ratio"), ...) {
-  check_dots_empty(..., fun = "tidy")
+  check_unused("tidy()", ...)
   type <- match_choice(type, c("arm", "difference", "ratio"), "type")
   if (type == "arm") {
     a <- x$arms

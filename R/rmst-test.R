@@ -276,7 +276,7 @@ tian_kappa <- function(y, d, score) {
 
 #' @export
 print.netsurv_rmst_test <- function(x, digits = max(getOption("digits") - 3L, 3L), ...) {
-  check_dots_empty(..., fun = "print")
+  check_unused("print()", ...)
   if (!is.null(x$call)) { cat("Call:\n"); dput(x$call); cat("\n") }
   cat("Restricted mean survival time up to tau = ", format(x$tau, digits = digits),
       if (x$tau_default) " (default: the largest allowed tau)" else "", "\n\n", sep = "")
@@ -329,7 +329,7 @@ NULL
 #' @rdname rmst_test_tidiers
 #' @export
 tidy.netsurv_rmst_test <- function(x, ...) {
-  check_dots_empty(..., fun = "tidy")
+  check_unused("tidy()", ...)
   out <- x$contrasts
   out$adjusted <- FALSE
   if (!is.null(x$adjusted)) {
@@ -346,7 +346,7 @@ tidy.netsurv_rmst_test <- function(x, ...) {
 #' @rdname rmst_test_tidiers
 #' @export
 glance.netsurv_rmst_test <- function(x, ...) {
-  check_dots_empty(..., fun = "glance")
+  check_unused("glance()", ...)
   data.frame(tau = x$tau, nobs = sum(x$arms$n), events = sum(x$arms$events),
              conf.level = x$conf.level)
 }

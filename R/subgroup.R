@@ -173,7 +173,7 @@ subgroup_interaction <- function(d, g, ties) {
 
 #' @export
 print.netsurv_subgroup <- function(x, digits = max(getOption("digits") - 4L, 3L), ...) {
-  check_dots_empty(..., fun = "print")
+  check_unused("print()", ...)
   if (!is.null(x$call)) { cat("Call:\n"); dput(x$call); cat("\n") }
   cat("Hazard ratio ", x$arms[2L], " vs ", x$arms[1L], " (Cox, ", x$ties, " ties), ",
       round(100 * x$conf.level), "% CI; interaction: likelihood-ratio test\n\n", sep = "")
@@ -213,7 +213,7 @@ NULL
 #' @rdname subgroup_tidiers
 #' @export
 tidy.netsurv_subgroup <- function(x, ...) {
-  check_dots_empty(..., fun = "tidy")
+  check_unused("tidy()", ...)
   t <- x$table
   out <- cbind(term = ifelse(is.na(t$level), "Overall", paste0(t$variable, ": ", t$level)),
                t[, c("variable", "level", "n", "n.ref", "events.ref", "n.trt", "events.trt",

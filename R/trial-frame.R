@@ -74,16 +74,6 @@ check_level <- function(x, arg = "conf.level") {
   as.double(x)
 }
 
-# `...` of a method: anything passed is an error that names it.
-check_dots_empty <- function(..., fun) {
-  dots <- list(...)
-  if (length(dots)) {
-    nm <- names(dots)
-    nm <- if (is.null(nm) || !nzchar(nm[1L])) "an unnamed argument" else paste0("`", nm[1L], "`")
-    stop(fun, "(): ", nm, " is not an argument of this method", call. = FALSE)
-  }
-  invisible(TRUE)
-}
 
 # Times before 0 make no sense for the trial summaries (which start at 0).
 check_nonnegative_time <- function(setup, fun) {

@@ -4,6 +4,8 @@
 args <- commandArgs(trailingOnly = TRUE)
 out <- args[[1]]
 library(testthat)
+# Report every failure, not the first ten: the closing line counts them all.
+options(testthat.progress.max_fails = Inf)
 results <- testthat::test_dir("tests/testthat", package = "netsurv",
                               load_package = "installed",
                               reporter = ProgressReporter$new(show_praise = FALSE),

@@ -16,7 +16,6 @@ test_that("km() names the argument and the first bad row", {
     km(Surv(start, time, status) ~ 1, data = transform(d, start = c(0, 4, 2, 0, 3, 1)))
     km(Surv(time, status) ~ grp, data = d, weights = c(1, 1, -1, 1, 1, 1))
     km(Surv(time, status) ~ grp, data = d, weights = c(1, NA, 1, 1, 1, 1))
-    km(Surv(time, status) ~ cluster(grp), data = d)
     km(time ~ grp, data = d)
     km(Surv(time, status) ~ grp, data = d, subset = time > 100)
   })
@@ -49,7 +48,7 @@ test_that("the Cox diagnostics check their choices and inputs", {
   fit <- cox(Surv(time, status) ~ x, data = d)
   expect_snapshot(error = TRUE, {
     residuals(fit, type = "pearson")
-    predict(fit, type = "terms")
+    predict(fit, type = "link")
     predict(fit, reference = "median")
     cox_curve(fit, conf.type = "logit")
     cox_curve(fit, conf.int = 2)
