@@ -1,4 +1,5 @@
 /* r_cox_resid.c -- glue for the Cox diagnostics core (cox_resid.c). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "glue.h"
@@ -36,19 +37,38 @@ static void model_from_r(ns_cox_model *md, SEXP x, SEXP time, SEXP start,
  * list(stratum (0-based), time, n.risk, n.event, n.censor, haz, varhaz,
  * xhaz (m x p)) per distinct (stratum, stop time).
  */
+/* The core's hazard table lives behind an external pointer while R
+ * allocates the copies, so an R error (say, out of memory) cannot leak it. */
+static void hazard_finalizer(SEXP pointer)
+{
+  ns_cox_hazard_result *h = R_ExternalPtrAddr(pointer);
+  if (h) {
+    ns_cox_hazard_free(h);
+    free(h);
+  }
+  R_ClearExternalPtr(pointer);
+}
+
 SEXP ffi_cox_hazard(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
                     SEXP eta, SEXP stratum, SEXP ties)
 {
   ns_cox_model md;
   model_from_r(&md, x, time, start, status, weight, eta, stratum, ties);
-  ns_cox_hazard_result h;
-  ns_status st = ns_cox_hazard(&md, &h, ns_glue_interrupted, NULL);
+  SEXP holder = PROTECT(R_MakeExternalPtr(NULL, R_NilValue, R_NilValue));
+  R_RegisterCFinalizer(holder, hazard_finalizer);
+  ns_cox_hazard_result *hp = calloc(1, sizeof *hp);
+  if (!hp) {
+    UNPROTECT(1);
+    NS_STOP_ON_STATUS(NS_ERR_NOMEM, "cox hazard");
+  }
+  R_SetExternalPtrAddr(holder, hp);
+  ns_status st = ns_cox_hazard(&md, hp, ns_glue_interrupted, NULL);
   if (st != NS_OK) {
-    ns_cox_hazard_free(&h);
+    hazard_finalizer(holder);
+    UNPROTECT(1);
     NS_STOP_ON_STATUS(st, "cox hazard");
   }
-  /* Copy out of core memory; an allocation error here would leak h, so
-   * the copies are made while nothing else can fail but allocation. */
+  const ns_cox_hazard_result h = *hp;
   const char *names[] = {"stratum", "time", "n.risk", "n.event", "n.censor",
                          "haz", "varhaz", "xhaz", ""};
   R_xlen_t m = (R_xlen_t) h.m, p = (R_xlen_t) h.p;
@@ -64,8 +84,8 @@ SEXP ffi_cox_hazard(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   double *xo = REAL(xh);
   for (R_xlen_t t = 0; t < m; t++)
     for (R_xlen_t j = 0; j < p; j++) xo[t + j * m] = h.xhaz[t * p + j];
-  ns_cox_hazard_free(&h);
-  UNPROTECT(1);
+  hazard_finalizer(holder);
+  UNPROTECT(2);
   return out;
 }
 

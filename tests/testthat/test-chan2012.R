@@ -139,6 +139,10 @@ test_that("data-raw/chan2012.R rebuilds the shipped data identically", {
   env <- new.env()
   # The save() at the bottom of the script is guarded by sys.nframe() == 0L,
   # so sourcing only defines the functions.
+  # The script attaches survival (as a user running it would); the test
+  # suite must not leave it attached (see helper-netsurv.R).
+  attached <- "package:survival" %in% search()
+  on.exit(if (!attached && "package:survival" %in% search()) detach("package:survival"))
   source(script, local = env)
   expect_identical(env$build_chan2012(), chan2012)
 })
