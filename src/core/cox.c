@@ -699,14 +699,22 @@ ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
   /* Scalar sweep, backwards within each stratum: S0 per slot; then the
    * likelihood terms, hazard increments and the moments the vector sweep
    * needs (slot_terms). */
-  double ra0 = 0, rb0 = 0;
+  double ra0 = 0;
+  ns_exact_sum x0 = {{0}, 0};
   for (size_t kk = K; kk-- > 0;) {
-    if (kk == K - 1 || wk->slot_start[kk + 1]) ra0 = rb0 = 0;
-    ra0 += bins->s[2 * kk] + bins->s[2 * kk + 1];
-    if (wk->counting) rb0 += bins->b0[kk];
-    /* Leavers are subtracted only here, from running sums that were built
-     * by additions alone: S = (sum entered) - (sum left). */
-    wk->s0[kk] = wk->counting ? ra0 - rb0 : ra0;
+    if (kk == K - 1 || wk->slot_start[kk + 1]) { ra0 = 0; x0.n = 0; }
+    if (wk->counting) {
+      /* S = (sum entered) - (sum left) cancels when the risk scores spread
+       * widely (a negative or zero S0, a wrong fit): an exact running sum
+       * keeps exactly the rows still at risk (issue #13, item 12). */
+      ns_exact_add(&x0, bins->s[2 * kk]);
+      ns_exact_add(&x0, bins->s[2 * kk + 1]);
+      ns_exact_add(&x0, -bins->b0[kk]);
+      wk->s0[kk] = ns_exact_value(&x0);
+    } else {
+      ra0 += bins->s[2 * kk] + bins->s[2 * kk + 1];
+      wk->s0[kk] = ra0;
+    }
   }
   /* The slots' terms are independent given S0: threads share them. */
   int bad = 0;
@@ -752,21 +760,33 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
   if (!s1) return NS_ERR_NOMEM;
   double *rb1 = s1 + p, *rs = rb1 + p, *corr = rs + p, *blk = corr + p * p;
   memset(corr, 0, p * p * sizeof *corr);
+  /* counting data: S1 as exact sums too, as S0 above */
+  ns_exact_sum *xs1 = wk->counting ? calloc(p, sizeof *xs1) : NULL;
+  if (wk->counting && !xs1) { free(s1); return NS_ERR_NOMEM; }
   size_t nblk = 0;
   for (size_t j = 0; j < p; j++) u[j] = wk->ux[j];
   if (resid) {
     ns_status st = alloc_resid_scratch(wk);
-    if (st != NS_OK) { free(s1); return st; }
+    if (st != NS_OK) { free(s1); free(xs1); return st; }
   }
   for (size_t kk = K; kk-- > 0;) {
-    if (kk == K - 1 || wk->slot_start[kk + 1]) memset(s1, 0, 2 * p * sizeof *s1);
+    if (kk == K - 1 || wk->slot_start[kk + 1]) {
+      memset(s1, 0, 2 * p * sizeof *s1);
+      if (xs1) for (size_t j = 0; j < p; j++) xs1[j].n = 0;
+    }
     const double *a1 = bins->v + 2 * kk * p, *d1 = a1 + p;
-    for (size_t j = 0; j < p; j++) s1[j] += a1[j] + d1[j];
     if (wk->counting) {
       const double *b1 = bins->b1 + kk * p;
-      for (size_t j = 0; j < p; j++) rb1[j] += b1[j];
+      for (size_t j = 0; j < p; j++) {
+        ns_exact_add(&xs1[j], a1[j]);
+        ns_exact_add(&xs1[j], d1[j]);
+        ns_exact_add(&xs1[j], -b1[j]);
+        rs[j] = ns_exact_value(&xs1[j]);
+      }
+    } else {
+      for (size_t j = 0; j < p; j++) s1[j] += a1[j] + d1[j];
+      for (size_t j = 0; j < p; j++) rs[j] = s1[j];
     }
-    for (size_t j = 0; j < p; j++) rs[j] = wk->counting ? s1[j] - rb1[j] : s1[j];
     const double *mo = wk->mom + kk * NS_MOM;
     double h = wk->h[kk], q1 = mo[MOM_Q1];
     double M0 = mo[MOM_M0], M1 = mo[MOM_M1], M2 = mo[MOM_M2];
@@ -803,6 +823,7 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
     for (size_t j = 0; j < p; j++)
       for (size_t i = 0; i <= j; i++) imat[i + j * p] -= corr[i + j * p];
   free(s1);
+  free(xs1);
   if (resid) {
     for (size_t kk = 0; kk < K; kk++) {
       double *cg = wk->cumg + kk * p;
@@ -878,6 +899,9 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
   double loglik0 = 0, newlk = 0, best = 0, plain0 = 0, plain = 0;
   st = cox_eval(&wk, beta, &loglik0, u, p ? imat : NULL, 0);
   if (st != NS_OK) goto fail;
+  /* A log-likelihood at init beyond the doubles (risk scores e^1e308) is
+   * not a fit to report: NS_ERR_NONFINITE, the front end names init. */
+  if (!isfinite(loglik0)) { st = NS_ERR_NONFINITE; goto fail; }
   plain0 = loglik0;
   if (wk.firth && p) {
     st = cox_firth_adjust(&wk, imat, &loglik0, u);

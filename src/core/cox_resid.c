@@ -177,6 +177,41 @@ static void add_outer(size_t p, double a, const double *x, double *c)
  * A row whose start the sweep passes leaves the sums; rows of a stratum
  * leave no trace in the next (the sums restart at each stratum's end).
  */
+/* The risk-set sums of the backward sweep: R (sum w r), the weight, S (sum
+ * w r x) and C (sum w r x x', upper triangle) at val[0], val[1], val + 2,
+ * val + 2 + p. Right-censored data only add to them (plain sums); with
+ * (start, stop] data rows also leave, and a plain running sum would cancel
+ * (a negative hazard when risk scores spread widely), so each is then an
+ * exact sum (ns_exact_sum) read back after every change. */
+typedef struct {
+  int exact;
+  size_t len;
+  double *val;
+  ns_exact_sum *xs;
+} risk_acc;
+
+static void racc_add(risk_acc *a, size_t k, double v)
+{
+  if (!a->exact) { a->val[k] += v; return; }
+  ns_exact_add(&a->xs[k], v);
+  a->val[k] = ns_exact_value(&a->xs[k]);
+}
+
+static void racc_reset(risk_acc *a)
+{
+  memset(a->val, 0, a->len * sizeof *a->val);
+  if (a->exact) for (size_t k = 0; k < a->len; k++) a->xs[k].n = 0;
+}
+
+/* c += a * x x' on the upper triangle, at offset k0 of the accumulator */
+static void racc_outer(risk_acc *acc, size_t k0, size_t p, double a, const double *x)
+{
+  for (size_t j = 0; j < p; j++) {
+    double axj = a * x[j];
+    for (size_t i = 0; i <= j; i++) racc_add(acc, k0 + i + j * p, axj * x[i]);
+  }
+}
+
 static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime,
                            double *u, double *imat, ns_callback cb, void *ctx)
 {
@@ -187,28 +222,37 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
   double *work = calloc(nwork, sizeof *work);
   int *order2 = NULL, *pos = NULL;
   if (!work) return NS_ERR_NOMEM;
-  double *S = work, *Sd = S + p, *xb = Sd + p, *wxd = xb + p, *xk = wxd + p;
-  double *C = xk + p, *Cd = C + p * p, *V = Cd + p * p;
+  double *Sd = work + p, *xb = Sd + p, *wxd = xb + p, *xk = wxd + p;
+  double *Cd = xk + p + p * p, *V = Cd + p * p;
+  risk_acc acc = {md->start != NULL, 2 + p + (zph ? p * p : 0), NULL, NULL};
+  acc.val = calloc(acc.len, sizeof *acc.val);
+  if (acc.exact) acc.xs = calloc(acc.len, sizeof *acc.xs);
+  if (!acc.val || (acc.exact && !acc.xs)) {
+    free(work); free(acc.val); free(acc.xs);
+    return NS_ERR_NOMEM;
+  }
+  double *S = acc.val + 2, *C = acc.val + 2 + p;
   if (md->start) {
     order2 = malloc((n + 1) * sizeof *order2);
     pos = malloc((n + 1) * sizeof *pos);
-    if (!order2 || !pos) { free(work); free(order2); free(pos); return NS_ERR_NOMEM; }
+    if (!order2 || !pos) {
+      free(work); free(order2); free(pos); free(acc.val); free(acc.xs);
+      return NS_ERR_NOMEM;
+    }
     ns_status st = ns_sort_order(n, md->stratum, md->start, order2);
-    if (st != NS_OK) { free(work); free(order2); free(pos); return st; }
+    if (st != NS_OK) {
+      free(work); free(order2); free(pos); free(acc.val); free(acc.xs);
+      return st;
+    }
     for (size_t k = 0; k < n; k++) pos[s->order[k]] = (int) k;
   }
 
-  double R = 0, nrw = 0;
   long q = (long) n - 1;
   size_t done = 0;
   ns_throttle throttle = ns_throttle_start(cb, ctx);
   for (long t = (long) m - 1; t >= 0; t--) {
     int h = s->sstrat[t];
-    if (t == (long) m - 1 || s->sstrat[t + 1] != h) {
-      R = 0; nrw = 0;
-      memset(S, 0, p * sizeof *S);
-      if (zph) memset(C, 0, p * p * sizeof *C);
-    }
+    if (t == (long) m - 1 || s->sstrat[t + 1] != h) racc_reset(&acc);
     double Dd = 0, wd = 0, nc = 0;
     int d = 0;
     memset(Sd, 0, p * sizeof *Sd);
@@ -216,7 +260,7 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
     for (int k = s->first[t]; k < s->first[t + 1]; k++) {
       const double *xr = s->x + (size_t) k * p;
       double rw = s->r[k] * s->w[k];
-      nrw += s->w[k];
+      racc_add(&acc, 1, s->w[k]);
       if (s->status[k]) {
         d++; wd += s->w[k]; Dd += rw;
         for (size_t j = 0; j < p; j++) Sd[j] += rw * xr[j];
@@ -225,9 +269,10 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
           for (size_t j = 0; j < p; j++) wxd[j] += s->w[k] * xr[j];
         }
       } else {
-        nc += s->w[k]; R += rw;
-        for (size_t j = 0; j < p; j++) S[j] += rw * xr[j];
-        if (zph) add_outer(p, rw, xr, C);
+        nc += s->w[k];
+        racc_add(&acc, 0, rw);
+        for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, rw * xr[j]);
+        if (zph) racc_outer(&acc, 2 + p, p, rw, xr);
       }
     }
     if (md->start) {
@@ -240,13 +285,15 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
         int k = pos[i];
         const double *xr = s->x + (size_t) k * p;
         double rw = s->r[k] * s->w[k];
-        nrw -= s->w[k]; R -= rw;
-        for (size_t j = 0; j < p; j++) S[j] -= rw * xr[j];
-        if (zph) add_outer(p, -rw, xr, C);
+        racc_add(&acc, 1, -s->w[k]);
+        racc_add(&acc, 0, -rw);
+        for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, -(rw * xr[j]));
+        if (zph) racc_outer(&acc, 2 + p, p, -rw, xr);
         q--;
       }
     }
-    s->nrisk[t] = nrw;
+    double R = acc.val[0];
+    s->nrisk[t] = acc.val[1];
     s->nevent[t] = wd;
     s->ncens[t] = nc;
     if (d > 0) {
@@ -288,13 +335,15 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
       if (zph)
         for (size_t j = 0; j < p; j++) { u[j] += wxd[j]; u[j + p] += g * wxd[j]; }
     }
-    R += Dd;
-    for (size_t j = 0; j < p; j++) S[j] += Sd[j];
-    if (zph) for (size_t j = 0; j < p * p; j++) C[j] += Cd[j];
+    racc_add(&acc, 0, Dd);
+    for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, Sd[j]);
+    if (zph)
+      for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i <= j; i++) racc_add(&acc, 2 + p + i + j * p, Cd[i + j * p]);
     size_t rows = (size_t) (s->first[t + 1] - s->first[t]);
     done += rows;
     if (ns_throttle_tick(&throttle, rows, (double) done / (double) (2 * n))) {
-      free(work); free(order2); free(pos);
+      free(work); free(order2); free(pos); free(acc.val); free(acc.xs);
       return NS_ERR_INTERRUPTED;
     }
   }
@@ -310,7 +359,7 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
     for (size_t j = 0; j < p; j++)
       for (size_t i = 0; i < p; i++) imat[i + p + j * p2] = imat[j + (i + p) * p2];
   }
-  free(work); free(order2); free(pos);
+  free(work); free(order2); free(pos); free(acc.val); free(acc.xs);
   return NS_OK;
 }
 

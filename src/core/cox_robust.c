@@ -52,11 +52,8 @@ void cox_score_resid_collapse(const cox_work *wk, const int *cluster, double *xk
 void cox_unscale_var(size_t p, const double *scale, double *v)
 {
   for (size_t j = 0; j < p; j++)
-    for (size_t i = 0; i <= j; i++) {
-      double a = v[i + j * p];
-      if (a != 0.0) a = (a * scale[i]) * scale[j];
-      v[i + j * p] = v[j + i * p] = a; /* the upper triangle, mirrored */
-    }
+    for (size_t i = 0; i < p; i++)
+      if (v[i + j * p] != 0.0) v[i + j * p] *= scale[i] * scale[j]; /* symmetric in i, j */
 }
 
 /* Robust (sandwich) variance V B V with B = z z', all in scaled coordinates,

@@ -9,6 +9,7 @@
 #ifndef NETSURV_INTERNAL_H
 #define NETSURV_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -263,6 +264,56 @@ void ns_exp_scaled_with(ns_kernels_variant variant, size_t n, const double *x,
 void ns_gram_upper_with(ns_kernels_variant variant, size_t p, size_t nb,
                         size_t ld, const double *y, double *g);
 /* (end of the vectorised-kernels section)                                  */
+
+
+/* ---- exact running sums (issue #13: risk sets that lose rows) ---------- */
+/*
+ * An exact running sum of doubles (Shewchuk 1997, "Adaptive precision
+ * floating-point arithmetic and fast robust geometric predicates"; the
+ * partials of Python's math.fsum): the sum is held as non-overlapping
+ * components, so adding and later subtracting the same terms leaves exactly
+ * the terms still present, however widely they spread. Used where a risk set
+ * is (rows entered) - (rows that left): Kaplan-Meier and the Cox
+ * diagnostics on (start, stop] data. At most ~40 components for finite
+ * doubles; each addition costs one pass over them (usually 1-3).
+ */
+typedef struct {
+  double part[48];
+  int n;
+} ns_exact_sum;
+
+static inline void ns_exact_add(ns_exact_sum *s, double x)
+{
+  /* Inf, NaN or sums near DBL_MAX have no exact expansion here: keep the
+   * plain IEEE sum as a single component (the largest component is last). */
+  if (!isfinite(x) || fabs(x) > 0x1p1000 || s->n >= 46 ||
+      (s->n > 0 && !(fabs(s->part[s->n - 1]) <= 0x1p1000))) {
+    double v = x;
+    for (int k = 0; k < s->n; k++) v += s->part[k];
+    s->part[0] = v;
+    s->n = 1;
+    return;
+  }
+  int i = 0;
+  for (int k = 0; k < s->n; k++) {
+    double y = s->part[k];
+    if (fabs(x) < fabs(y)) { double t = x; x = y; y = t; }
+    double hi = x + y, lo = y - (hi - x);
+    if (lo != 0.0) s->part[i++] = lo;
+    x = hi;
+  }
+  s->part[i++] = x;
+  s->n = i;
+}
+
+/* The sum, from the largest component down (within an ulp or so). */
+static inline double ns_exact_value(const ns_exact_sum *s)
+{
+  double v = 0.0;
+  for (int k = s->n; k-- > 0;) v += s->part[k];
+  return v;
+}
+/* (end of the exact-sums section)                                          */
 
 
 #ifdef __cplusplus

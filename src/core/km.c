@@ -370,37 +370,6 @@ typedef struct {
                      1e+160 neither underflow nor overflow */
 } stratum_view;
 
-/* An exact running sum of doubles (Shewchuk 1997, "Adaptive precision
- * floating-point arithmetic"; the partials of Python's math.fsum): the sum is
- * held as non-overlapping components, so adding and later subtracting the
- * same weights leaves exactly the weights still present, however widely
- * they spread. At most ~40 components for finite doubles. */
-typedef struct {
-  double part[48];
-  int n;
-} exact_sum;
-
-static void exact_add(exact_sum *s, double x)
-{
-  int i = 0;
-  for (int k = 0; k < s->n; k++) {
-    double y = s->part[k];
-    if (fabs(x) < fabs(y)) { double t = x; x = y; y = t; }
-    double hi = x + y, lo = y - (hi - x);
-    if (lo != 0.0) s->part[i++] = lo;
-    x = hi;
-  }
-  s->part[i++] = x;
-  s->n = i;
-}
-
-static double exact_value(const exact_sum *s)
-{
-  double v = 0.0;
-  for (int k = s->n; k-- > 0;) v += s->part[k];
-  return v;
-}
-
 /* Counts: times, weighted events and censorings (forward merge of the two
  * stop segments), then the weighted number at risk, accumulated from the
  * last time backwards as survfit does: the sum of the weights of the rows
@@ -429,7 +398,7 @@ static void stratum_counts(const stratum_view *v, const double *weight,
    * cancels when the weights spread widely (1e160 next to 1 left 0 or a
    * negative number at risk); exact sums keep what remains. Right-censored
    * sums only grow and are formed as survfit forms them. */
-  exact_sum xr = {{0}, 0}, xr2 = {{0}, 0};
+  ns_exact_sum xr = {{0}, 0}, xr2 = {{0}, 0};
   size_t k = v->n_entry, rows_at_risk = 0, i_last = v->n_event, j_last = v->n_censor;
   i = v->n_event;
   j = v->n_censor;
@@ -439,15 +408,15 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     if (!v->entry) at_risk += out->n_event[o] + out->n_censor[o];
     for (; i > 0 && v->event[i - 1] == t; i--) {
       double wk = key_weight(weight, v->event_row, i - 1);
-      if (v->entry) exact_add(&xr, wk); /* row by row: n_event is rounded */
+      if (v->entry) ns_exact_add(&xr, wk); /* row by row: n_event is rounded */
       wk *= c;
-      if (risk_w2) { if (v->entry) exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
+      if (risk_w2) { if (v->entry) ns_exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
     for (; j > 0 && v->censor[j - 1] == t; j--) {
       double wk = key_weight(weight, v->censor_row, j - 1);
-      if (v->entry) exact_add(&xr, wk);
+      if (v->entry) ns_exact_add(&xr, wk);
       wk *= c;
-      if (risk_w2) { if (v->entry) exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
+      if (risk_w2) { if (v->entry) ns_exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
     rows_at_risk += (i_last - i) + (j_last - j);
     i_last = i;
@@ -455,12 +424,12 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     if (v->entry) {
       for (; k > 0 && v->entry[k - 1] >= t; k--) {
         double wk = key_weight(weight, v->entry_row, k - 1);
-        exact_add(&xr, -wk);
-        if (risk_w2) exact_add(&xr2, -(c * wk) * (c * wk));
+        ns_exact_add(&xr, -wk);
+        if (risk_w2) ns_exact_add(&xr2, -(c * wk) * (c * wk));
         rows_at_risk--;
       }
-      at_risk = exact_value(&xr);
-      at_risk2 = risk_w2 ? exact_value(&xr2) : 0.0;
+      at_risk = ns_exact_value(&xr);
+      at_risk2 = risk_w2 ? ns_exact_value(&xr2) : 0.0;
       if (rows_at_risk == 0) at_risk = at_risk2 = 0.0;
       if (at_risk2 < 0.0) at_risk2 = 0.0;
     }
@@ -578,10 +547,14 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
         rows_at_risk++;
       }
     }
-    double n = c * out->n_risk[o], d = c * out->n_event[o];
-    if (d > 0) {
+    /* the estimates from the counts as they are; the variance terms from
+     * the scaled counts (c * a subnormal weight may underflow to 0, which
+     * must not remove an event from the curve) */
+    double n0 = out->n_risk[o], d0 = out->n_event[o];
+    double n = c * n0, d = c * d0;
+    if (d0 > 0) {
       double left = n - d > 0 ? n - d : 0.0; /* rounding: d may exceed n */
-      double dg = d / (n * left), dq = d / (n * n);
+      double dg = d > 0 ? d / (n * left) : 0.0, dq = d > 0 ? d / (n * n) : 0.0;
       if (counting) {
         double r2 = risk_w2[m];
         a2 += dg * (2.0 * a1 + dg * r2);
@@ -591,8 +564,8 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
       }
       G += dg;
       Q += dq;
-      cumhaz += d / n;
-      double f = 1.0 - d / n;
+      cumhaz += d0 / n0;
+      double f = 1.0 - d0 / n0;
       surv *= f > 0 ? f : 0.0;
     }
     for (int pass = 0; pass < 2; pass++) {
@@ -623,7 +596,7 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
         done_h += w2 * y * y;
       }
     }
-    if (d > 0) {
+    if (d0 > 0) {
       double still_s = a2, still_h = b2;
       if (!counting) {
         double after = m + 1 < v->n_times ? risk_w2[m + 1] : 0.0;

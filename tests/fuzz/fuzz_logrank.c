@@ -1,0 +1,93 @@
+/* fuzz_logrank.c -- ns_logrank_test, ns_logrank_test_cb (with a callback
+ * that stops at once or never) and ns_logrank_permutation. Postconditions:
+ * valid input is answered; per stratum the observed and expected counts
+ * add up to the same total; for rho = gamma = 0 the observed counts are the
+ * group's events; chisq is finite and >= 0, df < number of groups; the
+ * callback versions agree with the plain one or stop cleanly; a
+ * permutation p-value lies in (0, 1]. */
+#include "fuzz_input.h"
+#include "netsurv.h"
+
+static int stop_now(void *context, double fraction)
+{
+  (void) fraction;
+  return *(int *) context;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  fz_in in = {data, size};
+  size_t n = fz_uint(&in, 200);
+  int G = 1 + (int) fz_uint(&in, 8), S = 1 + (int) fz_uint(&in, 3);
+  uint8_t opt = fz_byte(&in);
+  double rho = (opt & 1) ? fz_double(&in, opt & 2) : 0.0;
+  double gamma = (opt & 4) ? fz_double(&in, opt & 2) : 0.0;
+  double *time = malloc((n + 1) * sizeof *time);
+  int *status = malloc((n + 1) * sizeof *status), *group = malloc((n + 1) * sizeof *group);
+  int *stratum = malloc((n + 1) * sizeof *stratum);
+  for (size_t i = 0; i < n; i++) {
+    time[i] = fz_double(&in, opt & 2);
+    status[i] = fz_byte(&in) & 1;
+    group[i] = (int) fz_uint(&in, (unsigned) G);
+    stratum[i] = (int) fz_uint(&in, (unsigned) S);
+  }
+  size_t gs = (size_t) G * (size_t) S;
+  double *obs = calloc(gs, sizeof *obs), *exp = calloc(gs, sizeof *exp);
+  double *var = calloc((size_t) G * G, sizeof *var);
+  double chisq = -1;
+  int df = -1;
+  const int *st = S > 1 ? stratum : NULL;
+  ns_status r = ns_logrank_test(n, time, status, group, st, G, S, rho, gamma, obs, exp, var,
+                                &chisq, &df);
+  int valid = G >= 2 && isfinite(rho) && isfinite(gamma) && rho >= 0 && gamma >= 0;
+  int events = 0, groups_used = 0, *used = calloc((size_t) G, sizeof *used);
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(time[i])) valid = 0;
+    events += status[i];
+    if (!used[group[i]]++) groups_used++;
+  }
+  if (r == NS_OK) {
+    FZ_CHECK(valid && events > 0, "accepted invalid input");
+    FZ_CHECK(isfinite(chisq) && chisq >= 0, "chisq %g", chisq);
+    FZ_CHECK(df >= 0 && df < G, "df %d", df);
+    for (int s = 0; s < S; s++) {
+      double so = 0, se = 0;
+      for (int k = 0; k < G; k++) { so += obs[s * G + k]; se += exp[s * G + k]; }
+      FZ_CHECK(fz_close(so, se, 1e-9), "stratum %d: obs %g exp %g", s, so, se);
+    }
+    if (rho == 0 && gamma == 0)
+      for (int k = 0; k < G; k++) {
+        double ev = 0, tot = 0;
+        for (size_t i = 0; i < n; i++) if (group[i] == k) ev += status[i];
+        for (int s = 0; s < S; s++) tot += obs[s * G + k];
+        FZ_CHECK(fz_close(ev, tot, 1e-12), "group %d: obs %g events %g", k, tot, ev);
+      }
+    for (int stop = 0; stop < 2; stop++) {
+      double c2 = -1;
+      int d2 = -1;
+      ns_status r2 = ns_logrank_test_cb(n, time, status, group, st, G, S, rho, gamma, obs, exp,
+                                        var, &c2, &d2, stop_now, &stop);
+      if (r2 == NS_OK) FZ_CHECK(c2 == chisq && d2 == df, "callback changes the answer");
+      else FZ_CHECK(stop && r2 == NS_ERR_INTERRUPTED, "callback run: %s", ns_status_message(r2));
+    }
+    if (n <= 60) {
+      double co, pv, se;
+      size_t np;
+      int en;
+      int never = 0;
+      ns_status r3 = ns_logrank_permutation(n, time, status, group, st, G, S, rho, gamma, 50,
+                                            fz_uint(&in, 65535), stop_now, &never, &co, &pv,
+                                            &se, &np, &en);
+      FZ_CHECK(r3 == NS_OK, "permutation: %s", ns_status_message(r3));
+      FZ_CHECK(fz_close(co, chisq, 1e-9), "permutation chisq %g vs %g", co, chisq);
+      FZ_CHECK(pv > 0 && pv <= 1, "p %g", pv);
+      FZ_CHECK(se >= 0 && isfinite(se), "se %g", se);
+    }
+  } else {
+    FZ_CHECK(!valid || events == 0 || groups_used < 2, "valid input refused: %s",
+             ns_status_message(r));
+  }
+  free(time); free(status); free(group); free(stratum); free(obs); free(exp); free(var);
+  free(used);
+  return 0;
+}
