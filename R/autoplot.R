@@ -77,7 +77,7 @@ autoplot.netsurv_curve <- function(object, conf.int = FALSE, risk.table = TRUE,
 autoplot.netsurv_plotdata <- function(object, conf.int = FALSE, risk.table = TRUE,
                                       percent = TRUE, col = NULL, xlab = "Time",
                                       ylab = NULL, base_size = 9, ...) {
-  check_dots_unused(list(...), "autoplot()")
+  check_unused("autoplot()", ...)
   if (!requireNamespace("ggplot2", quietly = TRUE))
     stop("autoplot() needs the ggplot2 package", call. = FALSE)
   pd <- object
@@ -168,7 +168,7 @@ gg_risk_plot <- function(pd, keep, text_col, size_pt, theme) {
 
 #' @export
 print.netsurv_ggsurv <- function(x, newpage = is.null(vp), vp = NULL, ...) {
-  check_dots_unused(list(...), "print()")
+  check_unused("print()", ...)
   if (newpage) grid::grid.newpage()
   if (!is.null(vp)) {
     if (is.character(vp)) grid::seekViewport(vp) else grid::pushViewport(vp)

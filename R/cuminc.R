@@ -697,6 +697,24 @@ cuminc_plot_data <- function(x, cause = NULL, stacked = FALSE, xbreaks = NULL, x
   stats::setNames(lapply(cause, one), cause)
 }
 
+# The figure's content for the layout engine (R/plot-layout.R): the survival
+# figure's spec with the legend's columns of a cumulative incidence figure
+# (events/N and the incidence at the last break with its CI), degrading to
+# fewer columns when they do not fit.
+cuminc_layout_spec <- function(pd, o) {
+  spec <- km_layout_spec(pd, o)
+  ev <- list(header = pd$text$header[2L], cells = pd$text$events)
+  at <- list(header = pd$text$header[3L], cells = pd$text$median)
+  at_short <- list(header = paste0("At ", format(pd$at)),
+                   cells = paste0(format_num(100 * pd$summary$cuminc, o$digits), "%"))
+  spec$legend$variants <- Filter(Negate(is.null), list(
+    list(columns = list(ev, at)),
+    if (!identical(at$cells, at_short$cells)) list(columns = list(ev, at_short), msg = "the CI"),
+    list(columns = list(ev), msg = "the cumulative incidence column"),
+    list(columns = list(), msg = "the events/N column")))
+  spec
+}
+
 #' Plot cumulative incidence curves
 #'
 #' Draws the cumulative incidence of each cause, one panel per cause (groups
@@ -726,7 +744,7 @@ cuminc_plot_data <- function(x, cause = NULL, stacked = FALSE, xbreaks = NULL, x
 #'                    labels = c("censor", "progression", "death"))
 #' fit <- cuminc(Surv(etime, event) ~ sex, data = mg)
 #' plot(fit, xlab = "Years")
-#' plot(fit, stacked = TRUE, xlab = "Years", legend = "topleft")
+#' plot(fit, stacked = TRUE, xlab = "Years")
 #' @export
 plot.netsurv_cuminc <- function(x, cause = NULL, stacked = FALSE, conf.int = FALSE,
                                 mark.time = FALSE, col = NULL, lty = NULL, lwd = 1.5,
@@ -748,6 +766,12 @@ plot.netsurv_cuminc <- function(x, cause = NULL, stacked = FALSE, conf.int = FAL
     old <- graphics::par(mfrow = c(1L, length(pds)))
     on.exit(graphics::par(old))
   }
+  if (!is.numeric(cex.text) || length(cex.text) != 1L || !is.finite(cex.text) || cex.text <= 0)
+    stop("`cex.text` must be a positive number", call. = FALSE)
+  scale <- if (percent) 100 else 1
+  yticks <- (if (percent) seq(0, 100, 20) else seq(0, 1, 0.2))
+  yticks <- yticks[yticks >= ylim[1L] * scale - 1e-9 & yticks <= ylim[2L] * scale + 1e-9]
+  if (length(yticks) < 2L) yticks <- pretty(ylim * scale)
   for (nm in names(pds)) {
     pd <- pds[[nm]]
     k <- length(pd$labels)
@@ -761,11 +785,24 @@ plot.netsurv_cuminc <- function(x, cause = NULL, stacked = FALSE, conf.int = FAL
       st <- list(col = rep_len(if (is.null(col)) default_colours(k) else col, k),
                  lty = rep_len(if (is.null(lty)) 1 else lty, k), lwd = rep_len(lwd, k))
     }
+    st$text_col <- legible_text_colour(st$col)
     pd$style <- st
     pd$ylim <- ylim
-    pd$layout <- draw_journal_plot(pd, st, conf.int, "band", xlab, ylab, ylim, percent,
-                                   risk.table, legend, annotation.pos, FALSE, NULL, pch, cex,
-                                   cex.text, if (stacked) NULL else nm)
+    pd$xscale <- 1
+    pd$break_labels <- format_breaks(pd$breaks)
+    # The curves are drawn as they are (rising): "surv" in the engine's
+    # terms means "the y values of the steps", here the cumulative incidence.
+    o <- list(fun = "surv", scale = scale, conf.int = conf.int, conf.style = "band",
+              pch = if (isFALSE(mark.time)) NULL else pch, cex = cex, xlab = xlab, ylab = ylab,
+              legend = if (isFALSE(legend)) "none" else legend,
+              annotation.pos = annotation.pos, median.lines = FALSE, panel = NULL,
+              main = if (stacked) NULL else nm, cex.text = cex.text, digits = digits,
+              risk.table = risk.table, risk.counts = "n.risk", coxcurve = FALSE,
+              text_col = st$text_col,
+              xlim_draw = pd$xlim + c(0, 0.02) * diff(pd$xlim),
+              ylim_draw = c(ylim[1L], ylim[2L] + 0.03 * diff(ylim)) * scale,
+              yticks = yticks, user_breaks = !is.null(xbreaks))
+    pd$layout <- draw_km_figure(pd, o, spec = cuminc_layout_spec(pd, o))
     pds[[nm]] <- pd
   }
   invisible(pds)

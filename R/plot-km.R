@@ -536,18 +536,6 @@ layout_strings <- function(spec) {
     spec$x$labels, spec$x$lab, spec$y$labels, spec$y$lab, spec$panel, spec$main)
 }
 
-# Arguments passed through `...` that a method does not use: an error naming them.
-check_dots_unused <- function(dots, fun) {
-  if (length(dots)) {
-    nm <- names(dots)
-    if (is.null(nm)) nm <- rep("", length(dots))
-    nm[nm == ""] <- paste0("<unnamed argument ", which(nm == ""), ">")
-    stop(fun, ": argument", if (length(nm) > 1L) "s", " ",
-         paste0("`", nm, "`", collapse = ", "), " not used by netsurv's ", fun,
-         call. = FALSE)
-  }
-}
-
 check_fun <- function(fun) {
   funs <- c("surv", "event", "cumhaz", "cloglog")
   if (!is.character(fun) || length(fun) != 1L || !fun %in% c(funs, "S", "F", "pct"))
@@ -570,10 +558,9 @@ check_log <- function(log, fun) {
 
 # ---- drawing (base graphics) ------------------------------------------------
 
-draw_km_figure <- function(pd, o) {
+draw_km_figure <- function(pd, o, spec = km_layout_spec(pd, o)) {
   k <- length(pd$labels)
   graphics::plot.new()
-  spec <- km_layout_spec(pd, o)
   m <- layout_metrics(layout_strings(spec))
   lay <- layout_solve(spec, m, graphics::par("fin"))
   if (length(lay$msg))
@@ -774,7 +761,7 @@ plot.netsurv_curve <- function(x, conf.int = FALSE, mark.time = TRUE, col = NULL
                                panel = NULL, labels = NULL, digits = 1, main = NULL,
                                cex.text = 0.85, fun = "surv", xscale = 1, log = "",
                                risk.counts = "n.risk", ...) {
-  check_dots_unused(list(...), "plot()")
+  check_unused("plot()", ...)
   coxcurve <- inherits(x, "netsurv_coxcurve")
   x <- check_curve(x)
   flag <- function(v, arg) {
@@ -939,7 +926,7 @@ lines.netsurv_curve <- function(x, fun = "surv", conf.int = FALSE, mark.time = T
                                 col = NULL, lty = 1, lwd = 1.5, pch = 3, cex = 0.6,
                                 xscale = 1, percent = TRUE, conf.style = c("lines", "band"),
                                 ...) {
-  check_dots_unused(list(...), "lines()")
+  check_unused("lines()", ...)
   add_curves(x, fun, conf.int, mark.time, col, lty, lwd, pch, cex, xscale, percent,
              match.arg(conf.style), type = "s")
 }
@@ -948,7 +935,7 @@ lines.netsurv_curve <- function(x, fun = "surv", conf.int = FALSE, mark.time = T
 #' @export
 points.netsurv_curve <- function(x, fun = "surv", mark.time = TRUE, col = NULL, pch = 3,
                                  cex = 0.6, xscale = 1, percent = TRUE, ...) {
-  check_dots_unused(list(...), "points()")
+  check_unused("points()", ...)
   if (!isTRUE(mark.time) && !isFALSE(mark.time))
     stop("`mark.time` must be TRUE or FALSE for points()", call. = FALSE)
   add_curves(x, fun, FALSE, TRUE, col, 1, 1, pch, cex, xscale, percent, "lines",

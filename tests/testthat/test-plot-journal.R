@@ -294,7 +294,7 @@ test_that("autoplot() draws the plot data's numbers with ggplot2", {
   }
   expect_error(ggplot2::autoplot(km(Surv(time, status) ~ 1, data = survival::aml,
                                     conf.type = "none"), conf.int = TRUE), "no confidence")
-  expect_error(ggplot2::autoplot(pd, linewidth = 2), "`linewidth` not used")
+  expect_error(ggplot2::autoplot(pd, linewidth = 2), "`linewidth` is not used")
   expect_error(ggplot2::autoplot(pfs, foo = 2), "unused argument")
 })
 

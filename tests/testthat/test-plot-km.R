@@ -146,10 +146,10 @@ test_that("fun = event / cumhaz / cloglog draw survival's transformed curves", {
 test_that("log = \"y\" is refused clearly; unused arguments are errors naming them", {
   expect_error(with_null_device(plot(fit_sex, log = "y")), "`log = \"y\"` is not drawn")
   expect_error(with_null_device(plot(fit_sex, log = "x")), "only drawn with fun = \"cloglog\"")
-  expect_error(with_null_device(plot(fit_sex, firstx = 10)), "`firstx` not used")
-  expect_error(with_null_device(plot(fit_sex, bty = "n", yaxt = "n")), "`bty`, `yaxt` not used")
-  expect_error(with_null_device(lines(fit_sex, foo = 1)), "lines\\(\\): argument `foo` not used")
-  expect_error(with_null_device(points(fit_sex, type = "l")), "points\\(\\): argument `type` not used")
+  expect_error(with_null_device(plot(fit_sex, firstx = 10)), "`firstx` is not used")
+  expect_error(with_null_device(plot(fit_sex, bty = "n", yaxt = "n")), "`bty`, `yaxt` are not used")
+  expect_error(with_null_device(lines(fit_sex, foo = 1)), "lines\\(\\): argument `foo` is not used")
+  expect_error(with_null_device(points(fit_sex, type = "l")), "points\\(\\): argument `type` is not used")
 })
 
 test_that("xscale: breaks chosen on the scaled axis, risk table at those times", {
