@@ -147,6 +147,11 @@ cr_frame <- function(call, env, censor = NULL, fun = "cuminc", allow_strata = TR
                                call. = FALSE)
     values <- sort(unique(code[code > 0]))
     if (!length(values)) stop("`formula`: no row has an event (every event code is 0)", call. = FALSE)
+    if (!any(code == 0) && identical(as.numeric(values), c(1, 2)))
+      stop("`formula`: the event codes are 1 and 2 and none is 0; cuminc() reads 0 as censored ",
+           "and every positive code as a cause, while Surv() reads 1/2 as censored/event. ",
+           "Recode (e.g. status - 1 for censored/event) or give a factor whose first level is ",
+           "censoring", call. = FALSE)
     causes <- format(values, trim = TRUE)
     cause <- as.integer(match(code, values, nomatch = 0L))
   }
@@ -528,7 +533,7 @@ quantile.netsurv_cuminc <- function(x, probs = c(0.25, 0.5), ...) {
 #'   `glance()`: one row with the number of groups and causes, and Gray's
 #'   statistic and p-value per cause (`statistic.<cause>`, `p.value.<cause>`).
 #' @examples
-#' fit <- cuminc(Surv(time, status) ~ 1, data = survival::lung)
+#' fit <- cuminc(Surv(time, status - 1) ~ 1, data = survival::lung)
 #' head(tidy(fit))
 #' @export
 tidy.netsurv_cuminc <- function(x, ...) {
@@ -538,9 +543,9 @@ tidy.netsurv_cuminc <- function(x, ...) {
                     estimate = d$estimate, std.error = d$std.err,
                     conf.low = if (!is.null(d$lower)) d$lower else NA_real_,
                     conf.high = if (!is.null(d$upper)) d$upper else NA_real_)
-  out <- cbind(if (!is.null(d$group)) data.frame(strata = d$group, stringsAsFactors = FALSE),
-               data.frame(cause = d$cause, stringsAsFactors = FALSE), out)
-  out
+  front <- data.frame(cause = d$cause, stringsAsFactors = FALSE)
+  if (!is.null(d$group)) front <- data.frame(strata = d$group, front, stringsAsFactors = FALSE)
+  cbind(front, out)
 }
 
 #' @rdname tidy.netsurv_cuminc

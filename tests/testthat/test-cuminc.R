@@ -226,6 +226,8 @@ test_that("bad input stops with a message naming the argument and the row", {
                "right-censored")
   expect_error(cuminc(Surv(time, code) ~ 1, data = d, variance = "greenwood"), "`variance` must be")
   expect_error(cuminc(time ~ 1, data = d), "response must be Surv")
+  d$surv12 <- c(1, 2, 2, 1)
+  expect_error(cuminc(Surv(time, surv12) ~ 1, data = d), "event codes are 1 and 2 and none is 0")
   d$none <- 0
   expect_error(cuminc(Surv(time, none) ~ 1, data = d), "no row has an event")
   expect_error(print(cuminc(Surv(time, code) ~ 1, data = d), foo = 1), "unused argument")
@@ -255,6 +257,9 @@ test_that("summary, quantile and tidy read the step function", {
   expect_named(td, c("strata", "cause", "time", "n.risk", "n.event", "n.censor", "estimate",
                      "std.error", "conf.low", "conf.high"))
   expect_equal(nrow(td), 2 * length(fit$time))
+  td1 <- tidy(cuminc(Surv(etime, event) ~ 1, data = mg))
+  expect_named(td1, c("cause", "time", "n.risk", "n.event", "n.censor", "estimate",
+                      "std.error", "conf.low", "conf.high"))
   expect_equal(td$estimate[td$cause == "pcm"], unname(fit$estimate[, "pcm"]))
   g <- glance(fit)
   expect_equal(g$p.value.death, fit$tests$p.value[2])
