@@ -230,7 +230,7 @@ test_that("bad input stops with a message naming the argument and the row", {
   expect_error(cuminc(Surv(time, surv12) ~ 1, data = d), "event codes are 1 and 2 and none is 0")
   d$none <- 0
   expect_error(cuminc(Surv(time, none) ~ 1, data = d), "no row has an event")
-  expect_error(print(cuminc(Surv(time, code) ~ 1, data = d), foo = 1), "unused argument")
+  expect_error(print(cuminc(Surv(time, code) ~ 1, data = d), foo = 1), "`foo` is not used")
 })
 
 test_that("summary, quantile and tidy read the step function", {

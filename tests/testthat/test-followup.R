@@ -96,5 +96,5 @@ test_that("print, tidy and errors", {
                "`conf.level`")
   expect_error(followup(Surv(time, status) ~ trt + celltype, data = survival::veteran),
                "compares the arms of one variable")
-  expect_error(print(f, foo = 1), "`foo` is not an argument")
+  expect_error(print(f, foo = 1), "`foo` is not used")
 })

@@ -111,5 +111,5 @@ test_that("print, tidy and glance", {
                             "conf.high", "p.value", "adjusted"))
   expect_equal(nrow(td), 6L)
   expect_equal(glance(f)$nobs, 137)
-  expect_error(tidy(f, foo = 1), "`foo` is not an argument")
+  expect_error(tidy(f, foo = 1), "`foo` is not used")
 })

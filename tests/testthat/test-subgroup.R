@@ -112,7 +112,7 @@ test_that("errors name the argument", {
   expect_error(subgroup_hr(Surv(time, status) ~ rx, data = colon, subgroups = "sex", ties = "exact"),
                "`ties`")
   fit <- subgroup_hr(Surv(time, status) ~ rx, data = colon, subgroups = "sex")
-  expect_error(plot(fit, foo = 1), "`foo` is not an argument")
+  expect_error(plot(fit, foo = 1), "`foo` is not used")
   expect_equal(names(tidy(fit))[1:3], c("term", "variable", "level"))
 })
 
