@@ -135,6 +135,10 @@ logrank <- function(formula, data, subset, na.action, rho = 0, gamma = 0,
 #'                  data = survival::veteran, p.adjust.method = "BH", rho = 1)
 #' @export
 pairwise_logrank <- function(formula, data, p.adjust.method = "holm", ...) {
+  if (!missing(data) && is_db_table(data))
+    stop("`data`: pairwise_logrank() does not run in the database (it would copy every row ",
+         "into R); call logrank() on the table for each pair of groups, or collect() the rows",
+         call. = FALSE)
   call <- match.call()
   env <- parent.frame()
   p.adjust.method <- match_choice(p.adjust.method, stats::p.adjust.methods, "p.adjust.method")

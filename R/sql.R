@@ -419,7 +419,7 @@ db_start_sql <- function(d) {
                "MIN(CASE WHEN ns_start >= ns_time THEN ns_time ELSE NULL END) AS ss_stop")
   for (k in seq_along(d$x)) {
     x <- d$x[k]
-    parts <- c(parts, paste0("SUM(ns_w * ", x, ") AS xw_", k),
+    parts <- c(parts, paste0("SUM(ns_w * ", x, ") AS xw_", k), paste0("SUM(", x, ") AS xs_", k),
                paste0("SUM(CASE WHEN ", x, " = 0 OR ", x, " = 1 OR ", x,
                       " = -1 THEN 0 ELSE 1 END) AS xu_", k),
                paste0(nonfinite(x), " AS xb_", k))
@@ -734,9 +734,13 @@ cox_db <- function(call, env, ties, init, control, robust, firth, x, y, init_giv
       stop("`init` must be ", p, " finite number(s), one per coefficient", call. = FALSE)
   } else init <- rep(0, p)
   init <- as.double(init)
-  # coxph's centring: weighted means, except columns holding only -1, 0, 1.
+  # coxph's centring: weighted means for right-censored data (coxfit6),
+  # unweighted for (start, stop] data (agreg.fit), as the in-memory core;
+  # columns holding only -1, 0, 1 are not centred.
   centre <- vapply(seq_len(p), function(k) s[[paste0("xu_", k)]] > 0, TRUE)
-  d$means <- ifelse(centre, vapply(seq_len(p), function(k) s[[paste0("xw_", k)]], 0) / s$w_total, 0)
+  d$means <- ifelse(centre, if (d$counting)
+                      vapply(seq_len(p), function(k) s[[paste0("xs_", k)]], 0) / s$n
+                    else vapply(seq_len(p), function(k) s[[paste0("xw_", k)]], 0) / s$w_total, 0)
   scale <- rep(1, p)
   eff <- if (ties == "efron") 1L else 0L
   strata_levels <- NULL

@@ -151,6 +151,10 @@ test_that("random cohorts: database and memory agree (seeded differential test)"
 })
 
 test_that("bad input on a database table: clear errors, nothing written", {
+  expect_error(pairwise_logrank(Surv(time, status) ~ grp, data = lite),
+               "pairwise_logrank\\(\\) does not run in the database")
+  expect_error(km(Surv(time, status) ~ 1, data = lite, se.fit = FALSE),
+               "`se.fit` is not supported when `data` is a database table")
   before <- DBI::dbListTables(sqlite)
   expect_error(km(Surv(time, status) ~ colour, data = lite),
                "`formula`: the table has no column `colour`")
