@@ -559,8 +559,17 @@ check_log <- function(log, fun) {
 # ---- drawing (base graphics) ------------------------------------------------
 
 draw_km_figure <- function(pd, o, spec = km_layout_spec(pd, o)) {
-  k <- length(pd$labels)
   graphics::plot.new()
+  # Recorded as one expression, so that a replay on another device (knitr
+  # records on one device and replays on png and pdf; a resized window)
+  # measures the text again on that device and lays the figure out anew.
+  grDevices::recordGraphics(draw_km_on_device(pd, o, spec),
+                            list(pd = pd, o = o, spec = spec), asNamespace("netsurv"))
+}
+
+# The measured layout and the drawing, on the current device (plot.new()
+# already called).
+draw_km_on_device <- function(pd, o, spec) {
   m <- layout_metrics(layout_strings(spec))
   lay <- layout_solve(spec, m, graphics::par("fin"))
   if (length(lay$msg))
