@@ -9,6 +9,7 @@
 coxph <- survival::coxph
 coxph.control <- survival::coxph.control
 survdiff <- survival::survdiff
+survfit <- survival::survfit
 for (dataset in c("aml", "colon", "heart", "lung", "pbc", "transplant", "veteran"))
   eval(bquote(delayedAssign(.(dataset), getExportedValue("survival", .(dataset)))))
 rm(dataset)

@@ -1,6 +1,5 @@
 # milestone() against summary(survfit(...), times =) with Greenwood variances
 # and the difference / ratio formulas written out by hand.
-library(survival)
 
 oracle_milestone <- function(formula, data, times, conf.type = "log", level = 0.95) {
   sf <- summary(survfit(formula, data = data, conf.type = conf.type, conf.int = level),

@@ -9,7 +9,6 @@ skip_if_not_installed("dbplyr")
 skip_if_not_installed("dplyr")
 skip_if_not_installed("RSQLite")
 
-library(survival)
 
 # A cohort with ties (times on a grid), fuzz-tied times, strata, groups, a
 # character, a logical and a numeric covariate, late entry, whole and

@@ -1,6 +1,5 @@
 # subgroup_hr() against coxph() per subgroup and anova() of nested coxph fits;
 # the forest plot's layout read back from a PDF with pdftotext -bbox.
-library(survival)
 
 colon_data <- function() {
   colon <- survival::colon[survival::colon$etype == 2 & survival::colon$rx != "Lev", ]
