@@ -18,8 +18,12 @@ heart <- km(Surv(start, stop, event) ~ transplant, data = survival::heart)
 
 # The calls recorded on the device's display list while `code` draws:
 # a list of list(name = <C entry point>, args = <arguments>).
+# plot() records its layout as one recordGraphics() expression (so that a
+# replay measures again); the option asks for the single calls instead.
 recorded_calls <- function(code) {
   grDevices::dev.control("enable")
+  op <- options(netsurv.record_layout = FALSE)
+  on.exit(options(op))
   force(code)
   dl <- grDevices::recordPlot()[[1L]]
   lapply(dl, function(e) {

@@ -250,3 +250,32 @@ test_that("autoplot() figures hold on a matrix of groups x sizes (pdftotext -bbo
     }
   }
 })
+
+test_that("a replay on another device lays the figure out again (knitr records, then replays)", {
+  skip_if_not(has_pdftotext())
+  fit <- km(Surv(time, status) ~ sex, data = lung)
+  draw <- function() suppressMessages(plot(fit, labels = c("Men", "Women"), xlab = "Days"))
+  skip_if_not(capabilities("cairo"))
+  direct <- tempfile(fileext = ".pdf")
+  grDevices::cairo_pdf(direct, width = 5, height = 4.5, pointsize = 10)
+  draw()
+  grDevices::dev.off()
+  # Recorded on pdf() (Helvetica's metrics) and replayed on cairo_pdf() (the
+  # system's fonts, as png() uses): the replay must measure again and give
+  # the figure drawn directly on cairo_pdf(), word for word.
+  grDevices::pdf(NULL, width = 5, height = 4.5, pointsize = 10)
+  grDevices::dev.control("enable")
+  draw()
+  rec <- grDevices::recordPlot()
+  grDevices::dev.off()
+  replayed <- tempfile(fileext = ".pdf")
+  grDevices::cairo_pdf(replayed, width = 5, height = 4.5, pointsize = 10)
+  suppressMessages(grDevices::replayPlot(rec))
+  grDevices::dev.off()
+  a <- pdf_words(direct)
+  b <- pdf_words(replayed)
+  expect_gt(nrow(a), 10L)
+  expect_identical(b$word, a$word)
+  expect_equal(as.matrix(b[c("xmin", "ymin", "xmax", "ymax")]),
+               as.matrix(a[c("xmin", "ymin", "xmax", "ymax")]), tolerance = 0.5, scale = 1)
+})
