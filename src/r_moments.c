@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "glue.h"
+#include "internal.h" /* the linalg wrappers: the Newton step solves in the glue */
 
 static R_xlen_t check_records(SEXP time, SEXP stratum)
 {
