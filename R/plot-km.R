@@ -806,7 +806,7 @@ plot.netsurv_curve <- function(x, conf.int = FALSE, mark.time = TRUE, col = NULL
   if (conf.int && is.null(x$lower))
     stop("`conf.int`: the fit has no confidence limits (conf.type = \"none\")", call. = FALSE)
   check_mark_time(mark.time)
-  conf.style <- match.arg(conf.style)
+  conf.style <- match_choice(conf.style, c("band", "lines"), "conf.style")
   corners <- c("topright", "topleft", "bottomright", "bottomleft")
   if (isTRUE(legend)) legend <- "top"
   if (!isFALSE(legend) && !(is.character(legend) && length(legend) == 1L &&
@@ -941,7 +941,7 @@ lines.netsurv_curve <- function(x, fun = "surv", conf.int = FALSE, mark.time = T
                                 ...) {
   check_unused("lines()", ...)
   add_curves(x, fun, conf.int, mark.time, col, lty, lwd, pch, cex, xscale, percent,
-             match.arg(conf.style), type = "s")
+             match_choice(conf.style, c("lines", "band"), "conf.style"), type = "s")
 }
 
 #' @rdname lines.netsurv_curve

@@ -105,7 +105,7 @@ test_that("plotting works on pdf and png devices with every option", {
 test_that("plot refuses bad arguments", {
   expect_error(with_null_device(plot(fit_sex, conf.int = NA)), "`conf.int` must be TRUE or FALSE")
   expect_error(with_null_device(plot(fit_sex, mark.time = "yes")), "`mark.time` must be")
-  expect_error(with_null_device(plot(fit_sex, conf.style = "dots")), "should be one of")
+  expect_error(with_null_device(plot(fit_sex, conf.style = "dots")), "`conf.style` must be one of \"band\", \"lines\"")
   expect_error(with_null_device(plot(fit_sex, legend = "middle")), "`legend` must be")
   expect_error(with_null_device(plot(fit_sex, risk.table = NA)), "`risk.table` must be TRUE or FALSE")
   expect_error(with_null_device(plot(fit_sex, ylim = c(1, 0))), "`ylim` must be")
