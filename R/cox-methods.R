@@ -20,11 +20,7 @@ print.netsurv_cox <- function(x, digits = max(1L, getOption("digits") - 3L),
                               signif.stars = FALSE, ...) {
   check_unused("print() of a cox() fit", ...)
   # print.coxph's layout: printCoefmat at `digits` significant digits.
-  if (!is.null(x$call)) {
-    cat("Call:\n")
-    dput(x$call)
-    cat("\n")
-  }
+  print_call(x$call)
   old <- options(digits = digits)
   on.exit(options(old))
   tab <- summary(x)$coefficients
@@ -108,11 +104,7 @@ print.summary.netsurv_cox <- function(x, digits = max(getOption("digits") - 3L, 
   check_unused("print() of a cox() summary", ...)
   # print.summary.coxph's layout: everything at `digits` significant digits
   # (printCoefmat for the coefficients, print() for the hazard ratios).
-  if (!is.null(x$call)) {
-    cat("Call:\n")
-    dput(x$call)
-    cat("\n")
-  }
+  print_call(x$call)
   old <- options(digits = digits)
   on.exit(options(old))
   cat("  n=", x$n)
@@ -254,6 +246,12 @@ tidy.netsurv_cox <- function(x, exponentiate = FALSE, conf.int = FALSE, conf.lev
   if ("robust se" %in% colnames(s)) out$robust.se <- unname(s[, "robust se"])
   out$statistic <- unname(s[, "z"])
   out$p.value <- unname(s[, "Pr(>|z|)"])
+  tidy_coef_ci(out, x, exponentiate, conf.int, conf.level)
+}
+
+# The end of a regression model's tidy(): confint()'s limits as conf.low and
+# conf.high when asked for, and the estimate and limits on the exp() scale.
+tidy_coef_ci <- function(out, x, exponentiate, conf.int, conf.level) {
   if (conf.int) {
     ci <- stats::confint(x, level = conf.level)
     out$conf.low <- unname(ci[, 1L])

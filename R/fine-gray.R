@@ -266,17 +266,7 @@ tidy.netsurv_fine_gray <- function(x, exponentiate = FALSE, conf.int = FALSE, co
   out <- data.frame(term = rownames(s), estimate = unname(s[, "coef"]),
                     std.error = unname(s[, "se(coef)"]), statistic = unname(s[, "z"]),
                     p.value = unname(s[, "Pr(>|z|)"]), stringsAsFactors = FALSE)
-  if (conf.int) {
-    ci <- stats::confint(x, level = conf.level)
-    out$conf.low <- unname(ci[, 1L])
-    out$conf.high <- unname(ci[, 2L])
-  }
-  if (exponentiate) {
-    out$estimate <- exp(out$estimate)
-    if (conf.int) { out$conf.low <- exp(out$conf.low); out$conf.high <- exp(out$conf.high) }
-  }
-  rownames(out) <- NULL
-  out
+  tidy_coef_ci(out, x, exponentiate, conf.int, conf.level)
 }
 
 #' @rdname fine_gray-methods

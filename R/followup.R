@@ -114,7 +114,7 @@ reverse_km <- function(time, status, arm, conf.level) {
 #' @export
 print.netsurv_followup <- function(x, digits = max(getOption("digits") - 3L, 3L), ...) {
   check_unused("print()", ...)
-  if (!is.null(x$call)) { cat("Call:\n"); dput(x$call); cat("\n") }
+  print_call(x$call)
   lev <- paste0(round(100 * x$conf.level), "%")
   cat("Median follow-up (reverse Kaplan-Meier, ", lev, " CI) and median observed time:\n", sep = "")
   t <- x$table

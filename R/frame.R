@@ -17,23 +17,11 @@
 # (rows removed by na.action) and na_action (the attribute, for print methods).
 survival_frame <- function(call, env, specials = character(), counting = TRUE,
                            extra = character()) {
-  if (is.null(call$formula)) stop("`formula` is missing: give e.g. Surv(time, status) ~ group", call. = FALSE)
-  formula <- eval(call$formula, env)
-  if (!inherits(formula, "formula") || length(formula) != 3L)
-    stop("`formula` must be a two-sided formula such as Surv(time, status) ~ group", call. = FALSE)
+  formula <- call_formula(call, env, "Surv(time, status) ~ group")
   formula <- strip_survival_prefix(formula)
   refuse_special_terms(formula, paste0(sub(".*::", "", deparse(call[[1L]])), "()"), specials)
-  data <- if (is.null(call$data)) env else eval(call$data, env)
-  if (!is.null(call$data) && !is.data.frame(data) && !is.list(data) && !is.environment(data))
-    stop("`data` must be a data frame", call. = FALSE)
-
-  if (!is.null(call$weights)) check_weights(call$weights, data, env)
-
-  mf_call <- call[c(1L, match(c("formula", "data", "weights", "subset", "na.action", extra),
-                              names(call), 0L))]
-  mf_call[[1L]] <- quote(stats::model.frame)
-  mf_call$formula <- stats::terms(formula, specials = specials, data = if (is.data.frame(data)) data else NULL)
-  if (is.null(mf_call$na.action)) mf_call$na.action <- na_omit_frame
+  data <- call_data(call, env)
+  mf_call <- model_frame_call(call, formula, data, specials, extra)
   mf <- withCallingHandlers(
     eval(mf_call, env),
     warning = function(w) {
@@ -60,10 +48,7 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
     stop("`formula`: counting-process data, Surv(start, stop, status), are not supported here; ",
          "use Surv(time, status)", call. = FALSE)
 
-  n_dropped <- length(attr(mf, "na.action"))
-  if (nrow(mf) == 0L)
-    stop("no rows left to analyse", if (n_dropped) paste0(" after `na.action` removed ", n_dropped,
-         " row(s) with missing values"), call. = FALSE)
+  n_dropped <- check_rows_left(mf)
 
   y <- unclass(y)
   # model.frame() names the response's rows; dropping the names first keeps
@@ -74,6 +59,64 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
     time <- y[, 1L]; status <- y[, 2L]; start <- NULL
   } else {
     start <- y[, 1L]; time <- y[, 2L]; status <- y[, 3L]
+  }
+  check_times(time, start, rows)
+
+  weights <- stats::model.weights(mf)
+  if (!is.null(weights)) weights <- as.double(weights)
+
+  list(mf = mf, terms = attr(mf, "terms"), time = as.double(time),
+       status = as.integer(status), start = if (!is.null(start)) as.double(start),
+       weights = weights, n_dropped = n_dropped, na_action = attr(mf, "na.action"),
+       type = type)
+}
+
+# The two-sided formula of a model function's call; `example` shows what to
+# write ("Surv(time, status) ~ group").
+call_formula <- function(call, env, example) {
+  if (is.null(call$formula)) stop("`formula` is missing: give e.g. ", example, call. = FALSE)
+  formula <- eval(call$formula, env)
+  if (!inherits(formula, "formula") || length(formula) != 3L)
+    stop("`formula` must be a two-sided formula such as ", example, call. = FALSE)
+  formula
+}
+
+# The call's `data` (the calling environment when none is given), its weights
+# checked before na.action could drop a bad one.
+call_data <- function(call, env) {
+  data <- if (is.null(call$data)) env else eval(call$data, env)
+  if (!is.null(call$data) && !is.data.frame(data) && !is.list(data) && !is.environment(data))
+    stop("`data` must be a data frame", call. = FALSE)
+  if (!is.null(call$weights)) check_weights(call$weights, data, env)
+  data
+}
+
+# The stats::model.frame() call for `formula` with the user's data, weights,
+# subset and na.action (na_omit_frame by default) and the per-row arguments
+# `extra` ("id", "cluster", ...).
+model_frame_call <- function(call, formula, data, specials, extra = character()) {
+  mf_call <- call[c(1L, match(c("data", "weights", "subset", "na.action", extra),
+                              names(call), 0L))]
+  mf_call[[1L]] <- quote(stats::model.frame)
+  mf_call$formula <- stats::terms(formula, specials = specials,
+                                  data = if (is.data.frame(data)) data else NULL)
+  if (is.null(mf_call$na.action)) mf_call$na.action <- na_omit_frame
+  mf_call
+}
+
+# Stops when na.action left no row; returns the number of rows it dropped.
+check_rows_left <- function(mf) {
+  n_dropped <- length(attr(mf, "na.action"))
+  if (nrow(mf) == 0L)
+    stop("no rows left to analyse", if (n_dropped) paste0(" after `na.action` removed ", n_dropped,
+         " row(s) with missing values"), call. = FALSE)
+  n_dropped
+}
+
+# The response's times: finite, and each interval (start, stop] with
+# start < stop (start NULL for right-censored data). `rows` names the rows.
+check_times <- function(time, start, rows) {
+  if (!is.null(start)) {
     bad <- which(!is.finite(start))
     if (length(bad)) stop_row("formula", "the start time", start, rows, bad[1L], "must be finite")
     bad <- which(start >= time)
@@ -84,14 +127,6 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
   }
   bad <- which(!is.finite(time))
   if (length(bad)) stop_row("formula", "the time", time, rows, bad[1L], "must be finite")
-
-  weights <- stats::model.weights(mf)
-  if (!is.null(weights)) weights <- as.double(weights)
-
-  list(mf = mf, terms = attr(mf, "terms"), time = as.double(time),
-       status = as.integer(status), start = if (!is.null(start)) as.double(start),
-       weights = weights, n_dropped = n_dropped, na_action = attr(mf, "na.action"),
-       type = type)
 }
 
 # stats::na.omit() for a model frame, without its copy of the whole frame

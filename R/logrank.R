@@ -321,11 +321,7 @@ print.netsurv_logrank <- function(x, digits = max(getOption("digits") - 4L, 3L),
   check_unused("print() of a logrank() test", ...)
   old <- options(digits = digits)
   on.exit(options(old))
-  if (!is.null(x$call)) {
-    cat("Call:\n")
-    dput(x$call)
-    cat("\n")
-  }
+  print_call(x$call)
   if (length(x$na.action))
     cat("n=", sum(x$n), ", ", stats::naprint(x$na.action), ".\n\n", sep = "")
   if (x$rho != 0 || x$gamma != 0)

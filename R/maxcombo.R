@@ -178,7 +178,7 @@ maxcombo_mvn_p <- function(m, corr, alternative) {
 #' @export
 print.netsurv_maxcombo <- function(x, digits = max(getOption("digits") - 3L, 3L), ...) {
   check_unused("print()", ...)
-  if (!is.null(x$call)) { cat("Call:\n"); dput(x$call); cat("\n") }
+  print_call(x$call)
   cat("MaxCombo test: ", nrow(x$tests), " Fleming-Harrington weighted log-rank statistics",
       if (!is.null(x$strata)) paste0(", stratified (", length(x$strata), " strata)"), "\n", sep = "")
   arm <- if (!is.null(x$arm_var)) paste0(x$arm_var, "=", x$arms) else x$arms

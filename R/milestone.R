@@ -110,7 +110,7 @@ milestone <- function(formula, data, times, conf.type = "log", conf.level = 0.95
 #' @export
 print.netsurv_milestone <- function(x, digits = max(getOption("digits") - 4L, 3L), ...) {
   check_unused("print()", ...)
-  if (!is.null(x$call)) { cat("Call:\n"); dput(x$call); cat("\n") }
+  print_call(x$call)
   lev <- paste0(round(100 * x$conf.level), "%")
   a <- x$arms
   cat("Survival at milestone times (", lev, " CI, ", x$conf.type, " scale):\n", sep = "")

@@ -277,7 +277,7 @@ tian_kappa <- function(y, d, score) {
 #' @export
 print.netsurv_rmst_test <- function(x, digits = max(getOption("digits") - 3L, 3L), ...) {
   check_unused("print()", ...)
-  if (!is.null(x$call)) { cat("Call:\n"); dput(x$call); cat("\n") }
+  print_call(x$call)
   cat("Restricted mean survival time up to tau = ", format(x$tau, digits = digits),
       if (x$tau_default) " (default: the largest allowed tau)" else "", "\n\n", sep = "")
   lev <- paste0(round(100 * x$conf.level), "%")

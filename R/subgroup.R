@@ -174,7 +174,7 @@ subgroup_interaction <- function(d, g, ties) {
 #' @export
 print.netsurv_subgroup <- function(x, digits = max(getOption("digits") - 4L, 3L), ...) {
   check_unused("print()", ...)
-  if (!is.null(x$call)) { cat("Call:\n"); dput(x$call); cat("\n") }
+  print_call(x$call)
   cat("Hazard ratio ", x$arms[2L], " vs ", x$arms[1L], " (Cox, ", x$ties, " ties), ",
       round(100 * x$conf.level), "% CI; interaction: likelihood-ratio test\n\n", sep = "")
   t <- x$table
