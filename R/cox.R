@@ -304,7 +304,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   } else init <- NULL
 
   # coxph's timefix: merge times that differ only by floating-point fuzz.
-  fixed_times <- time_fix(fr$time, fr$start)
+  fixed_times <- time_fix(fr$time, fr$start, mf = mf)
   time <- fixed_times[[1L]]
   start <- fixed_times[[2L]]
 

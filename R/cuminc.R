@@ -118,10 +118,11 @@ cuminc <- function(formula, data, weights, subset, na.action, id, conf.int = 0.9
   }
   groups <- fr$groups
   K <- length(fr$causes)
-  core <- .Call(ffi_cuminc_fit, fr$time, fr$start, fr$cause, K, fr$weights,
-                if (!is.null(groups)) as.integer(groups) - 1L,
-                if (!is.null(groups)) nlevels(groups) else 1L,
-                cluster, n_cluster, variance == "cmprsk", sqrt(.Machine$double.eps))
+  core <- with_data_rows(.Call(ffi_cuminc_fit, fr$time, fr$start, fr$cause, K, fr$weights,
+                               if (!is.null(groups)) as.integer(groups) - 1L,
+                               if (!is.null(groups)) nlevels(groups) else 1L,
+                               cluster, n_cluster, variance == "cmprsk",
+                               sqrt(.Machine$double.eps)), fr$mf)
   colnames(core$n.event) <- colnames(core$estimate) <- colnames(core$std.err) <- fr$causes
   fit <- list(n = core$n, time = core$time, n.risk = core$n.risk, n.censor = core$n.censor,
               surv = core$surv, n.event = core$n.event, estimate = core$estimate,

@@ -129,6 +129,38 @@ check_times <- function(time, start, rows) {
   if (length(bad)) stop_row("formula", "the time", time, rows, bad[1L], "must be finite")
 }
 
+# A core error about one row (raised by the glue's ns_glue_stop, src/glue.c):
+# a condition of class "netsurv_row_error" whose `row` is the row's position
+# among the rows passed to the core. with_data_rows() names it as a row of the
+# user's data.
+stop_row_error <- function(fn, what, row) {
+  stop(structure(class = c("netsurv_row_error", "error", "condition"),
+                 list(message = paste0(fn, "(): row ", row, " of the rows analysed: ", what),
+                      call = NULL, fn = fn, what = what, row = row)))
+}
+
+# Evaluates `expr` (a call into the core on the rows of the model frame `mf`);
+# a core error about a row is raised again naming that row of `data` (its row
+# name, the row number for an ordinary data frame).
+with_data_rows <- function(expr, mf) {
+  withCallingHandlers(expr, netsurv_row_error = function(e) {
+    stop(e$fn, "(): row ", row.names(mf)[e$row], " of `data`: ", e$what, call. = FALSE)
+  })
+}
+
+# The user-facing netsurv function on the call stack (the outermost one), to
+# label errors of internal helpers shared by several of them.
+user_function <- function() {
+  exports <- getNamespaceExports("netsurv")
+  for (cl in sys.calls()) {
+    f <- cl[[1L]]
+    if (is.call(f) && identical(f[[1L]], as.name("::")) && identical(f[[2L]], as.name("netsurv")))
+      f <- f[[3L]]
+    if (is.name(f) && as.character(f) %in% exports) return(as.character(f))
+  }
+  "netsurv"
+}
+
 # stats::na.omit() for a model frame, without its copy of the whole frame
 # (object[!omit, , drop = FALSE], tens of MB at a million rows) when no row
 # has a missing value; otherwise it is stats::na.omit() itself. Columns of

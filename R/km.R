@@ -190,10 +190,10 @@ km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
   # One cluster per row is the core's own jackknife (O(n)); real clusters
   # go through km_apply_options().
   jackknife <- robust && se.fit
-  core <- .Call(ffi_km_fit, frame$time, frame$status, frame$start, weights,
-                if (!is.null(groups)) unclass(groups) - 1L,
-                if (!is.null(groups)) nlevels(groups) else 1L,
-                jackknife, sqrt(.Machine$double.eps))
+  core <- with_data_rows(.Call(ffi_km_fit, frame$time, frame$status, frame$start, weights,
+                               if (!is.null(groups)) unclass(groups) - 1L,
+                               if (!is.null(groups)) nlevels(groups) else 1L,
+                               jackknife, sqrt(.Machine$double.eps)), frame$mf)
 
   fit <- list(n = if (is.null(groups)) length(frame$time) else core$n,
               time = core$time, n.risk = core$n.risk, n.event = core$n.event,

@@ -85,7 +85,11 @@ rank_distinct <- function(time, stratum = NULL) {
 }
 
 # Internal: times merged as survival's aeqSurv() merges them (see ns_time_fix).
-time_fix <- function(time, start = NULL, tolerance = sqrt(.Machine$double.eps)) {
-  .Call(ffi_time_fix, as.double(time),
-        if (is.null(start)) NULL else as.double(start), as.double(tolerance))
+# An interval whose ends merge is an error naming its row (the row of the
+# model frame `mf` when given) and the user's function.
+time_fix <- function(time, start = NULL, tolerance = sqrt(.Machine$double.eps), mf = NULL) {
+  fix <- function() .Call(ffi_time_fix, as.double(time),
+                          if (is.null(start)) NULL else as.double(start), as.double(tolerance),
+                          user_function())
+  if (is.null(mf)) fix() else with_data_rows(fix(), mf)
 }

@@ -6,7 +6,7 @@
 
 /* sort (r_sort.c) */
 SEXP ffi_sort_order(SEXP time, SEXP stratum);
-SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance);
+SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance, SEXP fn);
 SEXP ffi_rank_distinct(SEXP time, SEXP stratum);
 
 /* Kaplan-Meier (r_km.c) */
@@ -72,7 +72,7 @@ SEXP ffi_quad_inverse(SEXP a, SEXP x, SEXP toler);
 static const R_CallMethodDef call_methods[] = {
   /* sort */
   {"ffi_sort_order", (DL_FUNC) &ffi_sort_order, 2},
-  {"ffi_time_fix", (DL_FUNC) &ffi_time_fix, 3},
+  {"ffi_time_fix", (DL_FUNC) &ffi_time_fix, 4},
   {"ffi_rank_distinct", (DL_FUNC) &ffi_rank_distinct, 2},
   /* Kaplan-Meier */
   {"ffi_km_fit", (DL_FUNC) &ffi_km_fit, 8},

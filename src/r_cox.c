@@ -19,7 +19,7 @@ static SEXP list_get(SEXP list, const char *name)
   SEXP names = Rf_getAttrib(list, R_NamesSymbol);
   for (R_xlen_t i = 0; i < XLENGTH(list); i++)
     if (strcmp(CHAR(STRING_ELT(names, i)), name) == 0) return VECTOR_ELT(list, i);
-  Rf_error("cox: `control` lacks `%s`", name);
+  Rf_error("cox(): `control` lacks `%s`", name);
   return R_NilValue;
 }
 
@@ -33,16 +33,16 @@ SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
                  SEXP offset, SEXP stratum, SEXP center, SEXP cluster,
                  SEXP n_cluster, SEXP control)
 {
-  if (!Rf_isReal(time)) Rf_error("cox: `time` must be a double vector");
+  if (!Rf_isReal(time)) Rf_error("cox(): `time` must be a double vector");
   R_xlen_t n = XLENGTH(time);
   if (!Rf_isReal(x) || !Rf_isMatrix(x) || Rf_nrows(x) != n)
-    Rf_error("cox: `x` must be a double matrix with one row per observation");
-  if (!Rf_isNewList(control)) Rf_error("cox: `control` must be a list");
+    Rf_error("cox(): `x` must be a double matrix with one row per observation");
+  if (!Rf_isNewList(control)) Rf_error("cox(): `control` must be a list");
   /* x_skip leading columns of x (the model matrix's intercept) are not
    * covariates: skipping them here spares R a copy of the whole matrix. */
   int x_skip = Rf_asInteger(list_get(control, "x_skip"));
   if (x_skip == NA_INTEGER || x_skip < 0 || x_skip > Rf_ncols(x))
-    Rf_error("cox: `x_skip` must be between 0 and the number of columns of `x`");
+    Rf_error("cox(): `x_skip` must be between 0 and the number of columns of `x`");
   R_xlen_t p = Rf_ncols(x) - x_skip;
 
   ns_cox_data d;
@@ -52,7 +52,7 @@ SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   d.time = REAL_RO(time);
   d.start = real_or_null(start, n, "start");
   d.status = int_or_null(status, n, "status");
-  if (!d.status) Rf_error("cox: `status` is required");
+  if (!d.status) Rf_error("cox(): `status` is required");
   d.weight = real_or_null(weight, n, "weight");
   d.offset = real_or_null(offset, n, "offset");
   d.stratum = int_or_null(stratum, n, "stratum");
@@ -127,15 +127,15 @@ SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
 SEXP ffi_cox_concordance(SEXP time, SEXP start, SEXP status, SEXP weight,
                          SEXP stratum, SEXP score, SEXP cluster, SEXP n_cluster)
 {
-  if (!Rf_isReal(time)) Rf_error("cox: `time` must be a double vector");
+  if (!Rf_isReal(time)) Rf_error("cox(): `time` must be a double vector");
   R_xlen_t n = XLENGTH(time);
   const double *st_ = real_or_null(start, n, "start");
   const int *status_ = int_or_null(status, n, "status");
-  if (!status_) Rf_error("cox: `status` is required");
+  if (!status_) Rf_error("cox(): `status` is required");
   const double *w = real_or_null(weight, n, "weight");
   const int *strat = int_or_null(stratum, n, "stratum");
   const double *sc = real_or_null(score, n, "score");
-  if (!sc) Rf_error("cox: `score` is required");
+  if (!sc) Rf_error("cox(): `score` is required");
   const int *cl = int_or_null(cluster, n, "cluster");
   size_t ncl = (size_t) Rf_asInteger(n_cluster);
 
@@ -148,7 +148,7 @@ SEXP ffi_cox_concordance(SEXP time, SEXP start, SEXP status, SEXP weight,
   SET_VECTOR_ELT(out, 1, Rf_ScalarReal(conc));
   SET_VECTOR_ELT(out, 2, Rf_ScalarReal(sd));
   UNPROTECT(1);
-  NS_STOP_ON_STATUS(s, "cox concordance");
+  NS_STOP_ON_STATUS(s, "cox");
   return out;
 }
 

@@ -10,15 +10,15 @@ static void model_from_r(ns_cox_model *md, SEXP x, SEXP time, SEXP start,
                          SEXP status, SEXP weight, SEXP eta, SEXP stratum,
                          SEXP ties)
 {
-  ns_arg_double(time, -1, 0, "cox diagnostics", "time");
+  ns_arg_double(time, -1, 0, "cox", "time");
   R_xlen_t n = XLENGTH(time);
   if (!Rf_isReal(x) || !Rf_isMatrix(x) || Rf_nrows(x) != n)
-    Rf_error("cox diagnostics: `x` must be a double matrix with one row per observation");
-  ns_arg_int(status, n, 0, "cox diagnostics", "status");
-  ns_arg_double(eta, n, 0, "cox diagnostics", "eta");
-  ns_arg_double(start, n, 1, "cox diagnostics", "start");
-  ns_arg_double(weight, n, 1, "cox diagnostics", "weight");
-  ns_arg_int(stratum, n, 1, "cox diagnostics", "stratum");
+    Rf_error("residuals(): `x` must be a double matrix with one row per observation");
+  ns_arg_int(status, n, 0, "cox", "status");
+  ns_arg_double(eta, n, 0, "cox", "eta");
+  ns_arg_double(start, n, 1, "cox", "start");
+  ns_arg_double(weight, n, 1, "cox", "weight");
+  ns_arg_int(stratum, n, 1, "cox", "stratum");
   memset(md, 0, sizeof *md);
   md->n = (size_t) n;
   md->p = (size_t) Rf_ncols(x);
@@ -59,14 +59,14 @@ SEXP ffi_cox_hazard(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   ns_cox_hazard_result *hp = calloc(1, sizeof *hp);
   if (!hp) {
     UNPROTECT(1);
-    NS_STOP_ON_STATUS(NS_ERR_NOMEM, "cox hazard");
+    NS_STOP_ON_STATUS(NS_ERR_NOMEM, "cox");
   }
   R_SetExternalPtrAddr(holder, hp);
   ns_status st = ns_cox_hazard(&md, hp, ns_glue_interrupted, NULL);
   if (st != NS_OK) {
     hazard_finalizer(holder);
     UNPROTECT(1);
-    NS_STOP_ON_STATUS(st, "cox hazard");
+    NS_STOP_ON_STATUS(st, "cox");
   }
   const ns_cox_hazard_result h = *hp;
   const char *names[] = {"stratum", "time", "n.risk", "n.event", "n.censor",
@@ -129,9 +129,9 @@ SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   model_from_r(&md, x, time, start, status, weight, eta, stratum, ties);
   R_xlen_t n = (R_xlen_t) md.n, p = (R_xlen_t) md.p, ne = 0;
   if (!Rf_isReal(gtime) || XLENGTH(gtime) != n)
-    Rf_error("cox_zph: `gtime` must be a double vector of length %ld", (long) n);
+    Rf_error("cox_zph(): `gtime` must be a double vector of length %ld", (long) n);
   int ns = Rf_asInteger(n_stratum);
-  if (ns == NA_INTEGER || ns < 1) Rf_error("cox_zph: `n_stratum` must be >= 1");
+  if (ns == NA_INTEGER || ns < 1) Rf_error("cox_zph(): `n_stratum` must be >= 1");
   for (R_xlen_t i = 0; i < n; i++) ne += md.status[i] == 1;
   const char *names[] = {"u", "imat", "schoen", "used", ""};
   SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
@@ -151,7 +151,7 @@ SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
 SEXP ffi_cox_deviance(SEXP martingale, SEXP events)
 {
   if (!Rf_isReal(martingale) || !Rf_isReal(events) || XLENGTH(martingale) != XLENGTH(events))
-    Rf_error("residuals: `martingale` and `events` must be double vectors of one length");
+    Rf_error("residuals(): `martingale` and `events` must be double vectors of one length");
   R_xlen_t n = XLENGTH(martingale);
   SEXP out = PROTECT(Rf_allocVector(REALSXP, n));
   ns_status st = ns_cox_deviance((size_t) n, REAL_RO(martingale), REAL_RO(events), REAL(out));

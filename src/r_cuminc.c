@@ -17,14 +17,14 @@ static void result_finalizer(SEXP pointer)
 static const double *optional_real(SEXP x, R_xlen_t n, const char *what)
 {
   if (Rf_isNull(x)) return NULL;
-  if (!Rf_isReal(x) || XLENGTH(x) != n) Rf_error("cuminc: `%s` must be NULL or a double vector as long as `time`", what);
+  if (!Rf_isReal(x) || XLENGTH(x) != n) Rf_error("cuminc(): `%s` must be NULL or a double vector as long as `time`", what);
   return REAL_RO(x);
 }
 
 static const int *optional_int(SEXP x, R_xlen_t n, const char *what)
 {
   if (Rf_isNull(x)) return NULL;
-  if (!Rf_isInteger(x) || XLENGTH(x) != n) Rf_error("cuminc: `%s` must be NULL or an integer vector as long as `time`", what);
+  if (!Rf_isInteger(x) || XLENGTH(x) != n) Rf_error("cuminc(): `%s` must be NULL or an integer vector as long as `time`", what);
   return INTEGER_RO(x);
 }
 
@@ -52,17 +52,17 @@ SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight
                     SEXP group, SEXP n_group, SEXP cluster, SEXP n_cluster,
                     SEXP gray, SEXP tolerance)
 {
-  if (!Rf_isReal(time)) Rf_error("cuminc: `time` must be a double vector");
+  if (!Rf_isReal(time)) Rf_error("cuminc(): `time` must be a double vector");
   R_xlen_t n = XLENGTH(time);
-  if (n > INT_MAX) Rf_error("cuminc: long vectors (more than %d rows) are not supported", INT_MAX);
+  if (n > INT_MAX) Rf_error("cuminc(): long vectors (more than %d rows) are not supported", INT_MAX);
   if (!Rf_isInteger(cause) || XLENGTH(cause) != n)
-    Rf_error("cuminc: `cause` must be an integer vector as long as `time`");
+    Rf_error("cuminc(): `cause` must be an integer vector as long as `time`");
   int K = Rf_asInteger(n_cause), G = Rf_asInteger(n_group), NC = Rf_asInteger(n_cluster);
-  if (K == NA_INTEGER || K < 1) Rf_error("cuminc: `n_cause` must be a positive integer");
-  if (G == NA_INTEGER || G < 1) Rf_error("cuminc: `n_group` must be a positive integer");
-  if (NC == NA_INTEGER || NC < 0) Rf_error("cuminc: `n_cluster` must be a non-negative integer");
+  if (K == NA_INTEGER || K < 1) Rf_error("cuminc(): `n_cause` must be a positive integer");
+  if (G == NA_INTEGER || G < 1) Rf_error("cuminc(): `n_group` must be a positive integer");
+  if (NC == NA_INTEGER || NC < 0) Rf_error("cuminc(): `n_cluster` must be a non-negative integer");
   int use_gray = Rf_asLogical(gray);
-  if (use_gray == NA_LOGICAL) Rf_error("cuminc: `gray` must be TRUE or FALSE");
+  if (use_gray == NA_LOGICAL) Rf_error("cuminc(): `gray` must be TRUE or FALSE");
   ns_cuminc_data data = {
     .n = (size_t) n, .time = REAL_RO(time), .start = optional_real(start, n, "start"),
     .cause = INTEGER_RO(cause), .n_cause = K, .weight = optional_real(weight, n, "weight"),
@@ -80,6 +80,8 @@ SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight
   ns_status st = ns_cuminc_fit(&data, res, ns_glue_interrupted, NULL);
   if (st != NS_OK) {
     UNPROTECT(nprotect);
+    if (st == NS_ERR_START_STOP && data.time_fix > 0 && data.start)
+      ns_glue_stop_merged("cuminc", data.n, data.time, data.start, data.time_fix);
     NS_STOP_ON_STATUS(st, "cuminc");
   }
   R_SetExternalPtrAddr(holder, res);
@@ -116,17 +118,17 @@ SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight
 SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP n_cause, SEXP weight, SEXP group,
                           SEXP n_group, SEXP stratum, SEXP n_stratum, SEXP rho)
 {
-  if (!Rf_isReal(time)) Rf_error("cuminc: `time` must be a double vector");
+  if (!Rf_isReal(time)) Rf_error("cuminc(): `time` must be a double vector");
   R_xlen_t n = XLENGTH(time);
-  if (n > INT_MAX) Rf_error("cuminc: long vectors (more than %d rows) are not supported", INT_MAX);
+  if (n > INT_MAX) Rf_error("cuminc(): long vectors (more than %d rows) are not supported", INT_MAX);
   if (!Rf_isInteger(cause) || XLENGTH(cause) != n)
-    Rf_error("cuminc: `cause` must be an integer vector as long as `time`");
+    Rf_error("cuminc(): `cause` must be an integer vector as long as `time`");
   if (!Rf_isInteger(group) || XLENGTH(group) != n)
-    Rf_error("cuminc: `group` must be an integer vector as long as `time`");
+    Rf_error("cuminc(): `group` must be an integer vector as long as `time`");
   int G = Rf_asInteger(n_group), H = Rf_asInteger(n_stratum), K = Rf_asInteger(n_cause);
-  if (G == NA_INTEGER || G < 2) Rf_error("cuminc: Gray's test needs at least two groups");
-  if (H == NA_INTEGER || H < 1) Rf_error("cuminc: `n_stratum` must be a positive integer");
-  if (K == NA_INTEGER || K < 1) Rf_error("cuminc: `n_cause` must be a positive integer");
+  if (G == NA_INTEGER || G < 2) Rf_error("cuminc(): Gray's test needs at least two groups");
+  if (H == NA_INTEGER || H < 1) Rf_error("cuminc(): `n_stratum` must be a positive integer");
+  if (K == NA_INTEGER || K < 1) Rf_error("cuminc(): `n_cause` must be a positive integer");
   const double *w = optional_real(weight, n, "weight");
   const int *s = optional_int(stratum, n, "stratum");
   double r = Rf_asReal(rho);

@@ -17,24 +17,24 @@
 SEXP ffi_finegray_fit(SEXP x, SEXP time, SEXP status, SEXP weight, SEXP cengroup,
                       SEXP n_cengroup, SEXP iter_max, SEXP gtol, SEXP init)
 {
-  if (!Rf_isReal(time)) Rf_error("fine_gray: `time` must be a double vector");
+  if (!Rf_isReal(time)) Rf_error("fine_gray(): `time` must be a double vector");
   R_xlen_t n = XLENGTH(time);
-  if (n > INT_MAX) Rf_error("fine_gray: long vectors are not supported");
+  if (n > INT_MAX) Rf_error("fine_gray(): long vectors are not supported");
   if (!Rf_isReal(x) || !Rf_isMatrix(x) || Rf_nrows(x) != n)
-    Rf_error("fine_gray: `x` must be a double matrix with one row per time");
+    Rf_error("fine_gray(): `x` must be a double matrix with one row per time");
   int p = Rf_ncols(x);
-  if (p < 1) Rf_error("fine_gray: the model needs at least one covariate");
+  if (p < 1) Rf_error("fine_gray(): the model needs at least one covariate");
   if (!Rf_isInteger(status) || XLENGTH(status) != n)
-    Rf_error("fine_gray: `status` must be an integer vector as long as `time`");
+    Rf_error("fine_gray(): `status` must be an integer vector as long as `time`");
   if (!Rf_isNull(weight) && (!Rf_isReal(weight) || XLENGTH(weight) != n))
-    Rf_error("fine_gray: `weight` must be NULL or a double vector as long as `time`");
+    Rf_error("fine_gray(): `weight` must be NULL or a double vector as long as `time`");
   if (!Rf_isNull(cengroup) && (!Rf_isInteger(cengroup) || XLENGTH(cengroup) != n))
-    Rf_error("fine_gray: `cengroup` must be NULL or an integer vector as long as `time`");
+    Rf_error("fine_gray(): `cengroup` must be NULL or an integer vector as long as `time`");
   if (!Rf_isNull(init) && (!Rf_isReal(init) || XLENGTH(init) != p))
-    Rf_error("fine_gray: `init` must be NULL or a double vector of length %d", p);
+    Rf_error("fine_gray(): `init` must be NULL or a double vector of length %d", p);
   int ncg = Rf_asInteger(n_cengroup), maxit = Rf_asInteger(iter_max);
-  if (ncg == NA_INTEGER || ncg < 1) Rf_error("fine_gray: `n_cengroup` must be a positive integer");
-  if (maxit == NA_INTEGER || maxit < 0) Rf_error("fine_gray: `iter_max` must be a non-negative integer");
+  if (ncg == NA_INTEGER || ncg < 1) Rf_error("fine_gray(): `n_cengroup` must be a positive integer");
+  if (maxit == NA_INTEGER || maxit < 0) Rf_error("fine_gray(): `iter_max` must be a non-negative integer");
 
   ns_finegray_data data = {
     .n = (size_t) n, .p = (size_t) p, .x = REAL_RO(x), .time = REAL_RO(time),
@@ -65,7 +65,7 @@ SEXP ffi_finegray_fit(SEXP x, SEXP time, SEXP status, SEXP weight, SEXP cengroup
   if (st != NS_OK) {
     UNPROTECT(nprotect);
     if (st == NS_ERR_SINGULAR)
-      Rf_error("fine_gray: the information matrix is singular (collinear covariates, or a "
+      Rf_error("fine_gray(): the information matrix is singular (collinear covariates, or a "
                "covariate constant among the rows at risk)");
     NS_STOP_ON_STATUS(st, "fine_gray");
   }

@@ -9,15 +9,15 @@ SEXP ffi_ipd_reconstruct(SEXP time, SEXP surv, SEXP risk_time, SEXP n_risk,
                          SEXP total_events)
 {
   if (!Rf_isReal(time) || !Rf_isReal(surv) || XLENGTH(time) != XLENGTH(surv))
-    Rf_error("reconstruct_ipd: `time` and `surv` must be double vectors of one length");
+    Rf_error("reconstruct_ipd(): `time` and `surv` must be double vectors of one length");
   if (!Rf_isReal(risk_time) || !Rf_isInteger(n_risk) ||
       XLENGTH(risk_time) != XLENGTH(n_risk) || XLENGTH(n_risk) < 1)
-    Rf_error("reconstruct_ipd: `risk_time` (double) and `n_risk` (integer) must have one length");
+    Rf_error("reconstruct_ipd(): `risk_time` (double) and `n_risk` (integer) must have one length");
   if (!Rf_isInteger(total_events) || XLENGTH(total_events) != 1)
-    Rf_error("reconstruct_ipd: `total_events` must be one integer");
+    Rf_error("reconstruct_ipd(): `total_events` must be one integer");
   R_xlen_t K = XLENGTH(time), m = XLENGTH(n_risk);
   int n0 = INTEGER(n_risk)[0];
-  if (n0 < 1 || n0 == NA_INTEGER) Rf_error("reconstruct_ipd: the first number at risk must be positive");
+  if (n0 < 1 || n0 == NA_INTEGER) Rf_error("reconstruct_ipd(): the first number at risk must be positive");
   int te = INTEGER(total_events)[0];
 
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 6));

@@ -33,7 +33,7 @@ SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
 {
   const double *time_p = ns_arg_double(time, -1, 0, "km", "time");
   R_xlen_t n = XLENGTH(time);
-  if (n > INT_MAX) Rf_error("km: long vectors (more than %d rows) are not supported", INT_MAX);
+  if (n > INT_MAX) Rf_error("km(): long vectors (more than %d rows) are not supported", INT_MAX);
   const int *status_p = ns_arg_int(status, n, 0, "km", "status");
   const double *start_p = ns_arg_double(start, n, 1, "km", "start");
   const double *weight_p = ns_arg_double(weight, n, 1, "km", "weight");
@@ -56,9 +56,8 @@ SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
   ns_status st = ns_km_prepare(&data, &work, &n_times, ns_glue_interrupted, NULL);
   if (st != NS_OK) {
     UNPROTECT(nprotect);
-    if (st == NS_ERR_START_STOP && tol > 0)
-      Rf_error("km: each interval must have start < stop, also once times that differ only "
-               "by rounding error are merged (as survival's aeqSurv does)");
+    if (st == NS_ERR_START_STOP && tol > 0 && start_p)
+      ns_glue_stop_merged("km", (size_t) n, time_p, start_p, tol);
     NS_STOP_ON_STATUS(st, "km");
   }
   R_SetExternalPtrAddr(holder, work);

@@ -5,20 +5,16 @@
 
 #include "glue.h"
 
-/* Check the columns shared by both entry points; n is their common length. */
-static R_xlen_t check_columns(SEXP time, SEXP status, SEXP group, SEXP stratum,
-                              SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma)
+/* The columns (ns_arg_test_rows, shared with r_maxcombo.c) and the options
+ * both entry points take. */
+static ns_glue_test_rows check_columns(SEXP time, SEXP status, SEXP group, SEXP stratum,
+                                       SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma)
 {
-  ns_arg_double(time, -1, 0, "logrank", "time");
-  R_xlen_t n = XLENGTH(time);
-  ns_arg_int(status, n, 0, "logrank", "status");
-  ns_arg_int(group, n, 0, "logrank", "group");
-  ns_arg_int(stratum, n, 1, "logrank", "stratum");
+  ns_glue_test_rows r = ns_arg_test_rows(time, status, group, stratum, n_stratum, "logrank");
   ns_arg_count(n_group, 0, "logrank", "n_group");
-  ns_arg_count(n_stratum, 1, "logrank", "n_stratum");
   ns_arg_number(rho, "logrank", "rho");
   ns_arg_number(gamma, "logrank", "gamma");
-  return n;
+  return r;
 }
 
 /* ffi_logrank_test(time, status, group, stratum, n_group, n_stratum, rho,
@@ -27,8 +23,9 @@ static R_xlen_t check_columns(SEXP time, SEXP status, SEXP group, SEXP stratum,
 SEXP ffi_logrank_test(SEXP time, SEXP status, SEXP group, SEXP stratum,
                       SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma)
 {
-  R_xlen_t n = check_columns(time, status, group, stratum, n_group, n_stratum, rho, gamma);
-  int G = INTEGER(n_group)[0], S = INTEGER(n_stratum)[0];
+  ns_glue_test_rows r = check_columns(time, status, group, stratum, n_group, n_stratum, rho,
+                                      gamma);
+  int G = INTEGER(n_group)[0], S = r.n_stratum;
   if (G < 1) G = 1; /* the core reports fewer than two groups */
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 5));
   SEXP obs = SET_VECTOR_ELT(out, 0, Rf_allocMatrix(REALSXP, G, S));
@@ -43,8 +40,7 @@ SEXP ffi_logrank_test(SEXP time, SEXP status, SEXP group, SEXP stratum,
 
   /* interruptible: thousands of groups take minutes (Ctrl-C, setTimeLimit) */
   ns_status rc = ns_logrank_test_cb(
-    (size_t) n, REAL_RO(time), INTEGER_RO(status), INTEGER_RO(group),
-    Rf_isNull(stratum) ? NULL : INTEGER_RO(stratum), INTEGER(n_group)[0], S,
+    r.n, r.time, r.status, r.group, r.stratum, INTEGER(n_group)[0], S,
     REAL(rho)[0], REAL(gamma)[0], REAL(obs), REAL(exp), REAL(var), REAL(chisq),
     INTEGER(df), ns_glue_interrupted, NULL);
   UNPROTECT(2);
@@ -91,27 +87,22 @@ SEXP ffi_logrank_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
                              SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma,
                              SEXP B, SEXP seed, SEXP progress)
 {
-  R_xlen_t n = check_columns(time, status, group, stratum, n_group, n_stratum, rho, gamma);
-  if (!Rf_isReal(B) || XLENGTH(B) != 1 || !(REAL(B)[0] >= 1) || REAL(B)[0] > 4503599627370496.0)
-    Rf_error("logrank: `B` must be one number >= 1");
-  double seed_value = Rf_isReal(seed) && XLENGTH(seed) == 1 ? REAL(seed)[0] : NAN;
-  if (!isfinite(seed_value) || seed_value != floor(seed_value) ||
-      fabs(seed_value) > 9007199254740992.0)
-    Rf_error("logrank: `seed` must be one whole number");
+  ns_glue_test_rows r = check_columns(time, status, group, stratum, n_group, n_stratum, rho,
+                                      gamma);
+  size_t n_resample = ns_arg_permutations(B, "logrank");
+  unsigned long long seed_value = ns_arg_seed(seed, "logrank");
   if (!Rf_isNull(progress) && !Rf_isFunction(progress))
-    Rf_error("logrank: `progress` must be NULL or a function");
+    Rf_error("logrank(): `progress` must be NULL or a function");
 
   progress_context ctx = {progress, -1, 0.0};
   double chisq = 0, p_value = 0, std_error = 0;
   size_t n_perm = 0;
   int enumerated = 0;
   ns_status rc = ns_logrank_permutation(
-    (size_t) n, REAL_RO(time), INTEGER_RO(status), INTEGER_RO(group),
-    Rf_isNull(stratum) ? NULL : INTEGER_RO(stratum), INTEGER(n_group)[0],
-    INTEGER(n_stratum)[0], REAL(rho)[0], REAL(gamma)[0], (size_t) REAL(B)[0],
-    (unsigned long long) (int64_t) seed_value, permutation_callback, &ctx, &chisq,
+    r.n, r.time, r.status, r.group, r.stratum, INTEGER(n_group)[0], r.n_stratum,
+    REAL(rho)[0], REAL(gamma)[0], n_resample, seed_value, permutation_callback, &ctx, &chisq,
     &p_value, &std_error, &n_perm, &enumerated);
-  NS_STOP_ON_STATUS(rc, "logrank permutation");
+  NS_STOP_ON_STATUS(rc, "logrank");
 
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 5));
   SET_VECTOR_ELT(out, 0, Rf_ScalarReal(chisq));

@@ -1,7 +1,6 @@
 /* r_maxcombo.c -- glue for the MaxCombo permutation p-value
  * (ns_logrank_maxcombo_permutation in src/core/logrank.c). The asymptotic
  * MaxCombo test needs no glue of its own: it calls ffi_logrank_test. */
-#include <math.h>
 #include <stdint.h>
 
 #include "glue.h"
@@ -13,38 +12,24 @@ SEXP ffi_logrank_maxcombo_permutation(SEXP time, SEXP status, SEXP group, SEXP s
                                       SEXP n_stratum, SEXP rho, SEXP gamma, SEXP sides,
                                       SEXP B, SEXP seed)
 {
-  if (!Rf_isReal(time)) Rf_error("`time` must be a double vector");
-  R_xlen_t n = XLENGTH(time);
-  if (!Rf_isInteger(status) || XLENGTH(status) != n)
-    Rf_error("`status` must be an integer vector as long as `time`");
-  if (!Rf_isInteger(group) || XLENGTH(group) != n)
-    Rf_error("`group` must be an integer vector as long as `time`");
-  if (!Rf_isNull(stratum) && (!Rf_isInteger(stratum) || XLENGTH(stratum) != n))
-    Rf_error("`stratum` must be NULL or an integer vector as long as `time`");
-  if (!Rf_isInteger(n_stratum) || XLENGTH(n_stratum) != 1 || INTEGER(n_stratum)[0] < 1)
-    Rf_error("`n_stratum` must be one positive integer");
-  if (!Rf_isReal(rho) || !Rf_isReal(gamma) || XLENGTH(rho) != XLENGTH(gamma) ||
-      XLENGTH(rho) < 1 || XLENGTH(rho) > INT32_MAX)
-    Rf_error("`rho` and `gamma` must be double vectors of one length >= 1");
+  ns_glue_test_rows r = ns_arg_test_rows(time, status, group, stratum, n_stratum, "maxcombo");
+  const double *rho_p = ns_arg_double(rho, -1, 0, "maxcombo", "rho");
+  const double *gamma_p = ns_arg_double(gamma, XLENGTH(rho), 0, "maxcombo", "gamma");
+  if (XLENGTH(rho) < 1 || XLENGTH(rho) > INT32_MAX)
+    Rf_error("maxcombo(): `rho` and `gamma` must hold at least one weight");
   if (!Rf_isInteger(sides) || XLENGTH(sides) != 1)
-    Rf_error("`sides` must be one integer");
-  if (!Rf_isReal(B) || XLENGTH(B) != 1 || !(REAL(B)[0] >= 1) || REAL(B)[0] > 4503599627370496.0)
-    Rf_error("`B` must be one number >= 1");
-  double seed_value = Rf_isReal(seed) && XLENGTH(seed) == 1 ? REAL(seed)[0] : NAN;
-  if (!isfinite(seed_value) || seed_value != floor(seed_value) ||
-      fabs(seed_value) > 9007199254740992.0)
-    Rf_error("`seed` must be one whole number");
+    Rf_error("maxcombo(): `sides` must be one integer");
+  size_t n_resample = ns_arg_permutations(B, "maxcombo");
+  unsigned long long seed_value = ns_arg_seed(seed, "maxcombo");
 
   double statistic = 0, p_value = 0, std_error = 0;
   size_t n_perm = 0;
   int enumerated = 0;
   ns_status rc = ns_logrank_maxcombo_permutation(
-    (size_t) n, REAL_RO(time), INTEGER_RO(status), INTEGER_RO(group),
-    Rf_isNull(stratum) ? NULL : INTEGER_RO(stratum), INTEGER(n_stratum)[0],
-    (int) XLENGTH(rho), REAL_RO(rho), REAL_RO(gamma), INTEGER(sides)[0],
-    (size_t) REAL(B)[0], (unsigned long long) (int64_t) seed_value, ns_glue_interrupted, NULL,
+    r.n, r.time, r.status, r.group, r.stratum, r.n_stratum, (int) XLENGTH(rho), rho_p,
+    gamma_p, INTEGER(sides)[0], n_resample, seed_value, ns_glue_interrupted, NULL,
     &statistic, &p_value, &std_error, &n_perm, &enumerated);
-  NS_STOP_ON_STATUS(rc, "maxcombo permutation");
+  NS_STOP_ON_STATUS(rc, "maxcombo");
 
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 5));
   SET_VECTOR_ELT(out, 0, Rf_ScalarReal(statistic));

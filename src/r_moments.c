@@ -67,7 +67,7 @@ SEXP ffi_km_moments(SEXP stratum, SEXP time, SEXP n_stop, SEXP n_event, SEXP n_c
     }
   }
   UNPROTECT(2);
-  NS_STOP_ON_STATUS(rc, "km (database)");
+  NS_STOP_ON_STATUS(rc, "km");
   return out;
 }
 
@@ -99,7 +99,7 @@ SEXP ffi_logrank_moments(SEXP stratum, SEXP time, SEXP n_event, SEXP n_stop, SEX
   ns_status rc = ns_logrank_from_moments(&mo, REAL(rho)[0], REAL(gamma)[0], REAL(obs), REAL(exp),
                                          REAL(var), REAL(chisq), INTEGER(df));
   UNPROTECT(1);
-  NS_STOP_ON_STATUS(rc, "logrank (database)");
+  NS_STOP_ON_STATUS(rc, "logrank");
   return out;
 }
 
@@ -146,7 +146,7 @@ SEXP ffi_cox_moments_eval(SEXP mo, SEXP ties, SEXP scale)
                                      REAL(ll), REAL(u), REAL(imat));
   LOGICAL(finite)[0] = rc == NS_OK;
   UNPROTECT(1);
-  if (rc != NS_ERR_NONFINITE) NS_STOP_ON_STATUS(rc, "cox (database)");
+  if (rc != NS_ERR_NONFINITE) NS_STOP_ON_STATUS(rc, "cox");
   return out;
 }
 
@@ -180,7 +180,7 @@ SEXP ffi_cox_moments_solve(SEXP imat, SEXP u, SEXP toler)
                                 REAL(inv), REAL(work));
   LOGICAL(finite)[0] = rc == NS_OK;
   UNPROTECT(3);
-  if (rc != NS_ERR_NONFINITE) NS_STOP_ON_STATUS(rc, "cox (database)");
+  if (rc != NS_ERR_NONFINITE) NS_STOP_ON_STATUS(rc, "cox");
   return out;
 }
 
@@ -193,6 +193,6 @@ SEXP ffi_quad_inverse(SEXP a, SEXP x, SEXP toler)
   if (!Rf_isReal(toler) || XLENGTH(toler) != 1) Rf_error("`toler` must be one number");
   double value = 0;
   ns_status rc = ns_linalg_quad_inverse((size_t) p, REAL_RO(a), REAL_RO(x), REAL(toler)[0], &value);
-  NS_STOP_ON_STATUS(rc, "cox (database)");
+  NS_STOP_ON_STATUS(rc, "cox");
   return Rf_ScalarReal(value);
 }

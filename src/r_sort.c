@@ -26,26 +26,32 @@ SEXP ffi_sort_order(SEXP time, SEXP stratum)
   return order;
 }
 
-/* ffi_time_fix(time, start, tolerance): list(time, start) with fuzz-tied
- * times merged as survival's aeqSurv() merges them. */
-SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance)
+/* ffi_time_fix(time, start, tolerance, fn): list(time, start) with fuzz-tied
+ * times merged as survival's aeqSurv() merges them. fn: the user-facing R
+ * function whose rows these are (errors are labelled with it); an interval
+ * whose ends merge is an error about its row (ns_glue_stop). */
+SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance, SEXP fn)
 {
-  if (!Rf_isReal(time)) Rf_error("sort: `time` must be a double vector");
+  if (!Rf_isString(fn) || XLENGTH(fn) != 1) Rf_error("time_fix: `fn` must be one string");
+  const char *label = CHAR(STRING_ELT(fn, 0));
+  ns_arg_double(time, -1, 0, label, "time");
   R_xlen_t n = XLENGTH(time);
   int has_start = !Rf_isNull(start);
-  if (has_start && (!Rf_isReal(start) || XLENGTH(start) != n))
-    Rf_error("sort: `start` must be a double vector as long as `time`");
+  ns_arg_double(start, n, 1, label, "start");
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 2));
   SEXP time_out = SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, n));
   SEXP start_out = has_start ? SET_VECTOR_ELT(out, 1, Rf_allocVector(REALSXP, n))
                              : R_NilValue;
   int changed = 0;
+  size_t bad_row = NS_NO_ROW;
   ns_status status = ns_time_fix((size_t) n, REAL_RO(time),
                                  has_start ? REAL_RO(start) : NULL,
                                  Rf_asReal(tolerance), REAL(time_out),
-                                 has_start ? REAL(start_out) : NULL, &changed);
+                                 has_start ? REAL(start_out) : NULL, &changed, &bad_row);
   UNPROTECT(1);
-  NS_STOP_ON_STATUS(status, "time fix");
+  if (status == NS_ERR_START_STOP)
+    ns_glue_stop(status, label, bad_row, NS_GLUE_MERGED_INTERVAL);
+  NS_STOP_ON_STATUS(status, label);
   return out;
 }
 

@@ -146,7 +146,7 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
   }
   if (data->time_fix > 0) {
     int changed = 0;
-    st = ns_time_fix(n, data->time, data->start, data->time_fix, time, start, &changed);
+    st = ns_time_fix(n, data->time, data->start, data->time_fix, time, start, &changed, NULL);
     if (st != NS_OK) goto done;
   } else {
     memcpy(time, data->time, n * sizeof *time);

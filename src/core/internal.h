@@ -128,7 +128,9 @@ ns_status ns_sort_order(size_t n, const int *stratum, const double *time,
  *   tolerance  sqrt(DBL_EPSILON) in survival; <= 0 copies the input
  *   time_out, start_out  out, length n (start_out only with start); must not
  *                        alias the inputs
- *   changed    out: 1 if any value moved
+ *   changed    out: 1 if any value moved (may be NULL)
+ *   bad_row    out: with NS_ERR_START_STOP, the first row (0-based) whose
+ *              interval collapsed; may be NULL
  * Rule (aeqSurv): sort the distinct finite values y of time and start;
  * consecutive values are tied when dy <= tolerance or dy / mean(|y|) <=
  * tolerance; each run of tied values becomes its smallest member. An interval
@@ -137,7 +139,7 @@ ns_status ns_sort_order(size_t n, const int *stratum, const double *time,
  */
 ns_status ns_time_fix(size_t n, const double *time, const double *start,
                       double tolerance, double *time_out, double *start_out,
-                      int *changed);
+                      int *changed, size_t *bad_row);
 
 /*
  * ns_rank_distinct: each row's rank among the DISTINCT (stratum, time) pairs,

@@ -445,7 +445,7 @@ ns_status ns_rank_distinct(size_t n, const int *stratum, const double *time,
 
 ns_status ns_time_fix(size_t n, const double *time, const double *start,
                       double tolerance, double *time_out, double *start_out,
-                      int *changed)
+                      int *changed, size_t *bad_row)
 {
   if (changed) *changed = 0;
   if (n == 0) return NS_OK;
@@ -502,6 +502,7 @@ ns_status ns_time_fix(size_t n, const double *time, const double *start,
     for (size_t i = 0; i < n; i++)
       if (start_out[i] == time_out[i] && start[i] != time[i]) {
         status = NS_ERR_START_STOP;
+        if (bad_row) *bad_row = i;
         break;
       }
   }

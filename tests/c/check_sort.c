@@ -79,12 +79,12 @@ START_TEST(time_fix_merges_fuzz)
   double out[5];
   int changed = 0;
   ck_assert_int_eq(ns_time_fix(5, time, NULL, 1.4901161193847656e-08, out, NULL,
-                               &changed), NS_OK);
+                               &changed, NULL), NS_OK);
   ck_assert_int_eq(changed, 1);
   ck_assert(out[0] == 0.3 && out[1] == 0.3 && out[2] == 2.0);
   ck_assert(out[3] == 1.0 && out[4] == 1.0);
   /* no tolerance: a plain copy */
-  ck_assert_int_eq(ns_time_fix(5, time, NULL, 0.0, out, NULL, &changed), NS_OK);
+  ck_assert_int_eq(ns_time_fix(5, time, NULL, 0.0, out, NULL, &changed, NULL), NS_OK);
   ck_assert_int_eq(changed, 0);
   ck_assert(out[0] == time[0]);
 }
@@ -92,11 +92,18 @@ END_TEST
 
 START_TEST(time_fix_rejects_collapsed_interval)
 {
-  const double stop[] = {1.0 + 1e-12, 3.0};
-  const double start[] = {1.0, 0.0};
-  double stop_out[2], start_out[2];
-  ck_assert_int_eq(ns_time_fix(2, stop, start, 1.4901161193847656e-08, stop_out,
-                               start_out, NULL), NS_ERR_START_STOP);
+  const double stop[] = {3.0, 1.0 + 1e-12, 2.0 + 1e-12};
+  const double start[] = {0.0, 1.0, 2.0};
+  double stop_out[3], start_out[3];
+  size_t bad_row = 99;
+  ck_assert_int_eq(ns_time_fix(3, stop, start, 1.4901161193847656e-08, stop_out,
+                               start_out, NULL, &bad_row), NS_ERR_START_STOP);
+  ck_assert_uint_eq(bad_row, 1); /* the first collapsed interval, 0-based */
+  /* an intact interval reports no row */
+  bad_row = 99;
+  ck_assert_int_eq(ns_time_fix(1, stop, start, 1.4901161193847656e-08, stop_out,
+                               start_out, NULL, &bad_row), NS_OK);
+  ck_assert_uint_eq(bad_row, 99);
 }
 END_TEST
 

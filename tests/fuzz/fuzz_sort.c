@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(!finite || !codes_ok, "rank refused valid input: %s", ns_status_message(st));
   }
   int changed = 0;
-  st = ns_time_fix(n, time, NULL, 1.4901161193847656e-08, t2, NULL, &changed);
+  st = ns_time_fix(n, time, NULL, 1.4901161193847656e-08, t2, NULL, &changed, NULL);
   /* aeqSurv's rule ties dy <= tol or dy / mean(|distinct y|) <= tol, so a
    * value moves down by at most (runs) * tol * max(1, max |y|) */
   double big = 1.0;
