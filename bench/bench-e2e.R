@@ -16,9 +16,12 @@
 #    (gc()'s "max used" growth, Ncells + Vcells, MB) and the process's
 #    resident-set growth (VmHWM after a reset through /proc/self/clear_refs;
 #    it also sees the C core's malloc()s).
-# 3. Growth: netsurv's time at each size after one warm-up call (median of
-#    5 / 5 / 3 / 1 runs): elapsed seconds, and CPU seconds (user + system),
-#    which a loaded machine disturbs less.
+# 3. Growth: netsurv's time at each size (median of 5 runs, 3 at 1e7; one
+#    warm-up call below 1e6), a full gc() before each: elapsed seconds, CPU
+#    seconds (user + system), which a loaded machine disturbs less, and the
+#    time per row (microseconds of CPU), which is flat when growth is linear.
+# The load average (uptime) is printed before and after: the machine is
+# shared.
 suppressPackageStartupMessages({
   library(survival)
   library(netsurv)
@@ -95,6 +98,12 @@ if (nzchar(memory_job)) {
 }
 
 # --- 1: ratios at n ----------------------------------------------------------------
+load_average <- function() {
+  if (file.exists("/proc/loadavg")) paste(strsplit(readLines("/proc/loadavg"), " ")[[1L]][1:3],
+                                          collapse = " ")
+  else NA_character_
+}
+load_before <- load_average()
 d <- km_data(n)
 cd <- cox_data(n)
 calls <- list(
@@ -115,15 +124,17 @@ stopifnot(isTRUE(all.equal(unname(coef(cx)), unname(coef(calls$cox$ref())), tole
 rm(cx)
 
 rows <- list()
-for (name in names(calls)) {
-  ref_t <- ours_t <- numeric(reps)
-  # coxph is slow: the 1-thread row reuses the cox row's coxph times.
+for (name in setdiff(names(calls), "cox_1_thread")) {
+  ref_t <- ours_t <- ours1_t <- numeric(reps)
+  # coxph is slow: each round times it once, then cox() at the default thread
+  # count and with one thread (the 1-thread row shares the round's coxph time).
   for (r in seq_len(reps)) {
-    if (name != "cox_1_thread") ref_t[r] <- elapsed(calls[[name]]$ref)
+    ref_t[r] <- elapsed(calls[[name]]$ref)
     ours_t[r] <- elapsed(calls[[name]]$ours)
+    if (name == "cox") ours1_t[r] <- elapsed(calls$cox_1_thread$ours)
   }
-  if (name == "cox_1_thread") ref_t <- rows[["cox"]]$ref_t
   rows[[name]] <- list(ref_t = ref_t, ours_t = ours_t)
+  if (name == "cox") rows$cox_1_thread <- list(ref_t = ref_t, ours_t = ours1_t)
 }
 table <- do.call(rbind, lapply(names(rows), function(name) {
   x <- rows[[name]]
@@ -151,9 +162,9 @@ memory <- do.call(rbind, lapply(c("km", "logrank", "cox"), function(name) {
 }))
 
 # --- 3: growth ------------------------------------------------------------------
-# c(elapsed, cpu) medians of k runs after one warm-up run
-timed <- function(f, k) {
-  f()
+# c(elapsed, cpu) medians of k runs (after one warm-up run when asked)
+timed <- function(f, k, warm_up = TRUE) {
+  if (warm_up) f()
   t <- replicate(k, {
     gc(FALSE)
     s <- system.time(f())
@@ -163,18 +174,21 @@ timed <- function(f, k) {
 }
 growth_rows <- list()
 for (m in growth) {
-  k <- if (m >= 1e7) 1L else if (m >= 1e6) 3L else 5L
+  k <- if (m >= 1e7) 3L else 5L
+  warm <- m < 1e6
   dm <- km_data(m)
-  t_km <- timed(function() km(Surv(time, status) ~ grp, data = dm), k)
-  t_lr <- timed(function() logrank(Surv(time, status) ~ grp, data = dm), k)
+  t_km <- timed(function() km(Surv(time, status) ~ grp, data = dm), k, warm)
+  t_lr <- timed(function() logrank(Surv(time, status) ~ grp, data = dm), k, warm)
   rm(dm); invisible(gc(FALSE))
   cm <- cox_data(m)
-  t_cox <- timed(function() cox(cm$formula, data = cm$d), k)
+  t_cox <- timed(function() cox(cm$formula, data = cm$d), k, warm)
   rm(cm); invisible(gc(FALSE))
+  us <- function(t) 1e6 * t[2L] / m
   growth_rows[[length(growth_rows) + 1L]] <- data.frame(
     n = format(m, scientific = TRUE), runs = k,
-    km_s = t_km[1L], km_cpu = t_km[2L], logrank_s = t_lr[1L], logrank_cpu = t_lr[2L],
-    cox_s = t_cox[1L], cox_cpu = t_cox[2L])
+    km_s = t_km[1L], km_cpu = t_km[2L], km_us_row = us(t_km),
+    logrank_s = t_lr[1L], logrank_cpu = t_lr[2L], logrank_us_row = us(t_lr),
+    cox_s = t_cox[1L], cox_cpu = t_cox[2L], cox_us_row = us(t_cox))
 }
 growth_table <- do.call(rbind, growth_rows)
 
@@ -183,13 +197,15 @@ show <- function(x) {
   x[num] <- lapply(x[num], function(v) signif(v, 3))
   print(x, row.names = FALSE)
 }
-cat("Threads (default): ", netsurv:::cox_threads(), "; cores: ", parallel::detectCores(), "\n\n", sep = "")
+cat("Threads (default): ", netsurv:::cox_threads(), "; cores: ", parallel::detectCores(), "\n", sep = "")
+cat("Load average (1, 5, 15 min) before: ", load_before, "; after: ", load_average(), "\n\n", sep = "")
 cat("End to end at n = ", format(n, scientific = TRUE), ", interleaved, median seconds of ", reps,
     " rounds; ratio = median of the per-round survival / netsurv ratios (ratio_min: the worst round)\n",
     sep = "")
 show(table)
 cat("\nPeak memory of one call (MB): heap = R's allocations (gc max used), rss = resident-set growth (incl. the C core)\n")
 show(memory)
-cat("\nGrowth: netsurv's median seconds after a warm-up, elapsed (_s) and CPU (_cpu, user + system;",
-    "cox's CPU time sums its threads) (km/logrank: 2 groups, days; cox: p = 10, Efron)\n")
+cat("\nGrowth: netsurv's median seconds (runs: 5, 3 at 1e7), elapsed (_s) and CPU (_cpu, user + system;",
+    "cox's CPU time sums its threads), and CPU microseconds per row (_us_row)",
+    "(km/logrank: 2 groups, days; cox: p = 10, Efron)\n")
 show(growth_table)

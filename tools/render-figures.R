@@ -8,18 +8,11 @@ out <- if (length(args)) args[1L] else "output/figures"
 dir.create(out, recursive = TRUE, showWarnings = FALSE)
 suppressPackageStartupMessages(library(netsurv))
 
-sim_groups <- function(k, long = FALSE, n = 30, seed = 1) {
-  set.seed(seed)
-  g <- rep(seq_len(k), each = n)
-  time <- round(stats::rexp(k * n, rate = 0.02 * (1 + g / 4)) * 30 + 1)
-  status <- stats::rbinom(k * n, 1, 0.75)
-  lab <- if (long) substr(paste0("Arm ", seq_len(k), ": a long descriptive label of this ",
-                                 "treatment group and its dose schedule"), 1, 60)
-         else paste0("Group ", seq_len(k))
-  data.frame(time = time, status = status, arm = factor(lab[g], levels = lab))
-}
+# The case matrix and its data: one definition, shared with the layout test
+# (R/figure-cases.R).
+figure_cases <- netsurv:::figure_cases
 fit_for <- function(k, long) {
-  d <<- sim_groups(k, long)   # global: test = TRUE / hr = TRUE refit from the call
+  d <<- netsurv:::figure_case_data(k, long)   # global: test = TRUE / hr = TRUE refit from the call
   if (k == 1) km(Surv(time, status) ~ 1, data = d) else km(Surv(time, status) ~ arm, data = d)
 }
 rows <- list()
@@ -35,9 +28,11 @@ png_fig <- function(name, w, h, ps, code, caption) {
   add(basename(f), paste0(caption, if (length(msg)) paste0(" -- ", paste(trimws(msg), collapse = " / "))))
 }
 
-sizes <- list(c(3, 3, 8), c(3.5, 3.8, 8), c(5, 4, 10), c(7, 5, 12), c(12, 9, 14), c(3, 3, 14))
-for (sz in sizes) for (k in c(1, 2, 4, 7, 12)) for (long in c(FALSE, TRUE)) {
-  if (k == 1 && long) next
+cases <- figure_cases("plot", full = TRUE)
+for (i in seq_len(nrow(cases))) {
+  k <- cases$k[i]
+  long <- cases$long[i]
+  sz <- c(cases$width[i], cases$height[i], cases$pointsize[i])
   fit <- fit_for(k, long)
   name <- sprintf("base-%gx%g-%gpt-%02dgroups-%s", sz[1], sz[2], sz[3], k, if (long) "long" else "short")
   png_fig(name, sz[1], sz[2], sz[3],
@@ -109,16 +104,19 @@ if (requireNamespace("ggplot2", quietly = TRUE)) {
   png_fig("vignette-fig2-ggplot", 5, 4.2, 12,
           print(ggplot2::autoplot(pd, xlab = "Time (months)", ylab = "Progression-free survival (%)")),
           "chan2012 vignette, Figure 2 (ggplot2, 5 x 4.2 in)")
-  for (sz in list(c(3.5, 3.5), c(5, 4.2), c(7, 5))) for (k in c(1, 2, 7, 12))
-    for (long in c(FALSE, TRUE)) for (bw in c(FALSE, TRUE)) {
-      if (k == 1 && long) next
-      g <- ggplot2::autoplot(fit_for(k, long), xlab = "Days", test = k > 1, hr = k > 1)
-      if (bw) g <- g + ggplot2::theme_bw() + ggplot2::labs(title = "theme_bw() + labs(title)")
-      png_fig(sprintf("ggplot-%gx%g-%02dgroups-%s%s", sz[1], sz[2], k, if (long) "long" else "short",
-                      if (bw) "-bw" else ""), sz[1], sz[2], 10, print(g),
-              sprintf("autoplot(): %g x %g in, %d groups, %s labels%s", sz[1], sz[2], k,
-                      if (long) "60-character" else "short", if (bw) ", + theme_bw()" else ""))
-    }
+  cases <- figure_cases("autoplot", full = TRUE)
+  for (i in seq_len(nrow(cases))) {
+    k <- cases$k[i]
+    long <- cases$long[i]
+    bw <- cases$theme[i] == "bw"
+    sz <- c(cases$width[i], cases$height[i])
+    g <- ggplot2::autoplot(fit_for(k, long), xlab = "Days", test = k > 1, hr = k > 1)
+    if (bw) g <- g + ggplot2::theme_bw() + ggplot2::labs(title = "theme_bw() + labs(title)")
+    png_fig(sprintf("ggplot-%gx%g-%02dgroups-%s%s", sz[1], sz[2], k, if (long) "long" else "short",
+                    if (bw) "-bw" else ""), sz[1], sz[2], cases$pointsize[i], print(g),
+            sprintf("autoplot(): %g x %g in, %d groups, %s labels%s", sz[1], sz[2], k,
+                    if (long) "60-character" else "short", if (bw) ", + theme_bw()" else ""))
+  }
 }
 # the other devices (one page each)
 for (dev in c("pdf", "cairo_pdf", "svg")) {

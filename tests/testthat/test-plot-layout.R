@@ -7,30 +7,17 @@
 # risk-table number centred under its tick label (within 1 pt). The full
 # matrix (more sizes, png/svg/cairo_pdf, ggplot2) is drawn by `make figures`.
 
-sim_groups <- function(k, long = FALSE, n = 30, seed = 1) {
-  set.seed(seed)
-  g <- rep(seq_len(k), each = n)
-  time <- round(stats::rexp(k * n, rate = 0.02 * (1 + g / 4)) * 30 + 1)
-  status <- stats::rbinom(k * n, 1, 0.75)
-  lab <- if (long) substr(paste0("Arm ", seq_len(k), ": a long descriptive label of this ",
-                                 "treatment group and its dose schedule"), 1, 60)
-         else paste0("Group ", seq_len(k))
-  data.frame(time = time, status = status, arm = factor(lab[g], levels = lab))
-}
-
-layout_cases <- function() {
-  cases <- expand.grid(k = c(1, 2, 7, 12), long = c(FALSE, TRUE),
-                       size = c("3x3@8", "3.5x3.8@8", "7x5@12", "12x9@14", "3x3@14"),
-                       stringsAsFactors = FALSE)
-  cases[!(cases$k == 1 & cases$long), ]
-}
+# The cases and their data are defined once, in R/figure-cases.R (also used by
+# `make figures`).
+sim_groups <- figure_case_data
+layout_cases <- function() figure_cases("plot")
 
 # Draw one case per page; returns the plot data of every page.
 draw_case_pages <- function(file, cases) {
   pds <- list()
   for (i in seq_len(nrow(cases))) {
     cs <- cases[i, ]
-    sz <- as.numeric(strsplit(sub("@", "x", cs$size), "x")[[1]])
+    sz <- c(cs$width, cs$height, cs$pointsize)
     if (i == 1L) grDevices::pdf(file, width = sz[1], height = sz[2], pointsize = sz[3])
     d <- sim_groups(cs$k, cs$long)
     fit <- if (cs$k == 1) km(Surv(time, status) ~ 1, data = d) else
@@ -190,14 +177,10 @@ test_that("autoplot() figures hold on a matrix of groups x sizes (pdftotext -bbo
   skip_if_not_installed("ggplot2")
   skip_if_not(has_pdftotext(), "pdftotext (poppler-utils) is not installed")
   # (the full matrix, with 5 x 4.2 in, is drawn by `make figures`)
-  cases <- expand.grid(k = c(1, 2, 7, 12), long = c(FALSE, TRUE),
-                       size = c("3.5x3.5", "7x5"), theme = c("classic", "bw"),
-                       stringsAsFactors = FALSE)
-  cases <- cases[!(cases$k == 1 & cases$long) &
-                   !(cases$theme == "bw" & (cases$long | cases$k %in% c(1, 7))), ]
+  cases <- figure_cases("autoplot")
   for (i in seq_len(nrow(cases))) {
     cs <- cases[i, ]
-    sz <- as.numeric(strsplit(cs$size, "x")[[1]])
+    sz <- c(cs$width, cs$height)
     d <- sim_groups(cs$k, cs$long)
     fit <- if (cs$k == 1) km(Surv(time, status) ~ 1, data = d) else
       km(Surv(time, status) ~ arm, data = d)
@@ -205,7 +188,7 @@ test_that("autoplot() figures hold on a matrix of groups x sizes (pdftotext -bbo
     if (cs$theme == "bw") g <- g + ggplot2::theme_bw() + ggplot2::labs(title = "A title")
     pd <- attr(g, "netsurv_plotdata")
     f <- tempfile(fileext = ".pdf")
-    grDevices::pdf(f, width = sz[1], height = sz[2], pointsize = 10)
+    grDevices::pdf(f, width = sz[1], height = sz[2], pointsize = cs$pointsize)
     gr <- NULL
     suppressMessages({
       gr <- netsurv_ggsurv_grob(g)
