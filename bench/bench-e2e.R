@@ -45,9 +45,12 @@ cox_data <- function(n) {
   list(d = data.frame(time = b$time, status = b$status, b$X), formula = b$formula)
 }
 
+# c(elapsed, cpu) seconds of one call after a full gc(); cpu = user + system
+# of this process (all its threads).
 elapsed <- function(f) {
   gc(FALSE)
-  system.time(f())[["elapsed"]]
+  s <- system.time(f())
+  c(s[["elapsed"]], s[["user.self"]] + s[["sys.self"]])
 }
 one_thread <- function(f) function() {
   op <- options(netsurv.threads = 1L)
@@ -125,13 +128,13 @@ rm(cx)
 
 rows <- list()
 for (name in setdiff(names(calls), "cox_1_thread")) {
-  ref_t <- ours_t <- ours1_t <- numeric(reps)
+  ref_t <- ours_t <- ours1_t <- matrix(NA_real_, reps, 2L)
   # coxph is slow: each round times it once, then cox() at the default thread
   # count and with one thread (the 1-thread row shares the round's coxph time).
   for (r in seq_len(reps)) {
-    ref_t[r] <- elapsed(calls[[name]]$ref)
-    ours_t[r] <- elapsed(calls[[name]]$ours)
-    if (name == "cox") ours1_t[r] <- elapsed(calls$cox_1_thread$ours)
+    ref_t[r, ] <- elapsed(calls[[name]]$ref)
+    ours_t[r, ] <- elapsed(calls[[name]]$ours)
+    if (name == "cox") ours1_t[r, ] <- elapsed(calls$cox_1_thread$ours)
   }
   rows[[name]] <- list(ref_t = ref_t, ours_t = ours_t)
   if (name == "cox") rows$cox_1_thread <- list(ref_t = ref_t, ours_t = ours1_t)
@@ -139,9 +142,10 @@ for (name in setdiff(names(calls), "cox_1_thread")) {
 table <- do.call(rbind, lapply(names(rows), function(name) {
   x <- rows[[name]]
   data.frame(call = name, n = format(n, scientific = TRUE), reps = reps,
-             survival_s = stats::median(x$ref_t), netsurv_s = stats::median(x$ours_t),
-             ratio = stats::median(x$ref_t / x$ours_t),
-             ratio_min = min(x$ref_t / x$ours_t))
+             survival_s = stats::median(x$ref_t[, 1L]), netsurv_s = stats::median(x$ours_t[, 1L]),
+             ratio = stats::median(x$ref_t[, 1L] / x$ours_t[, 1L]),
+             ratio_min = min(x$ref_t[, 1L] / x$ours_t[, 1L]),
+             ratio_cpu = stats::median(x$ref_t[, 2L] / x$ours_t[, 2L]))
 }))
 rm(d, cd, calls)
 invisible(gc(FALSE))
@@ -200,7 +204,8 @@ show <- function(x) {
 cat("Threads (default): ", netsurv:::cox_threads(), "; cores: ", parallel::detectCores(), "\n", sep = "")
 cat("Load average (1, 5, 15 min) before: ", load_before, "; after: ", load_average(), "\n\n", sep = "")
 cat("End to end at n = ", format(n, scientific = TRUE), ", interleaved, median seconds of ", reps,
-    " rounds; ratio = median of the per-round survival / netsurv ratios (ratio_min: the worst round)\n",
+    " rounds; ratio = median of the per-round survival / netsurv ratios of elapsed time",
+    " (ratio_min: the worst round; ratio_cpu: of CPU time, user + system, all threads)\n",
     sep = "")
 show(table)
 cat("\nPeak memory of one call (MB): heap = R's allocations (gc max used), rss = resident-set growth (incl. the C core)\n")
