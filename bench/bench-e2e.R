@@ -3,7 +3,8 @@
 # cox() vs coxph() (p = 10, Efron), from the formula to the result, side by
 # side in this one R process.
 #   R_LIBS=lib Rscript bench/bench-e2e.R [n] [reps] [growth sizes...]
-# defaults: n = 1e6, reps = 5, growth at 1e4 1e5 1e6 1e7.
+# defaults: n = 1e6, reps = 5, growth at 1e4 1e5 1e6 1e7. reps = 0 skips
+# parts 1 and 2, a growth size of 0 skips part 3 (to run them apart).
 #
 # 1. Ratios at n (default 1e6), generated data with ties: for each of `reps`
 #    rounds the survival call and the netsurv call run one after the other
@@ -30,6 +31,7 @@ args <- commandArgs(trailingOnly = TRUE)
 n <- if (length(args) >= 1L) as.numeric(args[1L]) else 1e6
 reps <- if (length(args) >= 2L) as.integer(args[2L]) else 5L
 growth <- if (length(args) >= 3L) as.numeric(args[-(1:2)]) else c(1e4, 1e5, 1e6, 1e7)
+growth <- growth[growth > 0]
 source(file.path("bench", "cox-data.R"))
 
 # km / logrank data: exponential times rounded to days (ties), ~70% events,
@@ -107,6 +109,7 @@ load_average <- function() {
   else NA_character_
 }
 load_before <- load_average()
+if (reps > 0L) {
 d <- km_data(n)
 cd <- cox_data(n)
 calls <- list(
@@ -164,6 +167,7 @@ memory <- do.call(rbind, lapply(c("km", "logrank", "cox"), function(name) {
   data.frame(call = name, survival_heap_mb = ref[1L], netsurv_heap_mb = ours[1L],
              survival_rss_mb = ref[2L], netsurv_rss_mb = ours[2L])
 }))
+}
 
 # --- 3: growth ------------------------------------------------------------------
 # c(elapsed, cpu) medians of k runs (after one warm-up run when asked)
@@ -194,7 +198,7 @@ for (m in growth) {
     logrank_s = t_lr[1L], logrank_cpu = t_lr[2L], logrank_us_row = us(t_lr),
     cox_s = t_cox[1L], cox_cpu = t_cox[2L], cox_us_row = us(t_cox))
 }
-growth_table <- do.call(rbind, growth_rows)
+growth_table <- if (length(growth_rows)) do.call(rbind, growth_rows)
 
 show <- function(x) {
   num <- vapply(x, is.numeric, logical(1))
@@ -203,6 +207,7 @@ show <- function(x) {
 }
 cat("Threads (default): ", netsurv:::cox_threads(), "; cores: ", parallel::detectCores(), "\n", sep = "")
 cat("Load average (1, 5, 15 min) before: ", load_before, "; after: ", load_average(), "\n\n", sep = "")
+if (reps > 0L) {
 cat("End to end at n = ", format(n, scientific = TRUE), ", interleaved, median seconds of ", reps,
     " rounds; ratio = median of the per-round survival / netsurv ratios of elapsed time",
     " (ratio_min: the worst round; ratio_cpu: of CPU time, user + system, all threads)\n",
@@ -210,7 +215,10 @@ cat("End to end at n = ", format(n, scientific = TRUE), ", interleaved, median s
 show(table)
 cat("\nPeak memory of one call (MB): heap = R's allocations (gc max used), rss = resident-set growth (incl. the C core)\n")
 show(memory)
+}
+if (!is.null(growth_table)) {
 cat("\nGrowth: netsurv's median seconds (runs: 5, 3 at 1e7), elapsed (_s) and CPU (_cpu, user + system;",
     "cox's CPU time sums its threads), and CPU microseconds per row (_us_row)",
     "(km/logrank: 2 groups, days; cox: p = 10, Efron)\n")
 show(growth_table)
+}
