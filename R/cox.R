@@ -132,10 +132,13 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' summary(fit)
 #' tidy(fit, exponentiate = TRUE, conf.int = TRUE)
 #' @export
-cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow"),
+cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow", "exact"),
                 init, control = cox_control(), robust = FALSE, firth = FALSE,
                 x = FALSE, y = TRUE, id, cluster) {
   if (!missing(data) && is_db_table(data)) { # a database table: R/sql.R
+    if (identical(ties, "exact"))
+      stop("`ties = \"exact\"` is not supported when `data` is a database table; ",
+           "collect() the rows and call cox() on the data frame", call. = FALSE)
     given <- c(id = !missing(id), cluster = !missing(cluster))
     if (any(given))
       stop("`", names(given)[given][1L], "` is not supported when `data` is a database table; ",
@@ -144,10 +147,6 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
                   robust, firth, x, y, !missing(init), !missing(y)))
   }
   ties_given <- !missing(ties)
-  if (identical(ties, "exact"))
-    stop("`ties = \"exact\"` (the exact partial likelihood) is not implemented by netsurv; ",
-         "use ties = \"efron\" (coxph's default, close to exact unless ties are heavy) or ",
-         "survival::coxph(ties = \"exact\")", call. = FALSE)
   ties <- match.arg(ties)
   robust_given <- !missing(robust)
   call <- match.call()
@@ -159,6 +158,9 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
       stop("`", arg, "` must be TRUE or FALSE", call. = FALSE)
   }
   if (firth) {
+    if (ties == "exact")
+      stop("`firth = TRUE` uses Breslow's ties (as coxphf); drop `ties = \"exact\"`",
+           call. = FALSE)
     if (ties_given && ties == "efron")
       stop("`firth = TRUE` uses Breslow's ties (as coxphf); drop `ties = \"efron\"`",
            call. = FALSE)
@@ -307,6 +309,11 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   fixed_times <- time_fix(fr$time, fr$start)
   time <- fixed_times[[1L]]
   start <- fixed_times[[2L]]
+  # The exact partial likelihood (R/cox-exact.R): what it refuses, before
+  # the fit. Unit weights are no weights.
+  if (ties == "exact")
+    weights <- cox_exact_check(weights, robust, cluster, id_arg, time, fr$status, stratum,
+                               strata_keep, rows)
 
   # center = NULL: the core applies coxph's nocenter = c(-1, 0, 1) rule
   # (columns holding only those values are left uncentred, which shows in
@@ -325,6 +332,8 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
              format(eta[r]), " in row ", rows[r], ", where exp() of it is not finite",
              call. = FALSE)
       }
+      if (ties == "exact" && grepl("too large", conditionMessage(e)))
+        cox_exact_too_large(length(xnames))
       stop(e)
     })
   if (x_skip > 0L && (keep_x || firth)) {
@@ -455,7 +464,7 @@ cox_threads <- function() netsurv_threads()
 cox_core <- function(X, time, start, status, weights, offset, stratum, center, cluster,
                      n_cluster, ties, init, control, robust, firth, fixed = NULL,
                      iter.max = control$iter.max, x_skip = 0L) {
-  ctl <- list(ties = if (ties == "efron") 1L else 0L, iter_max = as.integer(iter.max),
+  ctl <- list(ties = match(ties, c("breslow", "efron", "exact")) - 1L, iter_max = as.integer(iter.max),
               eps = control$eps, toler_chol = control$toler.chol,
               toler_inf = control$toler.inf, init = init,
               fixed = if (!is.null(fixed)) as.integer(fixed),
