@@ -67,7 +67,14 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' @param subset optional expression selecting rows.
 #' @param na.action missing-value handling; rows with missing values are
 #'   dropped by default ([stats::na.omit()]).
-#' @param ties `"efron"` (default) or `"breslow"` handling of tied event times.
+#' @param ties `"efron"` (default), `"breslow"` or `"exact"` handling of tied
+#'   event times. `"exact"` maximises the exact (discrete, conditional
+#'   logistic) partial likelihood, whose term at a time with \eqn{d} tied
+#'   events sums over every set of \eqn{d} rows of the risk set; netsurv
+#'   computes it by the recursion of Gail, Lubin & Rubinstein (1981) in
+#'   (rows at risk) x \eqn{d} steps per tied time, for ties of up to 500
+#'   events (an error beyond, or when one Newton step would exceed about
+#'   4e9 operations).
 #' @param init optional starting values of the coefficients.
 #' @param control [cox_control()] settings.
 #' @param robust `TRUE` for the robust (sandwich) variance; without a
@@ -99,8 +106,18 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   subject with several events; coxph also switches it on by itself for
 #'   non-integer case weights. `robust = FALSE` with a cluster is an error
 #'   (coxph warns and ignores the cluster).
-#' * Only `ties = "efron"` and `"breslow"`: `ties = "exact"` is an error
-#'   that says so.
+#' * `ties = "exact"` gives coxph's results (coefficients, variance,
+#'   likelihoods, tests, concordance; martingale and deviance residuals,
+#'   curves, [basehaz()], `predict(type = "expected")` and [cox_zph()] use
+#'   Breslow's hazard at the exact coefficients, as coxph does). As in coxph
+#'   it has no case weights other than 1, no robust variance (`robust`,
+#'   `cluster`, `id` with repeated events) and no score, Schoenfeld or
+#'   dfbeta residuals: each is an error that says so. Unlike coxph, whose
+#'   (start, stop] version enumerates every subset of the risk set (and can
+#'   run for hours with ties of ten in a risk set of a hundred), netsurv
+#'   uses the same polynomial recursion for both kinds of data; ties of more
+#'   than 500 events are an error, as are `firth = TRUE` and database
+#'   tables with `ties = "exact"`.
 #' * Penalised and random-effect terms (`pspline()`, `ridge()`,
 #'   `frailty()` and its variants) and time-transformed covariates (`tt()`)
 #'   are an error naming the term (coxph fits them).
@@ -123,7 +140,9 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   variances, tests and intervals are the same).
 #' @references Cox DR (1972). Regression models and life-tables. JRSS B 34.
 #'   Efron B (1977). The efficiency of Cox's likelihood function for censored
-#'   data. JASA 72. Heinze G, Schemper M (2001). A solution to the problem of
+#'   data. JASA 72. Gail MH, Lubin JH, Rubinstein LV (1981). Likelihood
+#'   calculations for matched case-control studies and survival studies
+#'   with tied death times. Biometrika 68. Heinze G, Schemper M (2001). A solution to the problem of
 #'   monotone likelihood in Cox regression. Biometrics 57.
 #' @seealso [cox_control()], [survival::coxph()]
 #' @examples
