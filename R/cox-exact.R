@@ -53,8 +53,8 @@ cox_exact_too_large <- function(p) {
 # refuses the score-residual family).
 cox_exact_refuse <- function(fit, what) {
   if (identical(fit$method, "exact"))
-    stop(what, " are not available for a fit with `ties = \"exact\"` (coxph has none either: ",
-         "they need the score residuals, which the exact likelihood does not define); ",
-         "refit with ties = \"efron\" or \"breslow\"", call. = FALSE)
+    stop(what, " are not available for a fit with `ties = \"exact\"`: score, Schoenfeld and ",
+         "dfbeta residuals are not defined for the exact partial likelihood (coxph refuses ",
+         "them too); refit with ties = \"efron\" or \"breslow\"", call. = FALSE)
   invisible()
 }
