@@ -113,9 +113,10 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   it has no case weights other than 1, no robust variance (`robust`,
 #'   `cluster`, `id` with repeated events) and no score, Schoenfeld or
 #'   dfbeta residuals: each is an error that says so. Unlike coxph, whose
-#'   (start, stop] version enumerates every subset of the risk set (and can
-#'   run for hours with ties of ten in a risk set of a hundred), netsurv
-#'   uses the same polynomial recursion for both kinds of data; ties of more
+#'   (start, stop] version enumerates every subset of the risk set of the
+#'   tie's size (\eqn{\binom{100}{10} \approx 1.7 \times 10^{13}}{C(100, 10) = 1.7e13}
+#'   of them for a tie of 10 among 100 at risk), netsurv uses the same
+#'   polynomial recursion for both kinds of data; ties of more
 #'   than 500 events are an error, as are `firth = TRUE` and database
 #'   tables with `ties = "exact"`.
 #' * Penalised and random-effect terms (`pspline()`, `ridge()`,

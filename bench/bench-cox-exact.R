@@ -10,9 +10,8 @@
 #  * heart ((start, stop], ties up to 3), 3 covariates;
 #  * generated (start, stop]: n = 300, p = 3, ties of at most 3. coxph's
 #    (start, stop] exact fit enumerates every subset of the risk set of the
-#    tie's size, so larger ties or risk sets are out of its reach (ties of 8
-#    in risk sets of 100 do not finish in ten minutes); netsurv's recursion
-#    is polynomial in both.
+#    tie's size (C(n at risk, d)), so larger ties or risk sets are out of its
+#    reach; netsurv's recursion is polynomial in both.
 suppressPackageStartupMessages({
   library(survival)
   library(netsurv)

@@ -194,3 +194,14 @@ test_that("an exact fit too large for one Newton step is refused, not run", {
   expect_error(cox(Surv(start, time, status) ~ X, d, ties = "exact"),
                "more than 4e9 operations")
 })
+
+test_that("a database table with ties = \"exact\" is refused (the aggregates are per-time sums)", {
+  skip_if_not_installed("RSQLite")
+  skip_if_not_installed("dbplyr")
+  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+  on.exit(DBI::dbDisconnect(con))
+  DBI::dbWriteTable(con, "d", data.frame(time = c(1, 1, 2, 3), status = c(1, 1, 1, 0),
+                                         x = c(0, 1, 0, 1)))
+  expect_error(cox(Surv(time, status) ~ x, data = dplyr::tbl(con, "d"), ties = "exact"),
+               "`ties = \"exact\"` is not supported when `data` is a database table")
+})
