@@ -71,7 +71,18 @@ static void esp_add(esp_levels *e, int L, double r, const double *x)
     double bp = prev[0];
     if (bp == 0) continue;          /* level m - 1 not reached yet */
     if (cur[0] == 0) e->ex[m] = e->ex[m - 1];
-    double f = ldexp(r, e->ex[m - 1] - e->ex[m]);
+    int dex = e->ex[m - 1] - e->ex[m];
+    if (dex > 512) {
+      /* The row outweighs level m by more than 2^512 (its risk score far
+       * above the rows before it): bring the level to the scale of the one
+       * below first, so that the sum cannot overflow; what this flushes to
+       * zero is below 2^-600 of the result. */
+      double s = ldexp(1.0, -dex);
+      for (size_t q = 0; q < st; q++) cur[q] *= s;
+      e->ex[m] = e->ex[m - 1];
+      dex = 0;
+    }
+    double f = ldexp(r, dex);
     const double *d1p = prev + 1, *d2p = prev + 1 + p;
     double *d1 = cur + 1, *d2 = cur + 1 + p;
     if (e->want2) {
@@ -152,7 +163,7 @@ ns_status cox_exact_eval(cox_work *wk, const double *gamma, double *loglik,
   size_t *ord = malloc((n + 1) * sizeof *ord);
   double *r = malloc((n + 1) * sizeof *r);
   double *xr = malloc((2 * p + 1) * sizeof *xr);
-  esp_levels lev = {p, 1 + p + p * p, imat != NULL, NULL, NULL};
+  esp_levels lev = {p, 1 + p + (imat ? p * p : 0), imat != NULL, NULL, NULL};
   if (!sfirst || !need || !boff || !ord || !r || !xr) { st = NS_ERR_NOMEM; goto done; }
 
   int dmax = 0;
@@ -196,7 +207,11 @@ ns_status cox_exact_eval(cox_work *wk, const double *gamma, double *loglik,
       work += tail * slot_m[k];
     }
   }
-  if (work * per > NS_COX_EXACT_MAX_WORK) { st = NS_ERR_TOO_LARGE; goto done; }
+  if (work * per > NS_COX_EXACT_MAX_WORK ||
+      (double) (dmax + 1) * (double) lev.stride > NS_COX_EXACT_MAX_LEVELS) {
+    st = NS_ERR_TOO_LARGE;
+    goto done;
+  }
 
   lev.lv = malloc((size_t) (dmax + 1) * lev.stride * sizeof *lev.lv);
   lev.ex = malloc((size_t) (dmax + 1) * sizeof *lev.ex);

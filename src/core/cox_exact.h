@@ -17,6 +17,10 @@
  * (1 + p + p (p + 1) / 2) numbers each visit updates: a few seconds. */
 #define NS_COX_EXACT_MAX_WORK 4e9
 
+/* Largest memory of the recursion's levels, in doubles: (largest tie + 1)
+ * x (1 + p + p^2), 800 MB. */
+#define NS_COX_EXACT_MAX_LEVELS 1e8
+
 /*
  * cox_exact_eval: the exact (discrete, conditional-logistic) log partial
  * likelihood, its score u and information imat (p x p, full; NULL to skip)

@@ -144,6 +144,35 @@ START_TEST(large_tie_binomial)
 }
 END_TEST
 
+/* A row whose risk score is 2^1000 times those added before it: 1000 rows
+ * with risk e^-700 (offset), then three events with risk 1 tied with them.
+ * e_3 is 1 (the events' own product) plus terms below 1e-300, so the
+ * log-likelihood is 0 to the last digit; summed naively on the scale of the
+ * small rows the level would overflow. */
+START_TEST(risk_scores_far_apart)
+{
+  enum { N = 1003 };
+  double *x = malloc(N * sizeof *x), *time = malloc(N * sizeof *time);
+  double *off = malloc(N * sizeof *off);
+  int *status = malloc(N * sizeof *status);
+  for (int i = 0; i < N; i++) {
+    int event = i >= N - 3;
+    x[i] = event;
+    off[i] = event ? 0 : -700;
+    time[i] = event ? 1 : 2;
+    status[i] = event;
+  }
+  ns_cox_data d = {N, 1, x, time, NULL, status, NULL, off, NULL, NULL, NULL, 0};
+  double coef, var, u;
+  ns_cox_result r = {0};
+  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_control c = control0(NS_COX_EXACT, NULL);
+  ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
+  ck_assert(fabs(r.loglik[0]) < 1e-280);
+  free(x); free(time); free(off); free(status);
+}
+END_TEST
+
 static int stop_now(void *context, double fraction_done)
 {
   (void) fraction_done;
@@ -200,6 +229,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, exact_counting_by_hand);
   tcase_add_test(tc, no_ties_is_breslow);
   tcase_add_test(tc, large_tie_binomial);
+  tcase_add_test(tc, risk_scores_far_apart);
   tcase_add_test(tc, exact_refusals);
   tcase_set_timeout(tc, 60);
   suite_add_tcase(s, tc);
