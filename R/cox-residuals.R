@@ -38,6 +38,9 @@
 #' @section Differences from survival:
 #' * `type = "partial"` (partial residuals) is not available; the other seven
 #'   types equal residuals.coxph's.
+#' * For a fit with `ties = "exact"` only martingale and deviance residuals
+#'   exist (Breslow-type, from the exact coefficients, as coxph's); the other
+#'   types are an error, as in coxph.
 #' * Any argument not listed here is an error that names it.
 #' @seealso [cox_zph()], [cox()]
 #' @examples
@@ -53,6 +56,8 @@ residuals.netsurv_cox <- function(object, type = c("martingale", "deviance", "sc
   check_unused("residuals() of a cox() fit", ...)
   choices <- c("martingale", "deviance", "score", "schoenfeld", "scaledsch", "dfbeta", "dfbetas")
   type <- match_choice(type, choices, "type")
+  if (!type %in% c("martingale", "deviance"))
+    cox_exact_refuse(object, paste0("`type = \"", type, "\"` residuals"))
   if (!is.logical(weighted) || length(weighted) != 1L || is.na(weighted))
     stop("`weighted` must be TRUE or FALSE", call. = FALSE)
   rr <- object$residuals

@@ -67,7 +67,14 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' @param subset optional expression selecting rows.
 #' @param na.action missing-value handling; rows with missing values are
 #'   dropped by default ([stats::na.omit()]).
-#' @param ties `"efron"` (default) or `"breslow"` handling of tied event times.
+#' @param ties `"efron"` (default), `"breslow"` or `"exact"` handling of tied
+#'   event times. `"exact"` maximises the exact (discrete, conditional
+#'   logistic) partial likelihood, whose term at a time with \eqn{d} tied
+#'   events sums over every set of \eqn{d} rows of the risk set; netsurv
+#'   computes it by the recursion of Gail, Lubin & Rubinstein (1981) in
+#'   (rows at risk) x \eqn{d} steps per tied time, for ties of up to 500
+#'   events (an error beyond, or when one Newton step would exceed about
+#'   4e9 operations).
 #' @param init optional starting values of the coefficients.
 #' @param control [cox_control()] settings.
 #' @param robust `TRUE` for the robust (sandwich) variance; without a
@@ -99,8 +106,19 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   subject with several events; coxph also switches it on by itself for
 #'   non-integer case weights. `robust = FALSE` with a cluster is an error
 #'   (coxph warns and ignores the cluster).
-#' * Only `ties = "efron"` and `"breslow"`: `ties = "exact"` is an error
-#'   that says so.
+#' * `ties = "exact"` gives coxph's results (coefficients, variance,
+#'   likelihoods, tests, concordance; martingale and deviance residuals,
+#'   curves, [basehaz()], `predict(type = "expected")` and [cox_zph()] use
+#'   Breslow's hazard at the exact coefficients, as coxph does). As in coxph
+#'   it has no case weights other than 1, no robust variance (`robust`,
+#'   `cluster`, `id` with repeated events) and no score, Schoenfeld or
+#'   dfbeta residuals: each is an error that says so. Unlike coxph, whose
+#'   (start, stop] version enumerates every subset of the risk set of the
+#'   tie's size (\eqn{\binom{100}{10} \approx 1.7 \times 10^{13}}{C(100, 10) = 1.7e13}
+#'   of them for a tie of 10 among 100 at risk), netsurv uses the same
+#'   polynomial recursion for both kinds of data; ties of more
+#'   than 500 events are an error, as are `firth = TRUE` and database
+#'   tables with `ties = "exact"`.
 #' * Penalised and random-effect terms (`pspline()`, `ridge()`,
 #'   `frailty()` and its variants) and time-transformed covariates (`tt()`)
 #'   are an error naming the term (coxph fits them).
@@ -123,7 +141,9 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   variances, tests and intervals are the same).
 #' @references Cox DR (1972). Regression models and life-tables. JRSS B 34.
 #'   Efron B (1977). The efficiency of Cox's likelihood function for censored
-#'   data. JASA 72. Heinze G, Schemper M (2001). A solution to the problem of
+#'   data. JASA 72. Gail MH, Lubin JH, Rubinstein LV (1981). Likelihood
+#'   calculations for matched case-control studies and survival studies
+#'   with tied death times. Biometrika 68. Heinze G, Schemper M (2001). A solution to the problem of
 #'   monotone likelihood in Cox regression. Biometrics 57.
 #' @seealso [cox_control()], [survival::coxph()]
 #' @examples
@@ -132,23 +152,22 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' summary(fit)
 #' tidy(fit, exponentiate = TRUE, conf.int = TRUE)
 #' @export
-cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow"),
+cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow", "exact"),
                 init, control = cox_control(), robust = FALSE, firth = FALSE,
                 x = FALSE, y = TRUE, id, cluster) {
+  ties_given <- !missing(ties)
+  ties <- match_choice(ties, c("efron", "breslow", "exact"), "ties")
   if (!missing(data) && is_db_table(data)) { # a database table: R/sql.R
+    if (ties == "exact")
+      stop("`ties = \"exact\"` is not supported when `data` is a database table; ",
+           "collect() the rows and call cox() on the data frame", call. = FALSE)
     given <- c(id = !missing(id), cluster = !missing(cluster))
     if (any(given))
       stop("`", names(given)[given][1L], "` is not supported when `data` is a database table; ",
            "collect() the rows and call cox() on the data frame", call. = FALSE)
-    return(cox_db(match.call(), parent.frame(), match_choice(ties, c("efron", "breslow"), "ties"), if (!missing(init)) init, control,
+    return(cox_db(match.call(), parent.frame(), ties, if (!missing(init)) init, control,
                   robust, firth, x, y, !missing(init), !missing(y)))
   }
-  ties_given <- !missing(ties)
-  if (identical(ties, "exact"))
-    stop("`ties = \"exact\"` (the exact partial likelihood) is not implemented by netsurv; ",
-         "use ties = \"efron\" (coxph's default, close to exact unless ties are heavy) or ",
-         "survival::coxph(ties = \"exact\")", call. = FALSE)
-  ties <- match_choice(ties, c("efron", "breslow"), "ties")
   robust_given <- !missing(robust)
   call <- match.call()
   if (!inherits(control, "netsurv_cox_control"))
@@ -159,6 +178,9 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
       stop("`", arg, "` must be TRUE or FALSE", call. = FALSE)
   }
   if (firth) {
+    if (ties == "exact")
+      stop("`firth = TRUE` uses Breslow's ties (as coxphf); drop `ties = \"exact\"`",
+           call. = FALSE)
     if (ties_given && ties == "efron")
       stop("`firth = TRUE` uses Breslow's ties (as coxphf); drop `ties = \"efron\"`",
            call. = FALSE)
@@ -307,6 +329,11 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   fixed_times <- time_fix(fr$time, fr$start, mf = mf)
   time <- fixed_times[[1L]]
   start <- fixed_times[[2L]]
+  # The exact partial likelihood (R/cox-exact.R): what it refuses, before
+  # the fit. Unit weights are no weights.
+  if (ties == "exact")
+    weights <- cox_exact_check(weights, robust, cluster, id_arg, time, fr$status, stratum,
+                               strata_keep, rows)
 
   # center = NULL: the core applies coxph's nocenter = c(-1, 0, 1) rule
   # (columns holding only those values are left uncentred, which shows in
@@ -325,6 +352,8 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
              format(eta[r]), " in row ", rows[r], ", where exp() of it is not finite",
              call. = FALSE)
       }
+      if (ties == "exact" && grepl("too large", conditionMessage(e)))
+        cox_exact_too_large(length(xnames))
       stop(e)
     })
   if (x_skip > 0L && (keep_x || firth)) {
@@ -455,7 +484,7 @@ cox_threads <- function() netsurv_threads()
 cox_core <- function(X, time, start, status, weights, offset, stratum, center, cluster,
                      n_cluster, ties, init, control, robust, firth, fixed = NULL,
                      iter.max = control$iter.max, x_skip = 0L) {
-  ctl <- list(ties = if (ties == "efron") 1L else 0L, iter_max = as.integer(iter.max),
+  ctl <- list(ties = match(ties, c("breslow", "efron", "exact")) - 1L, iter_max = as.integer(iter.max),
               eps = control$eps, toler_chol = control$toler.chol,
               toler_inf = control$toler.inf, init = init,
               fixed = if (!is.null(fixed)) as.integer(fixed),

@@ -26,7 +26,7 @@ static SEXP list_get(SEXP list, const char *name)
 /*
  * ffi_cox_fit(x, time, start, status, weight, offset, stratum, center,
  *             cluster, n_cluster, control): the fit as a named list.
- * control: list(ties = 0/1, iter_max, eps, toler_chol, toler_inf, init,
+ * control: list(ties = 0/1/2 (Breslow/Efron/exact), iter_max, eps, toler_chol, toler_inf, init,
  *               fixed, robust, firth, threads).
  */
 SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
@@ -61,7 +61,8 @@ SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   d.n_cluster = (size_t) Rf_asInteger(n_cluster);
 
   ns_cox_control ctl;
-  ctl.ties = Rf_asInteger(list_get(control, "ties")) == 1 ? NS_COX_EFRON : NS_COX_BRESLOW;
+  int ties = Rf_asInteger(list_get(control, "ties"));
+  ctl.ties = ties == 1 ? NS_COX_EFRON : ties == 2 ? NS_COX_EXACT : NS_COX_BRESLOW;
   ctl.iter_max = Rf_asInteger(list_get(control, "iter_max"));
   ctl.eps = Rf_asReal(list_get(control, "eps"));
   ctl.toler_chol = Rf_asReal(list_get(control, "toler_chol"));

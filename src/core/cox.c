@@ -31,6 +31,7 @@
 
 #include "internal.h"
 #include "cox_work.h"
+#include "cox_exact.h"
 
 static void work_free(cox_work *wk)
 {
@@ -254,6 +255,7 @@ static ns_status work_init(cox_work *wk, const ns_cox_data *d, const ns_cox_cont
   memset(wk, 0, sizeof *wk);
   wk->n = n; wk->p = p;
   wk->efron = ctl->ties == NS_COX_EFRON;
+  wk->exact = ctl->ties == NS_COX_EXACT;
   wk->firth = ctl->firth;
   wk->threads = thread_count(ctl->threads);
   wk->counting = d->start != NULL;
@@ -679,6 +681,7 @@ NS_OMP(simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad))
 ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
                    double *u, double *imat, int resid)
 {
+  if (wk->exact) return cox_exact_eval(wk, gamma, loglik, u, imat, resid);
   size_t p = wk->p, K = wk->nslot;
 
   /* exp() is taken relative to the previous evaluation's largest linear
@@ -879,6 +882,7 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
    * written, so then eta needs a buffer of its own. */
   ns_status st = work_init(&wk, data, control, control->robust ? NULL : res->lp);
   if (st != NS_OK) { work_free(&wk); return st; }
+  wk.callback = callback; wk.cb_context = context;
   size_t n = data->n, p = data->p, pp = p * p;
 
   double *mem = calloc(8 * p + 3 * pp + 2, sizeof *mem);

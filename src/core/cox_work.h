@@ -60,6 +60,11 @@ typedef struct {
   double *xbuf;                        /* 2 * NS_COX_BLOCK * p per thread */
   double *info_t;                      /* p * p * threads */
   double shift;
+  /* ties = "exact" (cox_exact.c): the evaluation is cox_exact_eval's, which
+   * may call back the caller's interrupt callback */
+  int exact;
+  ns_callback callback;
+  void *cb_context;
 } cox_work;
 
 /* Row i centred and scaled into a p-vector (for the per-row p^2 work of

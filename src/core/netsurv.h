@@ -31,6 +31,7 @@ typedef enum {
   NS_ERR_SINGULAR,        /* a matrix is singular beyond tolerance */
   NS_ERR_NONFINITE,       /* a covariate or intermediate is not finite */
   NS_ERR_INTERRUPTED,     /* the caller's callback asked to stop */
+  NS_ERR_TOO_LARGE,       /* the work asked for is beyond what the method allows */
   NS_STATUS_COUNT
 } ns_status;
 
@@ -239,7 +240,10 @@ ns_status ns_logrank_maxcombo_permutation(size_t n, const double *time, const in
 
 
 /* ---- Cox proportional hazards (cox.c, cox_firth.c, cox_robust.c, concordance.c) */
-typedef enum { NS_COX_BRESLOW = 0, NS_COX_EFRON = 1 } ns_cox_ties;
+/* NS_COX_EXACT: the exact partial likelihood (cox_exact.c; no case weights,
+ * no robust variance, no Firth penalty -- NS_ERR_ARGUMENT -- and ties of at
+ * most 500 events, NS_ERR_TOO_LARGE beyond) */
+typedef enum { NS_COX_BRESLOW = 0, NS_COX_EFRON = 1, NS_COX_EXACT = 2 } ns_cox_ties;
 
 /* The data of a Cox model, in input row order (never modified). */
 typedef struct {

@@ -17,6 +17,7 @@ const char *ns_status_message(ns_status status)
   case NS_ERR_SINGULAR:    return "matrix is singular";
   case NS_ERR_NONFINITE:   return "a value is not finite";
   case NS_ERR_INTERRUPTED: return "interrupted";
+  case NS_ERR_TOO_LARGE:   return "the computation is too large for the method asked for";
   case NS_STATUS_COUNT:    break;
   }
   return "unknown netsurv status";

@@ -62,3 +62,21 @@ test_that("the thread option is checked", {
   on.exit(options(old))
   expect_snapshot(error = TRUE, netsurv_threads())
 })
+
+test_that("cox(ties = \"exact\") says what it does not do", {
+  big <- data.frame(time = c(rep(1, 501), 2:100), status = 1, x = seq_len(600) %% 7)
+  fit <- cox(Surv(time, status) ~ x, data = d, ties = "exact")
+  # one Newton step of ~7e9 operations: refused before it starts
+  set.seed(1)
+  wide <- data.frame(time = sample.int(400, 8000, TRUE), status = 1L, start = 0)
+  wide$X <- matrix(stats::rnorm(8000 * 20), 8000)
+  expect_snapshot(error = TRUE, {
+    cox(Surv(time, status) ~ x, data = d, ties = "exact", weights = w)
+    cox(Surv(time, status) ~ x, data = d, ties = "exact", robust = TRUE)
+    cox(Surv(time, status) ~ x + cluster(grp), data = d, ties = "exact")
+    cox(Surv(time, status) ~ x, data = d, ties = "exact", firth = TRUE)
+    cox(Surv(time, status) ~ x, data = big, ties = "exact")
+    residuals(fit, type = "dfbeta")
+    cox(Surv(start, time, status) ~ X, data = wide, ties = "exact")
+  })
+})
