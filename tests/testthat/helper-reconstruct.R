@@ -19,6 +19,27 @@ rt_datasets <- function() {
   )
 }
 
+# A fourth data set shaped like a published trial: IPDfromKM's Radiationdata
+# (Bonner et al. 2006, digitised with ScanIt; numbers at risk every 10
+# months to 50) rebuilt into patient-level data once by IPDfromKM itself
+# (getIPD), so that neither method is judged on data it made. NULL when
+# IPDfromKM is not installed.
+rt_radiation <- function() {
+  if (!requireNamespace("IPDfromKM", quietly = TRUE)) return(NULL)
+  env <- new.env()
+  utils::data("Radiationdata", package = "IPDfromKM", envir = env)
+  R <- env$Radiationdata
+  arms <- c("Radiotherapy", "Radiotherapy plus cetuximab")
+  curve <- rbind(data.frame(time = R$radio$V1, survival = R$radio$V2 / 100, arm = arms[1]),
+                 data.frame(time = R$radioplus$V1, survival = R$radioplus$V2 / 100, arm = arms[2]))
+  at_risk <- rbind(data.frame(time = R$trisk[1:6], n = R$nrisk.radio, arm = arms[1]),
+                   data.frame(time = R$trisk[1:6], n = R$nrisk.radioplus, arm = arms[2]))
+  ipd <- suppressWarnings(rt_ipdfromkm(curve, at_risk, arms))
+  list(data = data.frame(time = pmax(round(ipd$time, 2), 0.01), status = as.integer(ipd$status),
+                         arm = ipd$arm),
+       xlim = c(0, 70), ticks = seq(0, 50, 10), curve = curve, at_risk = at_risk)
+}
+
 rt_colours <- c("red", "blue", "darkgreen")
 
 # Published numbers at risk at the ticks (ticks after an arm's last time with
