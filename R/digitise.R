@@ -38,7 +38,13 @@
 #' that reaches further down only is a drop (two points, its top and its
 #' bottom); a run that reaches above the current level is a censoring tick
 #' mark and gives the current level only (a survival curve does not rise).
-#' Columns where the curve is hidden (under another curve) give no point.
+#' Where the curve is hidden under another of the `colours` (drawn over it),
+#' it is read where that curve is: at its own level while the other covers
+#' it, and at the top of the other's nearest line below when the other
+#' drops, so a drop made under another curve is placed where it happened,
+#' not where the curve shows again; the level never goes below where the
+#' curve shows again. Columns where it is hidden by anything else give no
+#' point.
 #' Pixel centres are converted to data by the linear calibration.
 #'
 #' @return A data frame with `time` and `survival` (in the units of the
