@@ -153,6 +153,9 @@ static int choose_inner(const ns_ipd_curve *cv, size_t lo, size_t hi, double a,
 #define IPD_SIGMA 0.001
 #endif
 
+/* The largest dynamic programme dp_gaps runs (state x transition steps). */
+#define IPD_DP_MAX_WORK 1e8
+
 /* -log of a Poisson(mu) probability of c, without the constant. */
 static double poisson_cost(int c, double mu)
 {
@@ -178,7 +181,9 @@ static double poisson_cost(int c, double mu)
  * [target, n0] point by point, each state carrying the KM of its best path
  * (so the path chosen is exactly what run_gaps computes); counts beyond mu +
  * 6 sqrt(mu) + 6 are not tried (their prior weight is negligible). Cost
- * O(points x (n0 - target) x (mu + sqrt(mu))). Returns 1 and fills cgap[0 ..
+ * O(points x (n0 - target) x (mu + sqrt(mu))); beyond IPD_DP_MAX_WORK steps
+ * (tens of thousands at risk in one interval) it returns 0 and the even
+ * spread stays. Returns 1 and fills cgap[0 ..
  * hi - lo] when `target` can be reached, 0 when it cannot, -1 when memory
  * runs out.
  */
@@ -188,6 +193,10 @@ static int dp_gaps(const ns_ipd_curve *cv, size_t lo, size_t hi, double a, doubl
   int n0 = st.n_risk;
   if (target < 0 || n0 < target || !(b > a)) return 0;
   size_t R = (size_t) (n0 - target) + 1, P = hi - lo + 1;
+  /* Too large a programme (tens of thousands at risk in one interval): keep
+   * the even spread, which is what the drops would say with that many. */
+  double work = (double) R * (expect + (double) P * (6.0 * sqrt(expect / (double) P) + 7.0));
+  if (work > IPD_DP_MAX_WORK || (double) P * (double) R > IPD_DP_MAX_WORK / 4) return 0;
   double *block = malloc(4 * R * sizeof *block);
   int *pred = malloc(2 * P * R * sizeof *pred);
   if (!block || !pred) { free(block); free(pred); return -1; }

@@ -626,6 +626,8 @@ ns_status ns_finegray_fit(const ns_finegray_data *data, const ns_finegray_contro
  *    decide; with many at risk the prior (even spread) decides. Censorings
  *    sit evenly inside their gap. When no placement reaches the published
  *    count, the even spread is kept and the reconstructed count carries on;
+ *    so it is when the programme would take more than 1e8 steps (tens of
+ *    thousands at risk in one interval, where the drops say nothing);
  *  - last interval (T_last to the end of the curve): everyone still at risk
  *    leaves by the end of the curve (those left are censored at its end);
  *    the number of censorings before the end is the one whose reconstructed

@@ -104,6 +104,32 @@ START_TEST(drop_heights_place_censorings)
 }
 END_TEST
 
+/* Too many at risk in one interval for the dynamic programme: 60000 at
+ * risk, 20000 left at 100, drops at 10 and 50; the even spread is kept and
+ * the count at 100 is met. */
+START_TEST(large_interval_keeps_even_spread)
+{
+  double time[] = {0, 10, 50, 100, 120}, surv[] = {1, 0.9, 0.8, 0.8, 0.8};
+  double rt[] = {0, 100};
+  int nr[] = {60000, 20000};
+  ns_ipd_curve cv = {5, time, surv, 2, rt, nr, -1};
+  static outputs o;
+  outputs_init(&o);
+  o.res.censor_time = malloc(60000 * sizeof(double));
+  ck_assert_ptr_nonnull(o.res.censor_time);
+  ck_assert_int_eq(ns_ipd_reconstruct(&cv, &o.res), NS_OK);
+  ck_assert_int_eq(o.risk_hat[1], 20000);
+  /* even spread over [0, 100): censorings at 100 j / (c + 1); those before
+   * 10 (j < (c + 1) / 10) leave before the drop there, a tenth of the rest */
+  int c = o.censored_hat[0];
+  ck_assert_near(o.res.censor_time[0], 100.0 / (c + 1), 1e-9);
+  ck_assert_near(o.res.censor_time[c - 1], 100.0 * c / (c + 1), 1e-9);
+  int before = (int) ceil((c + 1) / 10.0) - 1;
+  ck_assert_int_eq(o.events[1], (int) floor((60000 - before) * 0.1 + 0.5));
+  free(o.res.censor_time);
+}
+END_TEST
+
 /* A drop smaller than half an event is carried to the next point (Guyot's
  * KM-at-last-event rule): 100 at risk, S 0.996 then 0.99 -> 0 events, then 1
  * event (round(100 x 0.01)) at the second point. */
@@ -295,6 +321,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, no_censoring_one_event_per_step);
   tcase_add_test(tc, five_patients_by_hand);
   tcase_add_test(tc, drop_heights_place_censorings);
+  tcase_add_test(tc, large_interval_keeps_even_spread);
   tcase_add_test(tc, small_drops_accumulate);
   tcase_add_test(tc, total_events_in_last_interval);
   tcase_add_test(tc, preconditions);
