@@ -38,7 +38,13 @@
 #' that reaches further down only is a drop (two points, its top and its
 #' bottom); a run that reaches above the current level is a censoring tick
 #' mark and gives the current level only (a survival curve does not rise).
-#' Columns where the curve is hidden (under another curve) give no point.
+#' Where the curve is hidden under another of the `colours` (drawn over it),
+#' it is read where that curve is: at its own level while the other covers
+#' it, and at the top of the other's nearest line below when the other
+#' drops, so a drop made under another curve is placed where it happened,
+#' not where the curve shows again; the level never goes below where the
+#' curve shows again. Columns where it is hidden by anything else give no
+#' point.
 #' Pixel centres are converted to data by the linear calibration.
 #'
 #' @return A data frame with `time` and `survival` (in the units of the
@@ -85,10 +91,14 @@ digitise_curve <- function(image, colours, x = NULL, y = NULL, xlim = NULL,
   rows <- seq_len(H); cols <- seq_len(W)
   in_box <- outer(rows - 0.5 >= cal$box[3] & rows - 0.5 <= cal$box[4],
                   cols - 0.5 >= cal$box[1] & cols - 0.5 <= cal$box[2], `&`)
+  masks <- lapply(seq_len(ncol(rgb_cols)), function(k)
+    dig_mask(img, rgb_cols[, k], bg[, 1], min_share, tolerance) & in_box)
   out <- vector("list", ncol(rgb_cols))
   for (k in seq_len(ncol(rgb_cols))) {
-    mask <- dig_mask(img, rgb_cols[, k], bg[, 1], min_share, tolerance) & in_box
-    pts <- dig_trace(mask)
+    mask <- masks[[k]]
+    # the other curves, under which this one may be hidden
+    occ <- if (length(masks) > 1) Reduce(`|`, masks[-k]) else NULL
+    pts <- dig_trace(mask, occ)
     if (is.null(pts))
       stop(sprintf("`colours`: no pixels of colour \"%s\" inside the panel (try a larger `tolerance`)",
                    colours[k]), call. = FALSE)
@@ -183,15 +193,21 @@ dig_mask <- function(img, colour, bg, min_share, tolerance) {
   share >= min_share & resid <= tolerance^2
 }
 
-# Follow a curve through a logical mask, column by column (see Details).
-dig_trace <- function(mask) {
+# Vertical runs of TRUE in column j of a logical matrix: a two-column matrix
+# (top, bottom), possibly with no rows.
+dig_runs <- function(mask, j) {
+  r <- which(mask[, j])
+  if (!length(r)) return(cbind(top = integer(0), bottom = integer(0)))
+  brk <- c(0L, which(diff(r) > 1L), length(r))
+  cbind(top = r[brk[-length(brk)] + 1L], bottom = r[brk[-1L]])
+}
+
+# Follow a curve through a logical mask, column by column (see Details);
+# `occ` (or NULL) marks the pixels of the other curves.
+dig_trace <- function(mask, occ = NULL) {
   cols <- which(colSums(mask) > 0)
   if (!length(cols)) return(NULL)
-  runs <- lapply(cols, function(j) {
-    r <- which(mask[, j])
-    brk <- c(0L, which(diff(r) > 1L), length(r))
-    cbind(top = r[brk[-length(brk)] + 1L], bottom = r[brk[-1L]])
-  })
+  runs <- lapply(cols, function(j) dig_runs(mask, j))
   heights <- unlist(lapply(runs, function(m) m[, "bottom"] - m[, "top"] + 1))
   lw <- stats::median(heights)
   # another curve drawn across a drop cuts it: bridge gaps up to a line width
@@ -208,6 +224,32 @@ dig_trace <- function(mask) {
   level <- NA_real_
   for (i in seq_along(cols)) {
     m <- runs[[i]]
+    if (!is.na(level) && !is.null(occ) && i > 1 && cols[i] > cols[i - 1] + 1) {
+      # Columns without a pixel of this curve, between two that have one: it
+      # lies under another curve there, so it is where that curve is -- at
+      # its own level if the other covers it, else at the top of the other's
+      # nearest run below (a survival curve does not rise); as the level
+      # follows, a drop of the covering curve is a drop of the hidden one.
+      # Nothing is read when no other curve is at or below the level, and
+      # the level goes no lower than where the curve shows again after the
+      # gap.
+      ok <- m[m[, "bottom"] >= level - hw - slack, , drop = FALSE]
+      floor_level <- if (nrow(ok)) max(ok[, "bottom"]) - hw + slack else -Inf
+      for (j in seq(cols[i - 1] + 1, cols[i] - 1)) {
+        o <- dig_runs(occ, j)
+        o <- o[o[, "bottom"] >= level - hw - slack, , drop = FALSE]
+        if (!nrow(o)) next
+        top <- min(o[, "top"])
+        if (top + hw > floor_level) next
+        if (top > level + hw + slack) {
+          new_level <- top + hw
+          out_col <- c(out_col, j, j); out_row <- c(out_row, level, new_level)
+          level <- new_level
+        } else {
+          out_col <- c(out_col, j); out_row <- c(out_row, level)
+        }
+      }
+    }
     if (is.na(level)) {
       pick <- which.min(m[, "top"])
     } else {

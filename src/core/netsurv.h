@@ -613,35 +613,42 @@ ns_status ns_finegray_fit(const ns_finegray_data *data, const ns_finegray_contro
  * (events first, then censorings) the events are d_k = round(n_k (1 - S_k /
  * KM)), KM the reconstructed curve at its last event (Guyot's rule, so that
  * drops smaller than half an event accumulate instead of vanishing), clamped
- * to [0, n_k]. In every interval but the last, c censorings are placed over
- * the whole interval (T_i, T_{i+1}) and c is chosen so the reconstructed
- * number at risk at T_{i+1} matches the published one (Guyot iterates c <-
- * c + gap; here n(T_{i+1}) is bisected in c and the neighbours of the
- * crossing compared by |gap|, then by the misfit below); when no c matches,
- * the reconstructed count carries on. Changes from Guyot for flat tails with
- * heavy late censoring:
- *  - censorings are spread over the at-risk interval itself, not over the
- *    span of the digitised points inside it (a flat stretch digitised by
- *    its two ends used to squeeze them together), at their own times rather
- *    than at midpoints between points;
- *  - their spread is even (Guyot) unless the drops are tall enough to count
- *    (S / n >= 0.01 at the interval's end): then the censorings sit at
- *    a + (b - a) u^(1 / shape), u = j / (c + 1), for the shape in {1/5 ..
- *    5} that best makes the numbers at risk fit the drop heights -- the
- *    smallest sum over drops of (n x - round(n x))^2, x = 1 - S_k / S_{k-1},
- *    10% better than even spreading or not taken -- since a drop of one event
- *    among n has x = 1 / n, so late drops show when the censorings came;
+ * to [0, n_k]. In every interval but the last, the number of censorings c
+ * is first found as Guyot does with c spread evenly over the interval
+ * (T_i, T_{i+1}) (Guyot iterates c <- c + gap; here n(T_{i+1}) is bisected in
+ * c and the neighbours of the crossing compared by |gap|, then by the
+ * time-weighted misfit below). Changes from Guyot:
+ *  - where the censorings go: gap by gap between consecutive points, the
+ *    counts c_k that minimise sum_k (KM_k - S_k)^2 / (2 sigma^2) + sum_k
+ *    -log Poisson(c_k; mu_k), mu_k = (c + 1/2) (gap length) / (interval
+ *    length), sigma = 0.001, subject to the published number at risk at
+ *    T_{i+1}: the posterior mode under Gaussian digitising noise with
+ *    Guyot's even spread as the prior, found exactly by dynamic programming
+ *    over the number at risk (each state carrying the KM of its best path).
+ *    A drop of d events among n is d / n of the curve, so where one event's
+ *    drop stands out of the noise the heights show the number at risk and
+ *    decide; with many at risk the prior (even spread) decides. Censorings
+ *    sit evenly inside their gap. When no placement reaches the published
+ *    count, the even spread is kept and the reconstructed count carries on;
+ *    so it is when the programme would take more than 1e8 steps (tens of
+ *    thousands at risk in one interval, where the drops say nothing);
  *  - last interval (T_last to the end of the curve): everyone still at risk
  *    leaves by the end of the curve (those left are censored at its end);
  *    the number of censorings before the end is the one whose reconstructed
  *    curve has the smallest time-weighted misfit sum |KM_k - S_k| (t_{k+1} -
- *    t_k) over the interval, after matching total_events when it is given;
- *    Guyot's extrapolation of the earlier censoring rate only breaks ties
- *    (that extrapolation under- or over-censors a tail whose censoring is
- *    administrative, leaving drops that cannot be reproduced).
- * Cost: O(K log n) per shape for the intervals with a published count;
- * O(n_last x points of the last interval) per shape for the last (n_last >
- * 2000: a coarse grid of 2000 values, then the neighbourhood of the best).
+ *    t_k) over the interval, under the best of a few shapes of their spread
+ *    (a + (b - a) u^(1 / shape), shape 1/5 .. 5, tried when S >= 0.01 at the
+ *    end and kept when it fits the drop heights 10% better than shape 1),
+ *    after matching total_events when it is given; Guyot's extrapolation of
+ *    the earlier censoring rate only breaks ties (that extrapolation under-
+ *    or over-censors a tail whose censoring is administrative). Then that
+ *    many censorings are placed gap by gap as above (with total_events,
+ *    only if the number of events stays the same).
+ * Cost: O(K log n) per interval to count, plus the dynamic programme's
+ * O(points x (n_i - n_{i+1}) x (mu + sqrt(mu))) per interval; the last
+ * interval's count O(n_last x points) per shape (n_last > 2000: a coarse grid
+ * of 2000 values, then the neighbourhood of the best). Scratch memory is
+ * allocated per interval: NS_ERR_NOMEM when that fails.
  */
 typedef struct {
   size_t n_points;         /* K >= 1 digitised points */

@@ -47,7 +47,10 @@ END_TEST
 
 /* Five patients: 1 event, 2 censored, 3 event, 4 event, 5 censored.
  * KM: 0.8 at 1, 0.8 x 2/3 at 3, x 1/2 at 4. At risk: 5 at 0, 3 at 2.5. By
- * hand: interval [0, 2.5) needs c = 1 (5 - 1 event - 1 = 3), placed at 1.25;
+ * hand: interval [0, 2.5) needs c = 1 (5 - 1 event - 1 = 3). Censored in the
+ * gap [0, 1) it would leave 4 at risk at 1 and a drop of 1/4 (KM 0.75, off
+ * the curve by 0.05, 50 sigma); in the gap [1, 2.5) the drop is 1/5, exactly
+ * the curve's: so it goes there, at the gap's middle 1.75;
  * last interval: 3 at risk, events round(3 (1 - (8/15) / 0.8)) = 1 at 3 and
  * round(2 (1 - 1/2)) = 1 at 4 with no censoring before the end (misfit 0),
  * the last patient censored at 5. */
@@ -64,7 +67,7 @@ START_TEST(five_patients_by_hand)
   int want_events[] = {0, 1, 0, 1, 1, 0};
   for (int k = 0; k < 6; k++) ck_assert_int_eq(o.events[k], want_events[k]);
   ck_assert_uint_eq(o.res.n_censored, 2);
-  ck_assert_near(o.censor_time[0], 1.25, 1e-15);
+  ck_assert_near(o.censor_time[0], 1.75, 1e-15);
   ck_assert_near(o.censor_time[1], 5, 1e-15);
   ck_assert_int_eq(o.risk_hat[0], 5);
   ck_assert_int_eq(o.risk_hat[1], 3);
@@ -72,6 +75,58 @@ START_TEST(five_patients_by_hand)
   ck_assert_int_eq(o.censored_hat[0], 1);
   ck_assert_int_eq(o.events_hat[1], 2);
   ck_assert_int_eq(o.censored_hat[1], 1);
+}
+END_TEST
+
+/* The drop heights show when the censorings came (dp_gaps): 10 at risk,
+ * one event at 2 (S 0.9), one at 5 among 9 (S 0.8), three censored at 7, so
+ * 5 at risk at 10; then flat to 12. Guyot's even spread over [0, 10) censors
+ * at 2.5, 5 and 7.5, leaving 8 at risk at 5: a drop of 1/8 (KM 0.7875) where
+ * the curve falls by 1/9. The censorings belong after 5: evenly in the gap
+ * [5, 10), at 6.25, 7.5 and 8.75. */
+START_TEST(drop_heights_place_censorings)
+{
+  double time[] = {0, 2, 5, 10, 12}, surv[] = {1, 0.9, 0.8, 0.8, 0.8}, rt[] = {0, 10};
+  int nr[] = {10, 5};
+  ns_ipd_curve cv = {5, time, surv, 2, rt, nr, -1};
+  outputs o;
+  outputs_init(&o);
+  ck_assert_int_eq(ns_ipd_reconstruct(&cv, &o.res), NS_OK);
+  ck_assert_int_eq(o.events[1], 1);
+  ck_assert_int_eq(o.events[2], 1);
+  ck_assert_int_eq(o.censored[0] + o.censored[1], 0);
+  ck_assert_int_eq(o.censored[2], 3);
+  ck_assert_near(o.censor_time[0], 6.25, 1e-12);
+  ck_assert_near(o.censor_time[1], 7.5, 1e-12);
+  ck_assert_near(o.censor_time[2], 8.75, 1e-12);
+  ck_assert_int_eq(o.risk_hat[1], 5);
+  ck_assert_uint_eq(o.res.n_censored, 8); /* and the 5 left, censored by 12 */
+}
+END_TEST
+
+/* Too many at risk in one interval for the dynamic programme: 60000 at
+ * risk, 20000 left at 100, drops at 10 and 50; the even spread is kept and
+ * the count at 100 is met. */
+START_TEST(large_interval_keeps_even_spread)
+{
+  double time[] = {0, 10, 50, 100, 120}, surv[] = {1, 0.9, 0.8, 0.8, 0.8};
+  double rt[] = {0, 100};
+  int nr[] = {60000, 20000};
+  ns_ipd_curve cv = {5, time, surv, 2, rt, nr, -1};
+  static outputs o;
+  outputs_init(&o);
+  o.res.censor_time = malloc(60000 * sizeof(double));
+  ck_assert_ptr_nonnull(o.res.censor_time);
+  ck_assert_int_eq(ns_ipd_reconstruct(&cv, &o.res), NS_OK);
+  ck_assert_int_eq(o.risk_hat[1], 20000);
+  /* even spread over [0, 100): censorings at 100 j / (c + 1); those before
+   * 10 (j < (c + 1) / 10) leave before the drop there, a tenth of the rest */
+  int c = o.censored_hat[0];
+  ck_assert_near(o.res.censor_time[0], 100.0 / (c + 1), 1e-9);
+  ck_assert_near(o.res.censor_time[c - 1], 100.0 * c / (c + 1), 1e-9);
+  int before = (int) ceil((c + 1) / 10.0) - 1;
+  ck_assert_int_eq(o.events[1], (int) floor((60000 - before) * 0.1 + 0.5));
+  free(o.res.censor_time);
 }
 END_TEST
 
@@ -265,6 +320,8 @@ Suite *make_suite(void)
   TCase *tc = tcase_create("reconstruct");
   tcase_add_test(tc, no_censoring_one_event_per_step);
   tcase_add_test(tc, five_patients_by_hand);
+  tcase_add_test(tc, drop_heights_place_censorings);
+  tcase_add_test(tc, large_interval_keeps_even_spread);
   tcase_add_test(tc, small_drops_accumulate);
   tcase_add_test(tc, total_events_in_last_interval);
   tcase_add_test(tc, preconditions);

@@ -19,6 +19,49 @@ rt_datasets <- function() {
   )
 }
 
+# A fourth data set shaped like a published trial: patients drawn (seed 1)
+# from IPDfromKM's Radiationdata (Bonner et al. 2006, digitised with ScanIt;
+# 213 and 211 patients, numbers at risk every 10 months to 50): event times
+# from the digitised curve S(t) read as a step function; censoring times from
+# the distribution G that the numbers at risk imply, G(T_i) = n_i / (n_0
+# S(T_i)), made non-increasing, linear between the ticks and 0 at the curve's
+# end (administrative censoring). Neither method made these data. NULL when
+# IPDfromKM is not installed.
+rt_radiation <- function() {
+  if (!requireNamespace("IPDfromKM", quietly = TRUE)) return(NULL)
+  env <- new.env()
+  utils::data("Radiationdata", package = "IPDfromKM", envir = env)
+  R <- env$Radiationdata
+  arms <- c("Radiotherapy", "Radiotherapy plus cetuximab")
+  pts <- list(R$radio, R$radioplus)
+  nrisk <- list(R$nrisk.radio, R$nrisk.radioplus)
+  ticks <- R$trisk[1:6]
+  old <- if (exists(".Random.seed", globalenv())) get(".Random.seed", globalenv()) else NULL
+  on.exit(if (!is.null(old)) assign(".Random.seed", old, globalenv()))
+  set.seed(1)
+  data <- do.call(rbind, lapply(1:2, function(k) {
+    p <- pts[[k]][order(pts[[k]]$V1), ]
+    t <- pmax(p$V1, 0); s <- cummin(pmin(p$V2 / 100, 1))
+    end <- max(t)
+    n0 <- nrisk[[k]][1]
+    S_at <- stats::stepfun(t, c(1, s))
+    G <- cummin(pmin(nrisk[[k]] / (n0 * S_at(ticks - 1e-9)), 1))
+    u <- stats::runif(n0); v <- stats::runif(n0)
+    # T = first point time with S <= u; beyond the curve when S(end) > u
+    ev <- vapply(u, function(x) { i <- which(s <= x); if (length(i)) t[i[1]] else Inf }, 0)
+    cen <- stats::approx(c(0, rev(G)), c(end, rev(ticks)), xout = v, ties = min)$y
+    cen[v > 1] <- 0
+    time <- pmin(ev, cen)
+    data.frame(time = pmax(round(time, 2), 0.01), status = as.integer(ev <= cen),
+               arm = factor(arms[k], levels = arms))
+  }))
+  curve <- rbind(data.frame(time = R$radio$V1, survival = R$radio$V2 / 100, arm = arms[1]),
+                 data.frame(time = R$radioplus$V1, survival = R$radioplus$V2 / 100, arm = arms[2]))
+  at_risk <- rbind(data.frame(time = ticks, n = R$nrisk.radio, arm = arms[1]),
+                   data.frame(time = ticks, n = R$nrisk.radioplus, arm = arms[2]))
+  list(data = data, xlim = c(0, 70), ticks = seq(0, 50, 10), curve = curve, at_risk = at_risk)
+}
+
 rt_colours <- c("red", "blue", "darkgreen")
 
 # Published numbers at risk at the ticks (ticks after an arm's last time with

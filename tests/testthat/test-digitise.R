@@ -44,6 +44,32 @@ test_that("a hand-made image: levels, drops, ticks and a lighter band", {
   expect_true(all(ipd$time[ipd$status == 1] >= 69 & ipd$time[ipd$status == 1] <= 73))
 })
 
+test_that("a curve hidden under another follows it, and drops where it drops", {
+  # red at 0.8 from t = 0, dropping to 0.6 at t = 50 and on to t = 190; blue,
+  # drawn over it, at 0.8 from t = 20, dropping to 0.6 at t = 50 and to 0.4 at
+  # t = 100: red shows only before t = 20 and after t = 100.
+  img <- array(1, c(120, 220, 3))
+  paint <- function(rows, cols, rgb) for (ch in 1:3) img[rows, cols, ch] <<- rgb[ch]
+  paint(30:32, 10:61, c(1, 0, 0))
+  paint(30:52, 60:61, c(1, 0, 0))
+  paint(50:52, 60:200, c(1, 0, 0))
+  paint(30:32, 30:61, c(0, 0, 1))
+  paint(30:52, 60:61, c(0, 0, 1))
+  paint(50:52, 60:111, c(0, 0, 1))
+  paint(50:72, 110:111, c(0, 0, 1))
+  paint(70:72, 110:200, c(0, 0, 1))
+  pts <- digitise_curve(img, c(red = "red", blue = "blue"), x = toy_x, y = toy_y)
+  red <- pts[pts$arm == "red", ]
+  # read under blue: the drop at 50 (within a pixel), not at 100 where red shows again
+  first_low <- min(red$time[red$survival < 0.7])
+  expect_true(first_low >= 49 && first_low <= 52)
+  expect_true(all(abs(red$survival[red$time < 49] - 0.8) <= 0.01))
+  expect_true(all(abs(red$survival[red$time > 52] - 0.6) <= 0.01))   # not blue's 0.4
+  # with blue absent from the search, red is unseen under it: no point there
+  alone <- digitise_curve(img, "red", x = toy_x, y = toy_y)
+  expect_false(any(alone$time > 21 & alone$time < 100))
+})
+
 test_that("an alpha channel is composited over white; the box limits the search", {
   img <- toy_image()
   rgba <- array(1, c(dim(img)[1:2], 4))
