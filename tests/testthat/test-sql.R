@@ -201,7 +201,7 @@ test_that("db_sql() shows portable aggregate SQL; the fit runs the queries it sh
   expect_named(sql, c("frame", "start", "fit"))
   expect_match(sql$fit, "GROUP BY ns_s1, ns_time", fixed = TRUE)
   expect_match(sql$fit, "UNION ALL", fixed = TRUE)
-  expect_match(sql$fit, "EXP(ns_eta)", fixed = TRUE)
+  expect_match(sql$fit, "ns_w * EXP(", fixed = TRUE)
   expect_false(any(grepl("CREATE|INSERT|UPDATE|DELETE|TEMP", unlist(sql), ignore.case = FALSE)))
   seen <- character()
   withr::local_options(netsurv.sql_log = function(q) seen <<- c(seen, q))
