@@ -14,6 +14,10 @@ db_num <- function(d, x) {
   paste0("CAST(", sprintf("%.17g", x), " AS ", d$double_type, ")")
 }
 
+# Column types (of the collected prototype) that SQL arithmetic reads as the
+# in-memory fit reads them.
+db_numeric_types <- c("numeric", "integer", "logical", "integer64")
+
 db_logical_ops <- c("==", "!=", "<", ">", "<=", ">=", "&", "|", "!", "&&", "||", "%in%")
 db_allowed_funs <- c("+", "-", "*", "/", "^", "(", "log", "exp", "sqrt", "abs", "I", "c",
                      db_logical_ops)
@@ -43,10 +47,13 @@ db_expr <- function(d, expr, what, numeric = TRUE, allow_character = FALSE) {
     stop("`", what, "`: ", bad[1L], "() in `", deparse1(expr), "` cannot be translated to SQL ",
          "by netsurv; compute it as a column of the table first", call. = FALSE)
   if (!allow_character) {
-    chr <- vars[!d$types[vars] %in% c("numeric", "integer", "logical")]
+    chr <- vars[!d$types[vars] %in% db_numeric_types]
     if (length(chr))
       stop("`", what, "`: column `", chr[1L], "` is ", d$types[[chr[1L]]],
-           "; only numeric, integer or logical columns can be used here", call. = FALSE)
+           "; only numeric, integer or logical columns can be used here",
+           if (!identical(d$types[[chr[1L]]], "character"))
+             " (store a number computed from it as a column of the table)",
+           call. = FALSE)
   }
   expr <- strip_I(expr)
   sql <- as.character(dbplyr::translate_sql_(list(expr), con = d$con))
@@ -78,7 +85,9 @@ db_frame <- function(call, env, fun, counting, role) {
   src <- tryCatch(as.character(dbplyr::sql_render(data)),
                   error = function(e) stop(fun, "(): cannot render the SQL of `data`: ",
                                            conditionMessage(e), call. = FALSE))
-  proto <- tryCatch(dplyr::collect(utils::head(data, 0L)),
+  # The column types from one row: some drivers (RPostgreSQL) type the
+  # columns of an empty result as character, dates included.
+  proto <- tryCatch(dplyr::collect(utils::head(data, 1L)),
                     error = function(e) stop(fun, "(): the database query for the columns of `data` failed: ",
                                              conditionMessage(e), call. = FALSE))
   types <- vapply(proto, function(x) if (is.factor(x)) "character" else class(x)[1L], "")
@@ -180,8 +189,17 @@ db_frame <- function(call, env, fun, counting, role) {
       label <- deparse1(e)
       is_factor_call <- is.call(e) && as.character(e[[1L]])[1L] %in% c("factor", "as.factor") &&
                         length(e) == 2L && is.name(e[[2L]])
-      if (is_factor_call || (is.name(e) && !d$types[[db_col(d, e)]] %in% c("numeric", "integer", "logical"))) {
+      if (is_factor_call || (is.name(e) && identical(d$types[[db_col(d, e)]], "character"))) {
         col <- if (is_factor_call) e[[2L]] else e
+        # Levels are the column's values as the database returns them: for
+        # dates and the like they may not sort or print as the in-memory
+        # factor() would, so only plain columns are accepted.
+        type <- d$types[[db_col(d, col)]]
+        if (!type %in% c("character", db_numeric_types))
+          stop("`formula`: column `", as.character(col), "` is ", type, "; netsurv makes ",
+               "indicator columns on a database table only from character, numeric, integer ",
+               "or logical columns (store a number or a label computed from it as a column)",
+               call. = FALSE)
         x <- db_expr(d, col, "formula", numeric = FALSE, allow_character = TRUE)
         cols[[paste0("ns_v", k)]] <- x$sql
         d$xterm[[length(d$xterm) + 1L]] <- list(kind = "factor", label = label,
@@ -239,6 +257,10 @@ db_factor_levels <- function(d) {
     }
     sql <- paste0("SELECT DISTINCT ", term$sql, " AS ns_level FROM (", d$frame_sql, ") ns_f")
     lev <- db_query(d, sql, paste0("the levels of ", term$label))$ns_level
+    if (!(is.character(lev) || is.numeric(lev) || is.logical(lev)) || inherits(lev, c("Date", "POSIXt", "difftime")))
+      stop("`formula`: ", term$label, " has values of class ", class(lev)[1L], "; netsurv makes ",
+           "indicator columns on a database table only from character, numeric, integer or ",
+           "logical columns (store a number or a label computed from it as a column)", call. = FALSE)
     lev <- sort(unique(lev))
     if (!length(lev)) next
     for (l in lev[-1L]) {

@@ -35,7 +35,15 @@
 #' character covariate, and one per Newton iteration (the first also returns
 #' the covariate scales); `getOption("netsurv.sql_log")`, when a function,
 #' is called with each query's SQL, and `db_sql()` shows the queries of a
-#' call without running the iterations.
+#' call without running the iterations. The Newton iteration runs in the C
+#' core, which asks for the sums at each point, so its iterates are those of
+#' the in-memory fit. On PostgreSQL the session's JIT compilation and
+#' parallel workers are switched off while a fit runs and restored afterwards
+#' (compiling the wide Cox aggregate took longer than running it).
+#'
+#' Nothing is written to the database: no tables, temporary or not, and no
+#' views, so a fit that stops midway (a dropped connection, an interrupt)
+#' leaves nothing behind.
 #'
 #' What translates: numeric, integer and logical columns; character columns
 #' and `factor()` of a column as indicator columns (treatment contrasts,
