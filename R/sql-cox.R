@@ -78,8 +78,8 @@ cox_db <- function(call, env, ties, init, control, robust, firth, x, y, init_giv
   if (isTRUE(x)) stop("`x = TRUE`: the design matrix stays in the database; it is not returned for a database table", call. = FALSE)
   if (y_given && isTRUE(y)) stop("`y = TRUE`: the response stays in the database; it is not returned for a database table", call. = FALSE)
   d <- db_frame(call, env, "cox", counting = TRUE, role = "covariate")
-  restore <- db_session(d)
-  on.exit(restore(), add = TRUE)
+  session <- db_session(d)
+  on.exit(session$restore(), add = TRUE)
   s <- db_start(d, positive_weights = TRUE)
   if (s$events == 0)
     stop("`formula`: there are no events (every status is 0); a Cox model needs at least one",
@@ -102,6 +102,7 @@ cox_db <- function(call, env, ties, init, control, robust, firth, x, y, init_giv
   # The first query, at init: the risk sums, the events' fixed sums and the
   # covariates' scale; then the core's iteration, one query per point it asks for.
   agg <- db_query(d, db_cox_sql(d, init, ties, s$event_sql, first = TRUE), "the first Cox iteration")
+  session$work_mem(prod(dim(agg)))
   ad <- vapply(seq_len(p), function(k) sum(as.double(agg[[paste0("ad_", k)]]), na.rm = TRUE), 0)
   scale <- ifelse(centre & ad > 0, s$w_total / ad, 1)
   events <- db_cox_events(d, agg, p)

@@ -71,8 +71,8 @@ db_group_factor <- function(agg, cols, names) {
 
 km_db <- function(call, env, conf.int, conf.type) {
   d <- db_frame(call, env, "km", counting = TRUE, role = "strata")
-  restore <- db_session(d)
-  on.exit(restore(), add = TRUE)
+  session <- db_session(d)
+  on.exit(session$restore(), add = TRUE)
   s <- db_start(d)
   if (s$w_frac > 0)
     stop("`weights`: fractional weights need the infinitesimal-jackknife variance, which ",
@@ -123,8 +123,8 @@ logrank_db <- function(call, env, rho, gamma, exact) {
     stop("`exact = TRUE`: permutation tests need the rows; they are not available for a ",
          "database table", call. = FALSE)
   d <- db_frame(call, env, "logrank", counting = FALSE, role = "group")
-  restore <- db_session(d)
-  on.exit(restore(), add = TRUE)
+  session <- db_session(d)
+  on.exit(session$restore(), add = TRUE)
   if (!length(d$groups))
     stop("`formula`: no groups to compare; put the grouping variable on the right, ",
          "e.g. Surv(time, status) ~ group", call. = FALSE)

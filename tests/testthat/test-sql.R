@@ -289,16 +289,19 @@ test_that("PostgreSQL: the fit's session settings are restored, also when it sto
   if (!DBI::dbExistsTable(con, "cohort")) DBI::dbWriteTable(con, "cohort", cohort, row.names = FALSE)
   tbl <- suppressWarnings(dplyr::tbl(con, "cohort"))
   settings <- function() DBI::dbGetQuery(con, paste(
-    "SELECT current_setting('jit') AS jit,",
+    "SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem,",
     "current_setting('max_parallel_workers_per_gather') AS workers"))
   DBI::dbGetQuery(con, "SELECT set_config('max_parallel_workers_per_gather', '3', false)")
+  DBI::dbGetQuery(con, "SELECT set_config('work_mem', '1MB', false)")
   before <- settings()
   seen <- NULL
   withr::with_options(list(netsurv.sql_log = function(q) seen <<- settings()),
                       cox(Surv(time, status) ~ arm + age, data = tbl))
-  # during the fit: no JIT, no parallel workers; after it: as before
+  # during the fit: no JIT, no parallel workers, work_mem for the aggregate;
+  # after it: as before
   expect_identical(seen$jit, "off")
   expect_identical(seen$workers, "0")
+  expect_false(identical(seen$work_mem, "1MB"))
   expect_identical(settings(), before)
   calls <- 0L
   withr::with_options(list(netsurv.sql_log = function(q) {
