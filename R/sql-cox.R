@@ -95,9 +95,9 @@ cox_db <- function(call, env, ties, init, control, robust, firth, x, y, init_giv
   # unweighted for (start, stop] data (agreg.fit), as the in-memory core;
   # columns holding only -1, 0, 1 are not centred.
   centre <- vapply(seq_len(p), function(k) s[[paste0("xu_", k)]] > 0, TRUE)
-  d$means <- ifelse(centre, if (d$counting)
+  d$means <- as.double(ifelse(centre, if (d$counting)
                       vapply(seq_len(p), function(k) s[[paste0("xs_", k)]], 0) / s$n
-                    else vapply(seq_len(p), function(k) s[[paste0("xw_", k)]], 0) / s$w_total, 0)
+                    else vapply(seq_len(p), function(k) s[[paste0("xw_", k)]], 0) / s$w_total, 0))
 
   # The first query, at init: the risk sums, the events' fixed sums and the
   # covariates' scale; then the core's iteration, one query per point it asks for.
@@ -126,6 +126,7 @@ cox_db <- function(call, env, ties, init, control, robust, firth, x, y, init_giv
   res <- .Call(ffi_cox_newton_result, state, p)
 
   coef <- stats::setNames(res$coefficients, xnames)
+  coef[is.nan(coef)] <- NA  # a column dropped for collinearity, as in memory
   infinite <- stats::setNames(res$infinite, xnames)
   if (any(infinite[!is.na(coef)]))
     warning("monotone likelihood: the coefficient of ",

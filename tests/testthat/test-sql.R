@@ -149,6 +149,40 @@ test_that("random cohorts: database and memory agree (seeded differential test)"
   }
 })
 
+test_that("Cox corner cases on a database table: no covariate, iter.max = 0, collinear, out of iterations", {
+  d <- lung
+  d$sex2 <- 2 * d$sex
+  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+  on.exit(DBI::dbDisconnect(con), add = TRUE)
+  DBI::dbWriteTable(con, "lung", d)
+  tbl <- dplyr::tbl(con, "lung")
+  rows <- as.data.frame(dplyr::collect(tbl))
+  fields <- c(cox_fields, "infinite")
+  same <- function(...) {
+    cl <- substitute(cox(...))
+    db <- eval(do.call(substitute, list(cl, list(D = quote(tbl)))))
+    mem <- eval(do.call(substitute, list(cl, list(D = quote(rows)))))
+    expect_same_fit(db, mem, fields, 1e-8)
+    db
+  }
+  same(Surv(time, status) ~ strata(inst), data = D)
+  same(Surv(time, status) ~ age + sex, data = D, init = c(0.01, -0.2),
+       control = cox_control(iter.max = 0))
+  fit <- same(Surv(time, status) ~ age + sex + sex2, data = D)
+  expect_identical(is.na(fit$coefficients), c(age = FALSE, sex = FALSE, sex2 = TRUE))
+  warned <- character()
+  fit <- withCallingHandlers(cox(Surv(time, status) ~ age + sex + ph.karno, data = tbl,
+                                 control = cox_control(iter.max = 1)),
+                             warning = function(w) {
+                               warned <<- c(warned, conditionMessage(w))
+                               invokeRestart("muffleWarning")
+                             })
+  expect_true(any(grepl("did not converge in 1 iterations", warned)))
+  mem <- suppressWarnings(cox(Surv(time, status) ~ age + sex + ph.karno, data = rows,
+                              control = cox_control(iter.max = 1)))
+  expect_same_fit(fit, mem, fields, 1e-8)
+})
+
 test_that("bad input on a database table: clear errors, nothing written", {
   expect_error(pairwise_logrank(Surv(time, status) ~ grp, data = lite),
                "pairwise_logrank\\(\\) does not run in the database")
