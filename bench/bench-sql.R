@@ -15,7 +15,8 @@
 #    through /proc/self/clear_refs) per row, which should not grow with n.
 #
 # Sizes: NETSURV_BENCH_SQL_N (default "1e5,1e6") and NETSURV_BENCH_MEM_N
-# (default "1e6,3e6"), "none" to skip a part; the NEWS.md numbers used
+# (default "1e6,3e6"), "none" to skip a part; NETSURV_BENCH_MEM_FUNS (default
+# "km,logrank,cox") the in-memory fits to run; the NEWS.md numbers used
 # 1e6,1e7 and 1e6,1e7,5e7. The table is generated inside the server (no rows
 # travel from R; faster than COPY), once per size. The in-memory cohort is
 # built column by column (no n x p matrix next to the data frame). The
@@ -135,6 +136,7 @@ covariate <- function(j, n) {
   set.seed(1000 + j)
   rnorm(n)
 }
+funs <- strsplit(Sys.getenv("NETSURV_BENCH_MEM_FUNS", "km,logrank,cox"), ",")[[1L]]
 res <- list()
 for (n in mem_n) {
   eta <- numeric(n)
@@ -144,14 +146,17 @@ for (n in mem_n) {
                    status = rbinom(n, 1, 0.7), arm = rep_len(c("A", "B"), n))
   rm(eta)
   invisible(gc())
-  res[[length(res) + 1L]] <- mem_fit("km", function() km(Surv(time, status) ~ arm, data = df), n, df)
-  res[[length(res) + 1L]] <- mem_fit("logrank", function() logrank(Surv(time, status) ~ arm, data = df),
-                                     n, df)
-  df$arm <- NULL
-  for (j in seq_len(p)) df[[paste0("x", j)]] <- covariate(j, n)
-  invisible(gc())
-  form <- as.formula(paste("Surv(time, status) ~", paste0("x", seq_len(p), collapse = " + ")))
-  res[[length(res) + 1L]] <- mem_fit("cox", function() cox(form, data = df), n, df)
+  for (f in intersect(funs, c("km", "logrank"))) {
+    fun <- match.fun(f)
+    res[[length(res) + 1L]] <- mem_fit(f, function() fun(Surv(time, status) ~ arm, data = df), n, df)
+  }
+  if ("cox" %in% funs) {
+    df$arm <- NULL
+    for (j in seq_len(p)) df[[paste0("x", j)]] <- covariate(j, n)
+    invisible(gc())
+    form <- as.formula(paste("Surv(time, status) ~", paste0("x", seq_len(p), collapse = " + ")))
+    res[[length(res) + 1L]] <- mem_fit("cox", function() cox(form, data = df), n, df)
+  }
   rm(df)
   invisible(gc())
 }
