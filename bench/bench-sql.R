@@ -49,7 +49,7 @@ r_max_used <- function() sum(gc()[, 6L]) * 2^20
 
 # ---- 1. PostgreSQL -------------------------------------------------------------
 pg_env <- new.env()
-pg <- tryCatch({
+pg <- if (length(sql_n)) tryCatch({
   source("tests/testthat/helper-postgres.R", local = TRUE)
   local_postgres(pg_env)
 }, error = function(e) {
