@@ -6,21 +6,29 @@
 #    server; cox(), km() and logrank() run on dplyr::tbl(con, "cohort").
 #    Reported: total fit time, time per Cox iteration (the spacing of the
 #    queries), the rows that came back, and R's peak memory during the fit
-#    (gc()'s "max used" after a reset), which stays flat as n grows because
-#    only aggregates come back. At the smallest n the fit is checked against
+#    above what was live before it (gc()'s "max used" after a reset), which
+#    follows the number of distinct times, not n, because only aggregates
+#    come back. At the smallest n the fit is checked against
 #    cox() on the collected rows.
 # 2. In memory: km(), logrank() and cox() (p = 10) at growing n: median time
-#    and the process's peak resident memory (VmHWM, reset through
-#    /proc/self/clear_refs) per row, which should not grow with n.
+#    and the process's peak resident memory above the data (VmHWM, reset
+#    through /proc/self/clear_refs) per row, which should not grow with n.
 #
 # Sizes: NETSURV_BENCH_SQL_N (default "1e5,1e6") and NETSURV_BENCH_MEM_N
-# (default "1e6,3e6"); the NEWS.md numbers used 1e5,1e6,1e7 and 1e6,3e6,1e7.
-# The machine is shared: timings are indicative, medians of repeated runs.
+# (default "1e6,3e6"), "none" to skip a part; NETSURV_BENCH_MEM_FUNS (default
+# "km,logrank,cox") the in-memory fits to run; the NEWS.md numbers used
+# 1e6,1e7 and 1e6,1e7,5e7. The table is generated inside the server (no rows
+# travel from R; faster than COPY), once per size. The in-memory cohort is
+# built column by column (no n x p matrix next to the data frame). The
+# machine is shared: timings are indicative, medians of repeated runs (3 at
+# n >= 1e7, 1 at n >= 5e7).
 suppressPackageStartupMessages(library(netsurv))
 library(survival, warn.conflicts = FALSE)
-source("bench/cox-data.R")
 
-sizes <- function(var, default) as.numeric(strsplit(Sys.getenv(var, default), ",")[[1L]])
+sizes <- function(var, default) {
+  v <- Sys.getenv(var, default)
+  if (v %in% c("", "none")) numeric() else as.numeric(strsplit(v, ",")[[1L]])
+}
 sql_n <- sizes("NETSURV_BENCH_SQL_N", "1e5,1e6")
 mem_n <- sizes("NETSURV_BENCH_MEM_N", "1e6,3e6")
 p <- 10L
@@ -34,18 +42,21 @@ vm <- function(field) {
   x <- grep(paste0("^", field, ":"), readLines("/proc/self/status"), value = TRUE)
   as.numeric(gsub("[^0-9]", "", x)) * 1024  # bytes
 }
-r_max_used <- function() sum(gc()[, 6L]) * 2^20  # R heap "max used", bytes
+# R's heap: what is live now (after a collection) and the "max used" since
+# the last reset, in bytes; a fit's own peak is the difference.
+r_used <- function() sum(gc()[, 2L]) * 2^20
+r_max_used <- function() sum(gc()[, 6L]) * 2^20
 
 # ---- 1. PostgreSQL -------------------------------------------------------------
 pg_env <- new.env()
-pg <- tryCatch({
+pg <- if (length(sql_n)) tryCatch({
   source("tests/testthat/helper-postgres.R", local = TRUE)
   local_postgres(pg_env)
 }, error = function(e) {
   cat("PostgreSQL part skipped:", conditionMessage(e), "\n")
   NULL
 })
-if (!is.null(pg)) {
+if (!is.null(pg) && length(sql_n)) {
   xs <- paste0("SQRT(-2 * LN(1 - random())) * COS(2 * PI() * random()) AS x", seq_len(p))
   beta <- seq(-0.5, 0.5, length.out = p)
   eta <- paste(sprintf("(%.4f) * x%d", beta, seq_len(p)), collapse = " + ")
@@ -67,28 +78,32 @@ if (!is.null(pg)) {
     back <- 0
     options(netsurv.sql_log = function(q) stamps <<- c(stamps, proc.time()[["elapsed"]]))
     peak_reset()
+    live <- r_used()
     t_cox <- system.time(fit <- cox(form, data = tbl))[["elapsed"]]
     end <- proc.time()[["elapsed"]]
-    mem_cox <- r_max_used()
+    mem_cox <- r_max_used() - live
     options(netsurv.sql_log = NULL)
     # queries: start, first iteration, then one per iteration
     per_iter <- stats::median(diff(c(stamps, end))[-1L])
     ntimes <- DBI::dbGetQuery(pg$con, "SELECT COUNT(DISTINCT time) AS m FROM cohort")$m
     peak_reset()
+    live <- r_used()
     t_km <- system.time(km(Surv(time, status) ~ arm, data = tbl))[["elapsed"]]
     t_lr <- system.time(logrank(Surv(time, status) ~ arm, data = tbl))[["elapsed"]]
-    mem_km <- r_max_used()
+    mem_km <- r_max_used() - live
     check <- NA_real_
     if (n == min(sql_n)) {
       local <- as.data.frame(dplyr::collect(tbl))
       mem <- cox(form, data = local)
       check <- max(abs(fit$coefficients - mem$coefficients) / abs(mem$coefficients))
+      rm(local, mem)
+      invisible(gc())
     }
     rows[[length(rows) + 1L]] <- data.frame(
       n = n, load_s = t_load, cox_total_s = t_cox, cox_iter = fit$iter,
       s_per_iteration = per_iter, distinct_times = as.numeric(ntimes),
-      R_peak_MB_cox = mem_cox / 2^20, km_s = t_km, logrank_s = t_lr,
-      R_peak_MB_km_logrank = mem_km / 2^20, max_rel_diff_vs_memory = check)
+      R_fit_peak_MB_cox = mem_cox / 2^20, km_s = t_km, logrank_s = t_lr,
+      R_fit_peak_MB_km_logrank = mem_km / 2^20, max_rel_diff_vs_memory = check)
   }
   DBI::dbExecute(pg$con, "DROP TABLE IF EXISTS cohort")
   withr::deferred_run(pg_env)
@@ -97,35 +112,56 @@ if (!is.null(pg)) {
 }
 
 # ---- 2. In memory ---------------------------------------------------------------
+# km and logrank run on a data frame of the three columns they use; the ten
+# covariates are then added (regenerated from their own seeds) for cox, so
+# that the largest n fits in a shared machine's memory. Peak memory is the
+# resident high-water mark above the data frame, per fit.
+mem_fit <- function(f, fun, n, df) {
+  times <- numeric()
+  peak <- 0
+  invisible(gc())
+  base <- vm("VmRSS")
+  for (r in seq_len(if (n >= 5e7) 1L else if (n >= 1e7) min(reps, 3L) else reps)) {
+    peak_reset()
+    times <- c(times, system.time(fun())[["elapsed"]])
+    peak <- max(peak, vm("VmHWM") - base)
+  }
+  cat(sprintf("  %-8s n = %.0e: %.2f s, %.0f ns/row, peak %.0f MB above the data, %.0f B/row\n",
+              f, n, stats::median(times), stats::median(times) / n * 1e9, peak / 2^20, peak / n))
+  data.frame(fun = f, n = n, median_s = stats::median(times),
+             ns_per_row = stats::median(times) / n * 1e9, peak_extra_MB = peak / 2^20,
+             bytes_per_row = peak / n)
+}
+covariate <- function(j, n) {
+  set.seed(1000 + j)
+  rnorm(n)
+}
+funs <- strsplit(Sys.getenv("NETSURV_BENCH_MEM_FUNS", "km,logrank,cox"), ",")[[1L]]
 res <- list()
 for (n in mem_n) {
-  d <- cox_bench_data(n, p)
-  df <- data.frame(time = d$time, status = d$status, d$X)
-  df$arm <- rep_len(c("A", "B"), n)
-  rm(d)
+  eta <- numeric(n)
+  for (j in seq_len(p)) eta <- eta + seq(-0.5, 0.5, length.out = p)[j] * covariate(j, n)
+  set.seed(42)
+  df <- data.frame(time = round(rexp(n, exp(eta)) * 100) / 100 + 0.01,
+                   status = rbinom(n, 1, 0.7), arm = rep_len(c("A", "B"), n))
+  rm(eta)
   invisible(gc())
-  fits <- list(
-    km = function() km(Surv(time, status) ~ arm, data = df),
-    logrank = function() logrank(Surv(time, status) ~ arm, data = df),
-    cox = function() cox(as.formula(paste("Surv(time, status) ~",
-                                          paste0("x", seq_len(p), collapse = " + "))), data = df))
-  base <- vm("VmRSS")
-  for (f in names(fits)) {
-    times <- numeric()
-    peak <- 0
-    for (r in seq_len(if (n >= 1e7) min(reps, 3L) else reps)) {
-      peak_reset()
-      times <- c(times, system.time(fits[[f]]())[["elapsed"]])
-      peak <- max(peak, vm("VmHWM") - base)
-    }
-    res[[length(res) + 1L]] <- data.frame(fun = f, n = n, median_s = stats::median(times),
-                                          ns_per_row = stats::median(times) / n * 1e9,
-                                          peak_extra_MB = peak / 2^20,
-                                          bytes_per_row = peak / n)
+  for (f in intersect(funs, c("km", "logrank"))) {
+    fun <- match.fun(f)
+    res[[length(res) + 1L]] <- mem_fit(f, function() fun(Surv(time, status) ~ arm, data = df), n, df)
+  }
+  if ("cox" %in% funs) {
+    df$arm <- NULL
+    for (j in seq_len(p)) df[[paste0("x", j)]] <- covariate(j, n)
+    invisible(gc())
+    form <- as.formula(paste("Surv(time, status) ~", paste0("x", seq_len(p), collapse = " + ")))
+    res[[length(res) + 1L]] <- mem_fit("cox", function() cox(form, data = df), n, df)
   }
   rm(df)
   invisible(gc())
 }
-cat("\nIn memory (data frame already in R; peak resident memory above the data; ",
-    "the machine is shared and loaded):\n", sep = "")
-print(do.call(rbind, res), digits = 3, row.names = FALSE)
+if (length(res)) {
+  cat("\nIn memory (data frame already in R; peak resident memory above the data; ",
+      "the machine is shared and loaded):\n", sep = "")
+  print(do.call(rbind, res), digits = 3, row.names = FALSE)
+}

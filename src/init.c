@@ -60,13 +60,12 @@ SEXP ffi_ipd_reconstruct(SEXP time, SEXP surv, SEXP risk_time, SEXP n_risk,
                          SEXP total_events);
 /* -- end of reconstructed-data declarations */
 /* moments in, estimates out (r_moments.c) */
-SEXP ffi_km_moments(SEXP stratum, SEXP time, SEXP n_stop, SEXP n_event, SEXP n_censor,
-                    SEXP n_enter, SEXP n_strata);
-SEXP ffi_logrank_moments(SEXP stratum, SEXP time, SEXP n_event, SEXP n_stop, SEXP n_group,
-                         SEXP n_stratum, SEXP rho, SEXP gamma);
-SEXP ffi_cox_moments_eval(SEXP mo, SEXP ties, SEXP scale);
-SEXP ffi_cox_moments_solve(SEXP imat, SEXP u, SEXP toler);
-SEXP ffi_quad_inverse(SEXP a, SEXP x, SEXP toler);
+SEXP ffi_km_moments(SEXP mo);
+SEXP ffi_logrank_moments(SEXP mo, SEXP rho, SEXP gamma);
+SEXP ffi_cox_newton_start(SEXP p, SEXP ties, SEXP iter_max, SEXP eps, SEXP toler_chol,
+                          SEXP toler_inf, SEXP init, SEXP scale);
+SEXP ffi_cox_moments_step(SEXP state, SEXP mo);
+SEXP ffi_cox_newton_result(SEXP state, SEXP p);
 /* -- end of moments declarations */
 
 static const R_CallMethodDef call_methods[] = {
@@ -108,11 +107,11 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_ipd_reconstruct", (DL_FUNC) &ffi_ipd_reconstruct, 5},
   /* -- end of reconstructed-data rows */
   /* moments */
-  {"ffi_km_moments", (DL_FUNC) &ffi_km_moments, 7},
-  {"ffi_logrank_moments", (DL_FUNC) &ffi_logrank_moments, 8},
-  {"ffi_cox_moments_eval", (DL_FUNC) &ffi_cox_moments_eval, 3},
-  {"ffi_cox_moments_solve", (DL_FUNC) &ffi_cox_moments_solve, 3},
-  {"ffi_quad_inverse", (DL_FUNC) &ffi_quad_inverse, 3},
+  {"ffi_km_moments", (DL_FUNC) &ffi_km_moments, 1},
+  {"ffi_logrank_moments", (DL_FUNC) &ffi_logrank_moments, 3},
+  {"ffi_cox_newton_start", (DL_FUNC) &ffi_cox_newton_start, 8},
+  {"ffi_cox_moments_step", (DL_FUNC) &ffi_cox_moments_step, 2},
+  {"ffi_cox_newton_result", (DL_FUNC) &ffi_cox_newton_result, 2},
   /* -- end of moments rows */
 
   {NULL, NULL, 0}

@@ -753,6 +753,19 @@ typedef struct {
 ns_status ns_cox_moments_eval(const ns_cox_moments *mo, ns_cox_ties ties,
                               const double *scale, double *loglik, double *u,
                               double *imat);
+
+/* A Cox fit from sums computed elsewhere, by reverse communication: the
+ * state lives in a caller-owned buffer of ns_cox_newton_size(p) bytes
+ * (aligned for double; 0 when p is too large); start it, then hand
+ * ns_cox_moments_step the sums at init and, while it is not done, at each
+ * point it asks for; ns_cox_newton_result gives the fit. The iteration and
+ * its results are ns_cox_fit's (see moments_newton.c). */
+size_t ns_cox_newton_size(size_t p);
+ns_status ns_cox_newton_start(size_t p, const ns_cox_control *control,
+                              const double *scale, void *state);
+ns_status ns_cox_moments_step(const ns_cox_moments *mo, void *state,
+                              double *beta, int *done);
+ns_status ns_cox_newton_result(const void *state, ns_cox_result *res);
 /* (end of the moments section)                                             */
 
 #ifdef __cplusplus

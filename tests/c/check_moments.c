@@ -1,13 +1,15 @@
 /* check_moments.c -- the moments layer (moments.c) against the row-level
  * core on the same data: ns_km_from_moments vs ns_km_prepare/estimate,
  * ns_logrank_from_moments vs ns_logrank_test, ns_cox_moments_eval vs
- * ns_cox_fit evaluated at fixed coefficients (iter_max = 0), on seeded
+ * ns_cox_fit evaluated at fixed coefficients (iter_max = 0), the Newton
+ * iteration from moments (moments_newton.c) vs the whole ns_cox_fit, on seeded
  * random data with ties, strata, fractional and zero weights, late entry. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "netsurv.h"
+#include "internal.h" /* the linalg wrappers */
 #include "check_main.h"
 
 /* A small deterministic generator (splitmix64), so that the tests do not
@@ -223,59 +225,98 @@ START_TEST(logrank_matches_rows)
 }
 END_TEST
 
-/* Cox: sums at beta from rows, then the moments' loglik, score and the
- * inverse information against ns_cox_fit at init = beta, iter_max = 0. */
-static void check_cox(unsigned long long seed, size_t p, int n_strata, int counting, int weighted,
-                      ns_cox_ties ties)
-{
-  rows r = make_rows(seed, 400, p, n_strata, counting, weighted, 2);
-  size_t n = r.n, q = p * (p + 1) / 2;
-  if (r.w) for (size_t i = 0; i < n; i++) if (r.w[i] == 0) r.w[i] = 0.5; /* cox: w > 0 */
-  double beta[4] = {0.4, -0.7, 0.25, 1.1};
-  /* Centre on an arbitrary constant: the moments do not care. */
-  double shift[4] = {0.5, 0.1, -0.2, 0.3};
-  double *xc = malloc((n * p + 1) * sizeof *xc);
-  for (size_t i = 0; i < n; i++) {
-    double e = 0;
-    for (size_t j = 0; j < p; j++) {
-      xc[i + j * n] = r.x[i + j * n] - shift[j];
-      e += beta[j] * xc[i + j * n];
-    }
-    r.eta[i] = e;
-  }
+/* The Cox sums of ns_cox_moments at beta from rows, the covariates xc
+ * (n x p, shifted by any constant): what a database's GROUP BY computes. */
+typedef struct {
+  size_t m, p;
   key *k;
-  size_t m = make_keys(&r, 1, &k);
+  int *st;
+  double *mem, *tm, *s0, *s1, *s2, *i0, *i1, *i2, *d, *dw, *d0, *d1, *d2, *dx, *deta;
+  ns_cox_moments mo;
+} cox_sums;
+
+static void cox_sums_fill(cox_sums *cs, const rows *r, const double *xc, const double *beta,
+                          int counting)
+{
+  size_t n = r->n, p = r->p, q = p * (p + 1) / 2, m;
+  if (!cs->k) {
+    cs->m = make_keys(r, 1, &cs->k);
+    cs->p = p;
+    m = cs->m;
+    size_t cols = 3 * (1 + p + q) + 3 + 2 * p + q;
+    cs->mem = malloc(m * (cols + 1) * sizeof *cs->mem);
+    cs->st = malloc(m * sizeof *cs->st);
+  }
+  m = cs->m;
   size_t cols = 3 * (1 + p + q) + 3 + 2 * p + q;
-  double *mem = calloc(m * (cols + 1), sizeof *mem);
-  double *tm = mem, *s0 = tm + m, *s1 = s0 + m, *s2 = s1 + m * p, *i0 = s2 + m * q,
-         *i1 = i0 + m, *i2 = i1 + m * p, *d = i2 + m * q, *dw = d + m, *d0 = dw + m,
-         *d1 = d0 + m, *d2 = d1 + m * p, *dx = d2 + m * q, *deta = dx + m * p;
-  int *st = malloc(m * sizeof *st);
-  for (size_t a = 0; a < m; a++) { st[a] = k[a].s; tm[a] = k[a].t; }
+  memset(cs->mem, 0, m * (cols + 1) * sizeof *cs->mem);
+  double *tm = cs->tm = cs->mem, *s0 = cs->s0 = tm + m, *s1 = cs->s1 = s0 + m,
+         *s2 = cs->s2 = s1 + m * p, *i0 = cs->i0 = s2 + m * q, *i1 = cs->i1 = i0 + m,
+         *i2 = cs->i2 = i1 + m * p, *d = cs->d = i2 + m * q, *dw = cs->dw = d + m,
+         *d0 = cs->d0 = dw + m, *d1 = cs->d1 = d0 + m, *d2 = cs->d2 = d1 + m * p,
+         *dx = cs->dx = d2 + m * q, *deta = cs->deta = dx + m * p;
+  for (size_t a = 0; a < m; a++) { cs->st[a] = cs->k[a].s; tm[a] = cs->k[a].t; }
   for (size_t i = 0; i < n; i++) {
-    double w = r.w ? r.w[i] : 1.0, wr = w * exp(r.eta[i]);
-    size_t a = find_key(k, m, r.stratum[i], r.time[i]);
-    size_t b = counting ? find_key(k, m, r.stratum[i], r.start[i]) : 0;
+    double eta = 0;
+    for (size_t j = 0; j < p; j++) eta += beta[j] * xc[i + j * n];
+    double w = r->w ? r->w[i] : 1.0, wr = w * exp(eta);
+    size_t a = find_key(cs->k, m, r->stratum[i], r->time[i]);
+    size_t b = counting ? find_key(cs->k, m, r->stratum[i], r->start[i]) : 0;
     s0[a] += wr;
     if (counting) i0[b] += wr;
-    if (r.status[i]) { d[a] += 1; dw[a] += w; d0[a] += wr; deta[a] += w * r.eta[i]; }
+    if (r->status[i]) { d[a] += 1; dw[a] += w; d0[a] += wr; deta[a] += w * eta; }
     for (size_t j = 0; j < p; j++) {
       double xj = xc[i + j * n];
       s1[a + j * m] += wr * xj;
       if (counting) i1[b + j * m] += wr * xj;
-      if (r.status[i]) { d1[a + j * m] += wr * xj; dx[a + j * m] += w * xj; }
+      if (r->status[i]) { d1[a + j * m] += wr * xj; dx[a + j * m] += w * xj; }
       for (size_t l = 0; l <= j; l++) {
         size_t c = j * (j + 1) / 2 + l;
         double v = wr * xj * xc[i + l * n];
         s2[a + c * m] += v;
         if (counting) i2[b + c * m] += v;
-        if (r.status[i]) d2[a + c * m] += v;
+        if (r->status[i]) d2[a + c * m] += v;
       }
     }
   }
-  ns_cox_moments mo = {m, p, n_strata, st, tm, s0, s1, s2,
+  ns_cox_moments mo = {m, p, r->n_strata, cs->st, tm, s0, s1, s2,
                        counting ? i0 : NULL, counting ? i1 : NULL, counting ? i2 : NULL,
                        d, dw, d0, d1, d2, dx, deta};
+  cs->mo = mo;
+}
+
+static void cox_sums_free(cox_sums *cs)
+{
+  free(cs->mem); free(cs->st); free(cs->k);
+}
+
+/* Rows for a Cox check: positive weights, covariates shifted by an
+ * arbitrary constant (the moments do not care). */
+static rows cox_rows(unsigned long long seed, size_t p, int n_strata, int counting, int weighted,
+                     double **xc)
+{
+  rows r = make_rows(seed, 400, p, n_strata, counting, weighted, 2);
+  size_t n = r.n;
+  if (r.w) for (size_t i = 0; i < n; i++) if (r.w[i] == 0) r.w[i] = 0.5; /* cox: w > 0 */
+  double shift[4] = {0.5, 0.1, -0.2, 0.3};
+  *xc = malloc((n * p + 1) * sizeof **xc);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < p; j++) (*xc)[i + j * n] = r.x[i + j * n] - shift[j];
+  return r;
+}
+
+/* Cox: sums at beta from rows, then the moments' loglik, score and the
+ * inverse information against ns_cox_fit at init = beta, iter_max = 0. */
+static void check_cox(unsigned long long seed, size_t p, int n_strata, int counting, int weighted,
+                      ns_cox_ties ties)
+{
+  double *xc;
+  rows r = cox_rows(seed, p, n_strata, counting, weighted, &xc);
+  size_t n = r.n;
+  double beta[4] = {0.4, -0.7, 0.25, 1.1};
+  cox_sums cs = {0};
+  cox_sums_fill(&cs, &r, xc, beta, counting);
+  ns_cox_moments mo = cs.mo;
   double ll, u[4], imat[16], factor[16], inv[16], work[16];
   int keep[4], rank;
   ck_assert_int_eq(ns_cox_moments_eval(&mo, ties, NULL, &ll, u, imat), NS_OK);
@@ -305,7 +346,65 @@ static void check_cox(unsigned long long seed, size_t p, int n_strata, int count
     for (size_t i = 0; i < p; i++)
       ck_assert_near(im2[i + j * p], imat[i + j * p] * scale[i] * scale[j], 1e-13);
   }
-  free(mem); free(st); free(k); free(xc);
+  cox_sums_free(&cs);
+  free(xc);
+  rows_free(&r);
+}
+
+/* The whole fit by reverse communication (ns_cox_newton_start, then
+ * ns_cox_moments_step with the sums at each point it asks for) against
+ * ns_cox_fit on the rows: coefficients, variance, log-likelihoods, tests,
+ * iterations and the convergence flag. */
+static void check_newton(unsigned long long seed, size_t p, int n_strata, int counting,
+                         int weighted, ns_cox_ties ties, int iter_max, const double *scale)
+{
+  double *xc;
+  rows r = cox_rows(seed, p, n_strata, counting, weighted, &xc);
+  size_t n = r.n;
+  double init[4] = {0.1, -0.2, 0.05, 0.3}, beta[4];
+  ns_cox_control ctl = {ties, iter_max, 1e-9, 1e-12, 1e-5, init, NULL, 0, 0, 1};
+  unsigned char *state = malloc(ns_cox_newton_size(p));
+  ck_assert_int_eq(ns_cox_newton_start(p, &ctl, scale, state), NS_OK);
+  cox_sums cs = {0};
+  memcpy(beta, init, sizeof beta);
+  int done = 0, turns = 0;
+  while (!done) {
+    cox_sums_fill(&cs, &r, xc, beta, counting);
+    ck_assert_int_eq(ns_cox_moments_step(&cs.mo, state, beta, &done), NS_OK);
+    ck_assert_int_le(++turns, iter_max + 2);
+  }
+  /* A finished state takes no more steps. */
+  ck_assert_int_eq(ns_cox_moments_step(&cs.mo, state, beta, &done), NS_ERR_ARGUMENT);
+  double coef[4], var[16], u[4];
+  int inf[4];
+  ns_cox_result a;
+  memset(&a, 0, sizeof a);
+  a.coef = coef; a.var = var; a.u = u; a.infinite = inf;
+  ck_assert_int_eq(ns_cox_newton_result(state, &a), NS_OK);
+
+  ns_cox_data cd = {n, p, r.x, r.time, r.start, r.status, r.w, NULL, r.stratum, NULL, NULL, 0};
+  double coef2[4], var2[16], u2[4];
+  int inf2[4];
+  ns_cox_result b;
+  memset(&b, 0, sizeof b);
+  b.coef = coef2; b.var = var2; b.u = u2; b.infinite = inf2;
+  ck_assert_int_eq(ns_cox_fit(&cd, &ctl, &b, NULL, NULL), NS_OK);
+  ck_assert_int_eq(a.iter, b.iter);
+  ck_assert_int_eq(a.converged, b.converged);
+  ck_assert_int_eq(a.rank, b.rank);
+  ck_assert_near(a.loglik[0], b.loglik[0], 1e-10);
+  ck_assert_near(a.loglik[1], b.loglik[1], 1e-10);
+  ck_assert_near(a.score_test, b.score_test, 1e-8 * (1 + fabs(b.score_test)));
+  ck_assert_near(a.wald_test, b.wald_test, 1e-8 * (1 + fabs(b.wald_test)));
+  for (size_t j = 0; j < p; j++) {
+    ck_assert_near(coef[j], coef2[j], 1e-9 * (1 + fabs(coef2[j])));
+    ck_assert_near(u[j], u2[j], 1e-8);
+    ck_assert_int_eq(inf[j], inf2[j]);
+  }
+  for (size_t j = 0; j < p * p; j++) ck_assert_near(var[j], var2[j], 1e-9 * (1 + fabs(var2[j])));
+  free(state);
+  cox_sums_free(&cs);
+  free(xc);
   rows_free(&r);
 }
 
@@ -320,6 +419,53 @@ START_TEST(cox_matches_rows)
       check_cox(seed, 4, 3, 1, 1, t);
     }
   }
+}
+END_TEST
+
+START_TEST(newton_matches_cox_fit)
+{
+  double scale[4] = {2, 0.5, 3, 1.5};
+  for (unsigned long long seed = 31; seed <= 34; seed++) {
+    for (int ties = 0; ties < 2; ties++) {
+      ns_cox_ties t = ties ? NS_COX_EFRON : NS_COX_BRESLOW;
+      check_newton(seed, 1, 1, 0, 0, t, 20, NULL);
+      check_newton(seed, 3, 2, 0, 1, t, 20, scale);
+      check_newton(seed, 2, 1, 1, 0, t, 20, NULL);
+      check_newton(seed, 4, 3, 1, 1, t, 20, scale);
+      check_newton(seed, 3, 2, 1, 1, t, 1, NULL);  /* out of iterations */
+      check_newton(seed, 2, 1, 0, 1, t, 0, NULL);  /* evaluated at init */
+    }
+  }
+}
+END_TEST
+
+START_TEST(newton_rejects_bad_use)
+{
+  ns_cox_control ctl = {NS_COX_EFRON, 20, 1e-9, 1e-12, 1e-5, NULL, NULL, 0, 0, 1};
+  double state_buf[512]; /* aligned for double */
+  unsigned char *state = (unsigned char *) state_buf;
+  double bad[2] = {1, -1}, beta[2];
+  int done;
+  ck_assert_uint_ge(sizeof state_buf, ns_cox_newton_size(2));
+  ck_assert_int_eq(ns_cox_newton_start(2, &ctl, bad, state), NS_ERR_ARGUMENT);
+  ctl.robust = 1;
+  ck_assert_int_eq(ns_cox_newton_start(2, &ctl, NULL, state), NS_ERR_ARGUMENT);
+  ctl.robust = 0;
+  ck_assert_int_eq(ns_cox_newton_start(2, &ctl, NULL, state), NS_OK);
+  /* Sums of another p, and a result before the end. */
+  double t[] = {1}, s0[] = {1}, d[] = {1}, dw[] = {1}, deta[] = {0};
+  ns_cox_moments mo = {1, 0, 1, NULL, t, s0, NULL, NULL, NULL, NULL, NULL, d, dw, NULL, NULL,
+                       NULL, NULL, deta};
+  ck_assert_int_eq(ns_cox_moments_step(&mo, state, beta, &done), NS_ERR_ARGUMENT);
+  double coef[2], var[4];
+  ns_cox_result res;
+  memset(&res, 0, sizeof res);
+  res.coef = coef; res.var = var;
+  ck_assert_int_eq(ns_cox_newton_result(state, &res), NS_ERR_ARGUMENT);
+  /* A state never started. */
+  memset(state_buf, 0, sizeof state_buf);
+  mo.p = 2;
+  ck_assert_int_eq(ns_cox_moments_step(&mo, state, beta, &done), NS_ERR_ARGUMENT);
 }
 END_TEST
 
@@ -349,6 +495,8 @@ Suite *make_suite(void)
   tcase_add_test(tc, logrank_matches_rows);
   tcase_add_test(tc, cox_matches_rows);
   tcase_add_test(tc, cox_empty_risk_set_is_nonfinite);
+  tcase_add_test(tc, newton_matches_cox_fit);
+  tcase_add_test(tc, newton_rejects_bad_use);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -149,6 +149,40 @@ test_that("random cohorts: database and memory agree (seeded differential test)"
   }
 })
 
+test_that("Cox corner cases on a database table: no covariate, iter.max = 0, collinear, out of iterations", {
+  d <- lung
+  d$sex2 <- 2 * d$sex
+  con <- DBI::dbConnect(RSQLite::SQLite(), ":memory:")
+  on.exit(DBI::dbDisconnect(con), add = TRUE)
+  DBI::dbWriteTable(con, "lung", d)
+  tbl <- dplyr::tbl(con, "lung")
+  rows <- as.data.frame(dplyr::collect(tbl))
+  fields <- c(cox_fields, "infinite")
+  same <- function(...) {
+    cl <- substitute(cox(...))
+    db <- eval(do.call(substitute, list(cl, list(D = quote(tbl)))))
+    mem <- eval(do.call(substitute, list(cl, list(D = quote(rows)))))
+    expect_same_fit(db, mem, fields, 1e-8)
+    db
+  }
+  same(Surv(time, status) ~ strata(inst), data = D)
+  same(Surv(time, status) ~ age + sex, data = D, init = c(0.01, -0.2),
+       control = cox_control(iter.max = 0))
+  fit <- same(Surv(time, status) ~ age + sex + sex2, data = D)
+  expect_identical(is.na(fit$coefficients), c(age = FALSE, sex = FALSE, sex2 = TRUE))
+  warned <- character()
+  fit <- withCallingHandlers(cox(Surv(time, status) ~ age + sex + ph.karno, data = tbl,
+                                 control = cox_control(iter.max = 1)),
+                             warning = function(w) {
+                               warned <<- c(warned, conditionMessage(w))
+                               invokeRestart("muffleWarning")
+                             })
+  expect_true(any(grepl("did not converge in 1 iterations", warned)))
+  mem <- suppressWarnings(cox(Surv(time, status) ~ age + sex + ph.karno, data = rows,
+                              control = cox_control(iter.max = 1)))
+  expect_same_fit(fit, mem, fields, 1e-8)
+})
+
 test_that("bad input on a database table: clear errors, nothing written", {
   expect_error(pairwise_logrank(Surv(time, status) ~ grp, data = lite),
                "pairwise_logrank\\(\\) does not run in the database")
@@ -158,6 +192,11 @@ test_that("bad input on a database table: clear errors, nothing written", {
   expect_error(km(Surv(time, status) ~ colour, data = lite),
                "`formula`: the table has no column `colour`")
   expect_error(cox(Surv(time, status) ~ age + nope, data = lite), "no column `nope`")
+  expect_error(km(Surv(time, status) ~ 1, data = lite, weights = nope),
+               "`weights`: the table has no column `nope`")
+  expect_error(km(Surv(time, status) ~ 1, data = lite, subset = nope > 1),
+               "`subset`: the table has no column `nope`")
+  expect_error(cox(Surv(time, nope) ~ age, data = lite), "`formula`: the table has no column `nope`")
   expect_error(cox(Surv(time, status) ~ I(arm * 2), data = lite),
                "column `arm` is character; only numeric, integer or logical")
   expect_error(cox(Surv(time, status) ~ splines::ns(age, 3), data = lite),
@@ -201,7 +240,7 @@ test_that("db_sql() shows portable aggregate SQL; the fit runs the queries it sh
   expect_named(sql, c("frame", "start", "fit"))
   expect_match(sql$fit, "GROUP BY ns_s1, ns_time", fixed = TRUE)
   expect_match(sql$fit, "UNION ALL", fixed = TRUE)
-  expect_match(sql$fit, "EXP(ns_eta)", fixed = TRUE)
+  expect_match(sql$fit, "ns_w * EXP(", fixed = TRUE)
   expect_false(any(grepl("CREATE|INSERT|UPDATE|DELETE|TEMP", unlist(sql), ignore.case = FALSE)))
   seen <- character()
   withr::local_options(netsurv.sql_log = function(q) seen <<- c(seen, q))
@@ -253,4 +292,71 @@ test_that("PostgreSQL: a connection that drops mid-fit gives a clear error and l
   temp <- DBI::dbGetQuery(server$con,
                           "SELECT count(*) AS n FROM pg_class WHERE relpersistence = 't'")$n
   expect_equal(as.numeric(temp), 0)
+})
+
+test_that("PostgreSQL: a drop during km() or logrank() is a clear error too", {
+  server <- pg_ready()
+  if (!DBI::dbExistsTable(server$con, "cohort"))
+    DBI::dbWriteTable(server$con, "cohort", cohort, row.names = FALSE)
+  for (fun in c("km", "logrank")) {
+    con <- server$connect()
+    tbl <- suppressWarnings(dplyr::tbl(con, "cohort"))
+    pid <- DBI::dbGetQuery(con, "SELECT pg_backend_pid() AS pid")$pid
+    calls <- 0L
+    # the second query is the counts
+    withr::with_options(list(netsurv.sql_log = function(q) {
+      calls <<- calls + 1L
+      if (calls == 2L) DBI::dbGetQuery(server$con, paste0("SELECT pg_terminate_backend(", pid, ")"))
+    }), expect_error(suppressWarnings(
+      if (fun == "km") km(Surv(time, status) ~ arm, data = tbl)
+      else logrank(Surv(time, status) ~ arm, data = tbl)),
+      paste0(fun, "\\(\\): the database query for the ", if (fun == "km") "Kaplan-Meier" else "log-rank",
+             " counts failed")))
+    try(DBI::dbDisconnect(con), silent = TRUE)
+  }
+})
+
+test_that("PostgreSQL: the fit's session settings are restored, also when it stops midway", {
+  server <- pg_ready()
+  con <- server$connect()
+  on.exit(try(DBI::dbDisconnect(con), silent = TRUE), add = TRUE)
+  if (!DBI::dbExistsTable(con, "cohort")) DBI::dbWriteTable(con, "cohort", cohort, row.names = FALSE)
+  tbl <- suppressWarnings(dplyr::tbl(con, "cohort"))
+  settings <- function() DBI::dbGetQuery(con, paste(
+    "SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem,",
+    "current_setting('max_parallel_workers_per_gather') AS workers"))
+  DBI::dbGetQuery(con, "SELECT set_config('max_parallel_workers_per_gather', '3', false)")
+  DBI::dbGetQuery(con, "SELECT set_config('work_mem', '1MB', false)")
+  before <- settings()
+  seen <- NULL
+  withr::with_options(list(netsurv.sql_log = function(q) seen <<- settings()),
+                      cox(Surv(time, status) ~ arm + age, data = tbl))
+  # during the fit: no JIT, no parallel workers, work_mem for the aggregate;
+  # after it: as before
+  expect_identical(seen$jit, "off")
+  expect_identical(seen$workers, "0")
+  expect_false(identical(seen$work_mem, "1MB"))
+  expect_identical(settings(), before)
+  calls <- 0L
+  withr::with_options(list(netsurv.sql_log = function(q) {
+    calls <<- calls + 1L
+    if (calls == 4L) stop("interrupted by the test")
+  }), expect_error(cox(Surv(time, status) ~ arm + age, data = tbl), "interrupted by the test"))
+  expect_identical(settings(), before)
+  expect_identical(DBI::dbGetQuery(con, "SELECT count(*) AS n FROM pg_class WHERE relpersistence = 't'")$n,
+                   DBI::dbGetQuery(server$con, "SELECT count(*) AS n FROM pg_class WHERE relpersistence = 't'")$n)
+})
+
+test_that("PostgreSQL: a date column the SQL cannot read as the in-memory fit does is an error", {
+  server <- pg_ready()
+  d <- cohort[1:50, c("time", "status", "age")]
+  d$seen <- as.Date("2020-01-01") + seq_len(50)
+  DBI::dbWriteTable(server$con, "dated", d, row.names = FALSE, overwrite = TRUE)
+  on.exit(DBI::dbRemoveTable(server$con, "dated"), add = TRUE)
+  tbl <- suppressWarnings(dplyr::tbl(server$con, "dated"))
+  expect_error(cox(Surv(time, status) ~ age + seen, data = tbl),
+               "column `seen` is Date; only numeric, integer or logical columns can be used here \\(store a number")
+  expect_error(cox(Surv(time, status) ~ factor(seen), data = tbl),
+               "column `seen` is Date; netsurv makes indicator columns on a database table only from")
+  expect_error(cox(Surv(time, status) ~ age, data = tbl, weights = seen), "column `seen` is Date")
 })
