@@ -42,9 +42,13 @@ typedef struct {
   int *hi, *lo;      /* at-risk slots (lo, hi]; hi < 0: never at risk */
   int *vbin;         /* the bin each row adds into (see cox_bins) */
   int *slot_start;   /* nslot: 1 when the slot is its stratum's first */
+  int *slot_strat;   /* nslot: the slot's stratum, numbered 0 .. nstrat - 1
+                        over the strata that have events */
+  size_t nstrat;
   int *slot_m;       /* number of events in the slot */
   double *slot_dw;   /* their summed weight */
   double *mean, *scale;
+  double *mean_out;  /* p: the means reported (0 for a column held uncentred) */
   double *ux;        /* p: sum over events of w x (fixed across iterations) */
   double off_dead;   /* sum over events of w * offset */
   /* per-evaluation scratch */
@@ -59,7 +63,13 @@ typedef struct {
   double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
   double *xbuf;                        /* 2 * NS_COX_BLOCK * p per thread */
   double *info_t;                      /* p * p * threads */
-  double shift;
+  /* exp() is taken relative to a shift per stratum, the stratum's largest
+   * linear predictor among its at-risk rows at the evaluated point: strata
+   * whose scores lie e^-700 apart cannot flush one another to 0, and
+   * shifting one stratum's linear predictor by a constant changes nothing
+   * (issue #13, items 8 and 11). */
+  double *shift;     /* nstrat: the shifts of the last evaluation */
+  double *smax_t;    /* nstrat * threads: per-thread maxima */
 } cox_work;
 
 /* Row i centred and scaled into a p-vector (for the per-row p^2 work of
