@@ -32,12 +32,14 @@
 #include "internal.h"
 #include "cox_work.h"
 
+#define NS_LN2 0.69314718055994530942
+
 
 static void work_free(cox_work *wk)
 {
   free(wk->hi); free(wk->lo); free(wk->vbin); free(wk->slot_start); free(wk->slot_m);
   free(wk->slot_dw); free(wk->mean); free(wk->scale); free(wk->ux);
-  free(wk->slot_strat); free(wk->mean_out); free(wk->shift); free(wk->smax_t);
+  free(wk->mean_out); free(wk->sexp); free(wk->smax);
   if (wk->own_eta) free(wk->eta);
   free(wk->r);
   free(wk->bins.s); free(wk->bins_t);
@@ -189,12 +191,9 @@ static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
   wk->slot_start = malloc(nslot * sizeof *wk->slot_start);
   wk->slot_m = calloc(nslot, sizeof *wk->slot_m);
   wk->slot_dw = calloc(nslot, sizeof *wk->slot_dw);
-  wk->slot_strat = malloc(nslot * sizeof *wk->slot_strat);
   slot_strat = malloc(nslot * sizeof *slot_strat);
   slot_time = malloc(nslot * sizeof *slot_time);
-  if (!wk->slot_start || !wk->slot_m || !wk->slot_dw || !wk->slot_strat || !slot_strat ||
-      !slot_time)
-    goto done;
+  if (!wk->slot_start || !wk->slot_m || !wk->slot_dw || !slot_strat || !slot_time) goto done;
   int last = -1, cur_s = -1;
   size_t k = 0;
   for (size_t q = 0; q < nd; q++) {
@@ -203,8 +202,6 @@ static ns_status build_slots(cox_work *wk, const ns_cox_data *d)
     if (s != cur_s) { cur_s = s; last = -1; }
     if (slot_of[q]) {
       wk->slot_start[k] = last < 0;
-      if (last < 0) wk->nstrat++;
-      wk->slot_strat[k] = (int) wk->nstrat - 1;
       slot_strat[k] = s;
       slot_time[k] = d->time[i];
       last = (int) k++;
@@ -354,11 +351,10 @@ NS_OMP(for schedule(dynamic) nowait)
   wk->lam_bin = malloc((2 * K + 1) * sizeof *wk->lam_bin);
   wk->s0 = malloc(K * sizeof *wk->s0);
   wk->lslot = malloc(K * sizeof *wk->lslot);
-  size_t S = wk->nstrat;
-  wk->shift = calloc(S + 1, sizeof *wk->shift);
-  wk->smax_t = calloc((S + 1) * (size_t) nt, sizeof *wk->smax_t);
+  wk->sexp = malloc(K * sizeof *wk->sexp);
+  wk->smax = malloc(K * sizeof *wk->smax);
   if (!wk->h || !wk->cumh || !wk->mom || !wk->lam_bin || !wk->s0 || !wk->lslot ||
-      !wk->shift || !wk->smax_t)
+      !wk->sexp || !wk->smax)
     return NS_ERR_NOMEM;
   /* Per-thread bins when they are small next to the rows; otherwise the
    * bins are filled by one thread (see cox_eval). */
@@ -410,7 +406,7 @@ static void bin_scalars(const cox_work *wk, size_t i0, size_t i1, const cox_bins
   if (b->b0)
     for (size_t i = i0; i < i1; i++) {
       int hi = wk->hi[i], lo = wk->lo[i];
-      if (lo >= 0 && lo < hi) b->b0[lo] += r[i];
+      if (lo >= 0 && lo < hi) b->b0[lo] += r[i] * cox_row_scale(wk, lo, hi);
     }
 }
 
@@ -432,24 +428,34 @@ static void bin_vectors(const cox_work *wk, size_t b0, size_t nb, const double *
       size_t i = b0 + t;
       int hi = wk->hi[i], lo = wk->lo[i];
       if (lo < 0 || lo >= hi) continue;
-      double rk = g[t];
+      double rk = g[t] * cox_row_scale(wk, lo, hi);
       double *bb = b->b1 + (size_t) lo * p;
       for (size_t a = 0; a < p; a++) bb[a] += rk * xb[a * NS_COX_BLOCK + t];
     }
 }
 
-/* Pass A, first half, over rows [i0, i1): the linear predictors, and each
- * stratum's largest among its at-risk rows into smax (nstrat). Returns 1
- * when a linear predictor is not finite. */
-static int pass_a_eta_rows(cox_work *wk, const double *gamma, int zero, size_t i0, size_t i1,
-                           double *smax)
+/* Multiplies an exact running sum by f, a power of 2 (exact unless a part
+ * becomes subnormal); parts that become 0 are dropped. */
+static void exact_scale(ns_exact_sum *x, double f)
+{
+  if (f == 1.0) return;
+  int m = 0;
+  for (int k = 0; k < x->n; k++) {
+    double v = x->part[k] * f;
+    if (v != 0.0) x->part[m++] = v;
+  }
+  x->n = m;
+}
+
+/* Pass A, first half, over rows [i0, i1): the linear predictors. Returns 1
+ * when one is not finite. */
+static int pass_a_eta_rows(cox_work *wk, const double *gamma, int zero, size_t i0, size_t i1)
 {
   size_t p = wk->p;
-  int bad = 0, never = (int) (2 * wk->nslot);
+  int bad = 0;
   for (size_t b0 = i0; b0 < i1; b0 += NS_COX_BLOCK) {
     size_t nb = i1 - b0 < NS_COX_BLOCK ? i1 - b0 : NS_COX_BLOCK;
     double *e = wk->eta + b0;
-    const int *vbin = wk->vbin + b0, *hi = wk->hi + b0;
     if (wk->off) memcpy(e, wk->off + b0, nb * sizeof *e);
     else memset(e, 0, nb * sizeof *e);
     /* At gamma = 0 (the usual start) the covariates are not read;
@@ -477,22 +483,40 @@ NS_OMP(simd)
         for (size_t t = 0; t < nb; t++) e[t] += ga * (xc[t] - m);
       }
     }
-    for (size_t t = 0; t < nb; t++) {
-      double et = e[t];
-      if (!(et > -HUGE_VAL && et < HUGE_VAL)) { bad = 1; continue; }
-      if (vbin[t] == never) continue;
-      int s = wk->slot_strat[hi[t]];
-      if (et > smax[s]) smax[s] = et;
-    }
+    for (size_t t = 0; t < nb; t++) bad |= !(e[t] > -HUGE_VAL && e[t] < HUGE_VAL);
   }
   return bad;
 }
 
+/* Each slot's scale (cox_work.sexp): the exponent of the largest linear
+ * predictor among the rows whose risk set ends at or after the slot. One
+ * pass over the rows for the per-slot maxima, then a reverse cumulative
+ * maximum within each stratum. */
+static ns_status slot_scales(cox_work *wk)
+{
+  size_t n = wk->n, K = wk->nslot;
+  int never = (int) (2 * K);
+  double *smax = wk->smax;
+  for (size_t k = 0; k < K; k++) smax[k] = -HUGE_VAL;
+  for (size_t i = 0; i < n; i++) {
+    if (wk->vbin[i] == never) continue;
+    int h = wk->hi[i];
+    if (wk->eta[i] > smax[h]) smax[h] = wk->eta[i];
+  }
+  double run = -HUGE_VAL;
+  for (size_t k = K; k-- > 0;) {
+    if (k == K - 1 || wk->slot_start[k + 1]) run = -HUGE_VAL;
+    if (smax[k] > run) run = smax[k];
+    /* |eta| beyond 2^29 ln 2 has no risk score a double can hold */
+    if (!(fabs(run) < 3.7e8)) return NS_ERR_NONFINITE;
+    wk->sexp[k] = (int) ceil(run / NS_LN2);
+  }
+  return NS_OK;
+}
+
 /* Pass A, second half, over rows [i0, i1): the risk scores relative to the
- * shift of the row's stratum (its largest at-risk linear predictor, so the
- * scores are at most the weights and the stratum's risk sets start at one
- * of them or more), and the scalar bins when b is set. Rows never at risk
- * get 0. */
+ * scale of the row's last slot (at most the weights), and the scalar bins
+ * when b is set. Rows never at risk get 0. */
 static void pass_a_risk_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b)
 {
   int never = (int) (2 * wk->nslot);
@@ -502,7 +526,7 @@ static void pass_a_risk_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins 
     double *r = wk->r + b0;
     const int *vbin = wk->vbin + b0, *hi = wk->hi + b0;
     for (size_t t = 0; t < nb; t++)
-      r[t] = vbin[t] == never ? -HUGE_VAL : e[t] - wk->shift[wk->slot_strat[hi[t]]];
+      r[t] = vbin[t] == never ? -HUGE_VAL : e[t] - wk->sexp[hi[t]] * NS_LN2;
     ns_exp_scaled(nb, r, 0.0, wk->w ? wk->w + b0 : NULL, r);
     for (size_t t = 0; t < nb; t++) if (vbin[t] == never) r[t] = 0.0;
     if (b) bin_scalars(wk, b0, b0 + nb, b);
@@ -521,20 +545,21 @@ static const cox_bins *thread_bins(const cox_work *wk, int t, int which, cox_bin
   return mine;
 }
 
-/* Pass A for every row: eta, each stratum's shift (wk->shift), r and the
- * scalar bins. Returns 1 when a linear predictor is not finite. */
-static int pass_a(cox_work *wk, const double *gamma)
+/* Pass A for every row: eta, the slots' scales, r and the scalar bins.
+ * NS_ERR_NONFINITE when a linear predictor is not finite. */
+static ns_status pass_a(cox_work *wk, const double *gamma)
 {
   size_t n = wk->n, p = wk->p, K = wk->nslot, bsz = bins_size(K, p, wk->counting);
-  size_t nscalar = bins_scalar_size(K, wk->counting), S = wk->nstrat;
+  size_t nscalar = bins_scalar_size(K, wk->counting);
   int nt = wk->threads, zero = 1, bad = 0;
   for (size_t a = 0; a < p; a++) if (gamma[a] != 0) zero = 0;
   memset(wk->bins.s, 0, nscalar * sizeof *wk->bins.s);
-  for (size_t s = 0; s < S; s++) wk->shift[s] = -HUGE_VAL;
   if (nt <= 1 || n < 4 * NS_COX_BLOCK) {
-    if (pass_a_eta_rows(wk, gamma, zero, 0, n, wk->shift)) return 1;
+    if (pass_a_eta_rows(wk, gamma, zero, 0, n)) return NS_ERR_NONFINITE;
+    ns_status st = slot_scales(wk);
+    if (st != NS_OK) return st;
     pass_a_risk_rows(wk, 0, n, &wk->bins);
-    return 0;
+    return NS_OK;
   }
 NS_OMP(parallel num_threads(nt) reduction(|:bad))
   {
@@ -542,15 +567,11 @@ NS_OMP(parallel num_threads(nt) reduction(|:bad))
     t = omp_get_thread_num();
     size_t i0, i1;
     thread_rows(n, t, nt, &i0, &i1);
-    double *sm = wk->smax_t + (size_t) t * S;
-    for (size_t s = 0; s < S; s++) sm[s] = -HUGE_VAL;
-    bad |= pass_a_eta_rows(wk, gamma, zero, i0, i1, sm);
+    bad |= pass_a_eta_rows(wk, gamma, zero, i0, i1);
   }
-  if (bad) return 1;
-  for (int t = 0; t < nt; t++) {
-    const double *sm = wk->smax_t + (size_t) t * S;
-    for (size_t s = 0; s < S; s++) if (sm[s] > wk->shift[s]) wk->shift[s] = sm[s];
-  }
+  if (bad) return NS_ERR_NONFINITE;
+  ns_status st = slot_scales(wk);
+  if (st != NS_OK) return st;
 NS_OMP(parallel num_threads(nt))
   {
     int t = 0;
@@ -569,7 +590,7 @@ NS_OMP(parallel num_threads(nt))
   } else {
     bin_scalars(wk, 0, n, &wk->bins);
   }
-  return 0;
+  return NS_OK;
 }
 
 /* c_i = r_i * (the hazard accumulated over the row's slots; an Efron
@@ -580,7 +601,7 @@ static double row_hazard_weight(const cox_work *wk, size_t i)
   size_t v = (size_t) wk->vbin[i];
   double lam = wk->lam_bin[v];
   int lo = wk->lo ? wk->lo[i] : -1;
-  if (lo >= 0 && v != 2 * wk->nslot) lam -= wk->cumh[lo];
+  if (lo >= 0 && v != 2 * wk->nslot) lam -= wk->cumh[lo] * cox_row_scale(wk, lo, wk->hi[i]);
   return wk->r[i] * (lam > 0 ? lam : 0.0);
 }
 
@@ -628,8 +649,10 @@ NS_OMP(simd reduction(+:zeros))
         double *dst = b->v + (size_t) vbin[t] * p;
         for (size_t a = 0; a < p; a++) dst[a] += r[t] * row[a];
         int lo = wk->lo ? wk->lo[i] : -1;
-        if (lo >= 0 && b->b1)
-          for (size_t a = 0; a < p; a++) b->b1[(size_t) lo * p + a] += r[t] * row[a];
+        if (lo >= 0 && b->b1) {
+          double rl = r[t] * cox_row_scale(wk, lo, wk->hi[i]);
+          for (size_t a = 0; a < p; a++) b->b1[(size_t) lo * p + a] += rl * row[a];
+        }
       }
     }
     if (acc) ns_gram_upper(p, nb, NS_COX_BLOCK, yb, acc);
@@ -759,11 +782,11 @@ ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
 {
   size_t p = wk->p, K = wk->nslot;
 
-  /* exp() is taken relative to each stratum's largest at-risk linear
-   * predictor (the common factor of a stratum cancels from its likelihood
-   * terms): exp() cannot overflow, strata cannot flush one another to 0,
-   * and the fit is a function of the point alone. */
-  if (pass_a(wk, gamma)) return NS_ERR_NONFINITE;
+  /* Risk scores relative to each slot's scale (cox_work.sexp): exp()
+   * cannot overflow, no risk set of right-censored data can underflow, and
+   * the fit is a function of the point alone. */
+  ns_status st = pass_a(wk, gamma);
+  if (st != NS_OK) return st;
   const cox_bins *bins = &wk->bins;
 
   /* Scalar sweep, backwards within each stratum: S0 per slot; then the
@@ -773,6 +796,12 @@ ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
   ns_exact_sum x0 = {{0}, 0};
   for (size_t kk = K; kk-- > 0;) {
     if (kk == K - 1 || wk->slot_start[kk + 1]) { ra0 = 0; x0.n = 0; }
+    else {
+      /* from slot kk + 1's scale to kk's: exact (a power of 2) */
+      double f = cox_rescale_down(wk, kk);
+      ra0 *= f;
+      exact_scale(&x0, f);
+    }
     if (wk->counting) {
       /* S = (sum entered) - (sum left) cancels when the risk scores spread
        * widely (a negative or zero S0, a wrong fit): an exact running sum
@@ -793,20 +822,21 @@ ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
 NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt > 1 && K >= 256 && wk->n > NS_PARALLEL_MIN_WORK))
   for (size_t kk = 0; kk < K; kk++) bad |= slot_terms(wk, kk) != NS_OK;
   if (bad) return NS_ERR_NONFINITE;
-  /* sum over event terms of wt * log(denominator); exp() was shifted, so
-   * each log(denominator) is its stratum's shift too small. */
+  /* sum over event terms of wt * log(denominator); each log(denominator)
+   * is its slot's scale too small. */
   double lsum = 0.0;
   for (size_t kk = K; kk-- > 0;)
-    lsum += wk->lslot[kk] + wk->shift[wk->slot_strat[kk]] * wk->slot_dw[kk];
+    lsum += wk->lslot[kk] + (wk->sexp[kk] * NS_LN2) * wk->slot_dw[kk];
   double dotg = 0;
   for (size_t j = 0; j < p; j++) dotg += wk->ux[j] * gamma[j];
   *loglik = dotg + wk->off_dead - lsum;
-  /* Cumulative hazard over each stratum's slots; per bin, what its rows
-   * accumulate up to their last slot (an event's own slot with the reduced
-   * weight h2 = h - q1). */
+  /* Cumulative hazard over each stratum's slots (relative to each slot's
+   * scale); per bin, what its rows accumulate up to their last slot (an
+   * event's own slot with the reduced weight h2 = h - q1). */
   double run = 0;
   for (size_t kk = 0; kk < K; kk++) {
     if (wk->slot_start[kk]) run = 0;
+    else run *= cox_rescale_down(wk, kk - 1);
     run += wk->h[kk];
     wk->cumh[kk] = run;
     wk->lam_bin[2 * kk] = run;
@@ -841,6 +871,10 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
     if (kk == K - 1 || wk->slot_start[kk + 1]) {
       memset(s1, 0, 2 * p * sizeof *s1);
       if (xs1) for (size_t j = 0; j < p; j++) xs1[j].n = 0;
+    } else {
+      double f = cox_rescale_down(wk, kk);
+      for (size_t j = 0; j < p; j++) s1[j] *= f;
+      if (xs1) for (size_t j = 0; j < p; j++) exact_scale(&xs1[j], f);
     }
     const double *a1 = bins->v + 2 * kk * p, *d1 = a1 + p;
     if (wk->counting) {
@@ -900,7 +934,10 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
       double *cg = wk->cumg + kk * p;
       const double *gk = wk->g + kk * p;
       if (wk->slot_start[kk]) for (size_t j = 0; j < p; j++) cg[j] = gk[j];
-      else for (size_t j = 0; j < p; j++) cg[j] = cg[(ptrdiff_t) j - (ptrdiff_t) p] + gk[j];
+      else {
+        double f = cox_rescale_down(wk, kk - 1);
+        for (size_t j = 0; j < p; j++) cg[j] = cg[(ptrdiff_t) j - (ptrdiff_t) p] * f + gk[j];
+      }
     }
   }
   if (want_info)

@@ -6,6 +6,7 @@
 #ifndef NETSURV_COX_WORK_H
 #define NETSURV_COX_WORK_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "internal.h"
@@ -42,9 +43,6 @@ typedef struct {
   int *hi, *lo;      /* at-risk slots (lo, hi]; hi < 0: never at risk */
   int *vbin;         /* the bin each row adds into (see cox_bins) */
   int *slot_start;   /* nslot: 1 when the slot is its stratum's first */
-  int *slot_strat;   /* nslot: the slot's stratum, numbered 0 .. nstrat - 1
-                        over the strata that have events */
-  size_t nstrat;
   int *slot_m;       /* number of events in the slot */
   double *slot_dw;   /* their summed weight */
   double *mean, *scale;
@@ -63,14 +61,37 @@ typedef struct {
   double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
   double *xbuf;                        /* 2 * NS_COX_BLOCK * p per thread */
   double *info_t;                      /* p * p * threads */
-  /* exp() is taken relative to a shift per stratum, the stratum's largest
-   * linear predictor among its at-risk rows at the evaluated point: strata
-   * whose scores lie e^-700 apart cannot flush one another to 0, and
-   * shifting one stratum's linear predictor by a constant changes nothing
-   * (issue #13, items 8 and 11). */
-  double *shift;     /* nstrat: the shifts of the last evaluation */
-  double *smax_t;    /* nstrat * threads: per-thread maxima */
+  /* Scales (issue #13, items 6, 8, 11). Risk scores are kept relative to a
+   * power of 2 per slot: row i's r_i is w_i exp(eta_i) / 2^sexp[hi_i], and
+   * every per-slot quantity (S0, S1, the hazard increment's 1 / S0, the
+   * cumulative sums up to the slot) is relative to 2^sexp[k] (2^-sexp[k]
+   * for hazards). sexp[k] is the exponent of the largest linear predictor
+   * among the rows with hi >= k in the stratum -- a row at risk at slot k
+   * for right-censored data -- so S0 >= the smallest weight: no risk set
+   * can underflow however widely the scores spread, strata cannot flush
+   * one another to 0, and shifting a stratum's linear predictor changes
+   * nothing. Going from slot k + 1 to k (k in the same stratum) multiplies
+   * by cox_rescale_down(wk, k) = 2^(sexp[k+1] - sexp[k]) <= 1, exactly. */
+  int *sexp;         /* nslot */
+  double *smax;      /* nslot: scratch, the largest eta per slot */
 } cox_work;
+
+/* 2^(sexp[k + 1] - sexp[k]): the factor taking a running sum relative to
+ * slot k + 1's scale to slot k's (1 when k + 1 starts a stratum or is past
+ * the end, where the running sums restart). */
+static inline double cox_rescale_down(const cox_work *wk, size_t k)
+{
+  if (k + 1 >= wk->nslot || wk->slot_start[k + 1]) return 1.0;
+  return ldexp(1.0, wk->sexp[k + 1] - wk->sexp[k]);
+}
+
+/* 2^(sexp[hi] - sexp[lo]) for a (start, stop] row at risk in (lo, hi]: its
+ * r relative to slot lo's scale (for the sums it leaves at lo), or a sum up
+ * to lo (cumulative hazard) relative to hi's. */
+static inline double cox_row_scale(const cox_work *wk, int lo, int hi)
+{
+  return ldexp(1.0, wk->sexp[hi] - wk->sexp[lo]);
+}
 
 /* Row i centred and scaled into a p-vector (for the per-row p^2 work of
  * Firth's penalty and the score residuals). */
