@@ -22,6 +22,19 @@
  * mean|)) into a small column-major buffer on the fly, so every per-row
  * operation is a short vector loop (kernels.c) and the information matrix
  * X' diag(c) X is a sum of block Gram matrices.
+ *
+ * Scales. Risk scores and every per-slot sum are held relative to a power
+ * of 2 per slot (cox_work.h, "Scales"): no risk set of right-censored data
+ * underflows however widely the linear predictors spread, and moving a
+ * running sum between slots is an exact multiplication.
+ *
+ * The fit (ns_cox_fit, at the end of the file) reads as its steps:
+ * fit_check_args, work_init (slots, centring), fit_start (evaluation at
+ * init, score test), newton_iterate (survival's stopping rules), then
+ * fit_coefficients (variance, monotone-likelihood flags) and fit_outputs
+ * (linear predictors, residuals, Wald test). Every evaluation of the model
+ * at a point -- log-likelihood, score, information, factorisation -- goes
+ * through fit_evaluate.
  */
 #include <float.h>
 #include <stddef.h>
@@ -767,26 +780,13 @@ NS_OMP(simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad))
   return NS_OK;
 }
 
-/*
- * One evaluation at gamma (scaled coordinates): the log partial likelihood,
- * the score u and the information imat (p x p, full). When resid is set the
- * per-slot pieces of the score residuals are kept as well.
- *
- * Two passes over the rows, each reading X once: pass A needs gamma (the
- * risk scores), pass B needs the cumulative hazard, which only the scalar
- * risk-set sums of pass A determine -- so the p-vector bins, the score and
- * X' diag(c) X all come from pass B.
- */
-ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
-                   double *u, double *imat, int resid)
+/* Scalar sweep at the point whose bins pass A filled: S0 per slot
+ * backwards within each stratum, the slots' likelihood terms
+ * (slot_terms), the log-likelihood, and the cumulative hazard per slot and
+ * per bin for pass B. */
+static ns_status scalar_sweep(cox_work *wk, const double *gamma, double *loglik)
 {
   size_t p = wk->p, K = wk->nslot;
-
-  /* Risk scores relative to each slot's scale (cox_work.sexp): exp()
-   * cannot overflow, no risk set of right-censored data can underflow, and
-   * the fit is a function of the point alone. */
-  ns_status st = pass_a(wk, gamma);
-  if (st != NS_OK) return st;
   const cox_bins *bins = &wk->bins;
 
   /* Scalar sweep, backwards within each stratum: S0 per slot; then the
@@ -844,6 +844,16 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
   }
   wk->lam_bin[2 * K] = 0;
 
+  return NS_OK;
+}
+
+/* Pass B and the vector sweep: S1 per slot, the score u and (imat not
+ * NULL) the information; resid: the per-slot pieces of the score
+ * residuals. */
+static ns_status vector_sweep(cox_work *wk, double *u, double *imat, int resid)
+{
+  size_t p = wk->p, K = wk->nslot;
+  const cox_bins *bins = &wk->bins;
   int want_info = imat && p;
   if (imat) memset(imat, 0, p * p * sizeof *imat);
   pass_b(wk, want_info ? imat : NULL);
@@ -853,7 +863,8 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
    * sum over terms of wt xbar_l xbar_l', which equals
    *   A (S1 - fbar D1)(S1 - fbar D1)' + V D1 D1'
    * (A = sum wt/den^2, fbar and V the mean and spread of f under those
-   * weights): two rank-1 rows per slot, subtracted by blocks with dsyrk. */
+   * weights): two rank-1 rows per slot, subtracted by blocks of rows
+   * (ns_gram_upper). */
   double *s1 = malloc((3 * p + p * p + (size_t) NS_COX_BLOCK * p + 1) * sizeof *s1);
   if (!s1) return NS_ERR_NOMEM;
   double *rb1 = s1 + p, *rs = rb1 + p, *corr = rs + p, *blk = corr + p * p;
@@ -944,6 +955,30 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
     for (size_t j = 0; j < p; j++)
       for (size_t i = 0; i < j; i++) imat[j + i * p] = imat[i + j * p];
   return NS_OK;
+}
+
+/*
+ * One evaluation at gamma (scaled coordinates): the log partial likelihood,
+ * the score u and the information imat (p x p, full). When resid is set the
+ * per-slot pieces of the score residuals are kept as well.
+ *
+ * Two passes over the rows, each reading X once: pass A needs gamma (the
+ * linear predictors, then -- once the slots' scales are known -- the risk
+ * scores and the scalar bins), pass B needs the cumulative hazard, which
+ * only the scalar risk-set sums of pass A determine -- so the p-vector
+ * bins, the score and X' diag(c) X all come from pass B.
+ */
+ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
+                   double *u, double *imat, int resid)
+{
+  /* Risk scores relative to each slot's scale (cox_work.sexp): exp()
+   * cannot overflow, no risk set of right-censored data can underflow, and
+   * the fit is a function of the point alone. */
+  ns_status st = pass_a(wk, gamma);
+  if (st != NS_OK) return st;
+  st = scalar_sweep(wk, gamma, loglik);
+  if (st != NS_OK) return st;
+  return vector_sweep(wk, u, imat, resid);
 }
 
 /* Holds fixed (or inactive) columns out of the Newton step: their score is

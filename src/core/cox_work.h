@@ -1,7 +1,9 @@
 /*
  * cox_work.h -- private to the Cox fit (cox.c, cox_firth.c, cox_robust.c):
  * the evaluation's working state and the helpers its files share. The
- * layout (slots, bins, blocks) is described at the top of cox.c.
+ * layout (slots, bins, blocks) is described at the top of cox.c. A "slot"
+ * is a distinct event time of a stratum (cox_resid.c's "time points" are
+ * every distinct stop time).
  */
 #ifndef NETSURV_COX_WORK_H
 #define NETSURV_COX_WORK_H
