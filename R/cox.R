@@ -11,9 +11,12 @@
 #' @param toler.chol tolerance for detecting collinear columns: a column whose
 #'   pivot in the Cholesky decomposition of the information matrix is below
 #'   `toler.chol` times the largest diagonal element gets an `NA` coefficient.
-#' @param toler.inf tolerance for the monotone-likelihood warning: a
+#' @param toler.inf tolerance for the monotone-likelihood warning (checked,
+#'   as by `coxph()`, only when the fit converged and `iter.max > 1`): a
 #'   coefficient is reported as possibly infinite when the next Newton step
-#'   would still move it by more than `toler.inf` times its size.
+#'   would still move it by more than `eps` and by more than `toler.inf`
+#'   times its size (`toler.inf` times 1 + its size for `(start, stop]`
+#'   data, as `agreg.fit()`).
 #' @return A list of class `netsurv_cox_control`.
 #' @seealso [cox()]
 #' @examples

@@ -22,6 +22,19 @@
  * mean|)) into a small column-major buffer on the fly, so every per-row
  * operation is a short vector loop (kernels.c) and the information matrix
  * X' diag(c) X is a sum of block Gram matrices.
+ *
+ * Scales. Risk scores and every per-slot sum are held relative to a power
+ * of 2 per slot (cox_work.h, "Scales"): no risk set of right-censored data
+ * underflows however widely the linear predictors spread, and moving a
+ * running sum between slots is an exact multiplication.
+ *
+ * The fit (ns_cox_fit, at the end of the file) reads as its steps:
+ * fit_check_args, work_init (slots, centring), fit_start (evaluation at
+ * init, score test), newton_iterate (survival's stopping rules), then
+ * fit_coefficients (variance, monotone-likelihood flags) and fit_outputs
+ * (linear predictors, residuals, Wald test). Every evaluation of the model
+ * at a point -- log-likelihood, score, information, factorisation -- goes
+ * through fit_evaluate.
  */
 #include <float.h>
 #include <stddef.h>
@@ -33,10 +46,14 @@
 #include "cox_work.h"
 #include "cox_exact.h"
 
+#define NS_LN2 0.69314718055994530942
+
+
 static void work_free(cox_work *wk)
 {
   free(wk->hi); free(wk->lo); free(wk->vbin); free(wk->slot_start); free(wk->slot_m);
   free(wk->slot_dw); free(wk->mean); free(wk->scale); free(wk->ux);
+  free(wk->mean_out); free(wk->sexp); free(wk->smax);
   if (wk->own_eta) free(wk->eta);
   free(wk->r);
   free(wk->bins.s); free(wk->bins_t);
@@ -136,6 +153,14 @@ static int only_unit_values(size_t n, const double *x)
 {
   for (size_t i = 0; i < n; i++)
     if (x[i] != 0 && x[i] != 1 && x[i] != -1) return 0;
+  return 1;
+}
+
+/* 1 when every value of the column equals the first. */
+static int constant_column(size_t n, const double *x)
+{
+  for (size_t i = 1; i < n; i++)
+    if (x[i] != x[0]) return 0;
   return 1;
 }
 
@@ -281,10 +306,11 @@ NS_OMP(parallel for num_threads(nt) reduction(min:first_bad) if(nt > 1 && n > NS
   wk->mean = calloc(p + 1, sizeof *wk->mean);
   wk->scale = calloc(p + 1, sizeof *wk->scale);
   wk->ux = calloc(p + 1, sizeof *wk->ux);
+  wk->mean_out = calloc(p + 1, sizeof *wk->mean_out);
   wk->xbuf = malloc((2 * (size_t) NS_COX_BLOCK * (p + 1) * (size_t) nt) * sizeof *wk->xbuf);
   wk->info_t = malloc((p * p * (size_t) nt + 1) * sizeof *wk->info_t);
   if (!wk->hi || (d->start && !wk->lo) || !wk->vbin || !wk->eta || !wk->r || !wk->mean || !wk->scale ||
-      !wk->ux || !wk->xbuf || !wk->info_t)
+      !wk->ux || !wk->mean_out || !wk->xbuf || !wk->info_t)
     return NS_ERR_NOMEM;
 
   /* Centre and scale (weighted, coxfit6's rule); a non-finite sum reveals
@@ -312,6 +338,15 @@ NS_OMP(for schedule(dynamic) nowait)
        * (start, stop] data (agreg.fit); follow it. */
       double m = 0.0, ev = 0;
       if (centre) m = (d->start && wt) ? wsum(n, NULL, xj) / (double) n : sum / wtotal;
+      /* A constant column left uncentred (an all-1 indicator, or center = 0
+       * through the C API) would carry rounding noise as its information
+       * and get a noise coefficient that depends on the thread count:
+       * centred exactly to 0 it is dropped, as coxph's exact zero drops
+       * it (issue #13, item 15). Not when its init is used as given. */
+      else if (ctl->iter_max > 0 && !(ctl->fixed && ctl->fixed[j]) &&
+               !(ctl->init && ctl->init[j] != 0) && constant_column(n, xj))
+        m = xj[0];
+      wk->mean_out[j] = centre ? m : 0.0;
       double a = absdev_events(n, wt, d->status, xj, m, &ev);
       double sc = centre && a > 0 ? wtotal / a : 1.0;
       wk->mean[j] = m;
@@ -331,7 +366,10 @@ NS_OMP(for schedule(dynamic) nowait)
   wk->lam_bin = malloc((2 * K + 1) * sizeof *wk->lam_bin);
   wk->s0 = malloc(K * sizeof *wk->s0);
   wk->lslot = malloc(K * sizeof *wk->lslot);
-  if (!wk->h || !wk->cumh || !wk->mom || !wk->lam_bin || !wk->s0 || !wk->lslot)
+  wk->sexp = malloc(K * sizeof *wk->sexp);
+  wk->smax = malloc(K * sizeof *wk->smax);
+  if (!wk->h || !wk->cumh || !wk->mom || !wk->lam_bin || !wk->s0 || !wk->lslot ||
+      !wk->sexp || !wk->smax)
     return NS_ERR_NOMEM;
   /* Per-thread bins when they are small next to the rows; otherwise the
    * bins are filled by one thread (see cox_eval). */
@@ -383,7 +421,7 @@ static void bin_scalars(const cox_work *wk, size_t i0, size_t i1, const cox_bins
   if (b->b0)
     for (size_t i = i0; i < i1; i++) {
       int hi = wk->hi[i], lo = wk->lo[i];
-      if (lo >= 0 && lo < hi) b->b0[lo] += r[i];
+      if (lo >= 0 && lo < hi) b->b0[lo] += r[i] * cox_row_scale(wk, lo, hi);
     }
 }
 
@@ -405,19 +443,31 @@ static void bin_vectors(const cox_work *wk, size_t b0, size_t nb, const double *
       size_t i = b0 + t;
       int hi = wk->hi[i], lo = wk->lo[i];
       if (lo < 0 || lo >= hi) continue;
-      double rk = g[t];
+      double rk = g[t] * cox_row_scale(wk, lo, hi);
       double *bb = b->b1 + (size_t) lo * p;
       for (size_t a = 0; a < p; a++) bb[a] += rk * xb[a * NS_COX_BLOCK + t];
     }
 }
 
-/* Pass A over rows [i0, i1): linear predictor and risk score relative to
- * `shift` (and the scalar bins when b is set). Returns the largest eta. */
-static double pass_a_rows(cox_work *wk, const double *gamma, int zero, double shift,
-                          size_t i0, size_t i1, const cox_bins *b)
+/* Multiplies an exact running sum by f, a power of 2 (exact unless a part
+ * becomes subnormal); parts that become 0 are dropped. */
+static void exact_scale(ns_exact_sum *x, double f)
+{
+  if (f == 1.0) return;
+  int m = 0;
+  for (int k = 0; k < x->n; k++) {
+    double v = x->part[k] * f;
+    if (v != 0.0) x->part[m++] = v;
+  }
+  x->n = m;
+}
+
+/* Pass A, first half, over rows [i0, i1): the linear predictors. Returns 1
+ * when one is not finite. */
+static int pass_a_eta_rows(cox_work *wk, const double *gamma, int zero, size_t i0, size_t i1)
 {
   size_t p = wk->p;
-  double emax = -HUGE_VAL;
+  int bad = 0;
   for (size_t b0 = i0; b0 < i1; b0 += NS_COX_BLOCK) {
     size_t nb = i1 - b0 < NS_COX_BLOCK ? i1 - b0 : NS_COX_BLOCK;
     double *e = wk->eta + b0;
@@ -448,17 +498,54 @@ NS_OMP(simd)
         for (size_t t = 0; t < nb; t++) e[t] += ga * (xc[t] - m);
       }
     }
-    for (size_t t = 0; t < nb; t++) if (e[t] > emax) emax = e[t];
-    if (zero && !wk->off && shift == 0) {
-      /* eta = 0: the risk scores are the weights. */
-      if (wk->w) memcpy(wk->r + b0, wk->w + b0, nb * sizeof *wk->r);
-      else for (size_t t = 0; t < nb; t++) wk->r[b0 + t] = 1.0;
-    } else {
-      ns_exp_scaled(nb, e, shift, wk->w ? wk->w + b0 : NULL, wk->r + b0);
-    }
+    for (size_t t = 0; t < nb; t++) bad |= !(e[t] > -HUGE_VAL && e[t] < HUGE_VAL);
+  }
+  return bad;
+}
+
+/* Each slot's scale (cox_work.sexp): the exponent of the largest linear
+ * predictor among the rows whose risk set ends at or after the slot. One
+ * pass over the rows for the per-slot maxima, then a reverse cumulative
+ * maximum within each stratum. */
+static ns_status slot_scales(cox_work *wk)
+{
+  size_t n = wk->n, K = wk->nslot;
+  int never = (int) (2 * K);
+  double *smax = wk->smax;
+  for (size_t k = 0; k < K; k++) smax[k] = -HUGE_VAL;
+  for (size_t i = 0; i < n; i++) {
+    if (wk->vbin[i] == never) continue;
+    int h = wk->hi[i];
+    if (wk->eta[i] > smax[h]) smax[h] = wk->eta[i];
+  }
+  double run = -HUGE_VAL;
+  for (size_t k = K; k-- > 0;) {
+    if (k == K - 1 || wk->slot_start[k + 1]) run = -HUGE_VAL;
+    if (smax[k] > run) run = smax[k];
+    /* |eta| beyond 2^29 ln 2 has no risk score a double can hold */
+    if (!(fabs(run) < 3.7e8)) return NS_ERR_NONFINITE;
+    wk->sexp[k] = (int) ceil(run / NS_LN2);
+  }
+  return NS_OK;
+}
+
+/* Pass A, second half, over rows [i0, i1): the risk scores relative to the
+ * scale of the row's last slot (at most the weights), and the scalar bins
+ * when b is set. Rows never at risk get 0. */
+static void pass_a_risk_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins *b)
+{
+  int never = (int) (2 * wk->nslot);
+  for (size_t b0 = i0; b0 < i1; b0 += NS_COX_BLOCK) {
+    size_t nb = i1 - b0 < NS_COX_BLOCK ? i1 - b0 : NS_COX_BLOCK;
+    const double *e = wk->eta + b0;
+    double *r = wk->r + b0;
+    const int *vbin = wk->vbin + b0, *hi = wk->hi + b0;
+    for (size_t t = 0; t < nb; t++)
+      r[t] = vbin[t] == never ? -HUGE_VAL : e[t] - wk->sexp[hi[t]] * NS_LN2;
+    ns_exp_scaled(nb, r, 0.0, wk->w ? wk->w + b0 : NULL, r);
+    for (size_t t = 0; t < nb; t++) if (vbin[t] == never) r[t] = 0.0;
     if (b) bin_scalars(wk, b0, b0 + nb, b);
   }
-  return emax;
 }
 
 /* Thread t's private bins with the part `which` (0: scalar, 1: vector)
@@ -473,25 +560,41 @@ static const cox_bins *thread_bins(const cox_work *wk, int t, int which, cox_bin
   return mine;
 }
 
-static double pass_a(cox_work *wk, const double *gamma, double shift)
+/* Pass A for every row: eta, the slots' scales, r and the scalar bins.
+ * NS_ERR_NONFINITE when a linear predictor is not finite. */
+static ns_status pass_a(cox_work *wk, const double *gamma)
 {
   size_t n = wk->n, p = wk->p, K = wk->nslot, bsz = bins_size(K, p, wk->counting);
   size_t nscalar = bins_scalar_size(K, wk->counting);
-  int nt = wk->threads, zero = 1;
+  int nt = wk->threads, zero = 1, bad = 0;
   for (size_t a = 0; a < p; a++) if (gamma[a] != 0) zero = 0;
   memset(wk->bins.s, 0, nscalar * sizeof *wk->bins.s);
-  if (nt <= 1 || n < 4 * NS_COX_BLOCK)
-    return pass_a_rows(wk, gamma, zero, shift, 0, n, &wk->bins);
-  double emax = -HUGE_VAL;
-NS_OMP(parallel num_threads(nt) reduction(max:emax))
+  if (nt <= 1 || n < 4 * NS_COX_BLOCK) {
+    if (pass_a_eta_rows(wk, gamma, zero, 0, n)) return NS_ERR_NONFINITE;
+    ns_status st = slot_scales(wk);
+    if (st != NS_OK) return st;
+    pass_a_risk_rows(wk, 0, n, &wk->bins);
+    return NS_OK;
+  }
+NS_OMP(parallel num_threads(nt) reduction(|:bad))
+  {
+    int t = 0;
+    t = omp_get_thread_num();
+    size_t i0, i1;
+    thread_rows(n, t, nt, &i0, &i1);
+    bad |= pass_a_eta_rows(wk, gamma, zero, i0, i1);
+  }
+  if (bad) return NS_ERR_NONFINITE;
+  ns_status st = slot_scales(wk);
+  if (st != NS_OK) return st;
+NS_OMP(parallel num_threads(nt))
   {
     int t = 0;
     t = omp_get_thread_num();
     size_t i0, i1;
     thread_rows(n, t, nt, &i0, &i1);
     cox_bins mine;
-    double m = pass_a_rows(wk, gamma, zero, shift, i0, i1, thread_bins(wk, t, 0, &mine));
-    if (m > emax) emax = m;
+    pass_a_risk_rows(wk, i0, i1, thread_bins(wk, t, 0, &mine));
   }
   if (wk->bins_t) {
     /* Threads in a fixed order, so the sums do not depend on scheduling. */
@@ -502,7 +605,7 @@ NS_OMP(parallel num_threads(nt) reduction(max:emax))
   } else {
     bin_scalars(wk, 0, n, &wk->bins);
   }
-  return emax;
+  return NS_OK;
 }
 
 /* c_i = r_i * (the hazard accumulated over the row's slots; an Efron
@@ -513,7 +616,7 @@ static double row_hazard_weight(const cox_work *wk, size_t i)
   size_t v = (size_t) wk->vbin[i];
   double lam = wk->lam_bin[v];
   int lo = wk->lo ? wk->lo[i] : -1;
-  if (lo >= 0 && v != 2 * wk->nslot) lam -= wk->cumh[lo];
+  if (lo >= 0 && v != 2 * wk->nslot) lam -= wk->cumh[lo] * cox_row_scale(wk, lo, wk->hi[i]);
   return wk->r[i] * (lam > 0 ? lam : 0.0);
 }
 
@@ -561,8 +664,10 @@ NS_OMP(simd reduction(+:zeros))
         double *dst = b->v + (size_t) vbin[t] * p;
         for (size_t a = 0; a < p; a++) dst[a] += r[t] * row[a];
         int lo = wk->lo ? wk->lo[i] : -1;
-        if (lo >= 0 && b->b1)
-          for (size_t a = 0; a < p; a++) b->b1[(size_t) lo * p + a] += r[t] * row[a];
+        if (lo >= 0 && b->b1) {
+          double rl = r[t] * cox_row_scale(wk, lo, wk->hi[i]);
+          for (size_t a = 0; a < p; a++) b->b1[(size_t) lo * p + a] += rl * row[a];
+        }
       }
     }
     if (acc) ns_gram_upper(p, nb, NS_COX_BLOCK, yb, acc);
@@ -617,9 +722,11 @@ NS_OMP(parallel num_threads(nt))
  * The likelihood terms of slot kk given its risk-set sum S0: hazard
  * increments and the moments the vector sweep needs. With Efron's
  * approximation the m tied events of a slot give m denominators
- * den_l = S0 - f_l D0 with f_l = l/m, and every per-term sum is a moment of
- * f_l weighted by wt/den_l or wt/den_l^2, so a slot costs O(m + p), not
- * O(m p).
+ * den_l = S0 q_l, q_l = 1 - f_l D0 / S0 with f_l = l/m, and every per-term
+ * sum is a moment of f_l weighted by wt/den_l or wt/den_l^2, so a slot costs
+ * O(m + p), not O(m p). The moments are kept relative to S0 (q_l lies in
+ * [1/m, 1]): a risk set far below its stratum's largest score (S0 < 1e-154)
+ * would overflow 1 / den^2 otherwise.
  */
 static ns_status slot_terms(cox_work *wk, size_t kk)
 {
@@ -627,39 +734,46 @@ static ns_status slot_terms(cox_work *wk, size_t kk)
   int m = wk->slot_m[kk];
   int nterm = (wk->efron && m > 1) ? m : 1;
   double wt = wk->slot_dw[kk] / nterm;
-  if (!isfinite(s0) || !isfinite(d0)) return NS_ERR_NONFINITE;
+  if (!(s0 > 0) || !isfinite(s0) || !isfinite(d0)) return NS_ERR_NONFINITE;
   /* Sums over the terms (simd: independent partial sums, as the terms are
-   * independent): i0 = sum 1/den, i1 = sum f/den and T_k = sum f^k / den^2;
-   * h = wt i0, q1 = wt i1, M_k = wt T_k. */
+   * independent): i0 = sum 1/den, i1 = sum f/den, and T_k = sum f^k / q^2;
+   * h = wt i0, q1 = wt i1, and M_k = wt T_k kept relative to S0^2 (the
+   * moment itself is M_k / S0^2). */
+  double ratio = d0 / s0;
   double i0 = 0, i1 = 0, T0 = 0, T1 = 0, T2 = 0;
   double inv_m = 1.0 / nterm;  /* f = l / m by a multiplication: within an ulp */
   int bad = 0;
 NS_OMP(simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad))
   for (int l = 0; l < nterm; l++) {
     double f = l * inv_m;
-    double den = s0 - f * d0;
-    bad |= !(den > 0);
-    double inv = 1.0 / den, inv2 = inv * inv;
+    double q = 1.0 - f * ratio;
+    bad |= !(q > 0);
+    double inv = 1.0 / q, inv2 = inv * inv;
     i0 += inv; i1 += f * inv;
     T0 += inv2; T1 += f * inv2; T2 += f * f * inv2;
   }
-  if (bad) return NS_ERR_NONFINITE;
-  /* The sum of logs as the log of a product, renormalised every 8 factors
-   * so that it can neither overflow nor underflow: one log() per slot. Two
-   * products halve the multiplication chain. */
+  i0 /= s0;
+  i1 /= s0;
+  if (bad || !isfinite(i0)) return NS_ERR_NONFINITE;
+  /* sum_l log(den_l) = nterm log(S0) + sum_l log(1 - f_l D0 / S0), the
+   * second sum as the log of a product: each factor lies in [1/m, 1], so
+   * 8 factors in each of two chains, renormalised every 16 terms, can
+   * neither overflow nor underflow whatever the scale of S0 (issue #13,
+   * item 11: the product of the denominators themselves underflowed when
+   * a stratum's scores were e^-88 below the shift). One log() per slot. */
   double prod = 1.0, prod2 = 1.0;
   int pexp = 0;
-  for (int l0 = 0; l0 < nterm; l0 += 16) {
+  for (int l0 = 1; l0 < nterm; l0 += 16) {
     int l1 = l0 + 16 < nterm ? l0 + 16 : nterm, e;
     for (int l = l0; l < l1; l += 2) {
-      prod *= s0 - (l * inv_m) * d0;
-      if (l + 1 < l1) prod2 *= s0 - ((l + 1) * inv_m) * d0;
+      prod *= 1.0 - (l * inv_m) * ratio;
+      if (l + 1 < l1) prod2 *= 1.0 - ((l + 1) * inv_m) * ratio;
     }
     prod = frexp(prod, &e); pexp += e;
     prod2 = frexp(prod2, &e); pexp += e;
   }
   prod *= prod2;
-  wk->lslot[kk] = wt * (log(prod) + pexp * 0.69314718055994530942);
+  wk->lslot[kk] = wt * (nterm * log(s0) + log(prod) + pexp * 0.69314718055994530942);
   double h = wt * i0, q1 = wt * i1;
   wk->h[kk] = h;
   double *mo = wk->mom + kk * NS_MOM;
@@ -668,35 +782,13 @@ NS_OMP(simd reduction(+:i0, i1, T0, T1, T2) reduction(|:bad))
   return NS_OK;
 }
 
-/*
- * One evaluation at gamma (scaled coordinates): the log partial likelihood,
- * the score u and the information imat (p x p, full). When resid is set the
- * per-slot pieces of the score residuals are kept as well.
- *
- * Two passes over the rows, each reading X once: pass A needs gamma (the
- * risk scores), pass B needs the cumulative hazard, which only the scalar
- * risk-set sums of pass A determine -- so the p-vector bins, the score and
- * X' diag(c) X all come from pass B.
- */
-ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
-                   double *u, double *imat, int resid)
+/* Scalar sweep at the point whose bins pass A filled: S0 per slot
+ * backwards within each stratum, the slots' likelihood terms
+ * (slot_terms), the log-likelihood, and the cumulative hazard per slot and
+ * per bin for pass B. */
+static ns_status scalar_sweep(cox_work *wk, const double *gamma, double *loglik)
 {
-  if (wk->exact) return cox_exact_eval(wk, gamma, loglik, u, imat, resid);
   size_t p = wk->p, K = wk->nslot;
-
-  /* exp() is taken relative to the previous evaluation's largest linear
-   * predictor (the common factor cancels from the likelihood); if the
-   * largest one moved by more than e^500 the pass is redone with the new
-   * maximum, so exp() can neither overflow nor flush the risk set to 0. */
-  double emax = 0;
-  for (int attempt = 0; attempt < 2; attempt++) {
-    emax = pass_a(wk, gamma, wk->shift);
-    if (!isfinite(emax)) return NS_ERR_NONFINITE;
-    if (fabs(emax - wk->shift) <= 500) break;
-    wk->shift = emax;
-  }
-  double shift = wk->shift;
-  wk->shift = emax;
   const cox_bins *bins = &wk->bins;
 
   /* Scalar sweep, backwards within each stratum: S0 per slot; then the
@@ -706,6 +798,12 @@ ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
   ns_exact_sum x0 = {{0}, 0};
   for (size_t kk = K; kk-- > 0;) {
     if (kk == K - 1 || wk->slot_start[kk + 1]) { ra0 = 0; x0.n = 0; }
+    else {
+      /* from slot kk + 1's scale to kk's: exact (a power of 2) */
+      double f = cox_rescale_down(wk, kk);
+      ra0 *= f;
+      exact_scale(&x0, f);
+    }
     if (wk->counting) {
       /* S = (sum entered) - (sum left) cancels when the risk scores spread
        * widely (a negative or zero S0, a wrong fit): an exact running sum
@@ -726,22 +824,21 @@ ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
 NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt > 1 && K >= 256 && wk->n > NS_PARALLEL_MIN_WORK))
   for (size_t kk = 0; kk < K; kk++) bad |= slot_terms(wk, kk) != NS_OK;
   if (bad) return NS_ERR_NONFINITE;
-  double lsum = 0.0;       /* sum over event terms of wt * log(denominator) */
-  double dw_total = 0.0;
-  for (size_t kk = K; kk-- > 0;) {
-    lsum += wk->lslot[kk];
-    dw_total += wk->slot_dw[kk];
-  }
-  /* exp() was shifted: each log(denominator) is `shift` too small. */
+  /* sum over event terms of wt * log(denominator); each log(denominator)
+   * is its slot's scale too small. */
+  double lsum = 0.0;
+  for (size_t kk = K; kk-- > 0;)
+    lsum += wk->lslot[kk] + (wk->sexp[kk] * NS_LN2) * wk->slot_dw[kk];
   double dotg = 0;
   for (size_t j = 0; j < p; j++) dotg += wk->ux[j] * gamma[j];
-  *loglik = dotg + wk->off_dead - lsum - shift * dw_total;
-  /* Cumulative hazard over each stratum's slots; per bin, what its rows
-   * accumulate up to their last slot (an event's own slot with the reduced
-   * weight h2 = h - q1). */
+  *loglik = dotg + wk->off_dead - lsum;
+  /* Cumulative hazard over each stratum's slots (relative to each slot's
+   * scale); per bin, what its rows accumulate up to their last slot (an
+   * event's own slot with the reduced weight h2 = h - q1). */
   double run = 0;
   for (size_t kk = 0; kk < K; kk++) {
     if (wk->slot_start[kk]) run = 0;
+    else run *= cox_rescale_down(wk, kk - 1);
     run += wk->h[kk];
     wk->cumh[kk] = run;
     wk->lam_bin[2 * kk] = run;
@@ -749,6 +846,16 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
   }
   wk->lam_bin[2 * K] = 0;
 
+  return NS_OK;
+}
+
+/* Pass B and the vector sweep: S1 per slot, the score u and (imat not
+ * NULL) the information; resid: the per-slot pieces of the score
+ * residuals. */
+static ns_status vector_sweep(cox_work *wk, double *u, double *imat, int resid)
+{
+  size_t p = wk->p, K = wk->nslot;
+  const cox_bins *bins = &wk->bins;
   int want_info = imat && p;
   if (imat) memset(imat, 0, p * p * sizeof *imat);
   pass_b(wk, want_info ? imat : NULL);
@@ -758,7 +865,8 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
    * sum over terms of wt xbar_l xbar_l', which equals
    *   A (S1 - fbar D1)(S1 - fbar D1)' + V D1 D1'
    * (A = sum wt/den^2, fbar and V the mean and spread of f under those
-   * weights): two rank-1 rows per slot, subtracted by blocks with dsyrk. */
+   * weights): two rank-1 rows per slot, subtracted by blocks of rows
+   * (ns_gram_upper). */
   double *s1 = malloc((3 * p + p * p + (size_t) NS_COX_BLOCK * p + 1) * sizeof *s1);
   if (!s1) return NS_ERR_NOMEM;
   double *rb1 = s1 + p, *rs = rb1 + p, *corr = rs + p, *blk = corr + p * p;
@@ -776,6 +884,10 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
     if (kk == K - 1 || wk->slot_start[kk + 1]) {
       memset(s1, 0, 2 * p * sizeof *s1);
       if (xs1) for (size_t j = 0; j < p; j++) xs1[j].n = 0;
+    } else {
+      double f = cox_rescale_down(wk, kk);
+      for (size_t j = 0; j < p; j++) s1[j] *= f;
+      if (xs1) for (size_t j = 0; j < p; j++) exact_scale(&xs1[j], f);
     }
     const double *a1 = bins->v + 2 * kk * p, *d1 = a1 + p;
     if (wk->counting) {
@@ -792,21 +904,24 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
     }
     const double *mo = wk->mom + kk * NS_MOM;
     double h = wk->h[kk], q1 = mo[MOM_Q1];
-    double M0 = mo[MOM_M0], M1 = mo[MOM_M1], M2 = mo[MOM_M2];
+    /* the moments M_k relative to S0^2 (slot_terms); with the risk-set
+     * sums divided by S0 (means) nothing overflows */
+    double M0 = mo[MOM_M0], M1 = mo[MOM_M1], M2 = mo[MOM_M2], inv_s0 = 1.0 / wk->s0[kk];
     for (size_t j = 0; j < p; j++) u[j] -= rs[j] * h - d1[j] * q1;
     if (resid) {
       int nterm = (wk->efron && wk->slot_m[kk] > 1) ? wk->slot_m[kk] : 1;
       double *gk = wk->g + kk * p, *g2k = wk->g2 + kk * p, *ak = wk->abar + kk * p;
       for (size_t j = 0; j < p; j++) {
-        gk[j] = M0 * rs[j] - M1 * d1[j];
-        g2k[j] = (M0 - M1) * rs[j] - (M1 - M2) * d1[j];
+        double ms = rs[j] * inv_s0, md = d1[j] * inv_s0;
+        gk[j] = (M0 * ms - M1 * md) * inv_s0;
+        g2k[j] = ((M0 - M1) * ms - (M1 - M2) * md) * inv_s0;
         ak[j] = (mo[MOM_I0] * rs[j] - mo[MOM_I1] * d1[j]) / nterm;
       }
     }
     if (want_info) {
       double fbar = M1 / M0;
       double v = M2 / M0 - fbar * fbar;
-      double sa = sqrt(M0), sv = v > 0 ? sqrt(v * M0) : 0.0;
+      double sa = sqrt(M0) * inv_s0, sv = v > 0 ? sqrt(v * M0) * inv_s0 : 0.0;
       /* Rows of a column-major block for the Gram kernel (BLAS calls
        * this small would cost more in thread wake-ups than in flops). */
       for (size_t j = 0; j < p; j++) blk[j * NS_COX_BLOCK + nblk] = sa * (rs[j] - fbar * d1[j]);
@@ -832,13 +947,41 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
       double *cg = wk->cumg + kk * p;
       const double *gk = wk->g + kk * p;
       if (wk->slot_start[kk]) for (size_t j = 0; j < p; j++) cg[j] = gk[j];
-      else for (size_t j = 0; j < p; j++) cg[j] = cg[(ptrdiff_t) j - (ptrdiff_t) p] + gk[j];
+      else {
+        double f = cox_rescale_down(wk, kk - 1);
+        for (size_t j = 0; j < p; j++) cg[j] = cg[(ptrdiff_t) j - (ptrdiff_t) p] * f + gk[j];
+      }
     }
   }
   if (want_info)
     for (size_t j = 0; j < p; j++)
       for (size_t i = 0; i < j; i++) imat[j + i * p] = imat[i + j * p];
   return NS_OK;
+}
+
+/*
+ * One evaluation at gamma (scaled coordinates): the log partial likelihood,
+ * the score u and the information imat (p x p, full). When resid is set the
+ * per-slot pieces of the score residuals are kept as well.
+ *
+ * Two passes over the rows, each reading X once: pass A needs gamma (the
+ * linear predictors, then -- once the slots' scales are known -- the risk
+ * scores and the scalar bins), pass B needs the cumulative hazard, which
+ * only the scalar risk-set sums of pass A determine -- so the p-vector
+ * bins, the score and X' diag(c) X all come from pass B.
+ */
+ns_status cox_eval(cox_work *wk, const double *gamma, double *loglik,
+                   double *u, double *imat, int resid)
+{
+  if (wk->exact) return cox_exact_eval(wk, gamma, loglik, u, imat, resid);
+  /* Risk scores relative to each slot's scale (cox_work.sexp): exp()
+   * cannot overflow, no risk set of right-censored data can underflow, and
+   * the fit is a function of the point alone. */
+  ns_status st = pass_a(wk, gamma);
+  if (st != NS_OK) return st;
+  st = scalar_sweep(wk, gamma, loglik);
+  if (st != NS_OK) return st;
+  return vector_sweep(wk, u, imat, resid);
 }
 
 /* Holds fixed (or inactive) columns out of the Newton step: their score is
@@ -861,8 +1004,177 @@ static int all_finite(size_t m, const double *v)
   return 1;
 }
 
-ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
-                     ns_cox_result *res, ns_callback callback, void *context)
+/*
+ * The Newton-Raphson state, in scaled coordinates (survival's names in
+ * brackets): beta the last accepted point [beta in coxfit6, oldbeta in
+ * agfit4], newbeta the point being tried, and what the last evaluation
+ * gave at the point it was asked about.
+ */
+typedef struct {
+  size_t p;
+  double *beta, *newbeta, *init_s;
+  double *u, *step, *u0, *work;   /* score; step = I^- u; score at init */
+  double *imat, *factor, *vs;     /* information, its factor, inverse */
+  int *keep, rank;                /* columns kept by the factorisation */
+  double loglik, plain;           /* (penalised) and plain log-likelihood */
+  int finite;                     /* loglik, score and information finite */
+  ns_status why;                  /* when not: NS_ERR_NONFINITE or Firth's
+                                     NS_ERR_SINGULAR */
+} newton;
+
+static void newton_free(newton *nw)
+{
+  free(nw->beta); free(nw->keep);
+  memset(nw, 0, sizeof *nw);
+}
+
+static ns_status newton_alloc(newton *nw, size_t p)
+{
+  memset(nw, 0, sizeof *nw);
+  nw->p = p;
+  size_t pp = p * p;
+  double *mem = calloc(7 * p + 3 * pp + 2, sizeof *mem);
+  nw->keep = calloc(p + 1, sizeof *nw->keep);
+  if (!mem || !nw->keep) { free(mem); return NS_ERR_NOMEM; }
+  nw->beta = mem; nw->newbeta = mem + p; nw->init_s = nw->newbeta + p;
+  nw->u = nw->init_s + p; nw->step = nw->u + p; nw->u0 = nw->step + p;
+  nw->work = nw->u0 + p; nw->imat = nw->work + p; nw->factor = nw->imat + pp;
+  nw->vs = nw->factor + pp;
+  return NS_OK;
+}
+
+/*
+ * Evaluate at gamma: the log partial likelihood, score and information
+ * (Firth's penalty added, fixed columns held out), then the information
+ * factored. The one place where the model is evaluated at a point; a
+ * point where something is not finite (scores beyond exp(), an empty risk
+ * set) is not an error here but nw->finite = 0, for the step halving.
+ */
+static ns_status fit_evaluate(cox_work *wk, const ns_cox_control *ctl, const double *gamma,
+                              newton *nw)
+{
+  size_t p = nw->p;
+  nw->finite = 0;
+  nw->why = NS_ERR_NONFINITE;
+  ns_status st = cox_eval(wk, gamma, &nw->loglik, nw->u, p ? nw->imat : NULL, 0);
+  if (st == NS_ERR_NONFINITE) return NS_OK;
+  if (st != NS_OK) return st;
+  nw->plain = nw->loglik;
+  if (wk->firth && p) {
+    st = cox_firth_adjust(wk, nw->imat, &nw->loglik, nw->u);
+    nw->why = st;
+    if (st == NS_ERR_NONFINITE || st == NS_ERR_SINGULAR) return NS_OK;
+    if (st != NS_OK) return st;
+    nw->why = NS_ERR_NONFINITE;
+  }
+  hold_fixed(p, ctl->fixed, nw->u, nw->imat);
+  if (!isfinite(nw->loglik) || !all_finite(p, nw->u) || !all_finite(p * p, nw->imat))
+    return NS_OK;
+  st = ns_linalg_chol(p, nw->imat, ctl->toler_chol, nw->factor, nw->keep, &nw->rank);
+  if (st == NS_ERR_NONFINITE) return NS_OK;
+  if (st != NS_OK) return st;
+  nw->finite = 1;
+  return NS_OK;
+}
+
+/* step = I^- u at the last evaluation. */
+static ns_status newton_step(newton *nw)
+{
+  memcpy(nw->step, nw->u, nw->p * sizeof *nw->step);
+  return ns_linalg_chol_solve(nw->p, nw->factor, nw->keep, nw->rank, nw->step, nw->work);
+}
+
+static int loglik_converged(double best, double newlk, double eps)
+{
+  return fabs(1.0 - best / newlk) <= eps;
+}
+
+/* Evaluate at the last accepted point to report it (iterations run out):
+ * it was finite when accepted. */
+static ns_status fit_evaluate_accepted(cox_work *wk, const ns_cox_control *ctl, newton *nw,
+                                       int *iter_out, int iter)
+{
+  ns_status st = fit_evaluate(wk, ctl, nw->beta, nw);
+  if (st != NS_OK) return st;
+  if (!nw->finite) return NS_ERR_NONFINITE;
+  *iter_out = iter;
+  return NS_OK;
+}
+
+/*
+ * The Newton-Raphson iterations from init (evaluated in nw), stopping where
+ * survival stops, so that fits under monotone likelihood (a coefficient
+ * running to infinity) end at coxph's iterate:
+ *  - convergence when |1 - best / loglik| <= eps, best the largest
+ *    log-likelihood accepted so far;
+ *  - a point whose log-likelihood is below best or not finite is not
+ *    accepted: the step is shortened towards the last accepted point,
+ *    more each time (newbeta = (newbeta + h beta) / (h + 1), h = 1, 2, ...);
+ *  - right-censored data (coxph.fit / coxfit6): when the iterations run
+ *    out, the last accepted point is reported, iter = iter_max + 1;
+ *  - (start, stop] data (agreg.fit / agfit4): convergence also needs the
+ *    last step not to have been a halving and the information's rank to
+ *    equal its rank at init (a change counts as a failed step); when the
+ *    iterations run out, the last point tried is reported unless its
+ *    log-likelihood is below best by more than eps relatively, iter =
+ *    iter_max.
+ * Firth's penalised fits follow the first rule and report iter = iter_max.
+ * On return beta is the estimate and nw holds the evaluation there.
+ */
+static ns_status newton_iterate(cox_work *wk, const ns_cox_control *ctl, newton *nw,
+                                ns_throttle *throttle, int *iter_out, int *converged)
+{
+  size_t p = nw->p;
+  int maxiter = ctl->iter_max, ag = wk->counting && !wk->firth;
+  int rank0 = nw->rank, halving = 0, iter;
+  double best = nw->loglik, eps = ctl->eps;
+  ns_status st = newton_step(nw);
+  if (st != NS_OK) return st;
+  for (size_t j = 0; j < p; j++) nw->newbeta[j] = nw->beta[j] + nw->step[j];
+  *converged = 0;
+  for (iter = 1; iter <= maxiter; iter++) {
+    if (ns_throttle_tick(throttle, wk->n, (double) iter / (maxiter + 1)))
+      return NS_ERR_INTERRUPTED;
+    st = fit_evaluate(wk, ctl, nw->newbeta, nw);
+    if (st != NS_OK) return st;
+    int fail = !nw->finite || (ag && nw->rank != rank0);
+    if (!fail && !(ag && halving) && loglik_converged(best, nw->loglik, eps)) {
+      memcpy(nw->beta, nw->newbeta, p * sizeof *nw->beta);
+      *converged = 1;
+      *iter_out = iter;
+      return NS_OK;
+    }
+    if (ag && iter == maxiter) {
+      /* agfit4: keep the last point tried unless it is worse than best
+       * (a non-finite one is, too). */
+      if (!nw->finite || (maxiter > 1 && (nw->loglik - best) / fabs(best) < -eps))
+        return fit_evaluate_accepted(wk, ctl, nw, iter_out, maxiter);
+      memcpy(nw->beta, nw->newbeta, p * sizeof *nw->beta);
+      *iter_out = maxiter;
+      return NS_OK;
+    }
+    if (fail || nw->loglik < best) {
+      halving++;
+      for (size_t j = 0; j < p; j++)
+        nw->newbeta[j] = (nw->newbeta[j] + halving * nw->beta[j]) / (halving + 1.0);
+    } else {
+      halving = 0;
+      best = nw->loglik;
+      st = newton_step(nw);
+      if (st != NS_OK) return st;
+      for (size_t j = 0; j < p; j++) {
+        nw->beta[j] = nw->newbeta[j];
+        nw->newbeta[j] = nw->beta[j] + nw->step[j];
+      }
+    }
+  }
+  return fit_evaluate_accepted(wk, ctl, nw, iter_out,
+                               wk->firth ? maxiter : maxiter + 1);
+}
+
+/* The arguments' consistency (the rows are checked by work_init). */
+static ns_status fit_check_args(const ns_cox_data *data, const ns_cox_control *control,
+                                const ns_cox_result *res)
 {
   if (!data || !control || !res || !data->time || !data->status || !res->coef ||
       (data->p > 0 && (!data->x || !res->var)) || data->n == 0)
@@ -876,197 +1188,143 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
     for (size_t i = 0; i < data->n; i++)
       if (data->cluster[i] < 0 || (size_t) data->cluster[i] >= data->n_cluster)
         return NS_ERR_ARGUMENT;
+  return NS_OK;
+}
 
-  cox_work wk;
-  /* The robust variance evaluates once more at init after the outputs are
-   * written, so then eta needs a buffer of its own. */
-  ns_status st = work_init(&wk, data, control, control->robust ? NULL : res->lp);
-  if (st != NS_OK) { work_free(&wk); return st; }
-  wk.callback = callback; wk.cb_context = context;
-  size_t n = data->n, p = data->p, pp = p * p;
-
-  double *mem = calloc(8 * p + 3 * pp + 2, sizeof *mem);
-  int *keep = calloc(p + 1, sizeof *keep);
-  if (!mem || !keep) { free(mem); free(keep); work_free(&wk); return NS_ERR_NOMEM; }
-  double *beta = mem, *newbeta = beta + p, *u = newbeta + p, *step = u + p;
-  double *u0 = step + p, *work = u0 + p, *init_s = work + p;
-  double *imat = init_s + p, *factor = imat + pp, *vs = factor + pp;
-  int rank = 0;
-
+/* The evaluation at init: log-likelihood, score test, and the score kept
+ * for the robust score test. A log-likelihood at init beyond the doubles
+ * (risk scores e^1e308) is not a fit to report: NS_ERR_NONFINITE, the front
+ * end names init. */
+static ns_status fit_start(cox_work *wk, const ns_cox_control *ctl, newton *nw,
+                           ns_cox_result *res)
+{
+  size_t p = nw->p;
   for (size_t j = 0; j < p; j++) {
-    double b0 = control->init ? control->init[j] : 0.0;
-    init_s[j] = beta[j] = b0 / wk.scale[j];
+    double b0 = ctl->init ? ctl->init[j] : 0.0;
+    nw->init_s[j] = nw->beta[j] = b0 / wk->scale[j];
   }
-  const int *fixed = control->fixed;
-  int maxiter = p == 0 ? 0 : control->iter_max;
-
-  double loglik0 = 0, newlk = 0, best = 0, plain0 = 0, plain = 0;
-  st = cox_eval(&wk, beta, &loglik0, u, p ? imat : NULL, 0);
-  if (st != NS_OK) goto fail;
-  /* A log-likelihood at init beyond the doubles (risk scores e^1e308) is
-   * not a fit to report: NS_ERR_NONFINITE, the front end names init. */
-  if (!isfinite(loglik0)) { st = NS_ERR_NONFINITE; goto fail; }
-  plain0 = loglik0;
-  if (wk.firth && p) {
-    st = cox_firth_adjust(&wk, imat, &loglik0, u);
-    if (st != NS_OK) goto fail;
-  }
-  hold_fixed(p, fixed, u, imat);
+  ns_status st = fit_evaluate(wk, ctl, nw->beta, nw);
+  if (st != NS_OK) return st;
+  if (!nw->finite) return nw->why;
   res->score_test = 0;
   if (p) {
-    st = ns_linalg_chol(p, imat, control->toler_chol, factor, keep, &rank);
-    if (st != NS_OK) goto fail;
-    memcpy(step, u, p * sizeof *step);
-    st = ns_linalg_chol_solve(p, factor, keep, rank, step, work);
-    if (st != NS_OK) goto fail;
+    st = newton_step(nw);
+    if (st != NS_OK) return st;
     double s = 0;
-    for (size_t j = 0; j < p; j++) s += u[j] * step[j];
+    for (size_t j = 0; j < p; j++) s += nw->u[j] * nw->step[j];
     res->score_test = s;
-    memcpy(u0, u, p * sizeof *u0);
+    memcpy(nw->u0, nw->u, p * sizeof *nw->u0);
   }
-  res->loglik[0] = loglik0;
-  res->loglik_plain[0] = plain0;
-  newlk = loglik0;
-  plain = plain0;
-  res->converged = 0;
-  int iter = 0, halving = 0;
-  ns_throttle throttle = ns_throttle_start(callback, context);
+  res->loglik[0] = nw->loglik;
+  res->loglik_plain[0] = nw->plain;
+  return NS_OK;
+}
 
-  if (maxiter == 0 || !isfinite(loglik0)) {
-    res->converged = maxiter == 0;
-  } else {
-    best = loglik0;
-    for (size_t j = 0; j < p; j++) newbeta[j] = beta[j] + step[j];
-    for (iter = 1; iter <= maxiter; iter++) {
-      if (ns_throttle_tick(&throttle, n, (double) iter / (maxiter + 1))) {
-        st = NS_ERR_INTERRUPTED;
-        goto fail;
-      }
-      st = cox_eval(&wk, newbeta, &newlk, u, imat, 0);
-      int notfinite = st != NS_OK;
-      if (st != NS_OK && st != NS_ERR_NONFINITE) goto fail;
-      st = NS_OK;
-      plain = newlk;
-      if (!notfinite && wk.firth) {
-        st = cox_firth_adjust(&wk, imat, &newlk, u);
-        if (st == NS_ERR_NONFINITE || st == NS_ERR_SINGULAR) { notfinite = 1; st = NS_OK; }
-        else if (st != NS_OK) goto fail;
-      }
-      if (!notfinite) {
-        hold_fixed(p, fixed, u, imat);
-        if (!isfinite(newlk) || !all_finite(p, u) || !all_finite(pp, imat)) notfinite = 1;
-      }
-      if (!notfinite) {
-        st = ns_linalg_chol(p, imat, control->toler_chol, factor, keep, &rank);
-        if (st == NS_ERR_NONFINITE) { notfinite = 1; st = NS_OK; }
-        else if (st != NS_OK) goto fail;
-      }
-      if (!notfinite && fabs(1.0 - best / newlk) <= control->eps) {
-        memcpy(beta, newbeta, p * sizeof *beta);
-        res->converged = 1;
-        break;
-      }
-      if (notfinite || newlk < best) {
-        halving++;
-        for (size_t j = 0; j < p; j++)
-          newbeta[j] = (newbeta[j] + halving * beta[j]) / (halving + 1.0);
-      } else {
-        halving = 0;
-        best = newlk;
-        memcpy(step, u, p * sizeof *step);
-        st = ns_linalg_chol_solve(p, factor, keep, rank, step, work);
-        if (st != NS_OK) goto fail;
-        for (size_t j = 0; j < p; j++) {
-          beta[j] = newbeta[j];
-          newbeta[j] = beta[j] + step[j];
-        }
-      }
-    }
-    if (!res->converged) {
-      /* Out of iterations: report the best point, evaluated afresh. */
-      iter = maxiter;
-      st = cox_eval(&wk, beta, &newlk, u, imat, 0);
-      if (st != NS_OK) goto fail;
-      plain = newlk;
-      if (wk.firth) {
-        st = cox_firth_adjust(&wk, imat, &newlk, u);
-        if (st != NS_OK) goto fail;
-      }
-      hold_fixed(p, fixed, u, imat);
-      st = ns_linalg_chol(p, imat, control->toler_chol, factor, keep, &rank);
-      if (st != NS_OK) goto fail;
+/*
+ * Coefficients, score, model-based variance and the monotone-likelihood
+ * flags at the estimate, from the evaluation there (all in scaled
+ * coordinates until written out). The flags follow survival's warning
+ * rules, applied (as there) only to a converged fit with iter_max > 1:
+ * with step = I^- u the Newton step that would come next, a coefficient
+ * runs to infinity when its score is not finite or, right-censored data
+ * (coxph.fit), |step| > eps and |step| > toler_inf |coef|; (start, stop]
+ * data (agreg.fit), |step| > toler_inf (1 + |coef|).
+ */
+static ns_status fit_coefficients(const cox_work *wk, const ns_cox_control *ctl, newton *nw,
+                                  int converged, ns_cox_result *res)
+{
+  size_t p = nw->p;
+  const int *fixed = ctl->fixed;
+  int maxiter = ctl->iter_max, ag = wk->counting && !wk->firth;
+  /* imat is no longer needed: it serves as dpotri's scratch. */
+  ns_status st = ns_linalg_chol_inverse(p, nw->factor, nw->keep, nw->rank, nw->vs, nw->imat);
+  if (st != NS_OK) return st;
+  double *vs = nw->vs, *step = nw->step;
+  if (fixed)
+    for (size_t j = 0; j < p; j++)
+      if (fixed[j]) for (size_t i = 0; i < p; i++) vs[i + j * p] = vs[j + i * p] = 0;
+  for (size_t j = 0; j < p; j++) {
+    double s = 0;
+    for (size_t i = 0; i < p; i++) s += vs[j + i * p] * nw->u[i];
+    step[j] = s;
+  }
+  for (size_t j = 0; j < p; j++) {
+    /* iter_max == 0 evaluates the model at init: every coefficient keeps
+     * its init value (coxph's), none is dropped or flagged infinite. */
+    int dropped = !nw->keep[j] && !(fixed && fixed[j]) && maxiter > 0;
+    double coef = nw->beta[j] * wk->scale[j], st_o = step[j] * wk->scale[j];
+    res->coef[j] = dropped ? NAN : coef;
+    if (res->u) res->u[j] = nw->u[j] / wk->scale[j];
+    if (res->means) res->means[j] = wk->mean_out[j];
+    if (res->infinite) {
+      int inf = !isfinite(nw->u[j]) ||
+        (ag ? fabs(st_o) > ctl->toler_inf * (1.0 + fabs(coef))
+            : fabs(st_o) > ctl->eps && fabs(st_o) > ctl->toler_inf * fabs(coef));
+      res->infinite[j] = maxiter > 1 && converged && !dropped && inf;
     }
   }
-  if (maxiter == 0 || !isfinite(loglik0)) {
-    newlk = loglik0;
-    plain = plain0;
-  }
-  res->loglik[1] = newlk;
-  res->loglik_plain[1] = plain;
-  res->iter = iter;
-  res->rank = rank;
+  return NS_OK;
+}
 
-  /* Variance, score and the monotone-likelihood check (coxph.fit's rule:
-   * the Newton step that would come next is not small next to the
-   * coefficient), all in scaled coordinates. */
-  if (p) {
-    /* imat is no longer needed: it serves as dpotri's scratch. */
-    st = ns_linalg_chol_inverse(p, factor, keep, rank, vs, imat);
-    if (st != NS_OK) goto fail;
-    if (fixed)
-      for (size_t j = 0; j < p; j++)
-        if (fixed[j]) for (size_t i = 0; i < p; i++) vs[i + j * p] = vs[j + i * p] = 0;
-    for (size_t j = 0; j < p; j++) {
-      double s = 0;
-      for (size_t i = 0; i < p; i++) s += vs[j + i * p] * u[i];
-      step[j] = s;
-    }
-    for (size_t j = 0; j < p; j++) {
-      /* iter_max == 0 evaluates the model at init: every coefficient keeps
-       * its init value (coxph's), none is dropped or flagged infinite. */
-      int dropped = !keep[j] && !(fixed && fixed[j]) && maxiter > 0;
-      res->coef[j] = dropped ? NAN : beta[j] * wk.scale[j];
-      if (res->u) res->u[j] = u[j] / wk.scale[j];
-      if (res->means) res->means[j] = wk.mean[j];
-      if (res->infinite)
-        res->infinite[j] = maxiter > 0 && !dropped && (!isfinite(u[j]) ||
-                                        (fabs(step[j] * wk.scale[j]) > control->eps &&
-                                         fabs(step[j]) > control->toler_inf * fabs(beta[j])));
-    }
-  }
-
-  /* Linear predictors and martingale residuals at the estimate: eta is
-   * the last evaluation's, which is at beta. */
-  if (res->lp && res->lp != wk.eta) memcpy(res->lp, wk.eta, n * sizeof *res->lp);
+/* Linear predictors and martingale residuals at the estimate (eta and the
+ * hazard are the last evaluation's, which is at the estimate), and the
+ * Wald test of beta = init with the model-based variance. */
+static ns_status fit_outputs(const cox_work *wk, const ns_cox_control *ctl, newton *nw,
+                             ns_cox_result *res)
+{
+  size_t n = wk->n, p = nw->p;
+  if (res->lp && res->lp != wk->eta) memcpy(res->lp, wk->eta, n * sizeof *res->lp);
   if (res->resid)
     for (size_t k = 0; k < n; k++)
-      res->resid[k] = wk.status[k] - row_hazard_weight(&wk, k) / (wk.w ? wk.w[k] : 1.0);
-
-  /* Wald test of beta = init with the model-based variance. */
+      res->resid[k] = wk->status[k] - row_hazard_weight(wk, k) / (wk->w ? wk->w[k] : 1.0);
   res->wald_test = 0;
   res->robust_score_test = 0;
-  if (p) {
-    double *delta = step;
-    for (size_t j = 0; j < p; j++) delta[j] = keep[j] ? beta[j] - init_s[j] : 0.0;
-    st = ns_linalg_quad_inverse(p, vs, delta, control->toler_chol, &res->wald_test);
-    if (st != NS_OK) goto fail;
-  }
+  if (!p) return NS_OK;
+  double *delta = nw->step;
+  for (size_t j = 0; j < p; j++) delta[j] = nw->keep[j] ? nw->beta[j] - nw->init_s[j] : 0.0;
+  return ns_linalg_quad_inverse(p, nw->vs, delta, ctl->toler_chol, &res->wald_test);
+}
 
-  if (p && control->robust) {
-    st = cox_robust_variance(&wk, data, control, beta, init_s, u0, keep, vs, u, step, res);
-    if (st != NS_OK) goto fail;
-  } else if (p) {
-    memcpy(res->var, vs, pp * sizeof *vs);
+ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
+                     ns_cox_result *res, ns_callback callback, void *context)
+{
+  ns_status st = fit_check_args(data, control, res);
+  if (st != NS_OK) return st;
+  cox_work wk;
+  newton nw;
+  memset(&nw, 0, sizeof nw);
+  /* The robust variance evaluates once more at init after the outputs are
+   * written, so then eta needs a buffer of its own. */
+  st = work_init(&wk, data, control, control->robust ? NULL : res->lp);
+  wk.callback = callback; wk.cb_context = context; /* for cox_exact_eval */
+  if (st == NS_OK) st = newton_alloc(&nw, data->p);
+  if (st == NS_OK) st = fit_start(&wk, control, &nw, res);
+  if (st != NS_OK) goto done;
+
+  size_t p = data->p;
+  int iter = 0, converged = control->iter_max == 0 || p == 0;
+  if (p && control->iter_max > 0) {
+    ns_throttle throttle = ns_throttle_start(callback, context);
+    st = newton_iterate(&wk, control, &nw, &throttle, &iter, &converged);
+    if (st != NS_OK) goto done;
+  }
+  res->loglik[1] = nw.loglik;
+  res->loglik_plain[1] = nw.plain;
+  res->iter = iter;
+  res->rank = nw.rank;
+  res->converged = converged;
+  if (p) st = fit_coefficients(&wk, control, &nw, converged, res);
+  if (st == NS_OK) st = fit_outputs(&wk, control, &nw, res);
+  if (st != NS_OK || !p) goto done;
+  if (control->robust) {
+    st = cox_robust_variance(&wk, data, control, nw.beta, nw.init_s, nw.u0, nw.keep, nw.vs,
+                             nw.u, nw.step, res);
+  } else {
+    memcpy(res->var, nw.vs, p * p * sizeof *nw.vs);
     cox_unscale_var(p, wk.scale, res->var);
   }
-
-  free(mem); free(keep);
-  work_free(&wk);
-  return NS_OK;
-
-fail:
-  free(mem); free(keep);
+done:
+  newton_free(&nw);
   work_free(&wk);
   return st;
 }
-

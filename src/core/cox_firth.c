@@ -58,12 +58,13 @@ ns_status cox_firth_adjust(cox_work *wk, const double *imat, double *loglik, dou
       for (size_t j = 0; j < p; j++) s += ainv[i + j * p] * xk[j];
       z += xk[i] * s;
     }
-    double rk = wk->r[k];
     for (int side = 0; side < 2; side++) {
-      double *b;
+      double *b, rk = wk->r[k];
       if (side == 0) b = bins + (size_t) hi * per;
-      else if (leave && lo >= 0) b = leave + (size_t) lo * per;
-      else break;
+      else if (leave && lo >= 0) {
+        b = leave + (size_t) lo * per;
+        rk *= cox_row_scale(wk, lo, hi);  /* to slot lo's scale (cox_work.h) */
+      } else break;
       b[0] += rk * z;
       for (size_t i = 0; i < p; i++) b[1 + i] += rk * z * xk[i];
       double *b2 = b + 1 + p;
@@ -83,6 +84,12 @@ ns_status cox_firth_adjust(cox_work *wk, const double *imat, double *loglik, dou
     if (kk == K - 1 || wk->slot_start[kk + 1]) {
       memset(run, 0, (2 * per + 2 * (p + 1)) * sizeof *run);
       s0 = s0l = 0;
+    } else {
+      /* from slot kk + 1's scale to kk's (cox_work.h) */
+      double f = cox_rescale_down(wk, kk);
+      for (size_t q = 0; q < 2 * per + 2 * (p + 1); q++) run[q] *= f;
+      s0 *= f;
+      s0l *= f;
     }
     const double *b = bins + kk * per;
     for (size_t q = 0; q < per; q++) run[q] += b[q];

@@ -5,8 +5,7 @@
  * proportional hazards (cox.zph).
  *
  * Layout. All three share one "sweep": rows are sorted once by (stratum,
- * stop); each distinct stop time of a stratum is a "time point" (cox.c's
- * "slots" are only the distinct event times). One backward pass
+ * stop); each distinct stop time of a stratum is a "time point". One backward pass
  * over the time points grows the risk-set sums (rows enter at their stop time and,
  * for (start, stop] data, leave once the sweep passes their start), and
  * turns them into per-time-point hazard increments and hazard-weighted covariate
@@ -17,6 +16,23 @@
  * Covariates are copied in sorted order, row-major and centred at their
  * column means: the risk-set covariances and the residuals are invariant to
  * the shift, and centring keeps the cumulative sums from cancelling.
+ *
+ * Scales. As in cox.c, risk scores are held relative to a power of 2 per
+ * time point, 2^sexp[t] with sexp[t] the exponent of the largest linear
+ * predictor of the rows whose stop time is at or after t in the stratum:
+ * row k's r is exp(eta_k) / 2^sexp[t(k)], the risk-set sums and the hazard
+ * increments at t are relative to 2^sexp[t] (2^-sexp[t] for hazards), and
+ * moving a running sum from one time point to the next multiplies it by an
+ * exact power of 2. No risk set of right-censored data can then underflow
+ * and no residual becomes NaN when one linear predictor lies 700 below the
+ * others (issue #13); ns_cox_hazard scales its hazards back on output.
+ * (start, stop] data: the scale also bounds rows that enter later, so a
+ * risk set whose scores all lie ~700 below a later entrant's can still
+ * underflow (NaN residuals); linear predictors below -3.7e8 are refused.
+ *
+ * (cox.c's "slots" are the distinct event times only; here every distinct
+ * stop time is a time point, as the hazard is reported at censoring times
+ * too.)
  */
 #include <math.h>
 #include <stddef.h>
@@ -39,6 +55,8 @@ typedef struct {
   int *status;   /* sorted */
   int *lo;       /* sorted position -> last time point at or before start in the
                     stratum, -1 when none (or right-censored data) */
+  int *tp;       /* sorted position -> its time point */
+  int *sexp;     /* m: the time point's scale (see Scales above) */
   double *nrisk, *nevent, *ncens, *haz, *varhaz, *haz2; /* m */
   double *hx, *hx2, *xm;                                 /* m * p, centred */
   int n_event;
@@ -48,7 +66,7 @@ static void sweep_free(sweep *s)
 {
   free(s->order); free(s->first); free(s->sstrat); free(s->stime);
   free(s->x); free(s->mu); free(s->r); free(s->w); free(s->status);
-  free(s->lo); free(s->nrisk); free(s->nevent); free(s->ncens);
+  free(s->lo); free(s->tp); free(s->sexp); free(s->nrisk); free(s->nevent); free(s->ncens);
   free(s->haz); free(s->varhaz); free(s->haz2);
   free(s->hx); free(s->hx2); free(s->xm);
   memset(s, 0, sizeof *s);
@@ -67,7 +85,10 @@ static ns_status check_model(const ns_cox_model *md)
       return NS_ERR_START_STOP;
     if (md->weight && !(md->weight[i] > 0 && isfinite(md->weight[i]))) return NS_ERR_WEIGHT;
     if (md->stratum && md->stratum[i] < 0) return NS_ERR_STRATUM;
-    if (!isfinite(md->eta[i]) || !isfinite(exp(md->eta[i]))) return NS_ERR_NONFINITE;
+    /* exp(eta) must be finite; below -3.7e8 (2^29 ln 2) the time points'
+     * scale exponents (ints) could not follow it */
+    if (!isfinite(md->eta[i]) || !isfinite(exp(md->eta[i])) || md->eta[i] < -3.7e8)
+      return NS_ERR_NONFINITE;
   }
   for (size_t j = 0; j < md->p; j++)
     for (size_t i = 0; i < md->n; i++)
@@ -106,7 +127,7 @@ static ns_status sweep_setup(sweep *s, const ns_cox_model *md)
   for (size_t k = 0; k < n; k++) {
     size_t i = (size_t) s->order[k];
     for (size_t j = 0; j < p; j++) s->x[k * p + j] = md->x[i + j * n] - s->mu[j];
-    s->r[k] = exp(md->eta[i]);
+    s->r[k] = md->eta[i];  /* made a risk score once the scales are known */
     s->w[k] = md->weight ? md->weight[i] : 1.0;
     s->status[k] = md->status[i];
     s->n_event += md->status[i];
@@ -127,6 +148,9 @@ static ns_status sweep_setup(sweep *s, const ns_cox_model *md)
   s->hx = calloc(m * p + 1, sizeof *s->hx);
   s->hx2 = calloc(m * p + 1, sizeof *s->hx2);
   s->xm = calloc(m * p + 1, sizeof *s->xm);
+  s->tp = malloc((n + 1) * sizeof *s->tp);
+  s->sexp = malloc((m + 1) * sizeof *s->sexp);
+  if (!s->tp || !s->sexp) return NS_ERR_NOMEM;
   if (!s->sstrat || !s->stime || !s->nrisk || !s->nevent || !s->ncens || !s->haz ||
       !s->varhaz || !s->haz2 || !s->hx || !s->hx2 || !s->xm)
     return NS_ERR_NOMEM;
@@ -134,6 +158,19 @@ static ns_status sweep_setup(sweep *s, const ns_cox_model *md)
     int i = s->order[s->first[t]];
     s->sstrat[t] = md->stratum ? md->stratum[i] : 0;
     s->stime[t] = md->time[i];
+  }
+  /* The scales: the largest eta at or after each time point of the
+   * stratum, then r = exp(eta) relative to the row's own time point. */
+  double run = -HUGE_VAL;
+  for (size_t t = m; t-- > 0;) {
+    if (t == m - 1 || s->sstrat[t + 1] != s->sstrat[t]) run = -HUGE_VAL;
+    for (int k = s->first[t]; k < s->first[t + 1]; k++) {
+      s->tp[k] = (int) t;
+      if (s->r[k] > run) run = s->r[k];
+    }
+    s->sexp[t] = (int) ceil(run / 0.69314718055994530942); /* |eta| <= 3.7e8 */
+    for (int k = s->first[t]; k < s->first[t + 1]; k++)
+      s->r[k] = exp(s->r[k] - s->sexp[t] * 0.69314718055994530942);
   }
 
   for (size_t k = 0; k < n; k++) s->lo[k] = -1;
@@ -203,6 +240,24 @@ static void racc_reset(risk_acc *a)
   if (a->exact) for (size_t k = 0; k < a->len; k++) a->xs[k].n = 0;
 }
 
+/* The sums (all but the weight, val[1]) times f, a power of 2: exact. */
+static void racc_scale(risk_acc *a, double f)
+{
+  if (f == 1.0) return;
+  for (size_t k = 0; k < a->len; k++) {
+    if (k == 1) continue;
+    a->val[k] *= f;
+    if (!a->exact) continue;
+    ns_exact_sum *x = &a->xs[k];
+    int q = 0;
+    for (int c = 0; c < x->n; c++) {
+      double v = x->part[c] * f;
+      if (v != 0.0) x->part[q++] = v;
+    }
+    x->n = q;
+  }
+}
+
 /* c += a * x x' on the upper triangle, at offset k0 of the accumulator */
 static void racc_outer(risk_acc *acc, size_t k0, size_t p, double a, const double *x)
 {
@@ -253,6 +308,7 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
   for (long t = (long) m - 1; t >= 0; t--) {
     int h = s->sstrat[t];
     if (t == (long) m - 1 || s->sstrat[t + 1] != h) racc_reset(&acc);
+    else racc_scale(&acc, ldexp(1.0, s->sexp[t + 1] - s->sexp[t]));
     double Dd = 0, wd = 0, nc = 0;
     int d = 0;
     memset(Sd, 0, p * sizeof *Sd);
@@ -284,7 +340,8 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
         if (hi < h || md->start[i] < tt) break;
         int k = pos[i];
         const double *xr = s->x + (size_t) k * p;
-        double rw = s->r[k] * s->w[k];
+        /* its r to this time point's scale */
+        double rw = ldexp(s->r[k], s->sexp[s->tp[k]] - s->sexp[t]) * s->w[k];
         racc_add(&acc, 1, -s->w[k]);
         racc_add(&acc, 0, -rw);
         for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, -(rw * xr[j]));
@@ -385,8 +442,14 @@ ns_status ns_cox_hazard(const ns_cox_model *model, ns_cox_hazard_result *out,
   out->haz = s.haz; s.haz = NULL;
   out->varhaz = s.varhaz; s.varhaz = NULL;
   out->xhaz = s.hx; s.hx = NULL;
-  for (size_t t = 0; t < m; t++)
-    for (size_t j = 0; j < p; j++) out->xhaz[t * p + j] += out->haz[t] * s.mu[j];
+  for (size_t t = 0; t < m; t++) {
+    /* back from the time point's scale */
+    int e = s.sexp[t];
+    out->haz[t] = ldexp(out->haz[t], -e);
+    out->varhaz[t] = ldexp(out->varhaz[t], -2 * e);
+    for (size_t j = 0; j < p; j++)
+      out->xhaz[t * p + j] = ldexp(out->xhaz[t * p + j], -e) + out->haz[t] * s.mu[j];
+  }
   sweep_free(&s);
   return NS_OK;
 }
@@ -437,30 +500,35 @@ ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
     free(cumA); free(cumB); free(tmp); sweep_free(&s);
     return NS_ERR_NOMEM;
   }
+  /* (each relative to its time point's scale: the previous one's sums
+   * are taken to it by f) */
   for (size_t t = 0; t < m; t++) {
     int fresh = t == 0 || s.sstrat[t] != s.sstrat[t - 1];
-    cumA[t] = (fresh ? 0 : cumA[t - 1]) + s.haz[t];
+    double f = fresh ? 0.0 : ldexp(1.0, s.sexp[t] - s.sexp[t - 1]);
+    cumA[t] = (fresh ? 0 : cumA[t - 1] * f) + s.haz[t];
     for (size_t j = 0; j < p; j++)
-      cumB[t * p + j] = (fresh ? 0 : cumB[(t - 1) * p + j]) + s.hx[t * p + j];
+      cumB[t * p + j] = (fresh ? 0 : cumB[(t - 1) * p + j] * f) + s.hx[t * p + j];
   }
   for (size_t t = 0; t < m; t++) {
     int fresh = t == 0 || s.sstrat[t] != s.sstrat[t - 1];
+    double f = fresh ? 0.0 : ldexp(1.0, s.sexp[t] - s.sexp[t - 1]);
     for (int k = s.first[t]; k < s.first[t + 1]; k++) {
       const double *xr = s.x + (size_t) k * p;
       double A;
       int dead = s.status[k];
       if (dead) {
-        A = (fresh ? 0 : cumA[t - 1]) + s.haz2[t];
+        A = (fresh ? 0 : cumA[t - 1] * f) + s.haz2[t];
         for (size_t j = 0; j < p; j++)
-          tmp[j] = (fresh ? 0 : cumB[(t - 1) * p + j]) + s.hx2[t * p + j];
+          tmp[j] = (fresh ? 0 : cumB[(t - 1) * p + j] * f) + s.hx2[t * p + j];
       } else {
         A = cumA[t];
         for (size_t j = 0; j < p; j++) tmp[j] = cumB[t * p + j];
       }
       int lo = s.lo[k];
       if (lo >= 0) {
-        A -= cumA[lo];
-        for (size_t j = 0; j < p; j++) tmp[j] -= cumB[(size_t) lo * p + j];
+        double fl = ldexp(1.0, s.sexp[t] - s.sexp[lo]);
+        A -= cumA[lo] * fl;
+        for (size_t j = 0; j < p; j++) tmp[j] -= cumB[(size_t) lo * p + j] * fl;
       }
       size_t i = (size_t) s.order[k];
       double r = s.r[k];

@@ -29,7 +29,9 @@ void cox_score_resid_collapse(const cox_work *wk, const int *cluster, double *xk
     double *zc = z + cl * p;
     double wk_k = wk->w ? wk->w[k] : 1.0;
     double e = wk->r[k] / wk_k;
-    double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] : 0.0);
+    /* sums up to lo taken to hi's scale (cox_work.h) */
+    double fl = lo >= 0 ? cox_row_scale(wk, lo, hi) : 0.0;
+    double lam = wk->cumh[hi] - (lo >= 0 ? wk->cumh[lo] * fl : 0.0);
     const double *cgh = wk->cumg + (size_t) hi * p;
     const double *cgl = lo >= 0 ? wk->cumg + (size_t) lo * p : NULL;
     int dead = wk->status[k];
@@ -37,7 +39,7 @@ void cox_score_resid_collapse(const cox_work *wk, const int *cluster, double *xk
     const double *gh = wk->g + (size_t) hi * p, *g2h = wk->g2 + (size_t) hi * p;
     const double *ah = wk->abar + (size_t) hi * p;
     for (size_t j = 0; j < p; j++) {
-      double G = cgh[j] - (cgl ? cgl[j] : 0.0);
+      double G = cgh[j] - (cgl ? cgl[j] * fl : 0.0);
       if (dead) G -= gh[j] - g2h[j];
       double s = -e * (xk[j] * lam - G);
       if (dead) s += xk[j] - ah[j];

@@ -1,11 +1,14 @@
 /*
  * cox_work.h -- private to the Cox fit (cox.c, cox_firth.c, cox_robust.c):
  * the evaluation's working state and the helpers its files share. The
- * layout (slots, bins, blocks) is described at the top of cox.c.
+ * layout (slots, bins, blocks) is described at the top of cox.c. A "slot"
+ * is a distinct event time of a stratum (cox_resid.c's "time points" are
+ * every distinct stop time).
  */
 #ifndef NETSURV_COX_WORK_H
 #define NETSURV_COX_WORK_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "internal.h"
@@ -45,6 +48,7 @@ typedef struct {
   int *slot_m;       /* number of events in the slot */
   double *slot_dw;   /* their summed weight */
   double *mean, *scale;
+  double *mean_out;  /* p: the means reported (0 for a column held uncentred) */
   double *ux;        /* p: sum over events of w x (fixed across iterations) */
   double off_dead;   /* sum over events of w * offset */
   /* per-evaluation scratch */
@@ -59,13 +63,42 @@ typedef struct {
   double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
   double *xbuf;                        /* 2 * NS_COX_BLOCK * p per thread */
   double *info_t;                      /* p * p * threads */
-  double shift;
   /* ties = "exact" (cox_exact.c): the evaluation is cox_exact_eval's, which
    * may call back the caller's interrupt callback */
   int exact;
   ns_callback callback;
   void *cb_context;
+  /* Scales (issue #13, items 6, 8, 11). Risk scores are kept relative to a
+   * power of 2 per slot: row i's r_i is w_i exp(eta_i) / 2^sexp[hi_i], and
+   * every per-slot quantity (S0, S1, the hazard increment's 1 / S0, the
+   * cumulative sums up to the slot) is relative to 2^sexp[k] (2^-sexp[k]
+   * for hazards). sexp[k] is the exponent of the largest linear predictor
+   * among the rows with hi >= k in the stratum -- a row at risk at slot k
+   * for right-censored data -- so S0 >= the smallest weight: no risk set
+   * can underflow however widely the scores spread, strata cannot flush
+   * one another to 0, and shifting a stratum's linear predictor changes
+   * nothing. Going from slot k + 1 to k (k in the same stratum) multiplies
+   * by cox_rescale_down(wk, k) = 2^(sexp[k+1] - sexp[k]) <= 1, exactly. */
+  int *sexp;         /* nslot */
+  double *smax;      /* nslot: scratch, the largest eta per slot */
 } cox_work;
+
+/* 2^(sexp[k + 1] - sexp[k]): the factor taking a running sum relative to
+ * slot k + 1's scale to slot k's (1 when k + 1 starts a stratum or is past
+ * the end, where the running sums restart). */
+static inline double cox_rescale_down(const cox_work *wk, size_t k)
+{
+  if (k + 1 >= wk->nslot || wk->slot_start[k + 1]) return 1.0;
+  return ldexp(1.0, wk->sexp[k + 1] - wk->sexp[k]);
+}
+
+/* 2^(sexp[hi] - sexp[lo]) for a (start, stop] row at risk in (lo, hi]: its
+ * r relative to slot lo's scale (for the sums it leaves at lo), or a sum up
+ * to lo (cumulative hazard) relative to hi's. */
+static inline double cox_row_scale(const cox_work *wk, int lo, int hi)
+{
+  return ldexp(1.0, wk->sexp[hi] - wk->sexp[lo]);
+}
 
 /* Row i centred and scaled into a p-vector (for the per-row p^2 work of
  * Firth's penalty and the score residuals). */

@@ -319,6 +319,13 @@ typedef struct {
  * approximation (tied events leave the risk set in equal parts, which only
  * changes c for the events themselves). Covariates are centred and scaled
  * internally (coxph's rule), results are on the original scale.
+ * Newton-Raphson stops where survival stops (coxfit6's rule for
+ * right-censored data, agfit4's for (start, stop] data: convergence test,
+ * step halving, what is reported when iter_max runs out and
+ * result->iter then), so fits under monotone likelihood end at coxph's
+ * iterate; result->infinite follows coxph.fit's / agreg.fit's warning rule.
+ * Risk scores are scaled per slot (no underflow of a risk set of
+ * right-censored data). A column left uncentred that is constant is dropped.
  * Preconditions: finite times, start < stop, status 0/1, weights > 0 and
  * finite covariates (checked; NS_ERR_* on failure); at least one event.
  * References: Cox (1972); Efron (1977); Therneau & Grambsch (2000), ch. 3;

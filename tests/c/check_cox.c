@@ -329,6 +329,121 @@ START_TEST(threads_agree)
 }
 END_TEST
 
+/* Issue #13, item 15: a constant column passed uncentred (center = 0) has
+ * no information; it is dropped (NaN) with any thread count, and the other
+ * coefficient is the fit without it. */
+START_TEST(constant_uncentred_column_dropped)
+{
+  enum { N = 3000 };
+  double *x = malloc(2 * N * sizeof *x), *time = malloc(N * sizeof *time);
+  double *w = malloc(N * sizeof *w);
+  int *status = malloc(N * sizeof *status);
+  unsigned st = 11u;
+  for (int i = 0; i < N; i++) {
+    st = st * 1103515245u + 12345u;
+    x[i] = (double) ((st >> 8) % 1000u) / 250.0 - 2.0;
+    time[i] = 1 + (double) ((st >> 12) % 97u);
+    status[i] = ((st >> 16) % 10u) < 7u;
+    w[i] = 0.5 + (double) ((st >> 20) % 7u) * 0.3;
+  }
+  const int center[] = {1, 0};
+  const double constants[] = {5.0, 1000.0, -7.25, 3.3e6, 0.1};
+  for (int wtd = 0; wtd < 2; wtd++) {
+    double c0, v0;
+    ns_cox_data d1 = {N, 1, x, time, NULL, status, wtd ? w : NULL, NULL, NULL, NULL, NULL, 0};
+    ns_cox_result r0 = {0};
+    r0.coef = &c0; r0.var = &v0;
+    ns_cox_control ctl = control0(NS_COX_EFRON, NULL);
+    ctl.iter_max = 20;
+    ck_assert_int_eq(ns_cox_fit(&d1, &ctl, &r0, NULL, NULL), NS_OK);
+    for (int q = 0; q < 5; q++) {
+      for (int i = 0; i < N; i++) x[N + i] = constants[q];
+      ns_cox_data d2 = {N, 2, x, time, NULL, status, wtd ? w : NULL, NULL, NULL, center, NULL, 0};
+      for (int t = 1; t <= 3; t++) {
+        double c[2], v[4], means[2];
+        ns_cox_result r = {0};
+        r.coef = c; r.var = v; r.means = means;
+        ctl.threads = t;
+        ck_assert_int_eq(ns_cox_fit(&d2, &ctl, &r, NULL, NULL), NS_OK);
+        ck_assert_msg(isnan(c[1]), "constant %g, threads %d: coef %g", constants[q], t, c[1]);
+        ck_assert_int_eq(r.rank, 1);
+        ck_assert_near(c[0], c0, 1e-12);
+        ck_assert_near(v[0], v0, 1e-12);
+        ck_assert_near(v[3], 0, 0);
+        ck_assert_near(means[1], 0, 0);   /* reported as not centred */
+      }
+    }
+  }
+  free(x); free(time); free(w); free(status);
+}
+END_TEST
+
+/* Issue #13, item 11: Efron ties in two strata whose linear predictors lie
+ * 110 apart (x of stratum 2 shifted by -110): 20 tied events per time.
+ * The fit equals the unshifted one (a stratum's shift cancels from its
+ * likelihood), where the product of a time's Efron denominators used to
+ * underflow (loglik +Inf, a wrong coefficient). */
+START_TEST(efron_strata_far_apart)
+{
+  enum { N = 400 };
+  double x[N], xs[N], time[N];
+  int status[N], stratum[N];
+  unsigned st = 5u;
+  for (int i = 0; i < N; i++) {
+    st = st * 1103515245u + 12345u;
+    stratum[i] = i % 2;
+    x[i] = (double) ((st >> 8) % 1000u) / 500.0 - 1.0;
+    xs[i] = x[i] - (stratum[i] ? 110.0 : 0.0);
+    /* later times for larger x (a coefficient near -1), 10 distinct times */
+    time[i] = 1 + floor((x[i] + 1) * 3 + (double) ((st >> 12) % 5u));
+    status[i] = ((st >> 16) % 10u) < 8u;
+  }
+  double c[2], v[2], lp[N];
+  for (int k = 0; k < 2; k++) {
+    ns_cox_data d = {N, 1, k ? xs : x, time, NULL, status, NULL, NULL, stratum, NULL, NULL, 0};
+    ns_cox_result r = {0};
+    r.coef = &c[k]; r.var = &v[k]; r.lp = lp;
+    ns_cox_control ctl = control0(NS_COX_EFRON, NULL);
+    ctl.iter_max = 20;
+    ck_assert_int_eq(ns_cox_fit(&d, &ctl, &r, NULL, NULL), NS_OK);
+    ck_assert(r.converged);
+    ck_assert(isfinite(r.loglik[1]));
+    static double ll0, ll1;
+    if (k == 0) { ll0 = r.loglik[0]; ll1 = r.loglik[1]; }
+    else {
+      ck_assert_near(r.loglik[0], ll0, 1e-12);
+      ck_assert_near(r.loglik[1], ll1, 1e-12);
+    }
+  }
+  ck_assert_near(c[1], c[0], 1e-10);
+  ck_assert_near(v[1], v[0], 1e-10);
+}
+END_TEST
+
+/* Issue #13, item 8: x1 runs to -infinity and xs has no information within
+ * the strata; coxph returns (x1 very negative, xs NA), and so does the fit
+ * (it stopped with "a value is not finite"). */
+START_TEST(monotone_with_uninformative_column)
+{
+  const double x[] = {2.131, -1.054, -0.025, -0.058, 0, 1, 1, 1};
+  const double time[] = {5, 2, 3, 2};
+  const int status[] = {0, 1, 1, 1}, stratum[] = {2, 1, 4, 4};
+  ns_cox_data d = {4, 2, x, time, NULL, status, NULL, NULL, stratum, NULL, NULL, 0};
+  double c[2], v[4];
+  int inf[2];
+  ns_cox_result r = {0};
+  r.coef = c; r.var = v; r.infinite = inf;
+  ns_cox_control ctl = control0(NS_COX_EFRON, NULL);
+  ctl.iter_max = 20;
+  ck_assert_int_eq(ns_cox_fit(&d, &ctl, &r, NULL, NULL), NS_OK);
+  ck_assert(c[0] < -100);
+  ck_assert(isnan(c[1]));
+  ck_assert(!r.converged);
+  ck_assert_int_eq(r.iter, 21);           /* coxph's count when iterations run out */
+  ck_assert(isfinite(r.loglik[1]) && r.loglik[1] > r.loglik[0] && r.loglik[1] < 0);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("cox");
@@ -344,6 +459,9 @@ Suite *make_suite(void)
   tcase_add_test(tc, concordance_against_all_pairs);
   tcase_add_test(tc, firth_finite_under_monotone_likelihood);
   tcase_add_test(tc, threads_agree);
+  tcase_add_test(tc, constant_uncentred_column_dropped);
+  tcase_add_test(tc, efron_strata_far_apart);
+  tcase_add_test(tc, monotone_with_uninformative_column);
   tcase_set_timeout(tc, 60);
   suite_add_tcase(s, tc);
   return s;

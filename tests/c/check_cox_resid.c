@@ -203,6 +203,29 @@ START_TEST(interrupt_frees_and_reports)
 }
 END_TEST
 
+/* Issue #13: one linear predictor ~720 below the others, the row alone in
+ * the last risk set (times 1 2 3, all events, eta 0 0 -720, no covariates).
+ * Its risk score e^-720 is subnormal and 1 / it overflows; with the risk
+ * scores scaled per time point its residual is 1 - r (1/(2 + r) + 1/(1 + r)
+ * + 1/r) = -r (...) = 0 to the last bit, where it was -Inf or NaN. */
+START_TEST(martingale_far_below_the_others)
+{
+  const double time[] = {1, 2, 3}, eta[] = {0, 0, -720};
+  const int status[] = {1, 1, 1};
+  ns_cox_model m = {3, 0, NULL, time, NULL, status, NULL, eta, NULL, NS_COX_BRESLOW};
+  double mart[3];
+  ck_assert_int_eq(ns_cox_residuals(&m, NULL, NULL, NULL, mart, NULL, NULL), NS_OK);
+  ck_assert_near(mart[0], 1 - 0.5, 1e-14);
+  ck_assert_near(mart[1], 1 - 1.5, 1e-14);
+  ck_assert_near(mart[2], 0, 1e-14);
+  ns_cox_hazard_result h;
+  ck_assert_int_eq(ns_cox_hazard(&m, &h, NULL, NULL), NS_OK);
+  ck_assert_near(h.haz[0], 0.5, 1e-14);
+  ck_assert(h.haz[2] > 1e300);  /* 1 / e^-720: beyond the doubles, reported as such */
+  ns_cox_hazard_free(&h);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("cox_resid");
@@ -214,6 +237,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, rejects_bad_input);
   tcase_add_test(tc, deviance_by_hand);
   tcase_add_test(tc, interrupt_frees_and_reports);
+  tcase_add_test(tc, martingale_far_below_the_others);
   suite_add_tcase(s, tc);
   return s;
 }
