@@ -1084,11 +1084,6 @@ static ns_status newton_step(newton *nw)
   return ns_linalg_chol_solve(nw->p, nw->factor, nw->keep, nw->rank, nw->step, nw->work);
 }
 
-static int loglik_converged(double best, double newlk, double eps)
-{
-  return fabs(1.0 - best / newlk) <= eps;
-}
-
 /* Evaluate at the last accepted point to report it (iterations run out):
  * it was finite when accepted. */
 static ns_status fit_evaluate_accepted(cox_work *wk, const ns_cox_control *ctl, newton *nw,
@@ -1138,7 +1133,7 @@ static ns_status newton_iterate(cox_work *wk, const ns_cox_control *ctl, newton 
     st = fit_evaluate(wk, ctl, nw->newbeta, nw);
     if (st != NS_OK) return st;
     int fail = !nw->finite || (ag && nw->rank != rank0);
-    if (!fail && !(ag && halving) && loglik_converged(best, nw->loglik, eps)) {
+    if (!fail && !(ag && halving) && ns_newton_converged(best, nw->loglik, eps)) {
       memcpy(nw->beta, nw->newbeta, p * sizeof *nw->beta);
       *converged = 1;
       *iter_out = iter;
@@ -1257,9 +1252,7 @@ static ns_status fit_coefficients(const cox_work *wk, const ns_cox_control *ctl,
     if (res->u) res->u[j] = nw->u[j] / wk->scale[j];
     if (res->means) res->means[j] = wk->mean_out[j];
     if (res->infinite) {
-      int inf = !isfinite(nw->u[j]) ||
-        (ag ? fabs(st_o) > ctl->toler_inf * (1.0 + fabs(coef))
-            : fabs(st_o) > ctl->eps && fabs(st_o) > ctl->toler_inf * fabs(coef));
+      int inf = ns_newton_infinite(ag, nw->u[j], st_o, coef, ctl->eps, ctl->toler_inf);
       res->infinite[j] = maxiter > 1 && converged && !dropped && inf;
     }
   }

@@ -317,6 +317,28 @@ static inline double ns_exact_value(const ns_exact_sum *s)
 }
 /* (end of the exact-sums section)                                          */
 
+/* ---- Newton-Raphson rules of a Cox fit (cox.c's newton_iterate and the
+ * sums-driven iteration of moments_newton.c follow the same ones: survival's
+ * coxph.fit/coxfit6 for right-censored data, agreg.fit/agfit4 for
+ * (start, stop] data, "ag" below) ------------------------------------------ */
+
+/* Converged: the log-likelihood's relative change from the best so far. */
+static inline int ns_newton_converged(double best, double loglik, double eps)
+{
+  return fabs(1.0 - best / loglik) <= eps;
+}
+
+/* The monotone-likelihood flag of one coefficient of a converged fit:
+ * its score is not finite or the next Newton step (step, on the
+ * covariate's own scale) is not small next to the coefficient. */
+static inline int ns_newton_infinite(int ag, double score, double step, double coef,
+                                     double eps, double toler_inf)
+{
+  if (!isfinite(score)) return 1;
+  if (ag) return fabs(step) > toler_inf * (1.0 + fabs(coef));
+  return fabs(step) > eps && fabs(step) > toler_inf * fabs(coef);
+}
+
 
 #ifdef __cplusplus
 }

@@ -30,7 +30,7 @@ typedef struct {
   uint64_t magic;
   size_t p;
   int phase, iter, halving, converged, rank, maxiter, ties;
-  int pad_;
+  int ag, rank0;           /* (start, stop] sums (agreg.fit's rules); rank at init */
   double best, loglik0, newlk, score_test, eps, toler_chol, toler_inf;
 } newton_head;
 
@@ -180,6 +180,8 @@ ns_status ns_cox_moments_step(const ns_cox_moments *mo, void *state, double *bet
       return NS_OK;
     }
     h->loglik0 = ll;
+    h->ag = mo->in0 != NULL;
+    h->rank0 = h->rank;
     h->score_test = 0;
     memcpy(v.step, v.u, p * sizeof *v.step);
     st = ns_linalg_chol_solve(p, v.factor, v.keep, h->rank, v.step, v.work);
@@ -199,16 +201,31 @@ ns_status ns_cox_moments_step(const ns_cox_moments *mo, void *state, double *bet
     return NS_OK;
   }
 
-  /* PHASE_ITER: the sums are at newbeta. */
+  /* PHASE_ITER: the sums are at newbeta. The rules of cox.c's
+   * newton_iterate (survival's coxfit6 / agfit4), one evaluation per call. */
   h->newlk = ll;
-  if (!notfinite && fabs(1.0 - h->best / ll) <= h->eps) {
+  int fail = notfinite || (h->ag && h->rank != h->rank0);
+  if (!fail && !(h->ag && h->halving) && ns_newton_converged(h->best, ll, h->eps)) {
     memcpy(v.beta, v.newbeta, p * sizeof *v.beta);
     h->converged = 1;
     h->phase = PHASE_DONE;
     *done = 1;
     return NS_OK;
   }
-  if (notfinite || ll < h->best) {
+  if (h->ag && h->iter >= h->maxiter) {
+    /* agfit4: keep the last point tried unless it is worse than best (a
+     * non-finite one is, too); iter stays iter_max. */
+    if (notfinite || (h->maxiter > 1 && (ll - h->best) / fabs(h->best) < -h->eps)) {
+      h->phase = PHASE_FINAL;
+      ask(&v, v.beta, beta);
+      return NS_OK;
+    }
+    memcpy(v.beta, v.newbeta, p * sizeof *v.beta);
+    h->phase = PHASE_DONE;
+    *done = 1;
+    return NS_OK;
+  }
+  if (fail || ll < h->best) {
     h->halving++;
     for (size_t j = 0; j < p; j++)
       v.newbeta[j] = (v.newbeta[j] + h->halving * v.beta[j]) / (h->halving + 1.0);
@@ -224,7 +241,9 @@ ns_status ns_cox_moments_step(const ns_cox_moments *mo, void *state, double *bet
     }
   }
   if (h->iter >= h->maxiter) {
-    /* Out of iterations: the best point, evaluated afresh. */
+    /* coxfit6, out of iterations: the best point, evaluated afresh, and
+     * iter = iter_max + 1. */
+    h->iter = h->maxiter + 1;
     h->phase = PHASE_FINAL;
     ask(&v, v.beta, beta);
     return NS_OK;
@@ -284,9 +303,9 @@ ns_status ns_cox_newton_result(const void *state, ns_cox_result *res)
     res->coef[j] = dropped ? NAN : v.beta[j] * v.scale[j];
     if (res->u) res->u[j] = v.u[j] / v.scale[j];
     if (res->infinite)
-      res->infinite[j] = h->maxiter > 0 && !dropped &&
-                         (!isfinite(v.u[j]) || (fabs(step[j] * v.scale[j]) > h->eps &&
-                                                fabs(step[j]) > h->toler_inf * fabs(v.beta[j])));
+      res->infinite[j] = h->maxiter > 1 && h->converged && !dropped &&
+                         ns_newton_infinite(h->ag, v.u[j], step[j] * v.scale[j],
+                                            v.beta[j] * v.scale[j], h->eps, h->toler_inf);
     delta[j] = v.keep[j] ? v.beta[j] - v.init_s[j] : 0.0;
   }
   st = ns_linalg_quad_inverse(p, vs, delta, h->toler_chol, &res->wald_test);
