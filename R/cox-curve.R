@@ -116,7 +116,7 @@ cox_curve <- function(fit, newdata, conf.int = 0.95, conf.type = "log") {
       stop("`newdata` has 0 rows; give at least one covariate profile (or omit it for ",
            "the curve at the means)", call. = FALSE)
     mf2 <- cox_new_frame(fit, newdata)
-    newx <- cox_x_from_frame(fit, mf2, cox_x_terms(stats::terms(mf2)))
+    newx <- cox_x_from_frame(fit, mf2, attr(mf2, "terms"))
     newx[, is.na(fit$coefficients)] <- 0
     xn <- newx - rep(means, each = nrow(newx))
     noff <- stats::model.offset(mf2)

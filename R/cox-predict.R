@@ -3,6 +3,16 @@
 
 # ---- predictions ------------------------------------------------------------
 
+# The covariate means of each stratum of the fit (weighted by the case
+# weights), one row per element of `st` (1-based stratum codes): the centre
+# of predict(reference = "strata"), as predict.coxph.
+cox_strata_means <- function(d, st) {
+  w <- if (is.null(d$weights)) rep(1, nrow(d$x)) else d$weights
+  code <- as.integer(d$strata)
+  xm <- rowsum(d$x * w, code) / c(rowsum(w, code))
+  xm[match(st, as.integer(rownames(xm))), , drop = FALSE]
+}
+
 #' Predictions from a Cox model
 #'
 #' As [survival::predict.coxph()]: the linear predictor, the risk score
@@ -72,8 +82,8 @@ predict.netsurv_cox <- function(object, newdata,
     train_offset <- stats::model.offset(fr$mf)
   }
   if (have_new) {
-    mf2 <- cox_new_frame(fit, newdata, response = type %in% c("expected", "survival"))
-    newx <- cox_x_from_frame(fit, mf2, cox_x_terms(stats::delete.response(stats::terms(mf2))))
+    mf2 <- cox_new_frame(fit, newdata, times = type %in% c("expected", "survival"))
+    newx <- cox_x_from_frame(fit, mf2, attr(mf2, "terms"))
     newx[, is.na(fit$coefficients)] <- 0
     newoff <- stats::model.offset(mf2)
     if (is.null(newoff)) newoff <- 0
@@ -101,10 +111,7 @@ predict.netsurv_cox <- function(object, newdata,
         rows <- names(fit$residuals)
       }
       if (has_strata && reference == "strata") {
-        w <- if (is.null(d$weights)) rep(1, nrow(d$x)) else d$weights
-        xm <- rowsum(d$x * w, as.integer(d$strata)) / c(rowsum(w, as.integer(d$strata)))
-        xm <- xm[match(st, as.integer(rownames(xm))), , drop = FALSE]
-        X <- X - xm
+        X <- X - cox_strata_means(d, st)
       } else if (reference != "zero") {
         X <- X - rep(means, each = nrow(X))
       }
@@ -147,14 +154,14 @@ predict.netsurv_cox <- function(object, newdata,
       pick(varh, idx) + rowSums((dt %*% V) * dt)
     }
     if (have_new) {
-      y2 <- unclass(stats::model.response(mf2))
-      if ((ncol(y2) == 3L) != counting)
+      y2 <- attr(mf2, "times")
+      if ((ncol(y2) == 2L) != counting)
         stop("`newdata`: its response has a different survival type than the fit's",
              call. = FALSE)
       s2 <- if (has_strata) newstrat - 1L else rep(0L, nrow(y2))
       xn <- newx - rep(means, each = nrow(newx))
       nrisk <- exp(drop(xn %*% coef) + newoff - mean(train_offset))
-      t_stop <- y2[, if (counting) 2L else 1L]
+      t_stop <- y2[, ncol(y2)]
       i2 <- at(s2, t_stop)
       pred <- pick(chaz, i2) * nrisk
       if (se.fit) v <- var_at(i2, xn)
