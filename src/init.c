@@ -68,6 +68,10 @@ SEXP ffi_cox_moments_eval(SEXP mo, SEXP ties, SEXP scale);
 SEXP ffi_cox_moments_solve(SEXP imat, SEXP u, SEXP toler);
 SEXP ffi_quad_inverse(SEXP a, SEXP x, SEXP toler);
 /* -- end of moments declarations */
+/* concordance with the Cox-model variance (r_concordance.c) */
+SEXP ffi_cox_concordance_cvar(SEXP time, SEXP start, SEXP status, SEXP weight,
+                              SEXP stratum, SEXP score, SEXP cluster, SEXP n_cluster);
+/* -- end of concordance declarations */
 
 static const R_CallMethodDef call_methods[] = {
   /* sort */
@@ -114,6 +118,9 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_cox_moments_solve", (DL_FUNC) &ffi_cox_moments_solve, 3},
   {"ffi_quad_inverse", (DL_FUNC) &ffi_quad_inverse, 3},
   /* -- end of moments rows */
+  /* concordance */
+  {"ffi_cox_concordance_cvar", (DL_FUNC) &ffi_cox_concordance_cvar, 8},
+  /* -- end of concordance rows */
 
   {NULL, NULL, 0}
 };
