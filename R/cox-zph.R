@@ -164,9 +164,9 @@ cox_zph <- function(fit, transform = c("km", "rank", "identity", "log"), terms =
 # solve()'s own message).
 zph_solve <- function(a, b, tname) {
   tryCatch(solve(a, b), error = function(e)
-    stop("`transform`: the information matrix of the test is singular with the time ",
-         "transform ", tname, " (", conditionMessage(e), "); a transform on a smaller scale, ",
-         "such as \"km\" or \"rank\", avoids this", call. = FALSE))
+    stop("`transform`: the information matrix of the test is numerically singular with ",
+         "the time transform ", tname, "; a transform on a smaller scale, such as \"km\" ",
+         "or \"rank\", avoids this", call. = FALSE))
 }
 
 # g(t) of a user's transform, checked: one finite number per row where it
