@@ -158,6 +158,30 @@ test_that("#13 item 7: types that do not use the response do not need it; expect
   expect_error(predict(ah, newdata = hn, type = "expected"), "lacks the column `start`")
 })
 
+test_that("newdata keeps the fit's spline bases and interacting strata (with offset and cluster)", {
+  lung2 <- na.omit(survival::lung)
+  f <- Surv(time, status) ~ splines::ns(age, df = 3) + poly(wt.loss, 2) + sex +
+    offset(ph.ecog / 10) + cluster(inst)
+  a <- cox(f, lung2, control = tight_cox())
+  b <- coxph(f, lung2, control = tight_coxph())
+  nd <- lung2[c(1, 5, 9), ]
+  for (ty in c("lp", "risk", "terms"))
+    expect_equal(predict(a, nd, type = ty, se.fit = TRUE), predict(b, nd, type = ty, se.fit = TRUE),
+                 tolerance = 1e-8, info = ty)
+  expect_equal(unname(cox_curve(a, nd)$surv), unname(survfit(b, newdata = nd)$surv),
+               tolerance = 1e-8)
+  expect_equal(model.matrix(a), model.matrix(b), tolerance = 1e-12, ignore_attr = TRUE)
+  expect_identical(a$assign, b$assign)
+  # strata inside an interaction stay in the design
+  d <- data.frame(time = c(5, 3, 8, 2, 7, 4, 9, 6, 1, 10), status = c(1, 0, 1, 1, 0, 1, 1, 1, 1, 0),
+                  x = c(0.5, -1, 2, 0, 1, -0.5, 0.3, 1.2, -0.7, 0.1), s = rep(1:2, 5))
+  a <- cox(Surv(time, status) ~ x + strata(s):x, d, control = tight_cox())
+  b <- coxph(Surv(time, status) ~ x + strata(s):x, d, control = tight_coxph())
+  for (ty in c("lp", "risk", "terms", "expected"))
+    expect_equal(predict(a, d[c(2, 5, 8), ], type = ty, se.fit = TRUE),
+                 predict(b, d[c(2, 5, 8), ], type = ty, se.fit = TRUE), tolerance = 1e-8, info = ty)
+})
+
 # ---- seeded random differential tests ----------------------------------------
 
 newdata_cohort <- function(seed, n = 70, counting = FALSE) {
