@@ -56,6 +56,11 @@ typedef struct { size_t rank; double w; size_t row; } rank_weight;
  * in eq). */
 static double z2_step(double w, double lo, double eq, double hi)
 {
+  /* "hi" is a total less two partial sums: a rounding residue may make it
+   * a hair negative, where the weight really is 0 */
+  if (lo < 0) lo = 0;
+  if (eq < 0) eq = 0;
+  if (hi < 0) hi = 0;
   return w * (hi * (w + 2 * (lo + eq)) + lo * (w + 2 * (hi + eq)) + (hi - lo) * (hi - lo));
 }
 
@@ -331,6 +336,7 @@ static ns_status conc_sweep(conc_work *c, double *cnt)
           fw_query(&c->fw, rank[i], q);
           infl[3 * i] += q[3]; infl[3 * i + 1] += q[5]; infl[3 * i + 2] += q[4];
           c->z2 -= z2_step(W(c, i), q[0], q[1] - W(c, i), q[2]);
+          if (c->z2 < 0) c->z2 = 0; /* a sum of squares: below 0 only by rounding */
           fw_add(&c->fw, rank[i], -W(c, i), 0);
         }
       }
@@ -409,8 +415,14 @@ ns_status ns_cox_concordance_cvar(size_t n, const double *time, const double *st
   if (cvar) *cvar = NAN;
   if (n == 0) return NS_OK;
   if (n > 2147483647u) return NS_ERR_ARGUMENT;
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     if (!isfinite(score[i])) return NS_ERR_NONFINITE;
+    if (status[i] != 0 && status[i] != 1) return NS_ERR_STATUS;
+    if (weight && !(weight[i] >= 0 && isfinite(weight[i]))) return NS_ERR_WEIGHT;
+    /* an interval with start >= stop is at risk nowhere; the counts would
+     * be meaningless (a concordance above 1) */
+    if (start && !(start[i] < time[i])) return NS_ERR_START_STOP;
+  }
   if (cluster)
     for (size_t i = 0; i < n; i++)
       if (cluster[i] < 0 || (size_t) cluster[i] >= n_cluster) return NS_ERR_ARGUMENT;

@@ -348,6 +348,9 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
  * at risk with a higher score - weight with a lower score), divided by
  * 4 npair^2 (npair = concordant + discordant + tied.x weights). The
  * arguments are ns_cox_concordance's; cvar out (may be NULL).
+ * Errors (both functions): NS_ERR_NONFINITE (a score), NS_ERR_TIME,
+ * NS_ERR_STATUS (not 0/1), NS_ERR_WEIGHT (negative or not finite),
+ * NS_ERR_START_STOP (start >= stop), NS_ERR_ARGUMENT, NS_ERR_NOMEM.
  * Reference: survival's concordance.Rnw (the "Cox variance").
  */
 ns_status ns_cox_concordance_cvar(size_t n, const double *time, const double *start,
