@@ -20,18 +20,31 @@ lazy_concordance <- function(time, start, status, weights, stratum, lp, cluster,
 }
 
 # The value of a promise: c(concordant, discordant, tied.x, tied.y, tied.xy,
-# concordance, std), as coxph's $concordance.
+# concordance, std), as coxph's $concordance. The variance under the Cox
+# model (survival's concordance()$cvar), computed in the same sweep, is kept
+# beside it in the promise (x$cvar; see cox_concordance_cvar()).
 force_lazy <- function(x) {
   if (is.null(x$value)) {
     a <- x$args
-    conc <- .Call(ffi_cox_concordance, a$time, a$start, a$status, a$weights, a$stratum,
+    conc <- .Call(ffi_cox_concordance_cvar, a$time, a$start, a$status, a$weights, a$stratum,
                   a$lp, a$cluster, a$n_cluster)
+    x$cvar <- conc$cvar
     x$value <- c(stats::setNames(conc$count, c("concordant", "discordant", "tied.x",
                                                "tied.y", "tied.xy")),
                  concordance = conc$concordance, std = conc$std)
     x$args <- NULL
   }
   x$value
+}
+
+# survival's concordance()$cvar of a cox() fit: the variance of the
+# concordance under the Cox model. NA when the fit holds no promise (a fit
+# made from a database table's aggregates).
+cox_concordance_cvar <- function(fit) {
+  z <- .subset2(fit, "concordance")
+  if (!inherits(z, "netsurv_lazy")) return(NA_real_)
+  force_lazy(z)
+  if (is.null(z$cvar)) NA_real_ else z$cvar
 }
 
 #' @export

@@ -76,7 +76,10 @@ cox_mean_offset <- function(fit, d) {
 #' after `class<-`) apply. `surv` is a matrix with one column per profile
 #' when `newdata` has several rows.
 #' @param fit a fit from [cox()].
-#' @param newdata optional data frame of covariate profiles.
+#' @param newdata optional data frame of covariate profiles (the response's
+#'   columns are not needed). A variable of the formula that is not a column
+#'   of the fit's data (e.g. in `offset(x * fit1$coefficients[2])`) is taken
+#'   from the formula's environment, as survfit.coxph does.
 #' @param conf.int level of the pointwise confidence intervals.
 #' @param conf.type `"log"` (default), `"log-log"`, `"plain"` or `"none"`.
 #' @return An object of class `c("netsurv_coxcurve", "netsurv_curve")`.
@@ -116,7 +119,7 @@ cox_curve <- function(fit, newdata, conf.int = 0.95, conf.type = "log") {
       stop("`newdata` has 0 rows; give at least one covariate profile (or omit it for ",
            "the curve at the means)", call. = FALSE)
     mf2 <- cox_new_frame(fit, newdata)
-    newx <- cox_x_from_frame(fit, mf2, cox_x_terms(stats::terms(mf2)))
+    newx <- cox_x_from_frame(fit, mf2, attr(mf2, "terms"))
     newx[, is.na(fit$coefficients)] <- 0
     xn <- newx - rep(means, each = nrow(newx))
     noff <- stats::model.offset(mf2)

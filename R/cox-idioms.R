@@ -20,8 +20,9 @@
 #' @section Differences from survival:
 #' * `concordance()` takes one fit and no further arguments (`newdata`,
 #'   `timewt`, `ymax`, `influence`, `ranks` and the comparison of several
-#'   models are not available: an error names them); its `cvar` (the
-#'   variance under the Cox model) is `NA`.
+#'   models are not available: an error names them). Its `var` is the
+#'   infinitesimal-jackknife variance and `cvar` the variance under the Cox
+#'   model, both as survival's.
 #' * `model.matrix()` has no `data` argument (an error names it).
 #'
 #' @param object,fit A fit from [cox()].
@@ -105,7 +106,8 @@ concordance.netsurv_cox <- function(object, ...) {
   cc <- object$concordance
   out <- list(concordance = unname(cc["concordance"]),
               count = cc[c("concordant", "discordant", "tied.x", "tied.y", "tied.xy")],
-              n = as.integer(object$n), var = unname(cc["std"])^2, cvar = NA_real_,
+              n = as.integer(object$n), var = unname(cc["std"])^2,
+              cvar = cox_concordance_cvar(object),
               call = match.call())
   class(out) <- "concordance"
   out

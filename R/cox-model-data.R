@@ -28,23 +28,80 @@ cox_model_frame <- function(fit) {
   fr
 }
 
-# The terms that make the design matrix: strata() and cluster() removed
-# (strata stay when they take part in an interaction, as in cox()).
-cox_x_terms <- function(terms) {
+# ---- terms and design: one builder for cox() and the diagnostics -----------
+
+# `terms` without the terms at positions `drop` (and without the response
+# when `response = FALSE`), keeping what `[.terms` loses: the offset() terms,
+# the specials, the environment, and the predvars and dataClasses of the
+# variables that remain (so that ns(), poly() and friends are evaluated on
+# new data with the fit's bases). `[.terms` drops the offsets, and keeps
+# predvars that then no longer match the variables ("number of variables !=
+# number of variable names" in model.frame()).
+cox_drop_terms <- function(terms, drop = integer(), response = TRUE) {
+  labels <- attr(terms, "term.labels")
+  if (length(drop)) labels <- labels[-drop]
+  vars <- as.list(attr(terms, "variables"))[-1L]
+  vnames <- vapply(vars, deparse1, "")
+  offs <- vnames[attr(terms, "offset")]
+  has_y <- response && isTRUE(attr(terms, "response") == 1L)
+  rhs <- c(labels, offs)
+  f <- stats::reformulate(if (length(rhs)) rhs else "1", response = if (has_y) terms[[2L]],
+                          intercept = attr(terms, "intercept") == 1L,
+                          env = environment(terms))
+  out <- stats::terms(f, specials = names(attr(terms, "specials")))
+  idx <- match(vapply(as.list(attr(out, "variables"))[-1L], deparse1, ""), vnames)
+  if (!anyNA(idx)) {
+    pv <- attr(terms, "predvars")
+    if (!is.null(pv)) attr(out, "predvars") <- pv[c(1L, idx + 1L)]
+    dc <- attr(terms, "dataClasses")
+    if (!is.null(dc) && all(vnames[idx] %in% names(dc))) attr(out, "dataClasses") <- dc[vnames[idx]]
+  }
+  out
+}
+
+# The positions of the terms that do not make design columns: cluster()
+# terms, and strata() terms unless they take part in an interaction (then,
+# as in coxph, only the strata's main-effect columns leave the design).
+cox_nondesign_terms <- function(terms) {
   sp_s <- survival::untangle.specials(terms, "strata", 1)
   sp_c <- survival::untangle.specials(terms, "cluster", 1)
+  c(sp_c$terms, if (!cox_strata_interact(terms)) sp_s$terms)
+}
+
+cox_strata_interact <- function(terms) {
+  sp_s <- survival::untangle.specials(terms, "strata", 1)
   factors <- attr(terms, "factors")
-  interacting <- FALSE
   for (v in sp_s$vars)
-    if (any(attr(terms, "order")[factors[v, ] > 0] > 1)) interacting <- TRUE
-  drop <- c(sp_c$terms, if (!interacting) sp_s$terms)
-  if (length(drop)) terms[-drop] else terms
+    if (any(attr(terms, "order")[factors[v, ] > 0] > 1)) return(TRUE)
+  FALSE
+}
+
+# The terms that make the design matrix (no response, no cluster, strata
+# only inside interactions).
+cox_x_terms <- function(terms) cox_drop_terms(terms, cox_nondesign_terms(terms), response = FALSE)
+
+# The design of a Cox model from its terms and a model frame: the columns of
+# model.matrix() with the intercept (and the main effects of interacting
+# strata) removed. As in coxph, the design is built with an intercept, so
+# `~ f - 1` codes a factor by contrasts. Returns the matrix X, `assign` (for
+# each column, the position of its term in `terms`) and the contrasts.
+cox_design <- function(terms, mf, contrasts = NULL) {
+  drop <- cox_nondesign_terms(terms)
+  t2 <- cox_drop_terms(terms, drop, response = FALSE)
+  attr(t2, "intercept") <- 1L
+  X <- stats::model.matrix(t2, mf, contrasts.arg = contrasts)
+  # model.matrix numbers the terms of t2; map them back to `terms`.
+  pos <- match(attr(t2, "term.labels"), attr(terms, "term.labels"))
+  asgn <- c(0L, pos)[attr(X, "assign") + 1L]
+  xdrop <- asgn == 0L
+  sp_s <- survival::untangle.specials(terms, "strata", 1)
+  if (length(sp_s$terms)) xdrop <- xdrop | asgn %in% sp_s$terms
+  list(X = X, assign = asgn, keep = !xdrop, contrasts = attr(X, "contrasts"))
 }
 
 # The design matrix of the fit's coefficients from a model frame.
-cox_x_from_frame <- function(fit, mf, terms = cox_x_terms(fit$terms)) {
-  attr(terms, "intercept") <- 1L # as in cox(): `- 1` does not change the coding
-  X <- stats::model.matrix(terms, mf, contrasts.arg = fit$contrasts)
+cox_x_from_frame <- function(fit, mf, terms = fit$terms) {
+  X <- cox_design(terms, mf, fit$contrasts)$X
   cn <- names(fit$coefficients)
   miss <- setdiff(cn, colnames(X))
   if (length(miss))
@@ -111,56 +168,111 @@ cox_naive_var <- function(fit) {
 
 # ---- new data ---------------------------------------------------------------
 
-# The model frame of newdata for the covariates (and the response when
-# `response`), with errors that name the column for a missing covariate, a
-# missing value or a factor level the fit has not seen.
-cox_new_frame <- function(fit, newdata, response = FALSE) {
+# The survival times of the response of `terms` evaluated on newdata (as
+# predict(type = "expected") needs them: the status is not used, so it may
+# be NA or absent). Returns a matrix with 1 (time) or 2 (start, stop)
+# columns, or NULL when the response is not a Surv() call whose arguments
+# can be told apart (then the caller evaluates the whole response).
+cox_response_exprs <- function(terms) {
+  lhs <- if (isTRUE(attr(terms, "response") == 1L)) terms[[2L]]
+  if (!is.call(lhs)) return(NULL)
+  f <- lhs[[1L]]
+  is_surv <- identical(f, quote(Surv)) || identical(f, quote(survival::Surv))
+  if (!is_surv) return(NULL)
+  cl <- tryCatch(match.call(survival::Surv, lhs), error = function(e) NULL)
+  if (is.null(cl) || !is.null(cl$type) || !is.null(cl$origin)) return(NULL)
+  if (!is.null(cl$event)) {
+    times <- if (!is.null(cl$time2)) list(cl$time, cl$time2) else list(cl$time)
+    status <- cl$event
+  } else {
+    times <- list(cl$time)
+    status <- cl$time2
+  }
+  list(times = times, status = status)
+}
+
+# The columns of the fit's data (evaluated again from the call), or NULL
+# when the data cannot be found.
+cox_data_names <- function(fit) {
+  if (is.null(fit$call$data)) return(NULL)
+  env <- environment(fit$terms)
+  if (is.null(env)) env <- globalenv()
+  tryCatch(names(eval(fit$call$data, env)), error = function(e) NULL)
+}
+
+# The model frame of newdata for the covariates (and, with `times`, the
+# response's time columns as attribute "times"). Variables are looked up in
+# newdata, then in the formula's environment (as model.frame() and
+# survival's predict.coxph do, so that `offset(x * fit1$coefficients[2])`
+# finds fit1), except that a column of the fit's own data must be in
+# newdata. Errors name the column for a missing covariate, a missing value,
+# or a factor level the fit has not seen. The status is never needed.
+cox_new_frame <- function(fit, newdata, times = FALSE) {
   if (!is.data.frame(newdata)) stop("`newdata` must be a data frame", call. = FALSE)
   terms <- fit$terms
-  sp_c <- survival::untangle.specials(terms, "cluster", 1)
-  if (length(sp_c$terms)) terms <- terms[-sp_c$terms]
+  env <- environment(terms)
+  if (is.null(env)) env <- globalenv()
+  drop <- survival::untangle.specials(terms, "cluster", 1)$terms
   # The strata variables are optional: without them a curve is drawn in
-  # every stratum.
+  # every stratum (unless the strata interact with covariates).
   sp_s <- survival::untangle.specials(terms, "strata", 1)
-  if (length(sp_s$terms) && !all(sp_s$vars %in% names(newdata)) &&
+  if (length(sp_s$terms) && !cox_strata_interact(terms) &&
       !all(all.vars(str2lang(paste(sp_s$vars, collapse = "+"))) %in% names(newdata)))
-    terms <- terms[-sp_s$terms]
-  if (!response) terms <- stats::delete.response(terms)
-  vars <- all.vars(stats::formula(terms))
-  missing_cols <- setdiff(vars, names(newdata))
-  if (length(missing_cols))
-    stop("`newdata` lacks the column `", missing_cols[1L], "` that the model uses",
-         call. = FALSE)
-  for (v in vars) {
+    drop <- c(drop, sp_s$terms)
+  xterms <- cox_drop_terms(terms, drop, response = FALSE)
+  resp <- if (times) cox_response_exprs(terms)
+  if (times && is.null(resp))
+    xterms <- cox_drop_terms(terms, drop, response = TRUE)
+  vars <- all.vars(stats::formula(xterms))
+  if (!is.null(resp)) vars <- union(vars, unlist(lapply(resp$times, all.vars)))
+  data_cols <- NULL
+  for (v in setdiff(vars, names(newdata))) {
+    if (is.null(data_cols)) data_cols <- c(cox_data_names(fit), "")
+    if (v %in% data_cols || !exists(v, envir = env))
+      stop("`newdata` lacks the column `", v, "` that the model uses", call. = FALSE)
+  }
+  for (v in intersect(vars, names(newdata))) {
     bad <- which(is.na(newdata[[v]]))
     if (length(bad))
       stop("`newdata`: column `", v, "` is missing (NA) in row ",
            row.names(newdata)[bad[1L]], call. = FALSE)
   }
+  # The fit's levels are imposed here rather than through model.frame(xlev =),
+  # which warns when newdata holds a factor's codes as numbers.
+  mf <- stats::model.frame(xterms, newdata, na.action = stats::na.pass)
   xlev <- fit$xlevels
-  for (nm in names(xlev)) {
-    expr <- str2lang(nm)
-    if (!all(all.vars(expr) %in% names(newdata))) next
-    val <- eval(expr, newdata, environment(fit$terms))
-    val <- as.character(val)
+  for (nm in intersect(names(xlev), names(mf))) {
+    val <- as.character(mf[[nm]])
     bad <- which(!val %in% xlev[[nm]])
     if (length(bad)) {
-      col <- all.vars(expr)
+      col <- all.vars(str2lang(nm))
       col <- if (length(col)) col[1L] else nm
       stop("`newdata`: column `", col, "` has the level \"", val[bad[1L]], "\" in row ",
            row.names(newdata)[bad[1L]], " that the fit did not see (levels: ",
            paste(xlev[[nm]], collapse = ", "), ")", call. = FALSE)
     }
+    mf[[nm]] <- factor(val, levels = xlev[[nm]])
   }
-  # The fit's levels are imposed here rather than through model.frame(xlev =),
-  # which warns when newdata holds a factor's codes as numbers.
-  mf <- stats::model.frame(terms, newdata, na.action = stats::na.pass)
-  for (nm in intersect(names(xlev), names(mf)))
-    mf[[nm]] <- factor(as.character(mf[[nm]]), levels = xlev[[nm]])
+  if (times) {
+    tm <- if (!is.null(resp)) {
+      do.call(cbind, lapply(resp$times, function(e) as.double(eval(e, newdata, env))))
+    } else {
+      y <- unclass(stats::model.response(mf))
+      if (!is.matrix(y)) stop("`newdata`: the response is not a survival object", call. = FALSE)
+      y[, -ncol(y), drop = FALSE]
+    }
+    bad <- which(!is.finite(tm), arr.ind = TRUE)
+    if (length(bad))
+      stop("`newdata`: the ", if (ncol(tm) == 2L && bad[1L, 2L] == 1L) "start " else "",
+           "time in row ", row.names(newdata)[bad[1L, 1L]], " is ", format(tm[bad[1L, 1L], bad[1L, 2L]]),
+           "; times must be finite", call. = FALSE)
+    attr(mf, "times") <- tm
+  }
   mf
 }
 
-# Stratum codes of new rows, matched to the fit's strata levels.
+# Stratum codes (1-based) of the rows of a model frame, matched to the fit's
+# strata levels: NULL when the frame lacks the strata variables.
 cox_new_strata <- function(fit, mf, levels) {
   sp_s <- survival::untangle.specials(fit$terms, "strata", 1)
   if (!length(sp_s$vars)) return(NULL)

@@ -1,14 +1,18 @@
 # cox-predict-terms.R -- predict(fit, type = "terms"): each term's
 # contribution to the linear predictor, as predict.coxph computes it: the
 # design columns of the term (centred at the fit's means for reference =
-# "sample", uncentred for "zero") times their coefficients, with standard
+# "sample", at the means of the row's stratum for "strata", uncentred for
+# "zero") times their coefficients, with standard
 # errors sqrt(diag(X_t V_t X_t')), and attribute "constant" =
 # sum(coef * means).
 
 cox_predict_terms <- function(object, newdata, se.fit, reference, terms, collapse) {
-  if (!reference %in% c("sample", "zero"))
-    stop("`reference`: type = \"terms\" is centred at the overall means (\"sample\", the ",
-         "default) or not at all (\"zero\"); \"strata\" is not available", call. = FALSE)
+  reference <- match_choice(reference, c("strata", "sample", "zero"), "reference")
+  if (!is.logical(se.fit) || length(se.fit) != 1L || is.na(se.fit))
+    stop("`se.fit` must be TRUE or FALSE", call. = FALSE)
+  has_strata <- length(attr(object$terms, "specials")$strata) > 0
+  # as predict.coxph: without strata, "strata" centres at the overall means
+  if (reference == "strata" && !has_strata) reference <- "sample"
   asgn <- object$assign
   if (is.numeric(terms)) {
     if (any(terms != floor(terms) | terms < 1 | terms > length(asgn)))
@@ -20,16 +24,28 @@ cox_predict_terms <- function(object, newdata, se.fit, reference, terms, collaps
     stop("`terms`: \"", bad[1L], "\" is not a term of the model; the terms are ",
          paste0("\"", names(asgn), "\"", collapse = ", "), call. = FALSE)
   coef <- object$coefficients
+  d <- if (reference == "strata") cox_model_data(object)
   if (is.null(newdata)) {
     X <- model.matrix.netsurv_cox(object)
     rows <- names(object$residuals)
+    st <- if (!is.null(d)) as.integer(d$strata)
   } else {
-    mf2 <- cox_new_frame(object, newdata, response = FALSE)
-    X <- cox_x_from_frame(object, mf2, cox_x_terms(stats::delete.response(stats::terms(mf2))))
+    mf2 <- cox_new_frame(object, newdata)
+    X <- cox_x_from_frame(object, mf2, attr(mf2, "terms"))
     rows <- row.names(mf2)
+    if (!is.null(d)) {
+      st <- cox_new_strata(object, mf2, levels(d$strata))
+      if (is.null(st))
+        stop("`newdata` lacks the strata variable(s) of the model, which reference = ",
+             "\"strata\" needs: ",
+             paste(survival::untangle.specials(object$terms, "strata", 1)$vars, collapse = ", "),
+             call. = FALSE)
+    }
   }
   X <- unclass(X)[, names(coef), drop = FALSE]
-  if (reference == "sample") {
+  if (reference == "strata") {
+    X <- X - cox_strata_means(d, st)
+  } else if (reference == "sample") {
     means <- ifelse(is.na(object$means), 0, object$means)
     X <- X - rep(means, each = nrow(X))
   }
@@ -45,6 +61,10 @@ cox_predict_terms <- function(object, newdata, se.fit, reference, terms, collaps
   }
   pred <- pred[, terms, drop = FALSE]
   if (se.fit) se <- se[, terms, drop = FALSE]
+  if (is.null(newdata) && !is.null(object$na.action)) {
+    pred <- stats::napredict(object$na.action, pred)
+    if (se.fit) se <- stats::napredict(object$na.action, se)
+  }
   if (!is.null(collapse)) {
     if (length(collapse) != nrow(pred))
       stop("`collapse` must have one value per prediction (", nrow(pred), ")", call. = FALSE)

@@ -3,15 +3,30 @@
 
 # ---- predictions ------------------------------------------------------------
 
+# The covariate means of each stratum of the fit (weighted by the case
+# weights), one row per element of `st` (1-based stratum codes): the centre
+# of predict(reference = "strata"), as predict.coxph.
+cox_strata_means <- function(d, st) {
+  w <- if (is.null(d$weights)) rep(1, nrow(d$x)) else d$weights
+  code <- as.integer(d$strata)
+  xm <- rowsum(d$x * w, code) / c(rowsum(w, code))
+  xm[match(st, as.integer(rownames(xm))), , drop = FALSE]
+}
+
 #' Predictions from a Cox model
 #'
 #' As [survival::predict.coxph()]: the linear predictor, the risk score
 #' `exp(lp)`, the expected number of events given each row's follow-up, or
 #' the survival probability `exp(-expected)`, with standard errors.
 #' @param object a fit from [cox()].
-#' @param newdata optional data frame; by default the fit's data. For
-#'   `"expected"` and `"survival"` it needs the response's columns, and for a
-#'   stratified fit the strata variables.
+#' @param newdata optional data frame; by default the fit's data. It needs
+#'   the covariates' columns; `"expected"` and `"survival"` also need the
+#'   response's time columns (the status is not used: it may be `NA` or
+#'   absent), and a stratified fit the strata variables (except for `"lp"`,
+#'   `"risk"` and `"terms"` with `reference = "sample"` or `"zero"`). A
+#'   variable of the formula that is not a column of the fit's data (say
+#'   `offset(x * fit1$coefficients[2])`) is taken from the formula's
+#'   environment, as model.frame() and predict.coxph do.
 #' @param type `"lp"`, `"risk"`, `"expected"`, `"terms"` (each term's
 #'   contribution to the linear predictor, centred at the covariate means,
 #'   one column per term, with the centring constant as attribute
@@ -19,17 +34,32 @@
 #' @param terms with `type = "terms"`: the terms (names or positions) to
 #'   return.
 #' @param se.fit also return standard errors.
-#' @param reference centring of the linear predictor: `"strata"` (the
-#'   stratum's covariate means, for stratified fits), `"sample"` (the overall
-#'   means) or `"zero"` (no centring).
+#' @param reference centring of the linear predictor (and of the terms):
+#'   `"strata"` (the means of the row's stratum, for stratified fits; the
+#'   default, except for `type = "terms"`), `"sample"` (the overall means;
+#'   the default of `type = "terms"`) or `"zero"` (no centring).
 #' @param collapse optional grouping of the rows: predictions summed within
 #'   groups (standard errors combined as sqrt of sums of squares).
 #' @param ... unused.
 #' @return A vector of predictions, or with `se.fit = TRUE` a list with
 #'   `fit` and `se.fit`.
 #' @section Differences from survival:
-#' * `type = "terms"` takes `reference = "sample"` (its default, as in
-#'   survival) or `"zero"`; `"strata"` is an error.
+#' * With an `offset()` term and `newdata`, predict.coxph centres the new
+#'   offset at the fit's mean offset for `type = "lp"`/`"risk"` only when
+#'   `se.fit = TRUE` or `reference = "strata"` applies, so its value changes
+#'   with `se.fit`; netsurv always centres it (predict.coxph's `se.fit =
+#'   TRUE` value, and the fit's own linear predictor for the fit's rows).
+#' * With an `offset()` term, predict.coxph's `type = "expected"` on
+#'   `newdata` multiplies the baseline hazard by `exp(lp) + offset`; netsurv
+#'   by `exp(lp + offset)`, which equals survfit.coxph's cumulative hazard
+#'   for the row.
+#' * For `(start, stop]` fits, predict.coxph's standard errors of `type =
+#'   "expected"` on `newdata` read the variance at the start time where the
+#'   stop time is meant and the fit's risk scores for the new rows (NaN or
+#'   wrong values); netsurv's are the formula predict.coxph uses without
+#'   `newdata`, so the fit's own rows give the same values either way.
+#' * `"expected"` and `"survival"` accept a `newdata` without the status
+#'   column (predict.coxph needs it to build `Surv()`, whatever it holds).
 #' * `na.action` is not an argument: a `newdata` row with a missing value is
 #'   an error naming the column (predict.coxph returns `NA` with
 #'   `na.pass`).
@@ -72,8 +102,8 @@ predict.netsurv_cox <- function(object, newdata,
     train_offset <- stats::model.offset(fr$mf)
   }
   if (have_new) {
-    mf2 <- cox_new_frame(fit, newdata, response = type %in% c("expected", "survival"))
-    newx <- cox_x_from_frame(fit, mf2, cox_x_terms(stats::delete.response(stats::terms(mf2))))
+    mf2 <- cox_new_frame(fit, newdata, times = type %in% c("expected", "survival"))
+    newx <- cox_x_from_frame(fit, mf2, attr(mf2, "terms"))
     newx[, is.na(fit$coefficients)] <- 0
     newoff <- stats::model.offset(mf2)
     if (is.null(newoff)) newoff <- 0
@@ -101,10 +131,7 @@ predict.netsurv_cox <- function(object, newdata,
         rows <- names(fit$residuals)
       }
       if (has_strata && reference == "strata") {
-        w <- if (is.null(d$weights)) rep(1, nrow(d$x)) else d$weights
-        xm <- rowsum(d$x * w, as.integer(d$strata)) / c(rowsum(w, as.integer(d$strata)))
-        xm <- xm[match(st, as.integer(rownames(xm))), , drop = FALSE]
-        X <- X - xm
+        X <- X - cox_strata_means(d, st)
       } else if (reference != "zero") {
         X <- X - rep(means, each = nrow(X))
       }
@@ -147,14 +174,14 @@ predict.netsurv_cox <- function(object, newdata,
       pick(varh, idx) + rowSums((dt %*% V) * dt)
     }
     if (have_new) {
-      y2 <- unclass(stats::model.response(mf2))
-      if ((ncol(y2) == 3L) != counting)
+      y2 <- attr(mf2, "times")
+      if ((ncol(y2) == 2L) != counting)
         stop("`newdata`: its response has a different survival type than the fit's",
              call. = FALSE)
       s2 <- if (has_strata) newstrat - 1L else rep(0L, nrow(y2))
       xn <- newx - rep(means, each = nrow(newx))
       nrisk <- exp(drop(xn %*% coef) + newoff - mean(train_offset))
-      t_stop <- y2[, if (counting) 2L else 1L]
+      t_stop <- y2[, ncol(y2)]
       i2 <- at(s2, t_stop)
       pred <- pick(chaz, i2) * nrisk
       if (se.fit) v <- var_at(i2, xn)

@@ -21,6 +21,9 @@
 #' * `"dfbeta"`, `"dfbetas"`: approximate change of the coefficients when a
 #'   row is left out (score residuals times the variance), the latter
 #'   divided by the coefficients' standard errors.
+#' * `"partial"`: partial residuals, the martingale residual plus each
+#'   term's contribution to the linear predictor (`predict(type =
+#'   "terms")`), one column per term, for plotting a term's functional form.
 #'
 #' @param object a fit from [cox()].
 #' @param type the type of residual (see Details).
@@ -36,8 +39,7 @@
 #'   (1994). Proportional hazards tests and diagnostics based on weighted
 #'   residuals. Biometrika 81.
 #' @section Differences from survival:
-#' * `type = "partial"` (partial residuals) is not available; the other seven
-#'   types equal residuals.coxph's.
+#' * None in the values: all eight types equal residuals.coxph's.
 #' * For a fit with `ties = "exact"` only martingale and deviance residuals
 #'   exist (Breslow-type, from the exact coefficients, as coxph's); the other
 #'   types are an error, as in coxph.
@@ -51,10 +53,11 @@
 #' @export
 residuals.netsurv_cox <- function(object, type = c("martingale", "deviance", "score",
                                                    "schoenfeld", "scaledsch", "dfbeta",
-                                                   "dfbetas"),
+                                                   "dfbetas", "partial"),
                                   collapse, weighted = type %in% c("dfbeta", "dfbetas"), ...) {
   check_unused("residuals() of a cox() fit", ...)
-  choices <- c("martingale", "deviance", "score", "schoenfeld", "scaledsch", "dfbeta", "dfbetas")
+  choices <- c("martingale", "deviance", "score", "schoenfeld", "scaledsch", "dfbeta", "dfbetas",
+               "partial")
   type <- match_choice(type, choices, "type")
   if (!type %in% c("martingale", "deviance"))
     cox_exact_refuse(object, paste0("`type = \"", type, "\"` residuals"))
@@ -63,7 +66,7 @@ residuals.netsurv_cox <- function(object, type = c("martingale", "deviance", "sc
   rr <- object$residuals
   n <- length(rr)
   status <- NULL
-  if (type %in% c("martingale", "deviance")) {
+  if (type %in% c("martingale", "deviance", "partial")) {
     if (type == "deviance") {
       y <- object[["y"]]
       status <- if (!is.null(y)) as.vector(unclass(y)[, ncol(y)])
@@ -114,6 +117,10 @@ residuals.netsurv_cox <- function(object, type = c("martingale", "deviance", "sc
     rr <- stats::naresid(object$na.action, rr)
     n <- NROW(rr)
     if (!is.null(status)) status <- stats::naresid(object$na.action, status)
+  }
+  if (type == "partial") {
+    # predict(type = "terms") is already padded for na.action.
+    rr <- rr + stats::predict(object, type = "terms")
   }
   if (!missing(collapse)) {
     if (length(collapse) != n)

@@ -25,7 +25,10 @@ km_transform <- function(time, start, status) {
 #' Schoenfeld residuals for plotting.
 #' @param fit a fit from [cox()].
 #' @param transform the time transform g: `"km"` (1 - the Kaplan-Meier
-#'   estimate), `"rank"`, `"identity"` or `"log"`.
+#'   estimate), `"rank"`, `"identity"`, `"log"`, or a function that takes
+#'   the vector of (stop) times of all rows and returns g at each, as
+#'   cox.zph accepts (e.g. `function(t) sqrt(t)`); it must return one
+#'   number per row, finite at the event times.
 #' @param terms `TRUE`: one test per model term (a factor's columns
 #'   together); `FALSE`: one per coefficient.
 #' @param global add the global test.
@@ -35,8 +38,7 @@ km_transform <- function(time, start, status) {
 #' @references Grambsch PM, Therneau TM (1994). Proportional hazards tests
 #'   and diagnostics based on weighted residuals. Biometrika 81.
 #' @section Differences from survival:
-#' * `transform` is one of `"km"`, `"rank"`, `"identity"`, `"log"`; a
-#'   user-supplied function is not accepted. `singledf` is not an argument.
+#' * `singledf` is not an argument (an error names it).
 #' * The result supports `[` by term (`zp[2]`, `zp["sex"]`; survival's fails
 #'   on names) and `print()` as cox.zph's.
 #' @examples
@@ -48,8 +50,16 @@ km_transform <- function(time, start, status) {
 cox_zph <- function(fit, transform = c("km", "rank", "identity", "log"), terms = TRUE,
                     global = TRUE) {
   if (!inherits(fit, "netsurv_cox")) stop("`fit` must be a fit from cox()", call. = FALSE)
-  transform <- match_choice(transform, c("km", "rank", "identity", "log"), "transform")
   call <- match.call()
+  if (is.function(transform)) {
+    gfun <- transform
+    tname <- deparse(substitute(transform))
+    if (length(tname) > 1L) tname <- "user"
+  } else {
+    gfun <- NULL
+    transform <- match_choice(transform, c("km", "rank", "identity", "log"), "transform")
+    tname <- transform
+  }
   d <- cox_model_data(fit)
   coef <- fit$coefficients
   nvar <- length(coef)
@@ -68,8 +78,9 @@ cox_zph <- function(fit, transform = c("km", "rank", "identity", "log"), terms =
   d$x <- X
   times <- d$time
   event <- d$status == 1L
-  ttimes <- switch(transform, identity = times, rank = rank(times), log = log(times),
-                   km = km_transform(times, d$start, d$status))
+  ttimes <- if (!is.null(gfun)) zph_user_transform(gfun, times, event, tname)
+            else switch(transform, identity = times, rank = rank(times), log = log(times),
+                        km = km_transform(times, d$start, d$status))
   gtime <- ttimes - mean(ttimes[event])
   # g(t) is used at event times only; a censored time 0 under transform =
   # "log" would otherwise pass a -Inf that is never used (censored rows at
@@ -86,11 +97,11 @@ cox_zph <- function(fit, transform = c("km", "rank", "identity", "log"), terms =
     jj <- asgn[[i]]
     kk <- c(seq_len(nvar), jj + nvar)
     u <- c(u0, res$u[jj + nvar])
-    test[i] <- drop(solve(imatr[kk, kk], u) %*% u)
+    test[i] <- drop(zph_solve(imatr[kk, kk], u, tname) %*% u)
     df[i] <- length(jj)
   }
   u <- c(u0, res$u[-seq_len(nvar)])
-  test[nterm + 1L] <- drop(solve(imatr, u) %*% u)
+  test[nterm + 1L] <- drop(zph_solve(imatr, u, tname) %*% u)
   df[nterm + 1L] <- nvar
   tbl <- cbind(chisq = test, df = df, p = stats::pchisq(test, df, lower.tail = FALSE))
   rownames(tbl) <- c(names(asgn), "GLOBAL")
@@ -143,10 +154,35 @@ cox_zph <- function(fit, transform = c("km", "rank", "identity", "log"), terms =
   if (!is.null(d$strata)) out$strata <- d$strata[ord]
   out$y <- sresid
   out$var <- solve(vmean)
-  out$transform <- transform
+  out$transform <- tname
   out$call <- call
   class(out) <- "netsurv_zph"
   out
+}
+
+# solve() with a message saying what is singular (cox.zph stops with
+# solve()'s own message).
+zph_solve <- function(a, b, tname) {
+  tryCatch(solve(a, b), error = function(e)
+    stop("`transform`: the information matrix of the test is numerically singular with ",
+         "the time transform ", tname, "; a transform on a smaller scale, such as \"km\" ",
+         "or \"rank\", avoids this", call. = FALSE))
+}
+
+# g(t) of a user's transform, checked: one finite number per row where it
+# is used (the event times).
+zph_user_transform <- function(g, times, event, tname) {
+  out <- g(times)
+  if (!is.numeric(out) || length(out) != length(times))
+    stop("`transform`: the function ", tname, " must return one number per row (",
+         length(times), "), not ", if (is.numeric(out)) length(out) else class(out)[1L],
+         call. = FALSE)
+  bad <- which(event & !is.finite(out))
+  if (length(bad))
+    stop("`transform`: the function ", tname, " gives ", format(out[bad[1L]]),
+         " at the event time ", format(times[bad[1L]]), "; it must be finite at every event time",
+         call. = FALSE)
+  as.double(out)
 }
 
 #' @rdname cox_zph
@@ -188,7 +224,7 @@ plot.netsurv_zph <- function(x, resid = TRUE, se = TRUE, df = 4, nsmo = 40, var,
   if (qmat$rank < df) stop("`df`: the spline fit is singular; try a smaller df", call. = FALSE)
   z <- stats::qnorm(0.975)
   xlab <- switch(x$transform, log = "Time (log scale)", rank = "Rank of time",
-                 identity = "Time", km = "1 - KM(time)", "Time")
+                 identity = "Time", km = "1 - KM(time)", paste0(x$transform, "(time)"))
   for (i in var) {
     y <- yy[, i]
     ok <- !is.na(y)

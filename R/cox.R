@@ -250,18 +250,12 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     robust <- TRUE
   }
 
-  drop <- c(cluster_sp$terms, if (!interacting_strata) strata_sp$terms)
-  if (length(drop)) {
-    terms2 <- terms[-drop]
-    X <- stats::model.matrix(terms2, mf)
-    asgn <- attr(X, "assign")
-    for (s in sort(drop)) asgn <- asgn + (s <= asgn)
-  } else {
-    X <- stats::model.matrix(terms, mf)
-    asgn <- attr(X, "assign")
-  }
-  contrasts <- attr(X, "contrasts")
-  xdrop <- asgn %in% c(0L, if (interacting_strata) strata_sp$terms)
+  # The design builder the diagnostics share (R/cox-model-data.R).
+  design <- cox_design(terms, mf)
+  X <- design$X
+  asgn <- design$assign
+  contrasts <- design$contrasts
+  xdrop <- !design$keep
   xnames <- colnames(X)[!xdrop]
   # Usually only the leading intercept column goes: then the core skips it
   # in place (x_skip) instead of R copying the n x p matrix without it; X is

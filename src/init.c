@@ -67,6 +67,10 @@ SEXP ffi_cox_newton_start(SEXP p, SEXP ties, SEXP iter_max, SEXP eps, SEXP toler
 SEXP ffi_cox_moments_step(SEXP state, SEXP mo);
 SEXP ffi_cox_newton_result(SEXP state, SEXP p);
 /* -- end of moments declarations */
+/* concordance with the Cox-model variance (r_concordance.c) */
+SEXP ffi_cox_concordance_cvar(SEXP time, SEXP start, SEXP status, SEXP weight,
+                              SEXP stratum, SEXP score, SEXP cluster, SEXP n_cluster);
+/* -- end of concordance declarations */
 
 static const R_CallMethodDef call_methods[] = {
   /* sort */
@@ -113,6 +117,9 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_cox_moments_step", (DL_FUNC) &ffi_cox_moments_step, 2},
   {"ffi_cox_newton_result", (DL_FUNC) &ffi_cox_newton_result, 2},
   /* -- end of moments rows */
+  /* concordance */
+  {"ffi_cox_concordance_cvar", (DL_FUNC) &ffi_cox_concordance_cvar, 8},
+  /* -- end of concordance rows */
 
   {NULL, NULL, 0}
 };

@@ -1,7 +1,8 @@
 /*
  * concordance.c -- Harrell's concordance of a fitted risk score with the
  * survival times, as survival's concordancefit computes it for coxph
- * (ns_cox_concordance in netsurv.h).
+ * (ns_cox_concordance in netsurv.h), and its variance under the Cox model
+ * (ns_cox_concordance_cvar).
  */
 #include <math.h>
 #include <stddef.h>
@@ -43,6 +44,26 @@ static void fw_query(const fenwick2 *f, size_t rank, double *out)
 
 typedef struct { size_t rank; double w; size_t row; } rank_weight;
 
+/* The Cox-model variance of the concordance (survival's cvar) needs, at
+ * each event time, z2 = sum over the risk set of w_i r_i^2, where r_i =
+ * (weight at risk with a higher score) - (weight with a lower score): the
+ * weighted variance of the scores' ranks, whose mean is 0. When a row of
+ * weight w joins a risk set in which weights lo, eq and hi lie below, at
+ * and above its score, its own r is hi - lo, every r above it falls by w and
+ * every r below rises by w; since sum_{above} w_j r_j = -hi (lo + eq) and
+ * sum_{below} w_j r_j = lo (hi + eq), z2 grows by the amount below. A row
+ * that leaves takes the same amount away (computed without its own weight
+ * in eq). */
+static double z2_step(double w, double lo, double eq, double hi)
+{
+  /* "hi" is a total less two partial sums: a rounding residue may make it
+   * a hair negative, where the weight really is 0 */
+  if (lo < 0) lo = 0;
+  if (eq < 0) eq = 0;
+  if (hi < 0) hi = 0;
+  return w * (hi * (w + 2 * (lo + eq)) + lo * (w + 2 * (hi + eq)) + (hi - lo) * (hi - lo));
+}
+
 /* The rows of one computation, renumbered in (stratum, time) order with ties
  * kept in score order: columns in that order let the sweep read status,
  * ranks and weights and update the influence sums sequentially, leaving only
@@ -58,6 +79,8 @@ typedef struct {
   double *infl;         /* 3 per row: see conc_sweep */
   rank_weight *grp;     /* scratch: the events tied at one time */
   fenwick2 fw;
+  double z2;            /* sum over the risk set of w_i r_i^2 (see z2_step) */
+  double vcox;          /* sum over event times of d_t z2 / W_t */
   double *pt, *pw, *pstart; /* owned copies */
   int *pst, *pss, *pcl;
 } conc_work;
@@ -204,8 +227,14 @@ static void conc_event_group(conc_work *c, size_t g, size_t k, double *cnt)
     a = b;
   }
   /* All queries above saw the tree before any of these events: now the
-   * events join both the risk set and the seen events. */
-  for (size_t e = 0; e < ng; e++) fw_add(&c->fw, grp[e].rank, grp[e].w, grp[e].w);
+   * events join both the risk set and the seen events, and the risk set,
+   * complete at t, adds its rank variance (survival's count[5]). */
+  for (size_t e = 0; e < ng; e++) {
+    fw_query(&c->fw, grp[e].rank, q);
+    c->z2 += z2_step(grp[e].w, q[0], q[1], q[2]);
+    fw_add(&c->fw, grp[e].rank, grp[e].w, grp[e].w);
+  }
+  if (c->fw.total[0] > 0) c->vcox += dsum * c->z2 / c->fw.total[0];
 }
 
 /* Close a stratum, rows [lo, hi) of the sweep order (and [lo2, i2) of the
@@ -282,6 +311,7 @@ static ns_status conc_sweep(conc_work *c, double *cnt)
     while (lo > 0 && STRAT(c, ord[lo - 1]) == s) lo--;
     size_t lo2 = hi2, i2 = hi2;
     if (c->start) { lo2 = hi2 - (hi - lo); i2 = hi2; }
+    c->z2 = 0; /* a new stratum starts with an empty risk set */
     size_t k = hi;
     while (k > lo) {
       /* The rows tied at this time: [g, k). */
@@ -295,6 +325,7 @@ static ns_status conc_sweep(conc_work *c, double *cnt)
         if (c->status[i]) { any_dead = 1; continue; }
         fw_query(&c->fw, rank[i], q);
         infl[3 * i] -= q[3]; infl[3 * i + 1] -= q[5]; infl[3 * i + 2] -= q[4];
+        c->z2 += z2_step(W(c, i), q[0], q[1], q[2]);
         fw_add(&c->fw, rank[i], W(c, i), 0);
       }
       if (!any_dead) { k = g; continue; }
@@ -304,6 +335,8 @@ static ns_status conc_sweep(conc_work *c, double *cnt)
           size_t i = (size_t) c->ord2[--i2];
           fw_query(&c->fw, rank[i], q);
           infl[3 * i] += q[3]; infl[3 * i + 1] += q[5]; infl[3 * i + 2] += q[4];
+          c->z2 -= z2_step(W(c, i), q[0], q[1] - W(c, i), q[2]);
+          if (c->z2 < 0) c->z2 = 0; /* a sum of squares: below 0 only by rounding */
           fw_add(&c->fw, rank[i], -W(c, i), 0);
         }
       }
@@ -322,7 +355,7 @@ static ns_status conc_sweep(conc_work *c, double *cnt)
 /* Step 4: the counts in survival's (reversed) orientation, the concordance
  * and its infinitesimal-jackknife standard error (collapsed by cluster). */
 static ns_status conc_finish(const conc_work *c, const double *cnt, size_t n_cluster,
-                             double *count, double *concordance, double *std)
+                             double *count, double *concordance, double *std, double *cvar)
 {
   size_t n = c->n;
   const double *infl = c->infl;
@@ -333,6 +366,7 @@ static ns_status conc_finish(const conc_work *c, const double *cnt, size_t n_clu
   if (!(npair > 0)) return NS_OK;
   double somer = (cnt[0] - cnt[1]) / npair;
   *concordance = 1.0 - (somer + 1.0) / 2.0;
+  if (cvar) *cvar = c->vcox / (4.0 * npair * npair);
   double v = 0;
   if (c->cluster) {
     double *dfb = calloc(n_cluster, sizeof *dfb);
@@ -360,14 +394,35 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
                              const int *cluster, size_t n_cluster,
                              double *count, double *concordance, double *std)
 {
+  return ns_cox_concordance_cvar(n, time, start, status, weight, stratum, score, cluster,
+                                 n_cluster, count, concordance, std, NULL);
+}
+
+/* See netsurv.h. The variance under the Cox model rides along the sweep of
+ * ns_cox_concordance: z2 is kept up to date as rows join and leave the
+ * risk set (z2_step), and each event time adds d_t z2 / W_t. */
+ns_status ns_cox_concordance_cvar(size_t n, const double *time, const double *start,
+                                  const int *status, const double *weight,
+                                  const int *stratum, const double *score,
+                                  const int *cluster, size_t n_cluster,
+                                  double *count, double *concordance, double *std,
+                                  double *cvar)
+{
   if (!time || !status || !score || !count || !concordance || !std) return NS_ERR_ARGUMENT;
   for (int k = 0; k < 5; k++) count[k] = 0;
   *concordance = NAN;
   *std = NAN;
+  if (cvar) *cvar = NAN;
   if (n == 0) return NS_OK;
   if (n > 2147483647u) return NS_ERR_ARGUMENT;
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     if (!isfinite(score[i])) return NS_ERR_NONFINITE;
+    if (status[i] != 0 && status[i] != 1) return NS_ERR_STATUS;
+    if (weight && !(weight[i] >= 0 && isfinite(weight[i]))) return NS_ERR_WEIGHT;
+    /* an interval with start >= stop is at risk nowhere; the counts would
+     * be meaningless (a concordance above 1) */
+    if (start && !(start[i] < time[i])) return NS_ERR_START_STOP;
+  }
   if (cluster)
     for (size_t i = 0; i < n; i++)
       if (cluster[i] < 0 || (size_t) cluster[i] >= n_cluster) return NS_ERR_ARGUMENT;
@@ -386,7 +441,7 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
   if (st == NS_OK) st = conc_rank_scores(&c, score);
   if (st == NS_OK) st = conc_time_order(&c, time, start, status, weight, stratum, cluster);
   if (st == NS_OK) st = conc_sweep(&c, cnt);
-  if (st == NS_OK) st = conc_finish(&c, cnt, n_cluster, count, concordance, std);
+  if (st == NS_OK) st = conc_finish(&c, cnt, n_cluster, count, concordance, std, cvar);
   conc_free(&c);
   return st;
 }

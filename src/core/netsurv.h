@@ -352,6 +352,24 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
                              const int *stratum, const double *score,
                              const int *cluster, size_t n_cluster,
                              double *count, double *concordance, double *std);
+/*
+ * ns_cox_concordance_cvar: ns_cox_concordance, plus the variance of the
+ * concordance under the Cox model, survival's `cvar`: sum over event times
+ * of d_t * (the weighted variance, over the risk set at t, of r_i = weight
+ * at risk with a higher score - weight with a lower score), divided by
+ * 4 npair^2 (npair = concordant + discordant + tied.x weights). The
+ * arguments are ns_cox_concordance's; cvar out (may be NULL).
+ * Errors (both functions): NS_ERR_NONFINITE (a score), NS_ERR_TIME,
+ * NS_ERR_STATUS (not 0/1), NS_ERR_WEIGHT (negative or not finite),
+ * NS_ERR_START_STOP (start >= stop), NS_ERR_ARGUMENT, NS_ERR_NOMEM.
+ * Reference: survival's concordance.Rnw (the "Cox variance").
+ */
+ns_status ns_cox_concordance_cvar(size_t n, const double *time, const double *start,
+                                  const int *status, const double *weight,
+                                  const int *stratum, const double *score,
+                                  const int *cluster, size_t n_cluster,
+                                  double *count, double *concordance, double *std,
+                                  double *cvar);
 /* (end of the Cox section)                                                 */
 
 

@@ -29,5 +29,8 @@ test_that("type = \"terms\" equals predict.coxph's", {
   expect_equal(unname(rowSums(predict(a, type = "terms"))), unname(predict(a, type = "lp")),
                tolerance = 1e-10)
   expect_error(predict(a, type = "terms", terms = "wt.loss"), "not a term")
-  expect_error(predict(a, type = "terms", reference = "strata"), "not available")
+  # without strata, reference = "strata" centres at the overall means (as
+  # predict.coxph); stratified fits: test-cox-newdata.R
+  expect_equal(predict(a, type = "terms", reference = "strata"),
+               predict(b, type = "terms", reference = "strata"), tolerance = 1e-8)
 })

@@ -80,3 +80,17 @@ test_that("cox(ties = \"exact\") says what it does not do", {
     cox(Surv(start, time, status) ~ X, data = wide, ties = "exact")
   })
 })
+
+# -- newdata and the diagnostics' further options (a11p) --------------------
+test_that("newdata, reference = \"strata\" and a user's zph transform name what is wrong", {
+  fit <- cox(Surv(time, status) ~ x, data = d)
+  fs <- cox(Surv(time, status) ~ x + strata(grp), data = d)
+  expect_snapshot(error = TRUE, {
+    predict(fit, data.frame(x = 1, time = Inf), type = "expected")
+    predict(fit, data.frame(x = 1, status = 1), type = "survival")
+    predict(fs, data.frame(x = 1), type = "terms", reference = "strata")
+    cox_zph(fit, transform = function(t) 1)
+    cox_zph(fit, transform = function(t) log(t - 2))
+    cox_zph(fit, transform = function(t) t * 1e9)
+  })
+})
