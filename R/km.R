@@ -92,11 +92,14 @@
 #' * Times are always merged as `timefix = TRUE` does; `timefix`,
 #'   `conf.lower`, `influence` and `type` (survfit's old argument) are not
 #'   arguments (R's "unused argument" error names them).
-#' * `ctype = 2` together with robust standard errors is an error.
-#' * Robust standard errors by cluster (`cluster`, `id` with repeated events)
-#'   are computed in R in O(event times x clusters); one cluster per row
-#'   (fractional weights, `robust = TRUE` on right-censored data) in the C
-#'   core in O(n).
+#' * Robust standard errors by cluster (`cluster`, `id` with repeated events,
+#'   fractional weights) are survfit's numbers, computed by the C core in
+#'   O(n) where survfit takes O(event times x clusters). With `ctype = 2`
+#'   they are the Fleming-Harrington hazard's, as in survfit; and, as survfit
+#'   does, `stype = 1, ctype = 2` with a robust variance reports the standard
+#'   error of S itself in `std.err` yet sets `logse = TRUE`, so its "log"
+#'   limits treat it as that of log S (survival's convention, kept so that the
+#'   numbers equal survfit's; use `ctype = 1` for limits on the usual scale).
 #' * With `id =`, strata and (start, stop] data, survival 3.5 reads the
 #'   subject flags (censoring only at a subject's last interval) of the wrong
 #'   rows; netsurv flags each subject within its stratum, as later survival

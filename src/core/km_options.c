@@ -22,7 +22,8 @@
  * three running sums that each touch updates in O(1). The expansion can
  * cancel (the influences of a cluster that holds a whole stratum are 0), so
  * the sums are kept in long double and re-based (x_c <- a_c, G_ref <- G,
- * sums recomputed) when the terms exceed the result a thousandfold, and
+ * sums recomputed) when what they took in since the last re-base (the
+ * scale of their rounding) exceeds the result a thousandfold, and
  * after every few updates per cluster, which bounds the rounding that the
  * running sums gather. Worst case (a re-base at every event time) is
  * survfit's O(event times x clusters); a stratum with one cluster costs O(1)
@@ -137,6 +138,8 @@ typedef struct {
   size_t n_touched, updates;
   int stratum;
   real s0[2], s1[2], s2;
+  real m0[2], m1[2], m2;  /* the sums of |terms| added to s0, s1, s2 since
+                             the last re-base: the scale of their rounding */
   real g[2], g_ref[2];
 } robust_state;
 
@@ -154,6 +157,7 @@ static void touch(robust_state *st, int c)
 static void rebase(robust_state *st)
 {
   st->s0[0] = st->s0[1] = st->s1[0] = st->s1[1] = st->s2 = 0.0L;
+  st->m1[0] = st->m1[1] = 0.0L;
   for (size_t i = 0; i < st->n_touched; i++) {
     int c = st->touched[i];
     real r = st->risk[c];
@@ -161,9 +165,13 @@ static void rebase(robust_state *st)
       st->x[k][c] += r * (st->g[k] - st->g_ref[k]);
       st->s0[k] += st->x[k][c] * st->x[k][c];
       st->s1[k] += st->x[k][c] * r;
+      st->m1[k] += fabsl(st->x[k][c] * r);
     }
     st->s2 += r * r;
   }
+  st->m0[0] = st->s0[0];
+  st->m0[1] = st->s0[1];
+  st->m2 = st->s2;
   st->g_ref[0] = st->g[0];
   st->g_ref[1] = st->g[1];
   st->updates = 0;
@@ -184,9 +192,12 @@ static void cluster_move(robust_state *st, int c, real w, int sign, const real e
     real x_new = x_old + (r_old - r_new) * (st->g[k] - st->g_ref[k]) + ev[k];
     st->s0[k] += x_new * x_new - x_old * x_old;
     st->s1[k] += x_new * r_new - x_old * r_old;
+    st->m0[k] += x_new * x_new + x_old * x_old;
+    st->m1[k] += fabsl(x_new * r_new) + fabsl(x_old * r_old);
     st->x[k][c] = x_new;
   }
   st->s2 += r_new * r_new - r_old * r_old;
+  st->m2 += r_new * r_new + r_old * r_old;
   st->risk[c] = r_new;
   st->updates++;
 }
@@ -197,9 +208,10 @@ static double track_sum(robust_state *st, int k)
 {
   if (st->updates > 4 * st->n_touched + 64) rebase(st);
   real dg = st->g[k] - st->g_ref[k];
-  real terms = st->s0[k] + dg * dg * st->s2;
+  /* the scale of the rounding in value: what the running sums took in */
+  real scale = st->m0[k] + 2.0L * fabsl(dg) * st->m1[k] + dg * dg * st->m2;
   real value = st->s0[k] + 2.0L * dg * st->s1[k] + dg * dg * st->s2;
-  if (terms > 0.0L && (st->updates > 0 || dg != 0.0L) && value < 1e-3L * terms) {
+  if (scale > 0.0L && (st->updates > 0 || dg != 0.0L) && value < 1e-3L * scale) {
     rebase(st);
     value = st->s0[k];
   }
@@ -232,6 +244,7 @@ static ns_status stratum_robust(const slice *v, const ns_km_data *data, int ctyp
   st->n_touched = 0;
   st->updates = 0;
   st->s0[0] = st->s0[1] = st->s1[0] = st->s1[1] = st->s2 = 0.0L;
+  st->m0[0] = st->m0[1] = st->m1[0] = st->m1[1] = st->m2 = 0.0L;
   st->g[0] = st->g[1] = st->g_ref[0] = st->g_ref[1] = 0.0L;
 
   int counting = v->key[KIND_ENTRY] != NULL;
