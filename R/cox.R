@@ -134,7 +134,8 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #' @export
 cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow"),
                 init, control = cox_control(), robust = FALSE, firth = FALSE,
-                x = FALSE, y = TRUE, id, cluster) {
+                x = FALSE, y = TRUE, id, cluster, tt) {
+  if (cox_uses_tt(match.call(), parent.frame())) return(cox_tt(match.call(), parent.frame())) # R/cox-tt.R
   if (!missing(data) && is_db_table(data)) { # a database table: R/sql.R
     given <- c(id = !missing(id), cluster = !missing(cluster))
     if (any(given))
