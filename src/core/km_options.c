@@ -21,11 +21,10 @@
  *     S0 = sum x_c^2, S1 = sum x_c R_c, S2 = sum R_c^2,
  * three running sums that each touch updates in O(1). The expansion can
  * cancel (the influences of a cluster that holds a whole stratum are 0), so
- * the sums are kept in long double and re-based (x_c <- a_c, G_ref <- G,
- * sums recomputed) when what they took in since the last re-base (the
- * scale of their rounding) exceeds the result a thousandfold, and
- * after every few updates per cluster, which bounds the rounding that the
- * running sums gather. Worst case (a re-base at every event time) is
+ * the sums are re-based (x_c <- a_c, G_ref <- G, sums recomputed) when what
+ * they took in since the last re-base (the scale of their rounding) exceeds
+ * the result a thousandfold -- the result then keeps all but about three of
+ * its digits -- and after every few updates per cluster. Worst case (a re-base at every event time) is
  * survfit's O(event times x clusters); a stratum with one cluster costs O(1)
  * per re-base.
  */
@@ -125,15 +124,23 @@ static void fleming_harrington(const slice *v, const ns_km_curve *out)
 
 /* ---- robust variance by cluster ---------------------------------------- */
 
-typedef long double real;
+/* The working precision of the influences (long double was 4x slower on
+ * x86-64 for digits the re-base makes unnecessary). */
+typedef double real;
 
 enum { TRACK_S = 0, TRACK_H = 1 };
 
+/* One cluster's state, in one cache line: the updates visit the clusters in
+ * the order of the rows' times, i.e. at random. */
 typedef struct {
-  real *x[2];        /* per cluster: a_c = x_c + R_c (G - G_ref), per track */
-  real *risk;        /* per cluster: R_c, weight at risk (scaled) */
-  int *count;        /* per cluster: rows at risk */
-  int *stamp;        /* per cluster: 1 + the stratum that last touched it */
+  real x[2];         /* a_c = x_c + R_c (G - G_ref), per track */
+  real risk;         /* R_c, weight at risk (scaled) */
+  int count;         /* rows at risk */
+  int stamp;         /* 1 + the stratum that last touched it */
+} cluster_state;
+
+typedef struct {
+  cluster_state *cl; /* per cluster */
   int *touched;      /* the clusters touched in this stratum */
   size_t n_touched, updates;
   int stratum;
@@ -145,27 +152,28 @@ typedef struct {
 
 static void touch(robust_state *st, int c)
 {
-  if (st->stamp[c] == st->stratum + 1) return;
-  st->stamp[c] = st->stratum + 1;
-  st->x[0][c] = st->x[1][c] = 0.0L;
-  st->risk[c] = 0.0L;
-  st->count[c] = 0;
+  cluster_state *cs = st->cl + c;
+  if (cs->stamp == st->stratum + 1) return;
+  cs->stamp = st->stratum + 1;
+  cs->x[0] = cs->x[1] = 0.0;
+  cs->risk = 0.0;
+  cs->count = 0;
   st->touched[st->n_touched++] = c;
 }
 
 /* x_c <- a_c for every cluster touched, G_ref <- G, the sums afresh. */
 static void rebase(robust_state *st)
 {
-  st->s0[0] = st->s0[1] = st->s1[0] = st->s1[1] = st->s2 = 0.0L;
-  st->m1[0] = st->m1[1] = 0.0L;
+  st->s0[0] = st->s0[1] = st->s1[0] = st->s1[1] = st->s2 = 0.0;
+  st->m1[0] = st->m1[1] = 0.0;
   for (size_t i = 0; i < st->n_touched; i++) {
-    int c = st->touched[i];
-    real r = st->risk[c];
+    cluster_state *cs = st->cl + st->touched[i];
+    real r = cs->risk;
     for (int k = 0; k < 2; k++) {
-      st->x[k][c] += r * (st->g[k] - st->g_ref[k]);
-      st->s0[k] += st->x[k][c] * st->x[k][c];
-      st->s1[k] += st->x[k][c] * r;
-      st->m1[k] += fabsl(st->x[k][c] * r);
+      cs->x[k] += r * (st->g[k] - st->g_ref[k]);
+      st->s0[k] += cs->x[k] * cs->x[k];
+      st->s1[k] += cs->x[k] * r;
+      st->m1[k] += fabs(cs->x[k] * r);
     }
     st->s2 += r * r;
   }
@@ -183,22 +191,23 @@ static void rebase(robust_state *st)
 static void cluster_move(robust_state *st, int c, real w, int sign, const real ev[2])
 {
   touch(st, c);
-  real r_old = st->risk[c], r_new;
-  st->count[c] += sign;
+  cluster_state *cs = st->cl + c;
+  real r_old = cs->risk, r_new;
+  cs->count += sign;
   /* an emptied cluster holds an exact 0, not a rounding residue */
-  r_new = st->count[c] == 0 ? 0.0L : r_old + sign * w;
+  r_new = cs->count == 0 ? 0.0 : r_old + sign * w;
   for (int k = 0; k < 2; k++) {
-    real x_old = st->x[k][c];
+    real x_old = cs->x[k];
     real x_new = x_old + (r_old - r_new) * (st->g[k] - st->g_ref[k]) + ev[k];
     st->s0[k] += x_new * x_new - x_old * x_old;
     st->s1[k] += x_new * r_new - x_old * r_old;
     st->m0[k] += x_new * x_new + x_old * x_old;
-    st->m1[k] += fabsl(x_new * r_new) + fabsl(x_old * r_old);
-    st->x[k][c] = x_new;
+    st->m1[k] += fabs(x_new * r_new) + fabs(x_old * r_old);
+    cs->x[k] = x_new;
   }
   st->s2 += r_new * r_new - r_old * r_old;
   st->m2 += r_new * r_new + r_old * r_old;
-  st->risk[c] = r_new;
+  cs->risk = r_new;
   st->updates++;
 }
 
@@ -209,13 +218,13 @@ static double track_sum(robust_state *st, int k)
   if (st->updates > 4 * st->n_touched + 64) rebase(st);
   real dg = st->g[k] - st->g_ref[k];
   /* the scale of the rounding in value: what the running sums took in */
-  real scale = st->m0[k] + 2.0L * fabsl(dg) * st->m1[k] + dg * dg * st->m2;
-  real value = st->s0[k] + 2.0L * dg * st->s1[k] + dg * dg * st->s2;
-  if (scale > 0.0L && (st->updates > 0 || dg != 0.0L) && value < 1e-3L * scale) {
+  real scale = st->m0[k] + 2.0 * fabs(dg) * st->m1[k] + dg * dg * st->m2;
+  real value = st->s0[k] + 2.0 * dg * st->s1[k] + dg * dg * st->s2;
+  if (scale > 0.0 && (st->updates > 0 || dg != 0.0) && value < 1e-3 * scale) {
     rebase(st);
     value = st->s0[k];
   }
-  return value > 0.0L ? (double) value : 0.0;
+  return value > 0.0 ? (double) value : 0.0;
 }
 
 /*
@@ -240,12 +249,12 @@ static ns_status stratum_robust(const slice *v, const ns_km_data *data, int ctyp
 {
   const double *weight = data->weight;
   const int *cluster = data->cluster;
-  const real zero[2] = {0.0L, 0.0L};
+  const real zero[2] = {0.0, 0.0};
   st->n_touched = 0;
   st->updates = 0;
-  st->s0[0] = st->s0[1] = st->s1[0] = st->s1[1] = st->s2 = 0.0L;
-  st->m0[0] = st->m0[1] = st->m1[0] = st->m1[1] = st->m2 = 0.0L;
-  st->g[0] = st->g[1] = st->g_ref[0] = st->g_ref[1] = 0.0L;
+  st->s0[0] = st->s0[1] = st->s1[0] = st->s1[1] = st->s2 = 0.0;
+  st->m0[0] = st->m0[1] = st->m1[0] = st->m1[1] = st->m2 = 0.0;
+  st->g[0] = st->g[1] = st->g_ref[0] = st->g_ref[1] = 0.0;
 
   int counting = v->key[KIND_ENTRY] != NULL;
   if (!counting) /* right-censored: every row is at risk from the start */
@@ -271,22 +280,22 @@ static ns_status stratum_robust(const slice *v, const ns_km_data *data, int ctyp
     size_t d0 = run_length(v->key[KIND_EVENT], v->len[KIND_EVENT], &peek, t);
     double n = v_scale * out->n_risk[o], d = v_scale * out->n_event[o];
     int update = d0 > 0 && d > 0;
-    real e[2] = {0.0L, 0.0L};
+    real e[2] = {0.0, 0.0};
     if (update) {
       if (s_alive) {
         double left = n - d;
         if (left > 0.0 && out->surv[o] > 0.0) {
           st->g[TRACK_S] += (real) d / ((real) n * (real) left);
-          e[TRACK_S] = 1.0L / (real) left;
+          e[TRACK_S] = 1.0 / (real) left;
         } else {
           s_alive = 0;
         }
       }
       if (ctype == 2) {
-        real sum_b = 0.0L, sum_b2 = 0.0L, sum_fb2 = 0.0L, share = (real) d / (real) d0;
+        real sum_b = 0.0, sum_b2 = 0.0, sum_fb2 = 0.0, share = (real) d / (real) d0;
         for (size_t k = 1; k <= d0; k++) {
           real frac = (real) k / (real) d0;
-          real b = 1.0L / ((real) n - (real) d + frac * (real) d);
+          real b = 1.0 / ((real) n - (real) d + frac * (real) d);
           sum_b += b;
           sum_b2 += b * b;
           sum_fb2 += frac * b * b;
@@ -296,14 +305,14 @@ static ns_status stratum_robust(const slice *v, const ns_km_data *data, int ctyp
         e[TRACK_H] = sum_b / (real) d0 + g - share * sum_fb2;
       } else {
         st->g[TRACK_H] += (real) d / ((real) n * (real) n);
-        e[TRACK_H] = 1.0L / (real) n;
+        e[TRACK_H] = 1.0 / (real) n;
       }
     }
     for (int kind = KIND_EVENT; kind <= KIND_CENSOR; kind++)
       for (; at[kind] < v->len[kind] && v->key[kind][at[kind]] == t; at[kind]++) {
         int r = v->row[kind][at[kind]];
         real w = v_scale * row_weight(weight, r);
-        real ev[2] = {0.0L, 0.0L};
+        real ev[2] = {0.0, 0.0};
         if (update && kind == KIND_EVENT) {
           ev[TRACK_S] = -w * e[TRACK_S];
           ev[TRACK_H] = -w * e[TRACK_H];
@@ -376,16 +385,11 @@ ns_status ns_km_apply_options(const ns_km_work *work, const ns_km_options *optio
   ns_status status = NS_OK;
   if (opt.robust) {
     size_t nc = (size_t) data->n_clusters;
-    st.x[0] = malloc(nc * sizeof *st.x[0]);
-    st.x[1] = malloc(nc * sizeof *st.x[1]);
-    st.risk = malloc(nc * sizeof *st.risk);
-    st.count = malloc(nc * sizeof *st.count);
-    st.stamp = calloc(nc, sizeof *st.stamp);
+    st.cl = calloc(nc, sizeof *st.cl); /* every stamp 0: untouched */
     st.touched = malloc(nc * sizeof *st.touched);
     var_s = malloc(longest * sizeof *var_s);
     var_h = malloc(longest * sizeof *var_h);
-    if (!st.x[0] || !st.x[1] || !st.risk || !st.count || !st.stamp || !st.touched ||
-        !var_s || !var_h) {
+    if (!st.cl || !st.touched || !var_s || !var_h) {
       status = NS_ERR_NOMEM;
       goto done;
     }
@@ -439,11 +443,7 @@ ns_status ns_km_apply_options(const ns_km_work *work, const ns_km_options *optio
   }
 
 done:
-  free(st.x[0]);
-  free(st.x[1]);
-  free(st.risk);
-  free(st.count);
-  free(st.stamp);
+  free(st.cl);
   free(st.touched);
   free(var_s);
   free(var_h);
