@@ -23,9 +23,19 @@ km_position <- function(start, stop, id) {
   flag
 }
 
-# Dense 0-based cluster codes (the core renumbers nothing; survfit's
-# per-stratum renumbering does not change the sums).
+# 0-based cluster codes for the core (survfit's per-stratum renumbering does
+# not change the sums, and codes no row holds cost the core nothing but
+# their memory): a factor's codes, whole numbers shifted when their range
+# is not much wider than the rows (no hashing: a tenth of a second at 1e6
+# rows), else the match to the distinct values.
 km_cluster_codes <- function(clusters) {
+  n <- length(clusters)
+  if (is.factor(clusters)) return(list(code = as.integer(clusters) - 1L, n = max(1L, nlevels(clusters))))
+  if (is.numeric(clusters) && n > 0L) {
+    r <- range(clusters)
+    if (r[2L] - r[1L] < 2 * n + 1 && (is.integer(clusters) || all(clusters == floor(clusters))))
+      return(list(code = as.integer(clusters - r[1L]), n = as.integer(r[2L] - r[1L]) + 1L))
+  }
   code <- match(clusters, unique(clusters)) - 1L
   list(code = code, n = max(code, -1L) + 1L)
 }

@@ -163,6 +163,13 @@ test_that("robust variances by cluster equal survfit's on seeded random data", {
 
 test_that("robust variances stay exact where the clusters' influences cancel", {
   sf <- survival::survfit
+  # clusters as characters, factors (with unused levels) and sparse numbers
+  d <- transform(lung[!is.na(lung$inst), ], chr = paste0("c", inst),
+                 fac = factor(inst, levels = 0:40), big = inst * 1e6, neg = -inst)
+  ref <- sf(Surv(time, status) ~ sex, d, cluster = inst)
+  for (v in c("chr", "fac", "big", "neg"))
+    same_fit(eval(bquote(km(Surv(time, status) ~ sex, d, cluster = .(as.name(v))))), ref,
+             paste("cluster coded as", v))
   # One cluster per stratum: every influence is 0 (survfit: rounding noise).
   a <- km(Surv(time, status) ~ sex, lung, cluster = sex)
   expect_lt(max(a$std.err, a$std.chaz), 1e-12)
