@@ -3,6 +3,8 @@
 # timed call, median of `reps`, quoted as ratios survfit / km).
 #   R_LIBS=lib Rscript bench/bench-km-robust.R            (n = 1e5, 1e6)
 #   R_LIBS=lib Rscript bench/bench-km-robust.R 1e5        (chosen sizes)
+#   BENCH_REPS=3 BENCH_LAYOUTS=subjects BENCH_CTYPES=1 R_LIBS=lib Rscript ...
+#     (fewer runs: survfit takes minutes per call at 1e6 rows in 2e5 clusters)
 # Generated data: 2 strata, ~60% events, times in days (about 2000 distinct
 # times per stratum), and two cluster layouts: subjects (n / 5 clusters, as
 # with id =) and centres (100 clusters). Each is run with ctype = 1 and 2.
@@ -15,7 +17,9 @@ suppressPackageStartupMessages({
 
 args <- commandArgs(trailingOnly = TRUE)
 sizes <- if (length(args)) as.numeric(args) else c(1e5, 1e6)
-reps <- 5L
+reps <- as.integer(Sys.getenv("BENCH_REPS", "5"))
+layout_names <- strsplit(Sys.getenv("BENCH_LAYOUTS", "subjects,centres"), ",")[[1L]]
+ctypes <- as.integer(strsplit(Sys.getenv("BENCH_CTYPES", "1,2"), ",")[[1L]])
 
 one_time <- function(f) {
   gc(FALSE)
@@ -30,9 +34,9 @@ for (n in sizes) {
   d <- data.frame(time = ceiling(rexp(n, 1 / 500)), status = rbinom(n, 1, 0.6),
                   grp = sample(1:2, n, TRUE))
   layouts <- list(subjects = sample.int(n %/% 5, n, TRUE), centres = sample.int(100, n, TRUE))
-  for (layout in names(layouts)) {
+  for (layout in intersect(layout_names, names(layouts))) {
     d$cl <- layouts[[layout]]
-    for (ct in 1:2) {
+    for (ct in ctypes) {
       t_sf <- t_km <- numeric(reps)
       for (r in seq_len(reps)) {  # interleaved
         t_sf[r] <- one_time(function() survfit(Surv(time, status) ~ grp, d, cluster = cl, ctype = ct))
