@@ -248,11 +248,11 @@ model.matrix.netsurv_cox_tt <- function(object, ...)
 concordance.netsurv_cox_tt <- function(object, ...) stop_tt_fit("concordance()")
 
 #' @export
-drop1.netsurv_cox_tt <- function(object, ...)
+drop1.netsurv_cox_tt <- function(object, scope, ...)
   stop_tt_fit("drop1() (and step())", "compare fits with and without a term by their logLik()")
 
 #' @export
-add1.netsurv_cox_tt <- function(object, ...)
+add1.netsurv_cox_tt <- function(object, scope, ...)
   stop_tt_fit("add1() (and step())", "compare fits with and without a term by their logLik()")
 
 #' @export
