@@ -16,6 +16,7 @@ NULL
 # The model frame of a fit, rebuilt from its call in the formula's
 # environment (as model.frame.coxph does).
 cox_model_frame <- function(fit) {
+  if (inherits(fit, "netsurv_cox_tt")) refuse_tt_fit() # R/cox-tt.R
   env <- environment(fit$terms)
   if (is.null(env)) env <- parent.frame(2L)
   call <- fit$call
@@ -115,6 +116,7 @@ cox_x_from_frame <- function(fit, mf, terms = fit$terms) {
 # weights, stratum codes (0-based) and the strata factor, and eta.
 cox_model_data <- function(fit, need_x = TRUE) {
   if (!inherits(fit, "netsurv_cox")) stop("`fit` must be a fit from cox()", call. = FALSE)
+  if (inherits(fit, "netsurv_cox_tt")) refuse_tt_fit() # R/cox-tt.R
   has_strata <- length(attr(fit$terms, "specials")$strata) > 0
   has_weights <- !is.null(fit$call$weights)
   y <- fit[["y"]]

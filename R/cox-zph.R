@@ -4,16 +4,12 @@
 # ---- proportional hazards test ----------------------------------------------
 
 # Kaplan-Meier of all rows (no weights, no strata), as cox.zph's "km"
-# transform uses: survival just after each distinct stop time.
+# transform uses, from the C core (times already fixed by the fit, so no
+# time fix here): 1 - the survival just before each row's time.
 km_transform <- function(time, start, status) {
-  ut <- sort(unique(time))
-  ev <- tabulate(match(time[status == 1], ut), length(ut))
-  st <- sort(time)
-  nrisk <- length(time) - findInterval(ut, st, left.open = TRUE)
-  if (!is.null(start))
-    nrisk <- nrisk - (length(start) - findInterval(ut, sort(start), left.open = TRUE))
-  surv <- cumprod(1 - ev / nrisk)
-  1 - c(1, surv)[findInterval(time, ut, left.open = TRUE) + 1L]
+  fit <- .Call(ffi_km_fit, as.double(time), as.integer(status),
+               if (!is.null(start)) as.double(start), NULL, NULL, 1L, FALSE, 0)
+  1 - c(1, fit$surv)[findInterval(time, fit$time, left.open = TRUE) + 1L]
 }
 
 #' Test the proportional-hazards assumption of a Cox model

@@ -95,6 +95,12 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   clustered by subject (also with `robust = TRUE`).
 #' @param cluster optional cluster identifier, evaluated in `data`; the same
 #'   as a `cluster()` term (robust variance by cluster).
+#' @param tt for `tt()` terms (time-transformed covariates): a function
+#'   `f(x, time, riskset, weights)`, or a list of one per `tt()` term, giving
+#'   the covariate's value at each event time, as in coxph (e.g.
+#'   `function(x, t, ...) x * log(t + 20)`); without it, coxph's default
+#'   (O'Brien's rank of `x` within each risk set). See the section on
+#'   time-transformed covariates.
 #' @return An object of class `netsurv_cox` with the fields of
 #'   [survival::coxph()]: `coefficients`, `var`, `naive.var` (robust fits),
 #'   `loglik` (initial and final), `score`, `wald.test`, `rscore` (robust),
@@ -123,8 +129,18 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   than 500 events are an error, as are `firth = TRUE` and database
 #'   tables with `ties = "exact"`.
 #' * Penalised and random-effect terms (`pspline()`, `ridge()`,
-#'   `frailty()` and its variants) and time-transformed covariates (`tt()`)
-#'   are an error naming the term (coxph fits them).
+#'   `frailty()` and its variants) are an error naming the term (coxph fits
+#'   them).
+#' * `tt()` terms: fitted as coxph fits them (same coefficients, variance,
+#'   log-likelihood and tests); the variables must be columns of `data`;
+#'   `tt` without a `tt()` term, and `firth = TRUE` with one, are errors
+#'   (coxph ignores the former). `linear.predictors`, `residuals` and `y`
+#'   hold the risk-set rows, as in coxph, but in netsurv's order. A tt() fit
+#'   refuses `predict()`, `residuals()`, `anova()`, `model.matrix()`,
+#'   `concordance()`, `drop1()`/`step()`, `augment()`, `cox_curve()`,
+#'   `basehaz()`, `cox_zph()` and `confint(method = "profile")`: coxph
+#'   refuses the curves, `cox.zph()` and `concordance()`, and its
+#'   `predict(newdata)` and `anova()` give numbers that ignore the transform.
 #' * Multi-state and competing-risks responses (a factor status), `istate`,
 #'   `statedata`, `model`, `singular.ok` (always `TRUE`), `nocenter` (always
 #'   coxph's default) and `method` (use `ties`) are not available.
@@ -149,15 +165,25 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   with tied death times. Biometrika 68. Heinze G, Schemper M (2001). A solution to the problem of
 #'   monotone likelihood in Cox regression. Biometrics 57.
 #' @seealso [cox_control()], [survival::coxph()]
+#' @section Time-transformed covariates:
+#' A `tt(x)` term enters the partial likelihood at each event time \eqn{t}
+#' as \eqn{f(x, t)}. As coxph does, the data are expanded so that every risk
+#' set (the rows at risk at one event time of one stratum) is a stratum of its
+#' own, holding `f(x, t)`; that expanded data set (one row per event time and
+#' row at risk) is then fitted as usual.
 #' @examples
 #' fit <- cox(Surv(time, status) ~ age + sex + strata(ph.ecog), data = survival::lung)
 #' fit
 #' summary(fit)
 #' tidy(fit, exponentiate = TRUE, conf.int = TRUE)
+#' # a time-varying effect of age
+#' cox(Surv(time, status) ~ ph.ecog + tt(age), data = survival::lung,
+#'     tt = function(x, t, ...) x * log(t + 20))
 #' @export
 cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "breslow", "exact"),
                 init, control = cox_control(), robust = FALSE, firth = FALSE,
-                x = FALSE, y = TRUE, id, cluster) {
+                x = FALSE, y = TRUE, id, cluster, tt) {
+  if (cox_uses_tt(match.call(), parent.frame())) return(cox_tt(match.call(), parent.frame())) # R/cox-tt.R
   ties_given <- !missing(ties)
   ties <- match_choice(ties, c("efron", "breslow", "exact"), "ties")
   if (!missing(data) && is_db_table(data)) { # a database table: R/sql.R

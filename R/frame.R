@@ -302,6 +302,7 @@ called_functions <- function(expr) {
 }
 
 refuse_special_terms <- function(formula, fun, allowed) {
+  if (isTRUE(attr(formula, "netsurv_tt"))) allowed <- c(allowed, "tt") # expanded: R/cox-tt.R
   rhs <- formula[[3L]]
   found <- intersect(called_functions(rhs), setdiff(names(special_term_advice), c(allowed, "offset")))
   if ("offset" %in% called_functions(rhs) && !"offset" %in% allowed && fun %in% c("km()", "logrank()"))

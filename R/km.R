@@ -92,11 +92,14 @@
 #' * Times are always merged as `timefix = TRUE` does; `timefix`,
 #'   `conf.lower`, `influence` and `type` (survfit's old argument) are not
 #'   arguments (R's "unused argument" error names them).
-#' * `ctype = 2` together with robust standard errors is an error.
-#' * Robust standard errors by cluster (`cluster`, `id` with repeated events)
-#'   are computed in R in O(event times x clusters); one cluster per row
-#'   (fractional weights, `robust = TRUE` on right-censored data) in the C
-#'   core in O(n).
+#' * Robust standard errors by cluster (`cluster`, `id` with repeated events,
+#'   fractional weights) are survfit's numbers, computed by the C core in
+#'   O(n) where survfit takes O(event times x clusters). With `ctype = 2`
+#'   they are the Fleming-Harrington hazard's, as in survfit; and, as survfit
+#'   does, `stype = 1, ctype = 2` with a robust variance reports the standard
+#'   error of S itself in `std.err` yet sets `logse = TRUE`, so its "log"
+#'   limits treat it as that of log S (survival's convention, kept so that the
+#'   numbers equal survfit's; use `ctype = 1` for limits on the usual scale).
 #' * With `id =`, strata and (start, stop] data, survival 3.5 reads the
 #'   subject flags (censoring only at a subject's last interval) of the wrong
 #'   rows; netsurv flags each subject within its stratum, as later survival
@@ -181,19 +184,25 @@ km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
   if (robust && is.null(clusters) && !is.null(frame$start) && !missing(robust) && !has_rwt)
     stop("`robust = TRUE` with Surv(start, stop, status) data needs `id` or `cluster`",
          call. = FALSE)
-  if (robust && ctype == 2L)
-    stop("`ctype = 2` (Fleming-Harrington hazard) with robust standard errors is not ",
-         "supported by netsurv; use ctype = 1 or drop the cluster/id", call. = FALSE)
   if (!is.null(clusters) && anyNA(clusters))
     stop("`", if (!is.null(cl_v)) "cluster" else "id", "` has missing values; ",
          "give every row a cluster", call. = FALSE)
-  # One cluster per row is the core's own jackknife (O(n)); real clusters
-  # go through km_apply_options().
   jackknife <- robust && se.fit
-  core <- with_data_rows(.Call(ffi_km_fit, frame$time, frame$status, frame$start, weights,
-                               if (!is.null(groups)) unclass(groups) - 1L,
-                               if (!is.null(groups)) nlevels(groups) else 1L,
-                               jackknife, sqrt(.Machine$double.eps)), frame$mf)
+  # The Fleming-Harrington hazard's robust variance has no one-pass form per
+  # row in km.c: each row becomes its own cluster (survfit's own rule).
+  if (jackknife && is.null(clusters) && ctype == 2L) clusters <- seq_along(frame$time)
+  cl <- if (jackknife && !is.null(clusters)) km_cluster_codes(clusters)
+  position <- if (!is.null(id_v) && !is.null(frame$start))
+    km_position(frame$start, frame$time,
+                # a subject who moves to another stratum leaves this one
+                if (is.null(groups)) id_v else interaction(id_v, groups, drop = TRUE))
+  # One core call: the curves (km.c) with survfit's options applied
+  # (km_options.c); one cluster per row without `cl` is km.c's own jackknife.
+  core <- with_data_rows(.Call(ffi_km_fit_options, frame$time, frame$status, frame$start, weights,
+                if (!is.null(groups)) unclass(groups) - 1L,
+                if (!is.null(groups)) nlevels(groups) else 1L,
+                jackknife && is.null(cl), sqrt(.Machine$double.eps),
+                list(stype, ctype, cl$code, cl$n, position)), frame$mf)
 
   fit <- list(n = if (is.null(groups)) length(frame$time) else core$n,
               time = core$time, n.risk = core$n.risk, n.event = core$n.event,
@@ -204,32 +213,12 @@ km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
     fit$strata <- strata[strata > 0L]
   }
   if (frame$type == "counting" && jackknife) fit$n.enter <- core$n.enter
-  position <- if (!is.null(id_v) && !is.null(frame$start))
-    km_position(frame$start, frame$time,
-                # a subject who moves to another stratum leaves this one
-                if (is.null(groups)) id_v else interaction(id_v, groups, drop = TRUE))
-  if (stype != 1L || ctype != 1L || !is.null(position) || (jackknife && !is.null(clusters))) {
-    fixed <- time_fix(frame$time, frame$start)
-    cl_code <- if (!is.null(clusters)) {
-      if (is.factor(clusters)) as.integer(droplevels(clusters)) else match(clusters, sort(unique(clusters)))
-    }
-    fit <- km_apply_options(fit, list(time = fixed[[1L]], start = fixed[[2L]],
-                                      status = frame$status,
-                                      w = if (is.null(weights)) rep(1, length(frame$time)) else weights,
-                                      group = groups),
-                            list(stype = stype, ctype = ctype, position = position,
-                                 robust_clusters = jackknife && !is.null(clusters),
-                                 cluster = cl_code))
-    if (!is.null(position) && !is.null(fit$n.enter)) {
-      # only a subject's first interval is an entry (survfit's rule)
-      first <- bitwAnd(position, 1L) > 0L
-      fit$n.enter <- km_enter_counts(fit, fixed[[2L]][first], weights[first] %||% rep(1, sum(first)),
-                                     if (!is.null(groups)) groups[first])
-    }
-  }
   fit$type <- frame$type
   if (se.fit) {
-    fit$logse <- !jackknife || stype == 2L && ctype == 2L
+    # survfit's rule: with a robust variance, std.err is the standard error
+    # of S (logse = FALSE) except with ctype = 2, where survfit sets logse =
+    # TRUE also for stype = 1, whose std.err is still that of S.
+    fit$logse <- !jackknife || ctype == 2L
     fit$conf.int <- conf.int
     fit$conf.type <- conf.type
     if (conf.type != "none") {

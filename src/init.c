@@ -12,6 +12,8 @@ SEXP ffi_rank_distinct(SEXP time, SEXP stratum);
 /* Kaplan-Meier (r_km.c) */
 SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
                 SEXP n_strata, SEXP jackknife, SEXP tolerance);
+SEXP ffi_km_fit_options(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
+                        SEXP n_strata, SEXP jackknife, SEXP tolerance, SEXP options);
 /* -- end of Kaplan-Meier declarations */
 
 /* log-rank (r_logrank.c) */
@@ -79,6 +81,7 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_rank_distinct", (DL_FUNC) &ffi_rank_distinct, 2},
   /* Kaplan-Meier */
   {"ffi_km_fit", (DL_FUNC) &ffi_km_fit, 8},
+  {"ffi_km_fit_options", (DL_FUNC) &ffi_km_fit_options, 9},
   /* -- end of Kaplan-Meier rows */
 
   /* log-rank */

@@ -27,9 +27,15 @@ static void work_finalizer(SEXP pointer)
  * Returns list(time, n.risk, n.event, n.censor, surv, std.err, cumhaz,
  * std.chaz, n.enter (NULL for right-censored data), strata (integer: time
  * points per stratum), n (integer: rows per stratum)).
+ *
+ * ffi_km_fit_options(the same eight, options): the fit with survfit's
+ * options applied by ns_km_apply_options (km_options.c); options is
+ * list(stype, ctype, cluster, n_clusters, position): stype and ctype 1 or 2,
+ * cluster NULL or integer 0-based cluster codes < n_clusters (the robust
+ * variance by cluster), position NULL or survfit's integer subject flags.
  */
-SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
-                SEXP n_strata, SEXP jackknife, SEXP tolerance)
+static SEXP km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
+                   SEXP n_strata, SEXP jackknife, SEXP tolerance, SEXP options)
 {
   const double *time_p = ns_arg_double(time, -1, 0, "km", "time");
   R_xlen_t n = XLENGTH(time);
@@ -41,11 +47,25 @@ SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
   int strata = ns_arg_count(n_strata, 1, "km", "n_strata");
   int use_jackknife = ns_arg_flag(jackknife, "km", "jackknife");
   double tol = ns_arg_number(tolerance, "km", "tolerance");
+  ns_km_options opt = {1, 1, 0};
+  const int *cluster_p = NULL, *position_p = NULL;
+  int n_clusters = 0;
+  if (options != R_NilValue) {
+    if (TYPEOF(options) != VECSXP || XLENGTH(options) != 5)
+      Rf_error("km: `options` must be a list of 5");
+    opt.stype = ns_arg_count(VECTOR_ELT(options, 0), 1, "km", "stype");
+    opt.ctype = ns_arg_count(VECTOR_ELT(options, 1), 1, "km", "ctype");
+    cluster_p = ns_arg_int(VECTOR_ELT(options, 2), n, 1, "km", "cluster");
+    if (cluster_p) n_clusters = ns_arg_count(VECTOR_ELT(options, 3), 1, "km", "n_clusters");
+    position_p = ns_arg_int(VECTOR_ELT(options, 4), n, 1, "km", "position");
+    opt.robust = cluster_p != NULL;
+  }
 
   ns_km_data data = {
     .n = (size_t) n, .time = time_p, .start = start_p, .status = status_p,
     .weight = weight_p, .stratum = stratum_p, .n_strata = strata,
-    .variance = use_jackknife ? NS_KM_JACKKNIFE : NS_KM_GREENWOOD, .time_fix = tol
+    .variance = use_jackknife ? NS_KM_JACKKNIFE : NS_KM_GREENWOOD, .time_fix = tol,
+    .cluster = cluster_p, .n_clusters = n_clusters, .position = position_p
   };
 
   int nprotect = 0;
@@ -80,9 +100,25 @@ SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
     .n_enter = n_enter, .stratum_times = stratum_times, .stratum_rows = stratum_rows
   };
   st = ns_km_estimate(work, &curve, ns_glue_interrupted, NULL);
+  if (st == NS_OK && options != R_NilValue)
+    st = ns_km_apply_options(work, &opt, &curve, ns_glue_interrupted, NULL);
   ns_km_free(work);
   R_ClearExternalPtr(holder);
   UNPROTECT(nprotect);
   NS_STOP_ON_STATUS(st, "km");
   return out;
+}
+
+SEXP ffi_km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
+                SEXP n_strata, SEXP jackknife, SEXP tolerance)
+{
+  return km_fit(time, status, start, weight, stratum, n_strata, jackknife, tolerance,
+                R_NilValue);
+}
+
+SEXP ffi_km_fit_options(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum,
+                        SEXP n_strata, SEXP jackknife, SEXP tolerance, SEXP options)
+{
+  return km_fit(time, status, start, weight, stratum, n_strata, jackknife, tolerance,
+                options);
 }

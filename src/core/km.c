@@ -22,22 +22,10 @@
 #include <string.h>
 
 #include "internal.h"
-
-enum { KIND_EVENT = 0, KIND_CENSOR = 1, KIND_ENTRY = 2 };
+#include "km_work.h"
 
 #define MERGE_SEGMENTS 8    /* time fix: merge up to this many segments */
 
-struct ns_km_work {
-  ns_km_data data;       /* borrowed arrays: see ns_km_data */
-  int counting;          /* entry times given */
-  int kinds;             /* segments per stratum: 2, or 3 with entries */
-  uint64_t *key;         /* the times as keys, segment after segment */
-  int *row;              /* the row of each key, or NULL when no weights
-                            (and no jackknife with entry times) need it */
-  size_t *offset;        /* segment s starts at offset[s]; n_strata*kinds+1 */
-  int *stratum_times;    /* distinct stop times per stratum */
-  int *stratum_rows;     /* rows per stratum */
-};
 
 /* Distinct values in the union of two sorted key arrays. */
 static size_t count_distinct(const uint64_t *a, size_t na, const uint64_t *b,
@@ -222,7 +210,8 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
   /* Rows travel with the keys when their weights are needed, or their entry
    * values for the jackknife with entry times. */
   int need_rows = data->weight != NULL ||
-                  (counting && data->variance == NS_KM_JACKKNIFE);
+                  (counting && data->variance == NS_KM_JACKKNIFE) ||
+                  data->cluster != NULL || data->position != NULL; /* km_options.c */
   if (need_rows) w->row = malloc((n_keys ? n_keys : 1) * sizeof *w->row);
   uint64_t *key_tmp = NULL;
   int *row_tmp = NULL;

@@ -84,6 +84,12 @@ typedef struct {
                               relative to their mean, with the rule of
                               ns_time_fix (survival's aeqSurv; survfit uses
                               sqrt(DBL_EPSILON)); <= 0: times as given */
+  /* Read by ns_km_apply_options only (km_options.c); NULL when unused: */
+  const int *cluster;      /* cluster of each row, 0 .. n_clusters - 1, for
+                              the robust variance by cluster */
+  int n_clusters;
+  const int *position;     /* survfit's subject flags of each row: bit 1 =
+                              a subject's first interval, bit 2 = its last */
 } ns_km_data;
 
 /* Caller-owned outputs. The per-time-point arrays have the length that
@@ -114,6 +120,19 @@ ns_status ns_km_prepare(const ns_km_data *data, ns_km_work **work,
 ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
                          ns_callback callback, void *context);
 void ns_km_free(ns_km_work *work);
+
+/* survfit's options of a Kaplan-Meier fit (km_options.c): applied by
+ * ns_km_apply_options to a curve that ns_km_estimate has just filled. */
+typedef struct {
+  int stype;   /* 1: the Kaplan-Meier product; 2: exp(-cumulative hazard) */
+  int ctype;   /* 1: Nelson-Aalen hazard; 2: Fleming-Harrington hazard */
+  int robust;  /* 1: robust (infinitesimal-jackknife) variances by the
+                  clusters of ns_km_data.cluster; 0: as estimated */
+} ns_km_options;
+
+ns_status ns_km_apply_options(const ns_km_work *work, const ns_km_options *options,
+                              const ns_km_curve *curve, ns_callback callback,
+                              void *context);
 /* (end of the Kaplan-Meier section)                                        */
 
 

@@ -94,3 +94,22 @@ test_that("newdata, reference = \"strata\" and a user's zph transform name what 
     cox_zph(fit, transform = function(t) t * 1e9)
   })
 })
+
+# --- cox() with tt() terms (R/cox-tt.R) ---------------------------------------
+test_that("cox() with tt() terms says what it needs and what it does not do", {
+  f <- function(x, t, ...) x * log(t + 1)
+  fit <- cox(Surv(time, status) ~ tt(x), data = d, tt = f)
+  expect_snapshot(error = TRUE, {
+    cox(Surv(time, status) ~ x, data = d, tt = f)
+    cox(Surv(time, status) ~ tt(x) + tt(grp), data = d, tt = list(f, f, f))
+    cox(Surv(time, status) ~ tt(x), data = d, tt = "log")
+    cox(Surv(time, status) ~ tt(x), data = d, tt = function(x, t, ...) x[-1])
+    cox(Surv(time, status) ~ tt(x), data = d, tt = function(x, t, ...) log(x))
+    cox(Surv(time, status) ~ tt(x, grp), data = d, tt = f)
+    cox(Surv(time, status) ~ tt(x), data = d, tt = f, firth = TRUE)
+    with(d, cox(Surv(time, status) ~ tt(x), tt = f))
+    predict(fit)
+    cox_zph(fit)
+    confint(fit, method = "profile")
+  })
+})

@@ -72,7 +72,6 @@ test_that("cluster() terms, cluster = and robust variances equal survfit's", {
   }
   expect_error(km(Surv(time, status) ~ sex, lung, cluster = inst, robust = FALSE),
                "cluster would be ignored")
-  expect_error(km(Surv(time, status) ~ sex, lung, cluster = inst, ctype = 2), "ctype = 2")
   expect_error(km(Surv(time, status) ~ sex + cluster(inst), lung, cluster = inst), "not both")
 })
 
@@ -102,4 +101,89 @@ test_that("id = follows subjects through their (start, stop] rows as survfit doe
       expect_equal(one[[f]], b[[f]], tolerance = 1e-9, label = paste("cgd stratum", g, f))
   }
   expect_error(km(Surv(start, stop, event) ~ 1, heart, robust = TRUE), "needs `id` or `cluster`")
+})
+
+test_that("ctype = 2 with a robust variance equals survfit's (tolerance 1e-9)", {
+  sf <- survival::survfit
+  for (s in 1:2) {
+    same_fit(km(Surv(time, status) ~ sex, lung, cluster = inst, ctype = 2, stype = s),
+             sf(Surv(time, status) ~ sex, lung, cluster = inst, ctype = 2, stype = s),
+             paste("lung cluster ctype 2 stype", s))
+    same_fit(km(Surv(tstart, tstop, status) ~ treat, cgd, cluster = id, ctype = 2, stype = s),
+             sf(Surv(tstart, tstop, status) ~ treat, cgd, cluster = id, ctype = 2, stype = s),
+             paste("cgd cluster ctype 2 stype", s))
+    same_fit(km(Surv(tstart, tstop, status) ~ 1, cgd, id = id, ctype = 2, stype = s),
+             sf(Surv(tstart, tstop, status) ~ 1, cgd, id = id, ctype = 2, stype = s),
+             paste("cgd id ctype 2 stype", s))
+    # fractional weights, no cluster: each row its own cluster
+    w <- rep(c(0.5, 1.25, 2), length.out = nrow(lung))
+    same_fit(km(Surv(time, status) ~ sex, lung, weights = w, ctype = 2, stype = s),
+             sf(Surv(time, status) ~ sex, lung, weights = w, ctype = 2, stype = s),
+             paste("lung fractional weights ctype 2 stype", s))
+    same_fit(km(Surv(time, status) ~ 1, lung, robust = TRUE, ctype = 2, stype = s),
+             sf(Surv(time, status) ~ 1, lung, robust = TRUE, ctype = 2, stype = s),
+             paste("lung robust ctype 2 stype", s))
+  }
+  # survfit's rule, kept: with ctype = 2 the robust std.err of stype = 1 is
+  # that of S (as with ctype = 1) and logse is TRUE
+  a <- km(Surv(time, status) ~ 1, lung, cluster = inst, ctype = 2)
+  b <- km(Surv(time, status) ~ 1, lung, cluster = inst)
+  expect_equal(a$std.err, b$std.err, tolerance = 1e-12)
+  expect_true(a$logse)
+  expect_false(b$logse)
+})
+
+test_that("robust variances by cluster equal survfit's on seeded random data", {
+  sf <- survival::survfit
+  # ties, zero and fractional weights, strata, clusters of varying size,
+  # clusters spanning strata, late entry; every (stype, ctype)
+  for (seed in 1:12) {
+    set.seed(100 + seed)
+    n <- sample(c(30, 200, 600), 1)
+    d <- data.frame(time = sample(1:25, n, TRUE) + if (seed %% 3 == 0) runif(n) else 0,
+                    status = rbinom(n, 1, 0.55), g = sample(c("a", "b", "c"), n, TRUE),
+                    cl = sample(seq_len(max(2, n %/% sample(c(2, 5, 40), 1))), n, TRUE),
+                    w = ifelse(runif(n) < 0.1, 0, round(runif(n, 0.05, 3), 3)))
+    d$entry <- pmax(0, d$time - sample(1:20, n, TRUE) - 0.5)
+    for (s in 1:2) for (ct in 1:2) {
+      info <- paste("seed", seed, "type", s, ct)
+      same_fit(km(Surv(time, status) ~ g, d, cluster = cl, weights = w, stype = s, ctype = ct),
+               sf(Surv(time, status) ~ g, d, cluster = cl, weights = w, stype = s, ctype = ct),
+               paste(info, "right"))
+      same_fit(km(Surv(entry, time, status) ~ g, d, cluster = cl, stype = s, ctype = ct),
+               sf(Surv(entry, time, status) ~ g, d, cluster = cl, stype = s, ctype = ct),
+               paste(info, "counting"))
+      same_fit(km(Surv(entry, time, status) ~ 1, d, cluster = cl, weights = w, stype = s,
+                  ctype = ct),
+               sf(Surv(entry, time, status) ~ 1, d, cluster = cl, weights = w, stype = s,
+                  ctype = ct), paste(info, "counting weighted"))
+    }
+  }
+})
+
+test_that("robust variances stay exact where the clusters' influences cancel", {
+  sf <- survival::survfit
+  # clusters as characters, factors (with unused levels) and sparse numbers
+  d <- transform(lung[!is.na(lung$inst), ], chr = paste0("c", inst),
+                 fac = factor(inst, levels = 0:40), big = inst * 1e6, neg = -inst)
+  ref <- sf(Surv(time, status) ~ sex, d, cluster = inst)
+  for (v in c("chr", "fac", "big", "neg"))
+    same_fit(eval(bquote(km(Surv(time, status) ~ sex, d, cluster = .(as.name(v))))), ref,
+             paste("cluster coded as", v))
+  # One cluster per stratum: every influence is 0 (survfit: rounding noise).
+  a <- km(Surv(time, status) ~ sex, lung, cluster = sex)
+  expect_lt(max(a$std.err, a$std.chaz), 1e-12)
+  # Two big clusters in one stratum and one row per cluster: the O(n) update
+  # against survfit's direct sums, at n = 5000 with few distinct times.
+  set.seed(7)
+  n <- 5000
+  d <- data.frame(time = sample(1:60, n, TRUE), status = rbinom(n, 1, 0.7),
+                  two = sample(1:2, n, TRUE), w = runif(n, 0.5, 1.5))
+  for (cl in list(d$two, seq_len(n)))
+    for (ct in 1:2) {
+      d$cl <- cl
+      same_fit(km(Surv(time, status) ~ 1, d, cluster = cl, weights = w, ctype = ct),
+               sf(Surv(time, status) ~ 1, d, cluster = cl, weights = w, ctype = ct),
+               paste("big clusters", length(unique(cl)), ct))
+    }
 })
