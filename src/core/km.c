@@ -622,8 +622,10 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
  *           reported) doubles each, per stratum n_strata ints each; n_enter
  *           may be NULL
  *   callback, context   optional interrupt check (may be NULL)
- * Returns NS_ERR_ARGUMENT (a required buffer is NULL), NS_ERR_NOMEM or
- * NS_ERR_INTERRUPTED (the buffers then hold partial results), else NS_OK.
+ * Returns NS_ERR_ARGUMENT (a required buffer is NULL), NS_ERR_NOMEM,
+ * NS_ERR_WEIGHT (jackknife only: a stratum's positive weights span more than
+ * 2^400, beyond what its variance sums can hold) or NS_ERR_INTERRUPTED (the
+ * buffers then hold partial results), else NS_OK.
  *
  * At each distinct time t of a stratum, with n = weighted number at risk
  * (rows with entry < t <= stop) and d = weighted number of events at t:
@@ -698,14 +700,24 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
     } else {
       v.scale = 1.0;
       if (jackknife && data->weight) {
-        double wmax = 0.0;
+        double wmax = 0.0, wmin = INFINITY;
         const int *rows[3] = {v.event_row, v.censor_row, v.entry_row};
         size_t lens[3] = {v.n_event, v.n_censor, v.n_entry};
         for (int kind = 0; kind < 3; kind++)
           for (size_t m = 0; m < lens[kind]; m++) {
             double wk = key_weight(data->weight, rows[kind], m);
             if (wk > wmax) wmax = wk;
+            if (wk > 0.0 && wk < wmin) wmin = wk;
           }
+        /* A row's influence is w x (sums of 1 / n), of order 1 whatever the
+         * scale, but formed as w^2 times squared sums of 1 / n it needs both
+         * w^2 and (1 / n)^2 in range after the common scaling: positive
+         * weights spanning more than 2^400 (~2.6e120) within a stratum
+         * would underflow w^2 to 0 (or give Inf * 0) and are refused. */
+        if (wmax > 0.0 && !(wmax <= ldexp(wmin, 400))) {
+          status = NS_ERR_WEIGHT;
+          break;
+        }
         if (wmax > 0.0 && isfinite(wmax)) {
           int e;
           frexp(wmax, &e);
