@@ -368,6 +368,12 @@ ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
   if (n > 2147483647u) return NS_ERR_ARGUMENT;
   for (size_t i = 0; i < n; i++)
     if (!isfinite(score[i])) return NS_ERR_NONFINITE;
+  /* an interval with start >= stop has no risk window (it counted
+   * negative pairs); refused as ns_cox_fit refuses it */
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(time[i]) || (start && !isfinite(start[i]))) return NS_ERR_TIME;
+    if (start && !(start[i] < time[i])) return NS_ERR_START_STOP;
+  }
   if (cluster)
     for (size_t i = 0; i < n; i++)
       if (cluster[i] < 0 || (size_t) cluster[i] >= n_cluster) return NS_ERR_ARGUMENT;
