@@ -105,6 +105,9 @@ static SEXP km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum
   ns_km_free(work);
   R_ClearExternalPtr(holder);
   UNPROTECT(nprotect);
+  if (st == NS_ERR_WEIGHT)
+    Rf_error("km: the jackknife (robust) variance needs the positive weights of each stratum "
+             "to span a ratio below 2^400 (about 2.6e120)");
   NS_STOP_ON_STATUS(st, "km");
   return out;
 }

@@ -6,6 +6,7 @@ set -euo pipefail
 
 debs=(libopenblas-dev check pkg-config pandoc poppler-utils postgresql
       clang libclang-rt-14-dev
+      libomp-14-dev  # clang's OpenMP runtime: the fuzz harnesses run the parallel Cox paths
       r-cran-knitr r-cran-rmarkdown r-cran-testthat r-cran-generics
       r-cran-broom r-cran-ggplot2 r-cran-svglite r-cran-cmprsk r-cran-prodlim
       r-cran-png r-cran-mvtnorm r-cran-dbi r-cran-dbplyr r-cran-dplyr

@@ -419,8 +419,9 @@ ns_status ns_cox_concordance_cvar(size_t n, const double *time, const double *st
     if (!isfinite(score[i])) return NS_ERR_NONFINITE;
     if (status[i] != 0 && status[i] != 1) return NS_ERR_STATUS;
     if (weight && !(weight[i] >= 0 && isfinite(weight[i]))) return NS_ERR_WEIGHT;
-    /* an interval with start >= stop is at risk nowhere; the counts would
-     * be meaningless (a concordance above 1) */
+    if (!isfinite(time[i]) || (start && !isfinite(start[i]))) return NS_ERR_TIME;
+    /* an interval with start >= stop is at risk nowhere (it would count
+     * negative pairs, a concordance above 1); refused as ns_cox_fit does */
     if (start && !(start[i] < time[i])) return NS_ERR_START_STOP;
   }
   if (cluster)

@@ -392,11 +392,25 @@ static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime
       if (zph)
         for (size_t j = 0; j < p; j++) { u[j] += wxd[j]; u[j + p] += g * wxd[j]; }
     }
-    racc_add(&acc, 0, Dd);
-    for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, Sd[j]);
-    if (zph)
-      for (size_t j = 0; j < p; j++)
-        for (size_t i = 0; i <= j; i++) racc_add(&acc, 2 + p + i + j * p, Cd[i + j * p]);
+    if (acc.exact) {
+      /* Rows leave one by one, so they enter one by one: an exact sum that
+       * took the rounded block sums Dd, Sd, Cd would keep their rounding
+       * (~eps x the block's scores) once the block's rows have left. */
+      for (int k = s->first[t]; k < s->first[t + 1]; k++) {
+        if (!s->status[k]) continue;
+        const double *xr = s->x + (size_t) k * p;
+        double rw = s->r[k] * s->w[k];
+        racc_add(&acc, 0, rw);
+        for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, rw * xr[j]);
+        if (zph) racc_outer(&acc, 2 + p, p, rw, xr);
+      }
+    } else {
+      racc_add(&acc, 0, Dd);
+      for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, Sd[j]);
+      if (zph)
+        for (size_t j = 0; j < p; j++)
+          for (size_t i = 0; i <= j; i++) racc_add(&acc, 2 + p + i + j * p, Cd[i + j * p]);
+    }
     size_t rows = (size_t) (s->first[t + 1] - s->first[t]);
     done += rows;
     if (ns_throttle_tick(&throttle, rows, (double) done / (double) (2 * n))) {

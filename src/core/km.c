@@ -357,6 +357,9 @@ typedef struct {
                      common scaling of the weights, and scaling by a power
                      of two is exact, so squares of weights near 1e-160 or
                      1e+160 neither underflow nor overflow */
+  double sum_scale; /* counting data: a power of two that keeps the exact
+                       risk-set sums below 2^1000 (1, or 2^-40 when a weight
+                       exceeds 2^960), where ns_exact_add is exact */
 } stratum_view;
 
 /* Counts: times, weighted events and censorings (forward merge of the two
@@ -388,6 +391,7 @@ static void stratum_counts(const stratum_view *v, const double *weight,
    * negative number at risk); exact sums keep what remains. Right-censored
    * sums only grow and are formed as survfit forms them. */
   ns_exact_sum xr = {{0}, 0}, xr2 = {{0}, 0};
+  double sc = v->sum_scale > 0 ? v->sum_scale : 1.0;
   size_t k = v->n_entry, rows_at_risk = 0, i_last = v->n_event, j_last = v->n_censor;
   i = v->n_event;
   j = v->n_censor;
@@ -397,13 +401,13 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     if (!v->entry) at_risk += out->n_event[o] + out->n_censor[o];
     for (; i > 0 && v->event[i - 1] == t; i--) {
       double wk = key_weight(weight, v->event_row, i - 1);
-      if (v->entry) ns_exact_add(&xr, wk); /* row by row: n_event is rounded */
+      if (v->entry) ns_exact_add(&xr, sc * wk); /* row by row: n_event is rounded */
       wk *= c;
       if (risk_w2) { if (v->entry) ns_exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
     for (; j > 0 && v->censor[j - 1] == t; j--) {
       double wk = key_weight(weight, v->censor_row, j - 1);
-      if (v->entry) ns_exact_add(&xr, wk);
+      if (v->entry) ns_exact_add(&xr, sc * wk);
       wk *= c;
       if (risk_w2) { if (v->entry) ns_exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
@@ -413,11 +417,11 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     if (v->entry) {
       for (; k > 0 && v->entry[k - 1] >= t; k--) {
         double wk = key_weight(weight, v->entry_row, k - 1);
-        ns_exact_add(&xr, -wk);
+        ns_exact_add(&xr, -(sc * wk));
         if (risk_w2) ns_exact_add(&xr2, -(c * wk) * (c * wk));
         rows_at_risk--;
       }
-      at_risk = ns_exact_value(&xr);
+      at_risk = ns_exact_value(&xr) / sc;
       at_risk2 = risk_w2 ? ns_exact_value(&xr2) : 0.0;
       if (rows_at_risk == 0) at_risk = at_risk2 = 0.0;
       if (at_risk2 < 0.0) at_risk2 = 0.0;
@@ -611,8 +615,10 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
  *           reported) doubles each, per stratum n_strata ints each; n_enter
  *           may be NULL
  *   callback, context   optional interrupt check (may be NULL)
- * Returns NS_ERR_ARGUMENT (a required buffer is NULL), NS_ERR_NOMEM or
- * NS_ERR_INTERRUPTED (the buffers then hold partial results), else NS_OK.
+ * Returns NS_ERR_ARGUMENT (a required buffer is NULL), NS_ERR_NOMEM,
+ * NS_ERR_WEIGHT (jackknife only: a stratum's positive weights span more than
+ * 2^400, beyond what its variance sums can hold) or NS_ERR_INTERRUPTED (the
+ * buffers then hold partial results), else NS_OK.
  *
  * At each distinct time t of a stratum, with n = weighted number at risk
  * (rows with entry < t <= stop) and d = weighted number of events at t:
@@ -686,15 +692,34 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
       stratum_unweighted(&v, curve);
     } else {
       v.scale = 1.0;
+      v.sum_scale = 1.0;
+      if (work->counting && data->weight) {
+        /* a weight near DBL_MAX would push the exact sums out of range */
+        const int *rows[3] = {v.event_row, v.censor_row, v.entry_row};
+        size_t lens[3] = {v.n_event, v.n_censor, v.n_entry};
+        for (int kind = 0; kind < 3; kind++)
+          for (size_t m = 0; m < lens[kind]; m++)
+            if (key_weight(data->weight, rows[kind], m) > 0x1p960) v.sum_scale = 0x1p-40;
+      }
       if (jackknife && data->weight) {
-        double wmax = 0.0;
+        double wmax = 0.0, wmin = INFINITY;
         const int *rows[3] = {v.event_row, v.censor_row, v.entry_row};
         size_t lens[3] = {v.n_event, v.n_censor, v.n_entry};
         for (int kind = 0; kind < 3; kind++)
           for (size_t m = 0; m < lens[kind]; m++) {
             double wk = key_weight(data->weight, rows[kind], m);
             if (wk > wmax) wmax = wk;
+            if (wk > 0.0 && wk < wmin) wmin = wk;
           }
+        /* A row's influence is w x (sums of 1 / n), of order 1 whatever the
+         * scale, but formed as w^2 times squared sums of 1 / n it needs both
+         * w^2 and (1 / n)^2 in range after the common scaling: positive
+         * weights spanning more than 2^400 (~2.6e120) within a stratum
+         * would underflow w^2 to 0 (or give Inf * 0) and are refused. */
+        if (wmax > 0.0 && !(wmax <= ldexp(wmin, 400))) {
+          status = NS_ERR_WEIGHT;
+          break;
+        }
         if (wmax > 0.0 && isfinite(wmax)) {
           int e;
           frexp(wmax, &e);

@@ -184,7 +184,8 @@ fail:
  * One pass over the sorted labels. obs and exp have n_group * stride_s
  * entries: per_stratum != 0 writes stratum `code` at column code, otherwise
  * everything goes to column 0 (the totals a permutation needs). var is
- * n_group^2. risk is scratch of n_group doubles.
+ * n_group^2. risk is scratch of n_group doubles (3 * n_group when
+ * per_stratum == 0).
  */
 static int design_scan(const design *d, const int *label, int per_stratum,
                        size_t n_col, double *obs, double *exp, double *var,
@@ -198,8 +199,15 @@ static int design_scan(const design *d, const int *label, int per_stratum,
   for (size_t u = 0; u < d->n_run; u++) {
     const stratum_run *run = &d->run[u];
     size_t col = per_stratum ? (size_t) run->code : 0;
-    double *o = obs + col * G, *e = exp + col * G;
+    /* Totals (per_stratum == 0) are summed stratum by stratum, each from 0,
+     * as ns_logrank_test adds its per-stratum columns: the same additions in
+     * the same order, so a permutation's observed statistic is bitwise the
+     * test's. */
+    double *o = per_stratum ? obs + col * G : risk + G;
+    double *e = per_stratum ? exp + col * G : risk + 2 * (size_t) G;
     for (int g = 0; g < G; g++) risk[g] = 0.0;
+    if (!per_stratum)
+      for (int g = 0; g < G; g++) o[g] = e[g] = 0.0;
     size_t i = run->hi;
     /* Backward: rows enter the risk set as time decreases; the rows added
      * before an event block's contribution are exactly those at risk at it.
@@ -232,6 +240,11 @@ static int design_scan(const design *d, const int *label, int per_stratum,
         if (callback(context, 0.5 * (double) done / (double) (d->n_block + 1))) return 1;
       }
     }
+    if (!per_stratum)
+      for (int g = 0; g < G; g++) {
+        obs[g] += o[g];
+        exp[g] += e[g];
+      }
   }
   /* Only the upper triangle was accumulated. */
   for (int j = 0; j < G; j++)
@@ -634,7 +647,7 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
   c.var = work + (size_t) G * G + 2 * (size_t) G;
   c.obs = c.var + (size_t) G * G;
   c.exp = c.obs + G;
-  c.risk = c.exp + G;
+  c.risk = c.exp + G; /* 3 G doubles: design_scan's totals mode */
   /* The observed statistic may itself be long (many groups): interruptible,
    * reported as 0 % done. */
   callback_at_zero z = {callback, context};
@@ -671,7 +684,7 @@ typedef struct {
   const design *d;  /* K designs */
   int K;
   int sides;        /* 0: max |Z|, 1: max Z, -1: max -Z */
-  double obs[2], exp[2], var[4], risk[2];
+  double obs[2], exp[2], var[4], risk[6];
 } maxcombo_context;
 
 static double maxcombo_statistic(void *context, const int *label)

@@ -45,6 +45,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   int counting = opt & 1, weighted = opt & 2, efron = (opt & 4) != 0, hostile = (opt & 8) != 0;
   int strat = opt & 16, offs = opt & 32, robust = opt & 64, firth = (opt & 128) && !efron;
   int use_init = opt2 & 1, use_fixed = opt2 & 2, iter0 = (opt2 & 12) == 12;
+  /* opt2 & 16: the rows tiled to >= 1100 (4 x NS_COX_BLOCK is where the
+   * OpenMP passes split the rows), each copy's times moved by a multiple of
+   * 1/64, so that 1 and 2 threads run different code paths */
+  size_t reps = (opt2 & 16) && n > 0 ? (1100 + n - 1) / n : 1;
+  size_t n0 = n;
+  n *= reps;
   double *x = malloc((n * p + 1) * sizeof *x), *x2 = malloc((n * p + 1) * sizeof *x2);
   double *time = malloc((n + 1) * sizeof *time), *start = malloc((n + 1) * sizeof *start);
   double *w = malloc((n + 1) * sizeof *w), *off = malloc((n + 1) * sizeof *off);
@@ -52,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   int *status = malloc((n + 1) * sizeof *status), *stratum = malloc((n + 1) * sizeof *stratum);
   int *cluster = malloc((n + 1) * sizeof *cluster), *fixed = calloc(p + 1, sizeof *fixed);
   double init[4] = {0}, shift[4 * 4];
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n0; i++) {
     start[i] = fz_double(&in, 0);
     time[i] = counting ? start[i] + 0.5 + fz_double(&in, 0) : fz_double(&in, 0) + 0.5;
     status[i] = fz_byte(&in) & 1;
@@ -62,6 +68,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cluster[i] = (int) fz_uint(&in, 5);
     for (size_t j = 0; j < p; j++) x[i + j * n] = fz_double(&in, hostile) - 2.0;
   }
+  for (size_t r = 1; r < reps; r++)
+    for (size_t i0 = 0; i0 < n0; i0++) {
+      size_t i = r * n0 + i0;
+      for (size_t j = 0; j < p; j++) x[i + j * n] = x[i0 + j * n] + (double) (r % 3) * 0.25;
+      double dt = (double) (r % 7) / 64.0;
+      start[i] = start[i0] + dt;
+      time[i] = time[i0] + dt;
+      status[i] = status[i0];
+      w[i] = w[i0];
+      off[i] = off[i0];
+      stratum[i] = stratum[i0];
+      cluster[i] = cluster[i0];
+    }
   for (size_t j = 0; j < p; j++) {
     init[j] = use_init ? ((int) (fz_byte(&in) % 17) - 8) * 0.125 : 0.0;
     fixed[j] = use_fixed && (fz_byte(&in) & 1);
@@ -84,7 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         1.8189894035458617e-12, 1e-5, use_init ? init : NULL,
                         use_fixed ? fixed : NULL, robust != 0, firth, 1};
   double out[2][4 + 16 + 16 + 4 + 4] = {{0}};
-  double lp[2][40], res[2][40];
+  double *lp[2] = {malloc((n + 1) * sizeof(double)), malloc((n + 1) * sizeof(double))};
+  double *res[2] = {malloc((n + 1) * sizeof(double)), malloc((n + 1) * sizeof(double))};
   int inf[2][4];
   ns_cox_result r[2];
   ns_status st[2];
@@ -97,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ns_cox_result rr = {o, o + 4, robust ? o + 20 : NULL, o + 36, o + 40, lp[run], res[run],
                         inf[run]};
     r[run] = rr;
-    ctl.threads = run == 0 ? 1 : 3;
+    ctl.threads = run == 0 ? 1 : 2;
     st[run] = ns_cox_fit(&d, &ctl, &r[run], NULL, NULL);
   }
   FZ_CHECK(st[0] == st[1], "threads change the status: %d vs %d", st[0], st[1]);
@@ -125,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   FZ_CHECK(fz_close(r[0].loglik[0], r[1].loglik[0], 1e-9), "loglik0 depends on threads");
   FZ_CHECK(fz_close(r[0].loglik[1], r[1].loglik[1], 1e-7), "loglik depends on threads");
   /* the likelihood at init, from its definition */
-  if (!firth && p <= 4) {
+  if (!firth && p <= 4 && reps == 1) { /* O(n^3): the untiled rows only */
     for (size_t i = 0; i < n; i++) {
       eta[i] = offs ? off[i] : 0.0;
       for (size_t j = 0; j < p; j++) eta[i] += x[i + j * n] * (use_init ? init[j] : 0.0);
@@ -149,7 +169,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       for (size_t i = 0; i < n; i++) x2[i + j * n] = x[i + j * n] + shift[j * 4 + stratum[i]];
     ns_cox_data d2 = d;
     d2.x = p ? x2 : NULL;
-    double o2[40] = {0}, lp2[40], res2[40];
+    double o2[40] = {0};
+    double *lp2 = malloc((n + 1) * sizeof(double)), *res2 = malloc((n + 1) * sizeof(double));
     int inf2[4];
     ns_cox_result r2 = {o2, o2 + 4, robust ? o2 + 20 : NULL, o2 + 36, NULL, lp2, res2, inf2};
     ctl.threads = 1;
@@ -163,6 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(fz_close(r[0].loglik[1], r2.loglik[1], 1e-6), "shift changes loglik %.17g %.17g",
                  r[0].loglik[1], r2.loglik[1]);
     }
+    free(lp2); free(res2);
   }
   {
     double count[5], conc = 0, sd = 0;
@@ -175,6 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
   }
 out:
+  free(lp[0]); free(lp[1]); free(res[0]); free(res[1]);
   free(x); free(x2); free(time); free(start); free(w); free(off); free(eta);
   free(status); free(stratum); free(cluster); free(fixed);
   return 0;

@@ -4,7 +4,9 @@
  * add up to the same total; for rho = gamma = 0 the observed counts are the
  * group's events; chisq is finite and >= 0, df < number of groups; the
  * callback versions agree with the plain one or stop cleanly; a
- * permutation p-value lies in (0, 1]. */
+ * permutation p-value lies in (0, 1]; the permutation's observed chisq is
+ * bitwise the test's; MaxCombo's observed statistic equals the largest
+ * standardized statistic formed from ns_logrank_test's totals. */
 #include "fuzz_input.h"
 #include "netsurv.h"
 
@@ -79,9 +81,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                             fz_uint(&in, 65535), stop_now, &never, &co, &pv,
                                             &se, &np, &en);
       FZ_CHECK(r3 == NS_OK, "permutation: %s", ns_status_message(r3));
-      FZ_CHECK(fz_close(co, chisq, 1e-9), "permutation chisq %g vs %g", co, chisq);
+      /* the same additions in the same order: bitwise equal */
+      FZ_CHECK(co == chisq, "permutation chisq %.17g vs %.17g", co, chisq);
       FZ_CHECK(pv > 0 && pv <= 1, "p %g", pv);
       FZ_CHECK(se >= 0 && isfinite(se), "se %g", se);
+    }
+    if (G == 2 && n <= 60) {
+      /* MaxCombo: the largest standardized statistic over K weight pairs
+       * equals the one formed from ns_logrank_test's group-0 totals */
+      double rk[3] = {0.0, rho, 1.0}, gk[3] = {0.0, gamma, 0.5};
+      int sides = (int) (opt >> 3) % 3 - 1, K = 3;
+      double best = -INFINITY;
+      for (int k = 0; k < K; k++) {
+        double c3 = -1;
+        int d3 = -1;
+        ns_status r4 = ns_logrank_test(n, time, status, group, st, G, S, rk[k], gk[k], obs, exp,
+                                       var, &c3, &d3);
+        FZ_CHECK(r4 == NS_OK, "maxcombo weights refused: %s", ns_status_message(r4));
+        double o0 = 0, e0 = 0;
+        for (int s = 0; s < S; s++) { o0 += obs[s * G]; e0 += exp[s * G]; }
+        double z = var[0] > 0 ? (o0 - e0) / sqrt(var[0]) : 0.0;
+        double v = sides == 0 ? fabs(z) : sides > 0 ? z : -z;
+        if (v > best) best = v;
+      }
+      double mo, pv, se;
+      size_t np;
+      int en, never = 0;
+      ns_status r5 = ns_logrank_maxcombo_permutation(n, time, status, group, st, S, K, rk, gk,
+                                                     sides, 40, fz_uint(&in, 65535), stop_now,
+                                                     &never, &mo, &pv, &se, &np, &en);
+      FZ_CHECK(r5 == NS_OK, "maxcombo: %s", ns_status_message(r5));
+      FZ_CHECK(fz_close(mo, best, 1e-12), "maxcombo %.17g vs %.17g from the tests", mo, best);
+      FZ_CHECK(pv > 0 && pv <= 1 && se >= 0 && isfinite(se), "maxcombo p %g se %g", pv, se);
     }
   } else {
     FZ_CHECK(!valid || events == 0 || groups_used < 2, "valid input refused: %s",
