@@ -38,3 +38,6 @@ curve_hints <- c(
   fun = "plot() arguments belong to plot(), not here",
   type = "survival's `type` applies to predictions; curves have one type"
 )
+
+# x, or y when x is NULL (base R has it only from 4.4).
+`%||%` <- function(x, y) if (is.null(x)) y else x
