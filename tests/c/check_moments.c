@@ -127,7 +127,7 @@ static void check_km(unsigned long long seed, int n_strata, int counting, int we
                     NULL, stt, NULL};
   ck_assert_int_eq(ns_km_from_moments(&mo, &cm, &nt), NS_OK);
 
-  ns_km_data kd = {r.n, r.time, r.start, r.status, r.w, r.stratum, n_strata, NS_KM_GREENWOOD, 0};
+  ns_km_data kd = {r.n, r.time, r.start, r.status, r.w, r.stratum, n_strata, NS_KM_GREENWOOD, 0, NULL, 0, NULL};
   ns_km_work *work = NULL;
   size_t nt2 = 0;
   ck_assert_int_eq(ns_km_prepare(&kd, &work, &nt2, NULL, NULL), NS_OK);

@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t nt1 = 0, nt2 = 0;
     ns_status a = ns_km_from_moments(&km, &c1, &nt1);
     ns_km_data kd = {n, time, NULL, status, weighted ? w : NULL, S > 1 ? stratum : NULL, S,
-                     NS_KM_GREENWOOD, 0.0};
+                     NS_KM_GREENWOOD, 0.0, NULL, 0, NULL};
     ns_km_work *wk = NULL;
     ns_status bb = ns_km_prepare(&kd, &wk, &nt2, NULL, NULL);
     if (bb == NS_OK) bb = ns_km_estimate(wk, &c2, NULL, NULL);
