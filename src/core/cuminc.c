@@ -41,8 +41,6 @@
 #include "netsurv.h"
 #include "internal.h"
 
-#define CALLBACK_EVERY ((size_t) 1 << 18)
-
 void ns_cuminc_free(ns_cuminc_result *out)
 {
   if (!out) return;
@@ -109,76 +107,135 @@ static double quad_value(const quadsum *q, int k, double f, double p)
   return v > 0 ? v : 0.0;
 }
 
-ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
-                        ns_callback callback, void *context)
+/* One fit's working state: the rows in (group, stop) order, the scratch, and
+ * the running state of the scan through the current group. */
+typedef struct {
+  const ns_cuminc_data *data;
+  size_t n;
+  int K;
+  int counting;          /* (start, stop] data */
+  int gray;              /* cmprsk's variance, else the jackknife */
+  int use_clusters;      /* jackknife summed by cluster (or row, with entries) */
+  size_t width;          /* one coefficient vector: c1, c2, c0[K] */
+  double *time, *start;  /* the times after the fuzz rule (ns_time_fix) */
+  int *order;            /* rows by (group, stop) */
+  int *order_start;      /* rows by (group, start) */
+  double *ts, *ws;       /* stop time and weight in (group, stop) order */
+  int *cs;               /* cause in that order */
+  double *cl;            /* each cluster's coefficients (use_clusters) */
+  double *entry;         /* each row's own coefficients from its entry
+                            ((start, stop] data) */
+  double *scratch;       /* the per-cause vectors below and q's sums */
+  double *F, *P;         /* F_k(t), P_k(t) (see the top) */
+  double *dk, *rows_event; /* at t: event weight, event rows, by cause */
+  double *old, *new_;    /* width: coefficient vectors being swapped */
+  double *v1, *v2, *v3, *gvar; /* cmprsk's running sums and its variance */
+  quadsum q;
+  double S, Hd;          /* S(t), Hd(t); S_prev, Hd_prev: their values at t- */
+  double S_prev, Hd_prev;
+  double n_risk;         /* weight at risk */
+  double rows_risk;      /* rows at risk */
+} cuminc_scan;
+
+static void scan_free(cuminc_scan *sc)
 {
-  if (!data || !out) return NS_ERR_ARGUMENT;
-  memset(out, 0, sizeof *out);
-  ns_status st = check_rows(data);
-  if (st != NS_OK) return st;
+  free(sc->time);
+  free(sc->start);
+  free(sc->order);
+  free(sc->order_start);
+  free(sc->ts);
+  free(sc->cs);
+  free(sc->ws);
+  free(sc->cl);
+  free(sc->entry);
+  free(sc->scratch);
+}
 
-  const size_t n = data->n;
-  const int K = data->n_cause, G = data->n_group;
-  const int counting = data->start != NULL;
-  const int gray = data->variance == NS_CUMINC_GRAY;
-  const int use_clusters = !gray && (data->cluster != NULL || counting);
-  const size_t n_cl = data->cluster ? data->n_cluster : n;
-  const size_t width = (size_t) K + 2; /* c1, c2, c0[K] */
+/* Copy the times (merging fuzz ties), order the rows by (group, stop) -- and
+ * by (group, start) for (start, stop] data -- and gather the stop times,
+ * causes and weights in that order (the scans then read memory in order). */
+static ns_status scan_prepare(cuminc_scan *sc, const ns_cuminc_data *data)
+{
+  const size_t n = data->n, nn = n ? n : 1;
+  const int K = data->n_cause;
+  memset(sc, 0, sizeof *sc);
+  sc->data = data;
+  sc->n = n;
+  sc->K = K;
+  sc->counting = data->start != NULL;
+  sc->gray = data->variance == NS_CUMINC_GRAY;
+  sc->use_clusters = !sc->gray && (data->cluster != NULL || sc->counting);
+  sc->width = (size_t) K + 2;
+  sc->time = malloc(nn * sizeof *sc->time);
+  sc->order = malloc(nn * sizeof *sc->order);
+  sc->ts = malloc(nn * sizeof *sc->ts);
+  sc->cs = malloc(nn * sizeof *sc->cs);
+  sc->ws = malloc(nn * sizeof *sc->ws);
+  sc->scratch = calloc(11 * (size_t) K + 2 * sc->width, sizeof *sc->scratch);
+  if (sc->counting) {
+    sc->start = malloc(nn * sizeof *sc->start);
+    sc->order_start = malloc(nn * sizeof *sc->order_start);
+  }
+  if (!sc->time || !sc->order || !sc->ts || !sc->cs || !sc->ws || !sc->scratch ||
+      (sc->counting && (!sc->start || !sc->order_start)))
+    return NS_ERR_NOMEM;
+  sc->F = sc->scratch;
+  sc->P = sc->F + K;
+  sc->dk = sc->P + K;
+  sc->rows_event = sc->dk + K;
+  sc->old = sc->rows_event + K;
+  sc->new_ = sc->old + sc->width;
+  sc->v1 = sc->new_ + sc->width;
+  sc->v2 = sc->v1 + K;
+  sc->v3 = sc->v2 + K;
+  sc->gvar = sc->v3 + K;
+  sc->q.K = K;
+  sc->q.q00 = sc->gvar + K;
+  sc->q.q01 = sc->q.q00 + K;
+  sc->q.q02 = sc->q.q01 + K;
 
-  double *time = NULL, *start = NULL, *cl = NULL, *entry = NULL, *scratch = NULL;
-  double *ts = NULL, *ws = NULL;
-  int *cs = NULL;
-  int *order = NULL, *order_start = NULL;
-  size_t nn = n ? n : 1;
-  time = malloc(nn * sizeof *time);
-  order = malloc(nn * sizeof *order);
-  scratch = calloc(3 * (size_t) K + 2 * width + 4 * (size_t) K, sizeof *scratch);
-  if (counting) {
-    start = malloc(nn * sizeof *start);
-    order_start = malloc(nn * sizeof *order_start);
-  }
-  out->group_times = calloc((size_t) G, sizeof *out->group_times);
-  out->group_rows = calloc((size_t) G, sizeof *out->group_rows);
-  if (!time || !order || !scratch || (counting && (!start || !order_start)) ||
-      !out->group_times || !out->group_rows) {
-    st = NS_ERR_NOMEM;
-    goto done;
-  }
+  ns_status st;
   if (data->time_fix > 0) {
     int changed = 0;
-    st = ns_time_fix(n, data->time, data->start, data->time_fix, time, start, &changed, NULL);
-    if (st != NS_OK) goto done;
+    st = ns_time_fix(n, data->time, data->start, data->time_fix, sc->time, sc->start,
+                     &changed, NULL);
+    if (st != NS_OK) return st;
   } else {
-    memcpy(time, data->time, n * sizeof *time);
-    if (counting) memcpy(start, data->start, n * sizeof *start);
+    memcpy(sc->time, data->time, n * sizeof *sc->time);
+    if (sc->counting) memcpy(sc->start, data->start, n * sizeof *sc->start);
   }
-  st = ns_sort_order(n, data->group, time, order);
-  if (st != NS_OK) goto done;
-  if (counting) {
-    st = ns_sort_order(n, data->group, start, order_start);
-    if (st != NS_OK) goto done;
+  st = ns_sort_order(n, data->group, sc->time, sc->order);
+  if (st != NS_OK) return st;
+  if (sc->counting) {
+    st = ns_sort_order(n, data->group, sc->start, sc->order_start);
+    if (st != NS_OK) return st;
   }
-
-  /* Gather the sorted stop times, causes and weights into contiguous
-   * arrays (the scans below then read memory in order), and count the time
-   * points: every distinct stop time of each group. */
-  ts = malloc(nn * sizeof *ts);
-  cs = malloc(nn * sizeof *cs);
-  ws = malloc(nn * sizeof *ws);
-  if (!ts || !cs || !ws) { st = NS_ERR_NOMEM; goto done; }
   for (size_t a = 0; a < n; a++) {
-    int r = order[a];
-    ts[a] = time[r];
-    cs[a] = data->cause[r];
-    ws[a] = data->weight ? data->weight[r] : 1.0;
+    int r = sc->order[a];
+    sc->ts[a] = sc->time[r];
+    sc->cs[a] = data->cause[r];
+    sc->ws[a] = data->weight ? data->weight[r] : 1.0;
   }
+  return NS_OK;
+}
+
+/* Count each group's rows and time points (its distinct stop times), then
+ * allocate the result and the coefficient vectors. */
+static ns_status result_alloc(cuminc_scan *sc, ns_cuminc_result *out)
+{
+  const ns_cuminc_data *data = sc->data;
+  const size_t n = sc->n, nn = n ? n : 1;
+  const int K = sc->K, G = data->n_group;
+  out->group_times = calloc((size_t) G, sizeof *out->group_times);
+  out->group_rows = calloc((size_t) G, sizeof *out->group_rows);
+  if (!out->group_times || !out->group_rows) return NS_ERR_NOMEM;
   size_t m = 0;
   for (size_t a = 0; a < n; a++) {
-    int r = order[a];
+    int r = sc->order[a];
     int g = data->group ? data->group[r] : 0;
     out->group_rows[g]++;
-    if (a == 0 || ts[a - 1] != ts[a] ||
-        (data->group && data->group[order[a - 1]] != g)) {
+    if (a == 0 || sc->ts[a - 1] != sc->ts[a] ||
+        (data->group && data->group[sc->order[a - 1]] != g)) {
       out->group_times[g]++;
       m++;
     }
@@ -194,208 +251,278 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
   out->n_event = malloc(mm * (size_t) K * sizeof(double));
   out->estimate = malloc(mm * (size_t) K * sizeof(double));
   out->std_err = malloc(mm * (size_t) K * sizeof(double));
-  if (use_clusters) {
-    cl = calloc(n_cl * width, sizeof *cl);
-    if (counting) entry = malloc(nn * width * sizeof *entry);
+  if (sc->use_clusters) {
+    size_t n_cl = data->cluster ? data->n_cluster : n;
+    sc->cl = calloc(n_cl * sc->width, sizeof *sc->cl);
+    if (sc->counting) sc->entry = malloc(nn * sc->width * sizeof *sc->entry);
   }
   if (!out->time || !out->n_risk || !out->n_censor || !out->surv || !out->n_event ||
-      !out->estimate || !out->std_err || (use_clusters && (!cl || (counting && !entry)))) {
-    st = NS_ERR_NOMEM;
-    goto done;
+      !out->estimate || !out->std_err ||
+      (sc->use_clusters && (!sc->cl || (sc->counting && !sc->entry))))
+    return NS_ERR_NOMEM;
+  return NS_OK;
+}
+
+/* A group starts with every running sum at zero and S = 1; right-censored
+ * rows (sorted positions a .. a_end - 1) are all at risk from the start. */
+static void group_start(cuminc_scan *sc, size_t a, size_t a_end)
+{
+  const ns_cuminc_data *data = sc->data;
+  quadsum *q = &sc->q;
+  for (int k = 0; k < sc->K; k++) {
+    sc->F[k] = sc->P[k] = 0;
+    sc->v1[k] = sc->v2[k] = sc->v3[k] = sc->gvar[k] = 0;
+    q->q00[k] = q->q01[k] = q->q02[k] = 0;
   }
-
-  double *F = scratch, *P = F + K, *dk = P + K;
-  double *old = dk + K, *new_ = old + width;
-  double *v1 = new_ + width, *v2 = v1 + K, *v3 = v2 + K, *gvar = v3 + K;
-  quadsum q = {K, NULL, NULL, NULL, 0, 0, 0};
-  double *qbuf = calloc(3 * (size_t) K, sizeof *qbuf);
-  if (!qbuf) { st = NS_ERR_NOMEM; goto done; }
-  q.q00 = qbuf; q.q01 = qbuf + K; q.q02 = qbuf + 2 * K;
-
-  size_t a = 0, b_start = 0, point = 0;
-  size_t next_callback = CALLBACK_EVERY;
-  for (int g = 0; g < G; g++) {
-    size_t a_end = a + (size_t) out->group_rows[g];
-    size_t e_end = b_start + (size_t) out->group_rows[g];
-    for (int k = 0; k < K; k++) {
-      F[k] = P[k] = 0;
-      v1[k] = v2[k] = v3[k] = gvar[k] = 0;
-      q.q00[k] = q.q01[k] = q.q02[k] = 0;
+  q->q11 = q->q12 = q->q22 = 0;
+  sc->S = 1;
+  sc->Hd = 0;
+  sc->n_risk = 0;
+  sc->rows_risk = 0;
+  if (sc->counting) return;
+  for (size_t i = a; i < a_end; i++) {
+    int r = sc->order[i];
+    double w = data->weight ? data->weight[r] : 1.0;
+    sc->n_risk += w;
+    sc->rows_risk += 1;
+    if (sc->use_clusters) {
+      double *c = sc->cl + (size_t) data->cluster[r] * sc->width;
+      memcpy(sc->old, c, sc->width * sizeof *sc->old);
+      c[1] += w;
+      quad_swap(q, sc->old, c);
+    } else if (!sc->gray) {
+      q->q22 += w * w;
     }
-    q.q11 = q.q12 = q.q22 = 0;
-    double S = 1, Hd = 0, n_risk = 0, rows_risk = 0;
-    if (!counting) {
-      for (size_t i = a; i < a_end; i++) {
-        int r = order[i];
-        double w = data->weight ? data->weight[r] : 1.0;
-        n_risk += w;
-        rows_risk += 1;
-        if (use_clusters) {
-          double *c = cl + (size_t) data->cluster[r] * width;
-          memcpy(old, c, width * sizeof *old);
-          c[1] += w;
-          quad_swap(&q, old, c);
-        } else if (!gray) {
-          q.q22 += w * w;
-        }
+  }
+}
+
+/* (start, stop] data: the rows whose start is before t (from position e of
+ * the start order, up to e_end) join the risk set, each with its own
+ * coefficients (c1, c2, c0_k) = (-Hd(e), 1, -P_k(e) + Hd(e) F_k(e)).
+ * Returns the next position. */
+static size_t enter_rows(cuminc_scan *sc, double t, size_t e, size_t e_end)
+{
+  const ns_cuminc_data *data = sc->data;
+  const size_t width = sc->width;
+  while (e < e_end && sc->start[sc->order_start[e]] < t) {
+    int r = sc->order_start[e++];
+    double w = data->weight ? data->weight[r] : 1.0;
+    sc->n_risk += w;
+    sc->rows_risk += 1;
+    double *own = sc->entry + (size_t) r * width;
+    own[0] = -sc->Hd;
+    own[1] = 1;
+    for (int k = 0; k < sc->K; k++) own[2 + k] = -sc->P[k] + sc->Hd * sc->F[k];
+    double *c = sc->cl + (size_t) (data->cluster ? data->cluster[r] : r) * width;
+    memcpy(sc->old, c, width * sizeof *sc->old);
+    for (size_t j = 0; j < width; j++) c[j] += w * own[j];
+    quad_swap(&sc->q, sc->old, c);
+  }
+  return e;
+}
+
+/* The rows tied at stop time t, sorted positions a .. b - 1 (b returned):
+ * the event weight of each cause (dk) and of all causes (*d), the event rows
+ * of each cause (rows_event) and the censored rows (*cens). */
+static size_t tally_time(cuminc_scan *sc, size_t a, size_t a_end, double t, double *d,
+                         double *cens)
+{
+  size_t b = a;
+  double dsum = 0, csum = 0;
+  for (int k = 0; k < sc->K; k++) sc->dk[k] = sc->rows_event[k] = 0;
+  while (b < a_end && sc->ts[b] == t) {
+    double w = sc->ws[b];
+    int cause = sc->cs[b];
+    b++;
+    if (cause > 0) { sc->dk[cause - 1] += w; dsum += w; sc->rows_event[cause - 1] += 1; }
+    else csum += 1;
+  }
+  *d = dsum;
+  *cens = csum;
+  return b;
+}
+
+/* The Aalen-Johansen step at t (event weight d): F_k, P_k, S and Hd move
+ * on; S_prev and Hd_prev keep their values at t-. */
+static void aj_step(cuminc_scan *sc, double d)
+{
+  const double n_risk = sc->n_risk;
+  const double S_prev = sc->S, Hd_prev = sc->Hd;
+  sc->S_prev = S_prev;
+  sc->Hd_prev = Hd_prev;
+  double h = n_risk > 0 ? d / n_risk : 0.0;
+  int emptied = n_risk > 0 && d >= n_risk;
+  if (n_risk > 0 && d > 0) {
+    for (int k = 0; k < sc->K; k++) {
+      double hk = sc->dk[k] / n_risk;
+      sc->P[k] += S_prev * hk * (Hd_prev - 1.0 / n_risk);
+      sc->F[k] += S_prev * hk;
+    }
+    if (emptied) sc->S = 0;
+    else {
+      sc->S = S_prev * (1 - h);
+      sc->Hd = Hd_prev + h / (n_risk * (1 - h));
+    }
+  }
+}
+
+/* cmprsk's running sums at an event time (event weight d > 0); n_risk is
+ * the number at risk. */
+static void gray_sums(cuminc_scan *sc, double d)
+{
+  const double n_risk = sc->n_risk, S = sc->S, S_prev = sc->S_prev;
+  double *F = sc->F, *v1 = sc->v1, *v2 = sc->v2, *v3 = sc->v3;
+  for (int k = 0; k < sc->K; k++) {
+    double nd1 = sc->dk[k], nd2 = d - sc->dk[k];
+    if (nd2 > 0 && S > 0) {
+      double t5 = nd2 > 1 ? 1 - (nd2 - 1) / (n_risk - 1) : 1;
+      double t6 = S_prev * S_prev * t5 * nd2 / (n_risk * n_risk);
+      double t3 = 1 / S, t4 = F[k] / S;
+      v1[k] += t4 * t4 * t6;
+      v2[k] += t3 * t4 * t6;
+      v3[k] += t3 * t3 * t6;
+    }
+    if (nd1 > 0) {
+      double t5 = nd1 > 1 ? 1 - (nd1 - 1) / (n_risk - 1) : 1;
+      double t6 = S_prev * S_prev * t5 * nd1 / (n_risk * n_risk);
+      double t3 = S > 0 ? 1 / S : 0, t4 = 1 + t3 * F[k];
+      v1[k] += t4 * t4 * t6;
+      v2[k] += t3 * t4 * t6;
+      v3[k] += t3 * t3 * t6;
+      sc->gvar[k] = v1[k] + F[k] * F[k] * v3[k] - 2 * F[k] * v2[k];
+    }
+  }
+}
+
+/* The jackknife: the rows leaving at t (sorted positions a .. b - 1) trade
+ * their coefficients while at risk for the ones they keep after T (see the
+ * top), in their cluster's vector and in the quadratic form. */
+static void leave_rows(cuminc_scan *sc, size_t a, size_t b)
+{
+  const ns_cuminc_data *data = sc->data;
+  const size_t width = sc->width;
+  const double S = sc->S, S_prev = sc->S_prev, Hd = sc->Hd, Hd_prev = sc->Hd_prev;
+  const double n_risk = sc->n_risk;
+  double *old = sc->old, *new_ = sc->new_;
+  for (size_t i = a; i < b; i++) {
+    int r = sc->order[i];
+    double w = sc->ws[i];
+    int cause = sc->cs[i];
+    const double *own = NULL;
+    double c1 = 0, c2 = 1;
+    if (sc->counting) { own = sc->entry + (size_t) r * width; c1 = own[0]; }
+    double gcoef;
+    if (S == 0 || n_risk <= 0) gcoef = 0;
+    else if (cause > 0) gcoef = Hd_prev + c1 - 1.0 / n_risk;
+    else gcoef = Hd + c1;
+    /* c1 = -Hd(e) */
+    new_[0] = w * gcoef;
+    new_[1] = 0;
+    old[0] = w * c1;
+    old[1] = w * c2;
+    for (int k = 0; k < sc->K; k++) {
+      double c0 = own ? own[2 + k] : 0.0;
+      double u = c0 + c1 * sc->F[k] + sc->P[k];
+      if (cause == k + 1 && n_risk > 0) u += S_prev / n_risk;
+      old[2 + k] = w * c0;
+      new_[2 + k] = w * (u - gcoef * sc->F[k]);
+    }
+    if (sc->use_clusters) {
+      double *c = sc->cl + (size_t) (data->cluster ? data->cluster[r] : r) * width;
+      for (size_t j = 0; j < width; j++) {
+        double delta = new_[j] - old[j];
+        old[j] = c[j];
+        c[j] += delta;
       }
+      quad_swap(&sc->q, old, c);
+    } else {
+      quad_swap(&sc->q, old, new_);
     }
-    size_t e = b_start;
+  }
+}
+
+/* Time point `point` of the result: the counts, S and, per cause, the
+ * estimate and its standard error. */
+static void write_point(const cuminc_scan *sc, ns_cuminc_result *out, size_t point,
+                        double t, double cens)
+{
+  const size_t m = out->m;
+  out->time[point] = t;
+  out->n_risk[point] = sc->rows_risk;
+  out->n_censor[point] = cens;
+  out->surv[point] = sc->S;
+  for (int k = 0; k < sc->K; k++) {
+    out->n_event[(size_t) k * m + point] = sc->rows_event[k];
+    out->estimate[(size_t) k * m + point] = sc->F[k];
+    double v = sc->gray ? sc->gvar[k] : quad_value(&sc->q, k, sc->F[k], sc->P[k]);
+    out->std_err[(size_t) k * m + point] = sqrt(v > 0 ? v : 0);
+  }
+}
+
+/* The rows at sorted positions a .. b - 1 leave the risk set. */
+static void drop_rows(cuminc_scan *sc, size_t a, size_t b)
+{
+  for (size_t i = a; i < b; i++) {
+    sc->n_risk -= sc->ws[i];
+  }
+  sc->rows_risk -= (double) (b - a);
+}
+
+/* Clear the clusters the group's rows (sorted positions a .. a_end - 1)
+ * touched: they may recur in another group. */
+static void clear_clusters(cuminc_scan *sc, size_t a, size_t a_end)
+{
+  for (size_t i = a; i < a_end; i++) {
+    int r = sc->order[i];
+    size_t c = sc->data->cluster ? (size_t) sc->data->cluster[r] : (size_t) r;
+    memset(sc->cl + c * sc->width, 0, sc->width * sizeof *sc->cl);
+  }
+}
+
+ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
+                        ns_callback callback, void *context)
+{
+  if (!data || !out) return NS_ERR_ARGUMENT;
+  memset(out, 0, sizeof *out);
+  ns_status st = check_rows(data);
+  if (st != NS_OK) return st;
+
+  cuminc_scan sc;
+  st = scan_prepare(&sc, data);
+  if (st == NS_OK) st = result_alloc(&sc, out);
+  if (st != NS_OK) goto done;
+
+  /* Group after group, time after time: entries, the tied rows, the
+   * estimator's step, the variance's, then the rows leave. */
+  ns_throttle throttle = ns_throttle_start(callback, context);
+  size_t a = 0, e = 0, point = 0;
+  for (int g = 0; g < data->n_group; g++) {
+    const size_t group_first = a;
+    const size_t a_end = a + (size_t) out->group_rows[g];
+    const size_t e_end = e + (size_t) out->group_rows[g];
+    group_start(&sc, a, a_end);
     while (a < a_end) {
-      double t = ts[a];
-      /* Entries strictly before t join the risk set. */
-      if (counting) {
-        while (e < e_end && start[order_start[e]] < t) {
-          int r = order_start[e++];
-          double w = data->weight ? data->weight[r] : 1.0;
-          n_risk += w;
-          rows_risk += 1;
-          double *own = entry + (size_t) r * width;
-          own[0] = -Hd;
-          own[1] = 1;
-          for (int k = 0; k < K; k++) own[2 + k] = -P[k] + Hd * F[k];
-          double *c = cl + (size_t) (data->cluster ? data->cluster[r] : r) * width;
-          memcpy(old, c, width * sizeof *old);
-          for (size_t j = 0; j < width; j++) c[j] += w * own[j];
-          quad_swap(&q, old, c);
-        }
-      }
-      size_t b = a;
-      double d = 0, cens = 0;
-      double *rows_event = dk + K; /* = old, filled again below */
-      for (int k = 0; k < K; k++) dk[k] = rows_event[k] = 0;
-      while (b < a_end && ts[b] == t) {
-        double w = ws[b];
-        int cause = cs[b];
-        b++;
-        if (cause > 0) { dk[cause - 1] += w; d += w; rows_event[cause - 1] += 1; }
-        else cens += 1;
-      }
-      for (int k = 0; k < K; k++)
-        out->n_event[(size_t) k * m + point] = rows_event[k];
-      double S_prev = S, Hd_prev = Hd;
-      double h = n_risk > 0 ? d / n_risk : 0.0;
-      int emptied = n_risk > 0 && d >= n_risk;
-      if (n_risk > 0 && d > 0) {
-        for (int k = 0; k < K; k++) {
-          double hk = dk[k] / n_risk;
-          P[k] += S_prev * hk * (Hd_prev - 1.0 / n_risk);
-          F[k] += S_prev * hk;
-        }
-        if (emptied) S = 0;
-        else {
-          S = S_prev * (1 - h);
-          Hd = Hd_prev + h / (n_risk * (1 - h));
-        }
-      }
-      if (gray && d > 0) {
-        /* cmprsk's running sums; n_risk is the number at risk. */
-        for (int k = 0; k < K; k++) {
-          double nd1 = dk[k], nd2 = d - dk[k];
-          if (nd2 > 0 && S > 0) {
-            double t5 = nd2 > 1 ? 1 - (nd2 - 1) / (n_risk - 1) : 1;
-            double t6 = S_prev * S_prev * t5 * nd2 / (n_risk * n_risk);
-            double t3 = 1 / S, t4 = F[k] / S;
-            v1[k] += t4 * t4 * t6;
-            v2[k] += t3 * t4 * t6;
-            v3[k] += t3 * t3 * t6;
-          }
-          if (nd1 > 0) {
-            double t5 = nd1 > 1 ? 1 - (nd1 - 1) / (n_risk - 1) : 1;
-            double t6 = S_prev * S_prev * t5 * nd1 / (n_risk * n_risk);
-            double t3 = S > 0 ? 1 / S : 0, t4 = 1 + t3 * F[k];
-            v1[k] += t4 * t4 * t6;
-            v2[k] += t3 * t4 * t6;
-            v3[k] += t3 * t3 * t6;
-            gvar[k] = v1[k] + F[k] * F[k] * v3[k] - 2 * F[k] * v2[k];
-          }
-        }
-      }
-      /* The rows leaving at t take their exited coefficients. */
-      if (!gray) {
-        for (size_t i = a; i < b; i++) {
-          int r = order[i];
-          double w = ws[i];
-          int cause = cs[i];
-          const double *own = NULL;
-          double c1 = 0, c2 = 1;
-          if (counting) { own = entry + (size_t) r * width; c1 = own[0]; }
-          double gcoef;
-          if (S == 0 || n_risk <= 0) gcoef = 0;
-          else if (cause > 0) gcoef = Hd_prev + c1 - 1.0 / n_risk;
-          else gcoef = Hd + c1;
-          /* c1 = -Hd(e) */
-          new_[0] = w * gcoef;
-          new_[1] = 0;
-          old[0] = w * c1;
-          old[1] = w * c2;
-          for (int k = 0; k < K; k++) {
-            double c0 = own ? own[2 + k] : 0.0;
-            double u = c0 + c1 * F[k] + P[k];
-            if (cause == k + 1 && n_risk > 0) u += S_prev / n_risk;
-            old[2 + k] = w * c0;
-            new_[2 + k] = w * (u - gcoef * F[k]);
-          }
-          if (use_clusters) {
-            double *c = cl + (size_t) (data->cluster ? data->cluster[r] : r) * width;
-            for (size_t j = 0; j < width; j++) {
-              double delta = new_[j] - old[j];
-              old[j] = c[j];
-              c[j] += delta;
-            }
-            quad_swap(&q, old, c);
-          } else {
-            quad_swap(&q, old, new_);
-          }
-        }
-      }
-      out->time[point] = t;
-      out->n_risk[point] = rows_risk;
-      out->n_censor[point] = cens;
-      out->surv[point] = S;
-      for (int k = 0; k < K; k++) {
-        out->estimate[(size_t) k * m + point] = F[k];
-        double v = gray ? gvar[k] : quad_value(&q, k, F[k], P[k]);
-        out->std_err[(size_t) k * m + point] = sqrt(v > 0 ? v : 0);
-      }
-      point++;
-      for (size_t i = a; i < b; i++) {
-        n_risk -= ws[i];
-      }
-      rows_risk -= (double) (b - a);
+      double t = sc.ts[a], d, cens;
+      if (sc.counting) e = enter_rows(&sc, t, e, e_end);
+      size_t b = tally_time(&sc, a, a_end, t, &d, &cens);
+      aj_step(&sc, d);
+      if (sc.gray && d > 0) gray_sums(&sc, d);
+      if (!sc.gray) leave_rows(&sc, a, b);
+      write_point(&sc, out, point++, t, cens);
+      drop_rows(&sc, a, b);
+      size_t rows = b - a;
       a = b;
-      if (callback && a >= next_callback) {
-        next_callback = a + CALLBACK_EVERY;
-        if (callback(context, (double) a / (double) n)) {
-          free(qbuf);
-          st = NS_ERR_INTERRUPTED;
-          goto done;
-        }
+      if (ns_throttle_tick(&throttle, rows, (double) a / (double) data->n)) {
+        st = NS_ERR_INTERRUPTED;
+        goto done;
       }
     }
-    /* Clear the clusters this group touched (they may recur in another). */
-    if (use_clusters) {
-      for (size_t i = a_end - (size_t) out->group_rows[g]; i < a_end; i++) {
-        int r = order[i];
-        size_t c = data->cluster ? (size_t) data->cluster[r] : (size_t) r;
-        memset(cl + c * width, 0, width * sizeof *cl);
-      }
-    }
-    b_start = e_end;
+    if (sc.use_clusters) clear_clusters(&sc, group_first, a_end);
+    e = e_end;
   }
-  free(qbuf);
 
 done:
-  free(time);
-  free(ts);
-  free(cs);
-  free(ws);
-  free(start);
-  free(order);
-  free(order_start);
-  free(cl);
-  free(entry);
-  free(scratch);
+  scan_free(&sc);
   if (st != NS_OK) ns_cuminc_free(out);
   return st;
 }
