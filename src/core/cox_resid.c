@@ -56,6 +56,8 @@ typedef struct {
   int *lo;       /* sorted position -> last time point at or before start in the
                     stratum, -1 when none (or right-censored data) */
   int *tp;       /* sorted position -> its time point */
+  int *start_order; /* (start, stop] data: rows by (stratum, start) */
+  int *sorted_pos;  /* (start, stop] data: input row -> sorted position */
   int *sexp;     /* m: the time point's scale (see Scales above) */
   double *nrisk, *nevent, *ncens, *haz, *varhaz, *haz2; /* m */
   double *hx, *hx2, *xm;                                 /* m * p, centred */
@@ -66,7 +68,7 @@ static void sweep_free(sweep *s)
 {
   free(s->order); free(s->first); free(s->sstrat); free(s->stime);
   free(s->x); free(s->mu); free(s->r); free(s->w); free(s->status);
-  free(s->lo); free(s->tp); free(s->sexp); free(s->nrisk); free(s->nevent); free(s->ncens);
+  free(s->lo); free(s->tp); free(s->start_order); free(s->sorted_pos); free(s->sexp); free(s->nrisk); free(s->nevent); free(s->ncens);
   free(s->haz); free(s->varhaz); free(s->haz2);
   free(s->hx); free(s->hx2); free(s->xm);
   memset(s, 0, sizeof *s);
@@ -178,11 +180,11 @@ static ns_status sweep_setup(sweep *s, const ns_cox_model *md)
     /* Merge rows in (stratum, start) order with the time points: the pointer
      * only moves forward. An event exactly at the start is outside (start,
      * stop], hence "at or before". */
-    int *order2 = malloc((n + 1) * sizeof *order2);
-    int *pos = malloc((n + 1) * sizeof *pos);
-    if (!order2 || !pos) { free(order2); free(pos); return NS_ERR_NOMEM; }
+    int *order2 = s->start_order = malloc((n + 1) * sizeof *order2);
+    int *pos = s->sorted_pos = malloc((n + 1) * sizeof *pos);
+    if (!order2 || !pos) return NS_ERR_NOMEM;
     st = ns_sort_order(n, md->stratum, md->start, order2);
-    if (st != NS_OK) { free(order2); free(pos); return st; }
+    if (st != NS_OK) return st;
     for (size_t k = 0; k < n; k++) pos[s->order[k]] = (int) k;
     size_t sp = 0;
     for (size_t q = 0; q < n; q++) {
@@ -192,8 +194,6 @@ static ns_status sweep_setup(sweep *s, const ns_cox_model *md)
       while (sp < m && (s->sstrat[sp] < h || (s->sstrat[sp] == h && s->stime[sp] <= t0))) sp++;
       s->lo[pos[i]] = (sp > 0 && s->sstrat[sp - 1] == h) ? (int) sp - 1 : -1;
     }
-    free(order2);
-    free(pos);
   }
   return NS_OK;
 }
@@ -207,13 +207,6 @@ static void add_outer(size_t p, double a, const double *x, double *c)
   }
 }
 
-/*
- * The backward pass. For the zph test (gtime != NULL) it also needs the
- * second moments of the risk set and adds each event time's information
- * and score into u and imat (both zeroed by the caller).
- * A row whose start the sweep passes leaves the sums; rows of a stratum
- * leave no trace in the next (the sums restart at each stratum's end).
- */
 /* The risk-set sums of the backward sweep: R (sum w r), the weight, S (sum
  * w r x) and C (sum w r x x', upper triangle) at val[0], val[1], val + 2,
  * val + 2 + p. Right-censored data only add to them (plain sums); with
@@ -267,171 +260,253 @@ static void racc_outer(risk_acc *acc, size_t k0, size_t p, double a, const doubl
   }
 }
 
+/* The backward pass's scratch: the risk-set sums, and the rows of the time
+ * point at hand, whose events join the sums only after the hazard terms
+ * (Efron's terms need the events apart). */
+typedef struct {
+  risk_acc acc;
+  double *work;
+  int d;          /* events at the time point (rows) */
+  double wd, Dd;  /* their weight, their sum of w r */
+  double nc;      /* the weight of its censored rows */
+  double *Sd;     /* p: the events' sum of w r x */
+  double *wxd;    /* p: the events' sum of w x (zph) */
+  double *Cd;     /* p x p: the events' sum of w r x x', upper (zph) */
+  double *xk;     /* p: one Efron term's risk-set mean */
+  double *V;      /* p x p: one Efron term's covariance, upper (zph) */
+} sweep_scratch;
+
+static void scratch_free(sweep_scratch *w)
+{
+  free(w->work);
+  free(w->acc.val);
+  free(w->acc.xs);
+}
+
+static ns_status scratch_alloc(sweep_scratch *w, size_t p, int exact, int zph)
+{
+  memset(w, 0, sizeof *w);
+  w->work = calloc(3 * p + (zph ? 2 * p * p : 0) + 1, sizeof *w->work);
+  w->acc.exact = exact;
+  w->acc.len = 2 + p + (zph ? p * p : 0);
+  w->acc.val = calloc(w->acc.len, sizeof *w->acc.val);
+  if (exact) w->acc.xs = calloc(w->acc.len, sizeof *w->acc.xs);
+  if (!w->work || !w->acc.val || (exact && !w->acc.xs)) {
+    scratch_free(w);
+    return NS_ERR_NOMEM;
+  }
+  w->Sd = w->work;
+  w->wxd = w->Sd + p;
+  w->xk = w->wxd + p;
+  w->Cd = w->xk + p;
+  w->V = w->Cd + (zph ? p * p : 0);
+  return NS_OK;
+}
+
+/* The rows of time point t enter: censored rows straight into the
+ * risk-set sums, events into the scratch's event sums; every row's weight
+ * joins the weight at risk. */
+static void time_point_enter(const sweep *s, long t, sweep_scratch *w, int zph)
+{
+  const size_t p = s->p;
+  risk_acc *acc = &w->acc;
+  w->Dd = w->wd = w->nc = 0;
+  w->d = 0;
+  memset(w->Sd, 0, p * sizeof *w->Sd);
+  if (zph) { memset(w->Cd, 0, p * p * sizeof *w->Cd); memset(w->wxd, 0, p * sizeof *w->wxd); }
+  for (int k = s->first[t]; k < s->first[t + 1]; k++) {
+    const double *xr = s->x + (size_t) k * p;
+    double rw = s->r[k] * s->w[k];
+    racc_add(acc, 1, s->w[k]);
+    if (s->status[k]) {
+      w->d++; w->wd += s->w[k]; w->Dd += rw;
+      for (size_t j = 0; j < p; j++) w->Sd[j] += rw * xr[j];
+      if (zph) {
+        add_outer(p, rw, xr, w->Cd);
+        for (size_t j = 0; j < p; j++) w->wxd[j] += s->w[k] * xr[j];
+      }
+    } else {
+      w->nc += s->w[k];
+      racc_add(acc, 0, rw);
+      for (size_t j = 0; j < p; j++) racc_add(acc, 2 + j, rw * xr[j]);
+      if (zph) racc_outer(acc, 2 + p, p, rw, xr);
+    }
+  }
+}
+
+/* (start, stop] data: the rows of the time point's stratum whose start is
+ * at or after its time leave the sums. q walks the start order backwards
+ * (rows of later strata are passed over); returns where it stopped. */
+static long time_point_leave(const sweep *s, const ns_cox_model *md, long t, long q,
+                             risk_acc *acc, int zph)
+{
+  const size_t p = s->p;
+  const int h = s->sstrat[t];
+  const double tt = s->stime[t];
+  while (q >= 0) {
+    int i = s->start_order[q];
+    int hi = md->stratum ? md->stratum[i] : 0;
+    if (hi > h) { q--; continue; }
+    if (hi < h || md->start[i] < tt) break;
+    int k = s->sorted_pos[i];
+    const double *xr = s->x + (size_t) k * p;
+    /* its r to this time point's scale */
+    double rw = ldexp(s->r[k], s->sexp[s->tp[k]] - s->sexp[t]) * s->w[k];
+    racc_add(acc, 1, -s->w[k]);
+    racc_add(acc, 0, -rw);
+    for (size_t j = 0; j < p; j++) racc_add(acc, 2 + j, -(rw * xr[j]));
+    if (zph) racc_outer(acc, 2 + p, p, -rw, xr);
+    q--;
+  }
+  return q;
+}
+
+/* The hazard terms of time point t (d > 0 events) from the risk-set sums
+ * (the rows at risk but its events) and the events' sums; for the zph test
+ * (u and imat not NULL; g the time point's g(t)) its score and information
+ * too. */
+static void time_point_hazard(sweep *s, long t, sweep_scratch *w, int efron, double g,
+                              double *u, double *imat)
+{
+  const size_t p = s->p, p2 = 2 * p;
+  const int zph = u != NULL, d = w->d;
+  const double R = w->acc.val[0], Dd = w->Dd, wd = w->wd;
+  const double *S = w->acc.val + 2, *C = w->acc.val + 2 + p;
+  const double *Sd = w->Sd, *Cd = w->Cd;
+  double *xk = w->xk, *V = w->V;
+  double *hx = s->hx + (size_t) t * p, *hx2 = s->hx2 + (size_t) t * p;
+  double *xm = s->xm + (size_t) t * p;
+  int nterm = efron ? d : 1;
+  double wt = efron ? wd / d : wd;
+  /* Efron: the k-th of the d terms keeps the fraction 1 - k/d of the
+   * tied events in the risk set; Breslow is the single term k = 0. */
+  for (int kk = 0; kk < nterm; kk++) {
+    double f = efron ? (double) kk / d : 0.0;
+    double Dk = R + (1 - f) * Dd;
+    for (size_t j = 0; j < p; j++) xk[j] = (S[j] + (1 - f) * Sd[j]) / Dk;
+    s->haz[t] += wt / Dk;
+    s->varhaz[t] += wt / (Dk * Dk);
+    s->haz2[t] += (1 - f) * wt / Dk;
+    for (size_t j = 0; j < p; j++) {
+      hx[j] += wt * xk[j] / Dk;
+      hx2[j] += (1 - f) * wt * xk[j] / Dk;
+      xm[j] += xk[j] / nterm;
+    }
+    if (zph) {
+      for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i <= j; i++)
+          V[i + j * p] = wt * ((C[i + j * p] + (1 - f) * Cd[i + j * p]) / Dk - xk[i] * xk[j]);
+      for (size_t j = 0; j < p; j++) {
+        for (size_t i = 0; i <= j; i++) {
+          double v = V[i + j * p];
+          imat[i + j * p2] += v;
+          imat[i + (j + p) * p2] += g * v;
+          imat[i + p + (j + p) * p2] += g * g * v;
+        }
+        u[j] -= wt * xk[j];
+        u[j + p] -= g * wt * xk[j];
+      }
+    }
+  }
+  if (zph)
+    for (size_t j = 0; j < p; j++) { u[j] += w->wxd[j]; u[j + p] += g * w->wxd[j]; }
+}
+
+/* The events of time point t join the risk-set sums. */
+static void time_point_events_join(const sweep *s, long t, sweep_scratch *w, int zph)
+{
+  const size_t p = s->p;
+  risk_acc *acc = &w->acc;
+  if (acc->exact) {
+    /* Rows leave one by one, so they enter one by one: an exact sum that
+     * took the rounded block sums Dd, Sd, Cd would keep their rounding
+     * (~eps x the block's scores) once the block's rows have left. */
+    for (int k = s->first[t]; k < s->first[t + 1]; k++) {
+      if (!s->status[k]) continue;
+      const double *xr = s->x + (size_t) k * p;
+      double rw = s->r[k] * s->w[k];
+      racc_add(acc, 0, rw);
+      for (size_t j = 0; j < p; j++) racc_add(acc, 2 + j, rw * xr[j]);
+      if (zph) racc_outer(acc, 2 + p, p, rw, xr);
+    }
+  } else {
+    racc_add(acc, 0, w->Dd);
+    for (size_t j = 0; j < p; j++) racc_add(acc, 2 + j, w->Sd[j]);
+    if (zph)
+      for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i <= j; i++) racc_add(acc, 2 + p + i + j * p, w->Cd[i + j * p]);
+  }
+}
+
+/* The zph information's upper triangles hold the sums; mirror them (the
+ * off-diagonal block I_g is symmetric in its own right). */
+static void zph_mirror(size_t p, double *imat)
+{
+  const size_t p2 = 2 * p;
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i < j; i++) {
+      imat[j + i * p2] = imat[i + j * p2];
+      imat[j + (i + p) * p2] = imat[i + (j + p) * p2];
+      imat[j + p + (i + p) * p2] = imat[i + p + (j + p) * p2];
+    }
+  for (size_t j = 0; j < p; j++)
+    for (size_t i = 0; i < p; i++) imat[i + p + j * p2] = imat[j + (i + p) * p2];
+}
+
+/*
+ * The backward pass over the time points (see Layout at the top). For the
+ * zph test (gtime != NULL) it also needs the second moments of the risk set
+ * and adds each event time's information and score into u and imat (both
+ * zeroed by the caller). A row whose start the sweep passes leaves the sums;
+ * rows of a stratum leave no trace in the next (the sums restart at each
+ * stratum's end).
+ */
 static ns_status sweep_run(sweep *s, const ns_cox_model *md, const double *gtime,
                            double *u, double *imat, ns_callback cb, void *ctx)
 {
-  size_t n = s->n, p = s->p, m = s->m, p2 = 2 * p;
-  int zph = gtime != NULL;
-  int efron = md->ties == NS_COX_EFRON;
-  size_t nwork = 5 * p + (zph ? 3 * p * p : 0) + 1;
-  double *work = calloc(nwork, sizeof *work);
-  int *order2 = NULL, *pos = NULL;
-  if (!work) return NS_ERR_NOMEM;
-  double *Sd = work + p, *xb = Sd + p, *wxd = xb + p, *xk = wxd + p;
-  double *Cd = xk + p + p * p, *V = Cd + p * p;
-  risk_acc acc = {md->start != NULL, 2 + p + (zph ? p * p : 0), NULL, NULL};
-  acc.val = calloc(acc.len, sizeof *acc.val);
-  if (acc.exact) acc.xs = calloc(acc.len, sizeof *acc.xs);
-  if (!acc.val || (acc.exact && !acc.xs)) {
-    free(work); free(acc.val); free(acc.xs);
-    return NS_ERR_NOMEM;
-  }
-  double *S = acc.val + 2, *C = acc.val + 2 + p;
-  if (md->start) {
-    order2 = malloc((n + 1) * sizeof *order2);
-    pos = malloc((n + 1) * sizeof *pos);
-    if (!order2 || !pos) {
-      free(work); free(order2); free(pos); free(acc.val); free(acc.xs);
-      return NS_ERR_NOMEM;
-    }
-    ns_status st = ns_sort_order(n, md->stratum, md->start, order2);
-    if (st != NS_OK) {
-      free(work); free(order2); free(pos); free(acc.val); free(acc.xs);
-      return st;
-    }
-    for (size_t k = 0; k < n; k++) pos[s->order[k]] = (int) k;
-  }
+  const size_t n = s->n, m = s->m;
+  const int zph = gtime != NULL;
+  const int efron = md->ties == NS_COX_EFRON;
+  sweep_scratch w;
+  if (scratch_alloc(&w, s->p, md->start != NULL, zph) != NS_OK) return NS_ERR_NOMEM;
 
   long q = (long) n - 1;
   size_t done = 0;
   ns_throttle throttle = ns_throttle_start(cb, ctx);
   for (long t = (long) m - 1; t >= 0; t--) {
-    int h = s->sstrat[t];
-    if (t == (long) m - 1 || s->sstrat[t + 1] != h) racc_reset(&acc);
-    else racc_scale(&acc, ldexp(1.0, s->sexp[t + 1] - s->sexp[t]));
-    double Dd = 0, wd = 0, nc = 0;
-    int d = 0;
-    memset(Sd, 0, p * sizeof *Sd);
-    if (zph) { memset(Cd, 0, p * p * sizeof *Cd); memset(wxd, 0, p * sizeof *wxd); }
-    for (int k = s->first[t]; k < s->first[t + 1]; k++) {
-      const double *xr = s->x + (size_t) k * p;
-      double rw = s->r[k] * s->w[k];
-      racc_add(&acc, 1, s->w[k]);
-      if (s->status[k]) {
-        d++; wd += s->w[k]; Dd += rw;
-        for (size_t j = 0; j < p; j++) Sd[j] += rw * xr[j];
-        if (zph) {
-          add_outer(p, rw, xr, Cd);
-          for (size_t j = 0; j < p; j++) wxd[j] += s->w[k] * xr[j];
-        }
-      } else {
-        nc += s->w[k];
-        racc_add(&acc, 0, rw);
-        for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, rw * xr[j]);
-        if (zph) racc_outer(&acc, 2 + p, p, rw, xr);
-      }
-    }
-    if (md->start) {
-      double tt = s->stime[t];
-      while (q >= 0) {
-        int i = order2[q];
-        int hi = md->stratum ? md->stratum[i] : 0;
-        if (hi > h) { q--; continue; }
-        if (hi < h || md->start[i] < tt) break;
-        int k = pos[i];
-        const double *xr = s->x + (size_t) k * p;
-        /* its r to this time point's scale */
-        double rw = ldexp(s->r[k], s->sexp[s->tp[k]] - s->sexp[t]) * s->w[k];
-        racc_add(&acc, 1, -s->w[k]);
-        racc_add(&acc, 0, -rw);
-        for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, -(rw * xr[j]));
-        if (zph) racc_outer(&acc, 2 + p, p, -rw, xr);
-        q--;
-      }
-    }
-    double R = acc.val[0];
-    s->nrisk[t] = acc.val[1];
-    s->nevent[t] = wd;
-    s->ncens[t] = nc;
-    if (d > 0) {
-      double *hx = s->hx + (size_t) t * p, *hx2 = s->hx2 + (size_t) t * p;
-      double *xm = s->xm + (size_t) t * p;
+    if (t == (long) m - 1 || s->sstrat[t + 1] != s->sstrat[t]) racc_reset(&w.acc);
+    else racc_scale(&w.acc, ldexp(1.0, s->sexp[t + 1] - s->sexp[t]));
+    time_point_enter(s, t, &w, zph);
+    if (md->start) q = time_point_leave(s, md, t, q, &w.acc, zph);
+    s->nrisk[t] = w.acc.val[1];
+    s->nevent[t] = w.wd;
+    s->ncens[t] = w.nc;
+    if (w.d > 0) {
       double g = zph ? gtime[s->order[s->first[t]]] : 0;
-      int nterm = efron ? d : 1;
-      double wt = efron ? wd / d : wd;
-      /* Efron: the k-th of the d terms keeps the fraction 1 - k/d of the
-       * tied events in the risk set; Breslow is the single term k = 0. */
-      for (int kk = 0; kk < nterm; kk++) {
-        double f = efron ? (double) kk / d : 0.0;
-        double Dk = R + (1 - f) * Dd;
-        for (size_t j = 0; j < p; j++) xk[j] = (S[j] + (1 - f) * Sd[j]) / Dk;
-        s->haz[t] += wt / Dk;
-        s->varhaz[t] += wt / (Dk * Dk);
-        s->haz2[t] += (1 - f) * wt / Dk;
-        for (size_t j = 0; j < p; j++) {
-          hx[j] += wt * xk[j] / Dk;
-          hx2[j] += (1 - f) * wt * xk[j] / Dk;
-          xm[j] += xk[j] / nterm;
-        }
-        if (zph) {
-          for (size_t j = 0; j < p; j++)
-            for (size_t i = 0; i <= j; i++)
-              V[i + j * p] = wt * ((C[i + j * p] + (1 - f) * Cd[i + j * p]) / Dk - xk[i] * xk[j]);
-          for (size_t j = 0; j < p; j++) {
-            for (size_t i = 0; i <= j; i++) {
-              double v = V[i + j * p];
-              imat[i + j * p2] += v;
-              imat[i + (j + p) * p2] += g * v;
-              imat[i + p + (j + p) * p2] += g * g * v;
-            }
-            u[j] -= wt * xk[j];
-            u[j + p] -= g * wt * xk[j];
-          }
-        }
-      }
-      if (zph)
-        for (size_t j = 0; j < p; j++) { u[j] += wxd[j]; u[j + p] += g * wxd[j]; }
+      time_point_hazard(s, t, &w, efron, g, u, imat);
     }
-    if (acc.exact) {
-      /* Rows leave one by one, so they enter one by one: an exact sum that
-       * took the rounded block sums Dd, Sd, Cd would keep their rounding
-       * (~eps x the block's scores) once the block's rows have left. */
-      for (int k = s->first[t]; k < s->first[t + 1]; k++) {
-        if (!s->status[k]) continue;
-        const double *xr = s->x + (size_t) k * p;
-        double rw = s->r[k] * s->w[k];
-        racc_add(&acc, 0, rw);
-        for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, rw * xr[j]);
-        if (zph) racc_outer(&acc, 2 + p, p, rw, xr);
-      }
-    } else {
-      racc_add(&acc, 0, Dd);
-      for (size_t j = 0; j < p; j++) racc_add(&acc, 2 + j, Sd[j]);
-      if (zph)
-        for (size_t j = 0; j < p; j++)
-          for (size_t i = 0; i <= j; i++) racc_add(&acc, 2 + p + i + j * p, Cd[i + j * p]);
-    }
+    time_point_events_join(s, t, &w, zph);
     size_t rows = (size_t) (s->first[t + 1] - s->first[t]);
     done += rows;
     if (ns_throttle_tick(&throttle, rows, (double) done / (double) (2 * n))) {
-      free(work); free(order2); free(pos); free(acc.val); free(acc.xs);
+      scratch_free(&w);
       return NS_ERR_INTERRUPTED;
     }
   }
-  if (zph) {
-    /* The upper triangles hold the sums; mirror them (the off-diagonal
-     * block I_g is symmetric in its own right). */
-    for (size_t j = 0; j < p; j++)
-      for (size_t i = 0; i < j; i++) {
-        imat[j + i * p2] = imat[i + j * p2];
-        imat[j + (i + p) * p2] = imat[i + (j + p) * p2];
-        imat[j + p + (i + p) * p2] = imat[i + p + (j + p) * p2];
-      }
-    for (size_t j = 0; j < p; j++)
-      for (size_t i = 0; i < p; i++) imat[i + p + j * p2] = imat[j + (i + p) * p2];
-  }
-  free(work); free(order2); free(pos); free(acc.val); free(acc.xs);
+  if (zph) zph_mirror(s->p, imat);
+  scratch_free(&w);
   return NS_OK;
+}
+
+/* sweep_setup, then sweep_run: the sweep every entry point starts from
+ * (after check_model); on failure nothing is left allocated. */
+static ns_status sweep_build(sweep *s, const ns_cox_model *md, const double *gtime,
+                             double *u, double *imat, ns_callback cb, void *ctx)
+{
+  ns_status st = sweep_setup(s, md);
+  if (st == NS_OK) st = sweep_run(s, md, gtime, u, imat, cb, ctx);
+  if (st != NS_OK) sweep_free(s);
+  return st;
 }
 
 ns_status ns_cox_hazard(const ns_cox_model *model, ns_cox_hazard_result *out,
@@ -442,9 +517,8 @@ ns_status ns_cox_hazard(const ns_cox_model *model, ns_cox_hazard_result *out,
   ns_status st = check_model(model);
   if (st != NS_OK) return st;
   sweep s;
-  st = sweep_setup(&s, model);
-  if (st == NS_OK) st = sweep_run(&s, model, NULL, NULL, NULL, callback, context);
-  if (st != NS_OK) { sweep_free(&s); return st; }
+  st = sweep_build(&s, model, NULL, NULL, NULL, callback, context);
+  if (st != NS_OK) return st;
   size_t m = s.m, p = s.p;
   out->m = m;
   out->p = p;
@@ -498,9 +572,8 @@ ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
   ns_status st = check_model(model);
   if (st != NS_OK) return st;
   sweep s;
-  st = sweep_setup(&s, model);
-  if (st == NS_OK) st = sweep_run(&s, model, NULL, NULL, NULL, callback, context);
-  if (st != NS_OK) { sweep_free(&s); return st; }
+  st = sweep_build(&s, model, NULL, NULL, NULL, callback, context);
+  if (st != NS_OK) return st;
   size_t n = s.n, p = s.p, m = s.m;
   schoenfeld(&s, schoen, schoen_row);
   if (!score && !martingale) { sweep_free(&s); return NS_OK; }
@@ -572,9 +645,8 @@ ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
   memset(u, 0, 2 * p * sizeof *u);
   memset(imat, 0, 4 * p * p * sizeof *imat);
   sweep s;
-  st = sweep_setup(&s, model);
-  if (st == NS_OK) st = sweep_run(&s, model, gtime, u, imat, callback, context);
-  if (st != NS_OK) { sweep_free(&s); return st; }
+  st = sweep_build(&s, model, gtime, u, imat, callback, context);
+  if (st != NS_OK) return st;
   schoenfeld(&s, schoen, NULL);
   if (used) {
     /* cox.zph's rule: a covariate constant within a stratum carries no
