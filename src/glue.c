@@ -122,3 +122,18 @@ unsigned long long ns_arg_seed(SEXP seed, const char *fn)
     Rf_error("%s(): `seed` must be one whole number", fn);
   return (unsigned long long) (int64_t) v;
 }
+
+SEXP ns_glue_permutation_result(const char *statistic_name, double statistic,
+                                double p_value, double std_error, size_t n_perm,
+                                int enumerated)
+{
+  const char *names[] = {statistic_name, "p.value", "std.error", "n", "enumerated", ""};
+  SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
+  SET_VECTOR_ELT(out, 0, Rf_ScalarReal(statistic));
+  SET_VECTOR_ELT(out, 1, Rf_ScalarReal(p_value));
+  SET_VECTOR_ELT(out, 2, Rf_ScalarReal(std_error));
+  SET_VECTOR_ELT(out, 3, Rf_ScalarReal((double) n_perm));
+  SET_VECTOR_ELT(out, 4, Rf_ScalarLogical(enumerated));
+  UNPROTECT(1);
+  return out;
+}

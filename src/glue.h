@@ -73,6 +73,11 @@ ns_glue_test_rows ns_arg_test_rows(SEXP time, SEXP status, SEXP group, SEXP stra
  * number stored in a double, |seed| <= 2^53). */
 size_t ns_arg_permutations(SEXP B, const char *fn);
 unsigned long long ns_arg_seed(SEXP seed, const char *fn);
+/* A permutation test's answer: list(<statistic_name> = statistic, p.value,
+ * std.error, n (permutations drawn), enumerated (all of them, exactly)). */
+SEXP ns_glue_permutation_result(const char *statistic_name, double statistic,
+                                double p_value, double std_error, size_t n_perm,
+                                int enumerated);
 
 /* Interrupt callback for core loops: R_CheckUserInterrupt longjmps, so it is
  * run inside R_ToplevelExec and only its outcome travels to the core. */

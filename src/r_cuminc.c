@@ -14,20 +14,6 @@ static void result_finalizer(SEXP pointer)
   R_ClearExternalPtr(pointer);
 }
 
-static const double *optional_real(SEXP x, R_xlen_t n, const char *what)
-{
-  if (Rf_isNull(x)) return NULL;
-  if (!Rf_isReal(x) || XLENGTH(x) != n) Rf_error("cuminc(): `%s` must be NULL or a double vector as long as `time`", what);
-  return REAL_RO(x);
-}
-
-static const int *optional_int(SEXP x, R_xlen_t n, const char *what)
-{
-  if (Rf_isNull(x)) return NULL;
-  if (!Rf_isInteger(x) || XLENGTH(x) != n) Rf_error("cuminc(): `%s` must be NULL or an integer vector as long as `time`", what);
-  return INTEGER_RO(x);
-}
-
 static SEXP copy_real(const double *x, size_t m)
 {
   SEXP out = Rf_allocVector(REALSXP, (R_xlen_t) m);
@@ -52,24 +38,21 @@ SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight
                     SEXP group, SEXP n_group, SEXP cluster, SEXP n_cluster,
                     SEXP gray, SEXP tolerance)
 {
-  if (!Rf_isReal(time)) Rf_error("cuminc(): `time` must be a double vector");
+  const double *time_p = ns_arg_double(time, -1, 0, "cuminc", "time");
   R_xlen_t n = XLENGTH(time);
   if (n > INT_MAX) Rf_error("cuminc(): long vectors (more than %d rows) are not supported", INT_MAX);
-  if (!Rf_isInteger(cause) || XLENGTH(cause) != n)
-    Rf_error("cuminc(): `cause` must be an integer vector as long as `time`");
-  int K = Rf_asInteger(n_cause), G = Rf_asInteger(n_group), NC = Rf_asInteger(n_cluster);
-  if (K == NA_INTEGER || K < 1) Rf_error("cuminc(): `n_cause` must be a positive integer");
-  if (G == NA_INTEGER || G < 1) Rf_error("cuminc(): `n_group` must be a positive integer");
-  if (NC == NA_INTEGER || NC < 0) Rf_error("cuminc(): `n_cluster` must be a non-negative integer");
-  int use_gray = Rf_asLogical(gray);
-  if (use_gray == NA_LOGICAL) Rf_error("cuminc(): `gray` must be TRUE or FALSE");
+  int K = ns_arg_count(n_cause, 1, "cuminc", "n_cause");
+  int G = ns_arg_count(n_group, 1, "cuminc", "n_group");
+  int NC = ns_arg_count(n_cluster, 0, "cuminc", "n_cluster");
+  int use_gray = ns_arg_flag(gray, "cuminc", "gray");
   ns_cuminc_data data = {
-    .n = (size_t) n, .time = REAL_RO(time), .start = optional_real(start, n, "start"),
-    .cause = INTEGER_RO(cause), .n_cause = K, .weight = optional_real(weight, n, "weight"),
-    .group = optional_int(group, n, "group"), .n_group = G,
-    .cluster = optional_int(cluster, n, "cluster"), .n_cluster = (size_t) NC,
+    .n = (size_t) n, .time = time_p, .start = ns_arg_double(start, n, 1, "cuminc", "start"),
+    .cause = ns_arg_int(cause, n, 0, "cuminc", "cause"), .n_cause = K,
+    .weight = ns_arg_double(weight, n, 1, "cuminc", "weight"),
+    .group = ns_arg_int(group, n, 1, "cuminc", "group"), .n_group = G,
+    .cluster = ns_arg_int(cluster, n, 1, "cuminc", "cluster"), .n_cluster = (size_t) NC,
     .variance = use_gray ? NS_CUMINC_GRAY : NS_CUMINC_JACKKNIFE,
-    .time_fix = Rf_asReal(tolerance)
+    .time_fix = ns_arg_number(tolerance, "cuminc", "tolerance")
   };
 
   int nprotect = 0;
@@ -118,20 +101,18 @@ SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight
 SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP n_cause, SEXP weight, SEXP group,
                           SEXP n_group, SEXP stratum, SEXP n_stratum, SEXP rho)
 {
-  if (!Rf_isReal(time)) Rf_error("cuminc(): `time` must be a double vector");
+  const double *time_p = ns_arg_double(time, -1, 0, "cuminc", "time");
   R_xlen_t n = XLENGTH(time);
   if (n > INT_MAX) Rf_error("cuminc(): long vectors (more than %d rows) are not supported", INT_MAX);
-  if (!Rf_isInteger(cause) || XLENGTH(cause) != n)
-    Rf_error("cuminc(): `cause` must be an integer vector as long as `time`");
-  if (!Rf_isInteger(group) || XLENGTH(group) != n)
-    Rf_error("cuminc(): `group` must be an integer vector as long as `time`");
-  int G = Rf_asInteger(n_group), H = Rf_asInteger(n_stratum), K = Rf_asInteger(n_cause);
+  const int *cause_p = ns_arg_int(cause, n, 0, "cuminc", "cause");
+  const int *group_p = ns_arg_int(group, n, 0, "cuminc", "group");
+  int G = Rf_asInteger(n_group);
   if (G == NA_INTEGER || G < 2) Rf_error("cuminc(): Gray's test needs at least two groups");
-  if (H == NA_INTEGER || H < 1) Rf_error("cuminc(): `n_stratum` must be a positive integer");
-  if (K == NA_INTEGER || K < 1) Rf_error("cuminc(): `n_cause` must be a positive integer");
-  const double *w = optional_real(weight, n, "weight");
-  const int *s = optional_int(stratum, n, "stratum");
-  double r = Rf_asReal(rho);
+  int H = ns_arg_count(n_stratum, 1, "cuminc", "n_stratum");
+  int K = ns_arg_count(n_cause, 1, "cuminc", "n_cause");
+  const double *w = ns_arg_double(weight, n, 1, "cuminc", "weight");
+  const int *s = ns_arg_int(stratum, n, 1, "cuminc", "stratum");
+  double r = ns_arg_number(rho, "cuminc", "rho");
 
   int nprotect = 0;
   static const char *names[] = {"statistic", "df", "score", "var", ""};
@@ -140,8 +121,8 @@ SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP n_cause, SEXP weight, SEXP
   SEXP df = SET_VECTOR_ELT(out, 1, Rf_allocVector(INTSXP, 1));
   SEXP score = SET_VECTOR_ELT(out, 2, Rf_allocMatrix(REALSXP, G - 1, K));
   SEXP var = SET_VECTOR_ELT(out, 3, Rf_allocVector(REALSXP, (R_xlen_t) (G - 1) * (G - 1) * K));
-  ns_status st = ns_cuminc_gray_test((size_t) n, REAL_RO(time), INTEGER_RO(cause), K, w,
-                                     INTEGER_RO(group), G, s, H, r, REAL(score), REAL(var),
+  ns_status st = ns_cuminc_gray_test((size_t) n, time_p, cause_p, K, w,
+                                     group_p, G, s, H, r, REAL(score), REAL(var),
                                      REAL(stat), INTEGER(df));
   UNPROTECT(nprotect);
   NS_STOP_ON_STATUS(st, "cuminc");

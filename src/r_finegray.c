@@ -17,32 +17,26 @@
 SEXP ffi_finegray_fit(SEXP x, SEXP time, SEXP status, SEXP weight, SEXP cengroup,
                       SEXP n_cengroup, SEXP iter_max, SEXP gtol, SEXP init)
 {
-  if (!Rf_isReal(time)) Rf_error("fine_gray(): `time` must be a double vector");
+  const double *time_p = ns_arg_double(time, -1, 0, "fine_gray", "time");
   R_xlen_t n = XLENGTH(time);
   if (n > INT_MAX) Rf_error("fine_gray(): long vectors are not supported");
   if (!Rf_isReal(x) || !Rf_isMatrix(x) || Rf_nrows(x) != n)
     Rf_error("fine_gray(): `x` must be a double matrix with one row per time");
   int p = Rf_ncols(x);
   if (p < 1) Rf_error("fine_gray(): the model needs at least one covariate");
-  if (!Rf_isInteger(status) || XLENGTH(status) != n)
-    Rf_error("fine_gray(): `status` must be an integer vector as long as `time`");
-  if (!Rf_isNull(weight) && (!Rf_isReal(weight) || XLENGTH(weight) != n))
-    Rf_error("fine_gray(): `weight` must be NULL or a double vector as long as `time`");
-  if (!Rf_isNull(cengroup) && (!Rf_isInteger(cengroup) || XLENGTH(cengroup) != n))
-    Rf_error("fine_gray(): `cengroup` must be NULL or an integer vector as long as `time`");
-  if (!Rf_isNull(init) && (!Rf_isReal(init) || XLENGTH(init) != p))
-    Rf_error("fine_gray(): `init` must be NULL or a double vector of length %d", p);
-  int ncg = Rf_asInteger(n_cengroup), maxit = Rf_asInteger(iter_max);
-  if (ncg == NA_INTEGER || ncg < 1) Rf_error("fine_gray(): `n_cengroup` must be a positive integer");
-  if (maxit == NA_INTEGER || maxit < 0) Rf_error("fine_gray(): `iter_max` must be a non-negative integer");
+  const int *status_p = ns_arg_int(status, n, 0, "fine_gray", "status");
+  const double *weight_p = ns_arg_double(weight, n, 1, "fine_gray", "weight");
+  const int *cengroup_p = ns_arg_int(cengroup, n, 1, "fine_gray", "cengroup");
+  const double *init_p = ns_arg_double(init, p, 1, "fine_gray", "init");
+  int ncg = ns_arg_count(n_cengroup, 1, "fine_gray", "n_cengroup");
+  int maxit = ns_arg_count(iter_max, 0, "fine_gray", "iter_max");
 
   ns_finegray_data data = {
-    .n = (size_t) n, .p = (size_t) p, .x = REAL_RO(x), .time = REAL_RO(time),
-    .status = INTEGER_RO(status), .weight = Rf_isNull(weight) ? NULL : REAL_RO(weight),
-    .cengroup = Rf_isNull(cengroup) ? NULL : INTEGER_RO(cengroup), .n_cengroup = ncg
+    .n = (size_t) n, .p = (size_t) p, .x = REAL_RO(x), .time = time_p,
+    .status = status_p, .weight = weight_p, .cengroup = cengroup_p, .n_cengroup = ncg
   };
   ns_finegray_control control = {
-    .iter_max = maxit, .gtol = Rf_asReal(gtol), .init = Rf_isNull(init) ? NULL : REAL_RO(init)
+    .iter_max = maxit, .gtol = ns_arg_number(gtol, "fine_gray", "gtol"), .init = init_p
   };
 
   int nprotect = 0;

@@ -104,16 +104,5 @@ SEXP ffi_logrank_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
     &p_value, &std_error, &n_perm, &enumerated);
   NS_STOP_ON_STATUS(rc, "logrank");
 
-  SEXP out = PROTECT(Rf_allocVector(VECSXP, 5));
-  SET_VECTOR_ELT(out, 0, Rf_ScalarReal(chisq));
-  SET_VECTOR_ELT(out, 1, Rf_ScalarReal(p_value));
-  SET_VECTOR_ELT(out, 2, Rf_ScalarReal(std_error));
-  SET_VECTOR_ELT(out, 3, Rf_ScalarReal((double) n_perm));
-  SET_VECTOR_ELT(out, 4, Rf_ScalarLogical(enumerated));
-  SEXP names = PROTECT(Rf_allocVector(STRSXP, 5));
-  const char *labels[] = {"chisq", "p.value", "std.error", "n", "enumerated"};
-  for (int i = 0; i < 5; i++) SET_STRING_ELT(names, i, Rf_mkChar(labels[i]));
-  Rf_setAttrib(out, R_NamesSymbol, names);
-  UNPROTECT(2);
-  return out;
+  return ns_glue_permutation_result("chisq", chisq, p_value, std_error, n_perm, enumerated);
 }

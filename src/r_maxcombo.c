@@ -31,16 +31,5 @@ SEXP ffi_logrank_maxcombo_permutation(SEXP time, SEXP status, SEXP group, SEXP s
     &statistic, &p_value, &std_error, &n_perm, &enumerated);
   NS_STOP_ON_STATUS(rc, "maxcombo");
 
-  SEXP out = PROTECT(Rf_allocVector(VECSXP, 5));
-  SET_VECTOR_ELT(out, 0, Rf_ScalarReal(statistic));
-  SET_VECTOR_ELT(out, 1, Rf_ScalarReal(p_value));
-  SET_VECTOR_ELT(out, 2, Rf_ScalarReal(std_error));
-  SET_VECTOR_ELT(out, 3, Rf_ScalarReal((double) n_perm));
-  SET_VECTOR_ELT(out, 4, Rf_ScalarLogical(enumerated));
-  SEXP names = PROTECT(Rf_allocVector(STRSXP, 5));
-  const char *labels[] = {"statistic", "p.value", "std.error", "n", "enumerated"};
-  for (int i = 0; i < 5; i++) SET_STRING_ELT(names, i, Rf_mkChar(labels[i]));
-  Rf_setAttrib(out, R_NamesSymbol, names);
-  UNPROTECT(2);
-  return out;
+  return ns_glue_permutation_result("statistic", statistic, p_value, std_error, n_perm, enumerated);
 }

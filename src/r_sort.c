@@ -6,14 +6,9 @@
 /* ffi_sort_order(time, stratum): 1-based order by (stratum, time). */
 SEXP ffi_sort_order(SEXP time, SEXP stratum)
 {
-  if (!Rf_isReal(time)) Rf_error("sort: `time` must be a double vector");
+  ns_arg_double(time, -1, 0, "sort", "time");
   R_xlen_t n = XLENGTH(time);
-  const int *strata = NULL;
-  if (!Rf_isNull(stratum)) {
-    if (!Rf_isInteger(stratum) || XLENGTH(stratum) != n)
-      Rf_error("sort: `stratum` must be an integer vector as long as `time`");
-    strata = INTEGER_RO(stratum);
-  }
+  const int *strata = ns_arg_int(stratum, n, 1, "sort", "stratum");
   SEXP order = PROTECT(Rf_allocVector(INTSXP, n));
   ns_status status = ns_sort_order((size_t) n, strata, REAL_RO(time), INTEGER(order));
   if (status != NS_OK) {
@@ -60,14 +55,9 @@ SEXP ffi_time_fix(SEXP time, SEXP start, SEXP tolerance, SEXP fn)
  * pairs, first_row[d] the first row holding the d-th pair. */
 SEXP ffi_rank_distinct(SEXP time, SEXP stratum)
 {
-  if (!Rf_isReal(time)) Rf_error("sort: `time` must be a double vector");
+  ns_arg_double(time, -1, 0, "sort", "time");
   R_xlen_t n = XLENGTH(time);
-  const int *strata = NULL;
-  if (!Rf_isNull(stratum)) {
-    if (!Rf_isInteger(stratum) || XLENGTH(stratum) != n)
-      Rf_error("sort: `stratum` must be an integer vector as long as `time`");
-    strata = INTEGER_RO(stratum);
-  }
+  const int *strata = ns_arg_int(stratum, n, 1, "sort", "stratum");
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 2));
   SEXP rank = SET_VECTOR_ELT(out, 0, Rf_allocVector(INTSXP, n));
   SEXP first = SET_VECTOR_ELT(out, 1, Rf_allocVector(INTSXP, n));
