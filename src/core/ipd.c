@@ -43,6 +43,21 @@ static const double ipd_shapes[] = {1, 1.5, 2, 3, 5, 1 / 1.5, 0.5, 1.0 / 3, 0.2}
 #define IPD_DROP_VISIBLE 0.01
 #define IPD_SHAPE_GAIN 0.1
 
+/* Guyot's event rule at one point: with n at risk, the events that bring
+ * the reconstructed curve st->km down to surv, d = round(n (1 - surv / KM))
+ * clamped to [0, n]; KM moves on (KM <- KM (1 - d / n)). */
+static int guyot_events(ipd_state *st, int n, double surv)
+{
+  int d = 0;
+  if (n > 0 && st->km > 0) {
+    d = round_half_up(n * (1.0 - surv / st->km));
+    if (d < 0) d = 0;
+    if (d > n) d = n;
+    if (d > 0) st->km *= 1.0 - (double) d / n;
+  }
+  return d;
+}
+
 /*
  * Guyot's event rule over points lo..hi (inclusive) with `c` censorings placed
  * at a + (b - a) (j / (c + 1))^(1 / shape), j = 1..c; the censorings in [time[k],
@@ -71,12 +86,7 @@ static ipd_run run_interval(const ns_ipd_curve *cv, size_t lo, size_t hi,
       double nx = n * (1.0 - cv->surv[k] / cv->surv[k - 1]);
       r.lattice += (nx - round_half_up(nx)) * (nx - round_half_up(nx));
     }
-    if (k > 0 && n > 0 && r.end.km > 0) {
-      d = round_half_up(n * (1.0 - cv->surv[k] / r.end.km));
-      if (d < 0) d = 0;
-      if (d > n) d = n;
-      if (d > 0) r.end.km *= 1.0 - (double) d / n;
-    }
+    if (k > 0) d = guyot_events(&r.end, n, cv->surv[k]);
     n -= d;
     int j_end = c;
     if (k + 1 < K && cv->time[k + 1] < b) {
@@ -259,12 +269,7 @@ static ipd_run run_gaps(const ns_ipd_curve *cv, size_t lo, size_t hi, double b,
   ipd_run r = {st, 0, 0, 0.0, 0.0};
   for (size_t k = lo; k <= hi; k++) {
     int n = r.end.n_risk, d = 0;
-    if (k > 0 && n > 0 && r.end.km > 0) {
-      d = round_half_up(n * (1.0 - cv->surv[k] / r.end.km));
-      if (d < 0) d = 0;
-      if (d > n) d = n;
-      if (d > 0) r.end.km *= 1.0 - (double) d / n;
-    }
+    if (k > 0) d = guyot_events(&r.end, n, cv->surv[k]);
     n -= d;
     int c = cgap[k - lo] < n ? cgap[k - lo] : n;
     double next = k < hi ? cv->time[k + 1] : b;

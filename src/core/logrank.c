@@ -337,6 +337,19 @@ ns_status ns_logrank_test(size_t n, const double *time, const int *status,
                             gamma, obs, exp, var, chisq, df, NULL, NULL);
 }
 
+/* check_input, then design_build: one weighted test's design from the
+ * caller's arguments. */
+static ns_status design_checked(design *d, size_t n, const double *time,
+                                const int *status, const int *group,
+                                const int *stratum, int n_group, int n_stratum,
+                                double rho, double gamma)
+{
+  ns_status st = check_input(n, time, status, group, stratum, n_group, n_stratum,
+                             rho, gamma);
+  if (st != NS_OK) return st;
+  return design_build(d, n, time, status, group, stratum, n_group, rho, gamma);
+}
+
 /*
  * ns_logrank_test_cb (contract in netsurv.h): ns_logrank_test with a
  * progress / interrupt callback, called about every 2^20 units of work in
@@ -351,12 +364,10 @@ ns_status ns_logrank_test_cb(size_t n, const double *time, const int *status,
                              ns_callback callback, void *context)
 {
   if (!obs || !exp || !var || !chisq || !df) return NS_ERR_ARGUMENT;
-  ns_status st = check_input(n, time, status, group, stratum, n_group, n_stratum,
-                             rho, gamma);
-  if (st != NS_OK) return st;
   const int G = n_group;
   design d;
-  st = design_build(&d, n, time, status, group, stratum, G, rho, gamma);
+  ns_status st = design_checked(&d, n, time, status, group, stratum, G, n_stratum,
+                                rho, gamma);
   if (st != NS_OK) return st;
   double *work = malloc(((size_t) G * G + 5 * (size_t) G) * sizeof *work);
   int *keep = malloc((size_t) G * sizeof *keep);
@@ -624,12 +635,10 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
   if (!chisq_observed || !p_value || !std_error || !n_permutations || !enumerated ||
       max_permutations < 1)
     return NS_ERR_ARGUMENT;
-  ns_status st = check_input(n, time, status, group, stratum, n_group, n_stratum,
-                             rho, gamma);
-  if (st != NS_OK) return st;
   const int G = n_group;
   design d;
-  st = design_build(&d, n, time, status, group, stratum, G, rho, gamma);
+  ns_status st = design_checked(&d, n, time, status, group, stratum, G, n_stratum,
+                                rho, gamma);
   if (st != NS_OK) return st;
 
   double *work = malloc(((size_t) G * G * 2 + 7 * (size_t) G) * sizeof *work);
