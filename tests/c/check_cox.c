@@ -7,12 +7,7 @@
 
 #include "netsurv.h"
 #include "check_main.h"
-
-static ns_cox_control control0(ns_cox_ties ties, const double *init)
-{
-  ns_cox_control c = {ties, 0, 1e-9, 1.8e-12, 3e-5, init, NULL, 0, 0, 1};
-  return c;
-}
+#include "check_cox_fixture.h"
 
 /* times 1 2 3 4, status 1 1 0 1, x 0 1 0 1 (no ties).
  * beta = 0: risk sets {1..4} {2,3,4} {4}:

@@ -9,12 +9,7 @@
 
 #include "netsurv.h"
 #include "check_main.h"
-
-static ns_cox_control control0(ns_cox_ties ties, const double *init)
-{
-  ns_cox_control c = {ties, 0, 1e-9, 1.8e-12, 3e-5, init, NULL, 0, 0, 1};
-  return c;
-}
+#include "check_cox_fixture.h"
 
 /* times 1 1 2, all events, x 0 1 0. At t = 1 two events among rows
  * {0, 1, 2}: the term is r0 r1 / e_2(r0, r1, r2).
@@ -172,13 +167,6 @@ START_TEST(risk_scores_far_apart)
   free(x); free(time); free(off); free(status);
 }
 END_TEST
-
-static int stop_now(void *context, double fraction_done)
-{
-  (void) fraction_done;
-  (*(int *) context)++;
-  return 1;
-}
 
 /* What the exact likelihood refuses: case weights and the robust variance
  * (as coxph), Firth's penalty, ties above NS_COX_EXACT_MAX_TIE (500); and a

@@ -181,12 +181,6 @@ START_TEST(deviance_by_hand)
 }
 END_TEST
 
-static int stop_now(void *context, double fraction)
-{
-  (void) context; (void) fraction;
-  return 1;
-}
-
 START_TEST(interrupt_frees_and_reports)
 {
   enum { N = 200000 };

@@ -6,6 +6,7 @@
 
 #include "netsurv.h"
 #include "check_main.h"
+#include "check_km_fixture.h"
 
 /* ck_assert_near, where +Inf (a Greenwood sum once S = 0) must equal +Inf. */
 #define ck_assert_near_or_inf(a, b, tol)                                        \
@@ -14,40 +15,6 @@
     if (isinf(y_)) ck_assert_msg(x_ == y_, "%s = %g, expected %g", #a, x_, y_); \
     else ck_assert_near(x_, y_, tol);                                          \
   } while (0)
-
-/* A fitted curve with buffers owned by the test. */
-typedef struct {
-  size_t n_times;
-  double *buffer;
-  int *stratum_times, *stratum_rows;
-  ns_km_curve curve;
-} fit_t;
-
-static ns_status fit(const ns_km_data *data, fit_t *f)
-{
-  memset(f, 0, sizeof *f);
-  ns_km_work *work = NULL;
-  ns_status status = ns_km_prepare(data, &work, &f->n_times, NULL, NULL);
-  if (status != NS_OK) return status;
-  size_t m = f->n_times ? f->n_times : 1;
-  f->buffer = calloc(9 * m, sizeof *f->buffer);
-  f->stratum_times = calloc((size_t) data->n_strata, sizeof *f->stratum_times);
-  f->stratum_rows = calloc((size_t) data->n_strata, sizeof *f->stratum_rows);
-  double *b = f->buffer;
-  ns_km_curve c = {b, b + m, b + 2 * m, b + 3 * m, b + 4 * m, b + 5 * m, b + 6 * m,
-                   b + 7 * m, b + 8 * m, f->stratum_times, f->stratum_rows};
-  f->curve = c;
-  status = ns_km_estimate(work, &f->curve, NULL, NULL);
-  ns_km_free(work);
-  return status;
-}
-
-static void fit_free(fit_t *f)
-{
-  free(f->buffer);
-  free(f->stratum_times);
-  free(f->stratum_rows);
-}
 
 /* Six rows with a tie (two deaths at 2) and a censoring at an event time
  * (3): the censored row is at risk at 3. By hand:
@@ -62,7 +29,7 @@ START_TEST(textbook_six_rows)
   const int status[] = {0, 1, 0, 1, 1, 1};
   ns_km_data data = {.n = 6, .time = time, .status = status, .n_strata = 1};
   fit_t f;
-  ck_assert_int_eq(fit(&data, &f), NS_OK);
+  ck_assert_int_eq(fit(&data, NULL, &f), NS_OK);
   ck_assert_uint_eq(f.n_times, 4);
   const double t[] = {1, 2, 3, 5}, n[] = {6, 5, 3, 1}, d[] = {1, 2, 1, 0}, c[] = {0, 0, 1, 1};
   const double S[] = {5.0 / 6, 0.5, 1.0 / 3, 1.0 / 3};
@@ -94,7 +61,7 @@ START_TEST(counting_process_by_hand)
   const int status[] = {1, 0, 1, 1};
   ns_km_data data = {.n = 4, .time = stop, .start = start, .status = status, .n_strata = 1};
   fit_t f;
-  ck_assert_int_eq(fit(&data, &f), NS_OK);
+  ck_assert_int_eq(fit(&data, NULL, &f), NS_OK);
   ck_assert_uint_eq(f.n_times, 4); /* the stop times only */
   const double t[] = {2, 3, 4, 5}, n[] = {3, 2, 2, 1}, S[] = {2.0 / 3, 1.0 / 3, 1.0 / 3, 0};
   const double gw[] = {1.0 / 6, 2.0 / 3, 2.0 / 3, INFINITY};
@@ -138,8 +105,8 @@ static void check_weights_replicate(size_t N, int n_strata, unsigned n_distinct)
   ns_km_data replicated = {.n = m, .time = rtime, .status = rstatus, .stratum = rstratum,
                            .n_strata = n_strata};
   fit_t a, b;
-  ck_assert_int_eq(fit(&weighted, &a), NS_OK);
-  ck_assert_int_eq(fit(&replicated, &b), NS_OK);
+  ck_assert_int_eq(fit(&weighted, NULL, &a), NS_OK);
+  ck_assert_int_eq(fit(&replicated, NULL, &b), NS_OK);
   /* Rows of weight 0 still make time points (as in survfit); compare the
    * points with someone at risk or an event. */
   size_t j = 0;
@@ -184,7 +151,7 @@ START_TEST(strata_are_separate_curves)
   }
   ns_km_data data = {.n = N, .time = time, .status = status, .stratum = stratum, .n_strata = K};
   fit_t all;
-  ck_assert_int_eq(fit(&data, &all), NS_OK);
+  ck_assert_int_eq(fit(&data, NULL, &all), NS_OK);
   size_t first = 0;
   for (int s = 0; s < K; s++) {
     size_t m = 0;
@@ -192,7 +159,7 @@ START_TEST(strata_are_separate_curves)
       if (stratum[i] == s) { own_time[m] = time[i]; own_status[m] = status[i]; m++; }
     ns_km_data one = {.n = m, .time = own_time, .status = own_status, .n_strata = 1};
     fit_t f;
-    ck_assert_int_eq(fit(&one, &f), NS_OK);
+    ck_assert_int_eq(fit(&one, NULL, &f), NS_OK);
     ck_assert_int_eq(all.stratum_rows[s], (int) m);
     ck_assert_uint_eq((size_t) all.stratum_times[s], f.n_times);
     for (size_t i = 0; i < f.n_times; i++) {
@@ -215,7 +182,7 @@ START_TEST(one_row_per_stratum_and_empty_strata)
   const int status[] = {1, 0, 1}, stratum[] = {0, 1, 3};
   ns_km_data data = {.n = 3, .time = time, .status = status, .stratum = stratum, .n_strata = 4};
   fit_t f;
-  ck_assert_int_eq(fit(&data, &f), NS_OK);
+  ck_assert_int_eq(fit(&data, NULL, &f), NS_OK);
   ck_assert_uint_eq(f.n_times, 3);
   const int times[] = {1, 1, 0, 1};
   for (int s = 0; s < 4; s++) ck_assert_int_eq(f.stratum_times[s], times[s]);
@@ -235,7 +202,7 @@ START_TEST(time_fix_merges_fuzz)
   ns_km_data data = {.n = 5, .time = time, .status = status, .n_strata = 1,
                      .time_fix = 1.4901161193847656e-08};
   fit_t f;
-  ck_assert_int_eq(fit(&data, &f), NS_OK);
+  ck_assert_int_eq(fit(&data, NULL, &f), NS_OK);
   ck_assert_uint_eq(f.n_times, 3);
   ck_assert_near(f.curve.time[0], 0.3, 0);          /* the smaller member */
   ck_assert(f.curve.time[0] == 0.3);
@@ -244,7 +211,7 @@ START_TEST(time_fix_merges_fuzz)
   ck_assert_near(f.curve.n_censor[1], 1, 0);
   fit_free(&f);
   data.time_fix = 0;
-  ck_assert_int_eq(fit(&data, &f), NS_OK);
+  ck_assert_int_eq(fit(&data, NULL, &f), NS_OK);
   ck_assert_uint_eq(f.n_times, 5);
   fit_free(&f);
 
@@ -255,7 +222,7 @@ START_TEST(time_fix_merges_fuzz)
   for (int i = 0; i < N; i++) { t2[i] = i % 2 ? 0.3 : 0.1 + 0.2; s2[i] = i; st2[i] = 1; }
   ns_km_data many = {.n = N, .time = t2, .status = st2, .stratum = s2, .n_strata = N,
                      .time_fix = 1.4901161193847656e-08};
-  ck_assert_int_eq(fit(&many, &f), NS_OK);
+  ck_assert_int_eq(fit(&many, NULL, &f), NS_OK);
   for (int i = 0; i < N; i++) ck_assert(f.curve.time[i] == 0.3);
   fit_free(&f);
 
@@ -264,7 +231,7 @@ START_TEST(time_fix_merges_fuzz)
   const int st[] = {1, 1};
   ns_km_data counting = {.n = 2, .time = stop, .start = start, .status = st, .n_strata = 1,
                          .time_fix = 1.4901161193847656e-08};
-  ck_assert_int_eq(fit(&counting, &f), NS_ERR_START_STOP);
+  ck_assert_int_eq(fit(&counting, NULL, &f), NS_ERR_START_STOP);
 }
 END_TEST
 
@@ -312,7 +279,7 @@ START_TEST(jackknife_matches_brute_force)
                        .status = status, .weight = weight, .n_strata = 1,
                        .variance = NS_KM_JACKKNIFE};
     fit_t f;
-    ck_assert_int_eq(fit(&data, &f), NS_OK);
+    ck_assert_int_eq(fit(&data, NULL, &f), NS_OK);
     brute_jackknife(&data, &f, se_s, se_h);
     for (size_t i = 0; i < f.n_times; i++) {
       if (f.curve.surv[i] > 0) ck_assert_near(f.curve.std_err[i], se_s[i], 1e-12);
@@ -374,13 +341,6 @@ START_TEST(rejects_bad_input)
   ns_km_free(work);
 }
 END_TEST
-
-static int stop_now(void *context, double fraction)
-{
-  (void) fraction;
-  ++*(int *) context;
-  return 1;
-}
 
 /* The callback is consulted on large inputs and stops the work cleanly. */
 START_TEST(callback_interrupts)

@@ -7,42 +7,7 @@
 
 #include "netsurv.h"
 #include "check_main.h"
-
-typedef struct {
-  size_t n_times;
-  double *buffer;
-  int *stratum_times, *stratum_rows;
-  ns_km_curve curve;
-} fit_t;
-
-/* ns_km_estimate, then ns_km_apply_options when options is not NULL. */
-static ns_status fit(const ns_km_data *data, const ns_km_options *options, fit_t *f)
-{
-  memset(f, 0, sizeof *f);
-  ns_km_work *work = NULL;
-  ns_status status = ns_km_prepare(data, &work, &f->n_times, NULL, NULL);
-  if (status != NS_OK) return status;
-  size_t m = f->n_times ? f->n_times : 1;
-  f->buffer = calloc(9 * m, sizeof *f->buffer);
-  f->stratum_times = calloc((size_t) data->n_strata, sizeof *f->stratum_times);
-  f->stratum_rows = calloc((size_t) data->n_strata, sizeof *f->stratum_rows);
-  double *b = f->buffer;
-  ns_km_curve c = {b, b + m, b + 2 * m, b + 3 * m, b + 4 * m, b + 5 * m, b + 6 * m,
-                   b + 7 * m, data->start ? b + 8 * m : NULL, f->stratum_times,
-                   f->stratum_rows};
-  f->curve = c;
-  status = ns_km_estimate(work, &f->curve, NULL, NULL);
-  if (status == NS_OK && options) status = ns_km_apply_options(work, options, &f->curve, NULL, NULL);
-  ns_km_free(work);
-  return status;
-}
-
-static void fit_free(fit_t *f)
-{
-  free(f->buffer);
-  free(f->stratum_times);
-  free(f->stratum_rows);
-}
+#include "check_km_fixture.h"
 
 /* Five rows, three tied deaths at 2: n = 5 at 1 (one death), n = 4 at 2.
  * Fleming-Harrington: H(1) = 1/5, var 1/25; at 2 (d0 = 3, d = 3, n = 4)
