@@ -133,24 +133,21 @@ cox_curve <- function(fit, newdata, conf.int = 0.95, conf.type = "log") {
     noff <- noff - mean(stats::model.offset(fr$mf))
   }
   nrisk <- exp(drop(xn %*% coef) + noff)
-  h <- cox_hazard_table(fit, d)
+  h <- cox_cum_hazard(fit, d)
   g <- h$stratum
-  H0 <- cum_by(h$haz, g)
-  varh <- cum_by(h$varhaz, g)
-  xbar <- cum_by(h$xhaz, g)
   # Per profile: cumhaz = r H0; var = r^2 (varh + d' V d), d = H0 x - xbar.
   one <- function(rows, k) {
-    dt <- outer(H0[rows], xn[k, ]) - xbar[rows, , drop = FALSE]
-    v <- varh[rows] + rowSums((dt %*% V) * dt)
-    list(cumhaz = H0[rows] * nrisk[k], se = sqrt(v) * nrisk[k])
+    dt <- outer(h$chaz[rows], xn[k, ]) - h$xbar[rows, , drop = FALSE]
+    v <- h$varh[rows] + rowSums((dt %*% V) * dt)
+    list(cumhaz = h$chaz[rows] * nrisk[k], se = sqrt(v) * nrisk[k])
   }
-  slot_rows <- split(seq_along(g), factor(g, levels = sort(unique(g))))
+  point_rows <- split(seq_along(g), factor(g, levels = sort(unique(g))))
   strata_levels <- if (!is.null(d$strata)) levels(d$strata)
   ncurve <- length(nrisk)
   if (!is.null(newstrat)) {
     # one curve per row, in its own stratum
     pieces <- lapply(seq_len(ncurve), function(k) {
-      rows <- slot_rows[[as.character(newstrat[k] - 1L)]]
+      rows <- point_rows[[as.character(newstrat[k] - 1L)]]
       c(list(rows = rows), one(rows, k))
     })
     idx <- unlist(lapply(pieces, `[[`, "rows"))

@@ -292,7 +292,8 @@ cox_new_strata <- function(fit, mf, levels) {
 
 # ---- baseline hazard --------------------------------------------------------
 
-# The core's per-slot hazard pieces, split by stratum, with the covariate
+# The core's hazard pieces per time point (every distinct stop time of a
+# stratum; ns_cox_hazard), with the covariate
 # part centred at the fit's means (the centring of the linear predictor).
 cox_hazard_table <- function(fit, d = cox_model_data(fit)) {
   d$eta <- cox_curve_eta(fit, d)
@@ -318,11 +319,23 @@ cox_curve_eta <- function(fit, d) {
   as.double(drop(x %*% b) - sum(b * m) + off)
 }
 
-# Cumulative sums within strata of the slot table.
+# Cumulative sums within strata of the time points' table.
 cum_by <- function(x, g) {
   if (is.matrix(x)) {
     if (!ncol(x)) return(x)
     out <- apply(x, 2L, function(col) stats::ave(col, g, FUN = cumsum))
     matrix(out, nrow(x))
   } else stats::ave(x, g, FUN = cumsum)
+}
+
+# The hazard table with its sums over the time points within each stratum:
+# the cumulative baseline hazard (chaz), its variance term (varh) and the
+# hazard-weighted covariate means (xbar), for the model-based curves and
+# predict()'s expected events.
+cox_cum_hazard <- function(fit, d) {
+  h <- cox_hazard_table(fit, d)
+  h$chaz <- cum_by(h$haz, h$stratum)
+  h$varh <- cum_by(h$varhaz, h$stratum)
+  h$xbar <- cum_by(h$xhaz, h$stratum)
+  h
 }

@@ -147,19 +147,17 @@ predict.netsurv_cox <- function(object, newdata,
     risk <- exp(d$eta)
     xc <- d$x - rep(means, each = nrow(d$x))
     counting <- !is.null(d$start)
-    h <- cox_hazard_table(fit, d)
-    g <- h$stratum
-    chaz <- cum_by(h$haz, g)
-    varh <- cum_by(h$varhaz, g)
-    xbar <- cum_by(h$xhaz, g)
-    # Values of the cumulative sums at the last slot at or before t in stratum s.
+    h <- cox_cum_hazard(fit, d)
+    chaz <- h$chaz
+    # Values of the cumulative sums at the last time point at or before t in
+    # stratum s.
     at <- function(s, t) {
       idx <- integer(length(t))
       for (k in unique(s)) {
         rows_k <- which(s == k)
-        slots <- which(g == k)
-        j <- findInterval(t[rows_k], h$time[slots])
-        idx[rows_k] <- ifelse(j > 0, slots[pmax(j, 1L)], 0L)
+        points <- which(h$stratum == k)
+        j <- findInterval(t[rows_k], h$time[points])
+        idx[rows_k] <- ifelse(j > 0, points[pmax(j, 1L)], 0L)
       }
       idx
     }
@@ -170,8 +168,8 @@ predict.netsurv_cox <- function(object, newdata,
       out
     }
     var_at <- function(idx, x) {
-      dt <- pick(chaz, idx) * x - pickm(xbar, idx)
-      pick(varh, idx) + rowSums((dt %*% V) * dt)
+      dt <- pick(chaz, idx) * x - pickm(h$xbar, idx)
+      pick(h$varh, idx) + rowSums((dt %*% V) * dt)
     }
     if (have_new) {
       y2 <- attr(mf2, "times")

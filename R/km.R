@@ -204,14 +204,7 @@ km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
                 jackknife && is.null(cl), sqrt(.Machine$double.eps),
                 list(stype, ctype, cl$code, cl$n, position)), frame$mf)
 
-  fit <- list(n = if (is.null(groups)) length(frame$time) else core$n,
-              time = core$time, n.risk = core$n.risk, n.event = core$n.event,
-              n.censor = core$n.censor, surv = core$surv, std.err = core$std.err,
-              cumhaz = core$cumhaz, std.chaz = core$std.chaz)
-  if (!is.null(groups)) {
-    strata <- stats::setNames(core$strata, levels(groups))
-    fit$strata <- strata[strata > 0L]
-  }
+  fit <- km_fields(core, if (is.null(groups)) length(frame$time) else core$n, groups)
   if (frame$type == "counting" && jackknife) fit$n.enter <- core$n.enter
   fit$type <- frame$type
   if (se.fit) {
@@ -219,13 +212,7 @@ km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
     # of S (logse = FALSE) except with ctype = 2, where survfit sets logse =
     # TRUE also for stype = 1, whose std.err is still that of S.
     fit$logse <- !jackknife || ctype == 2L
-    fit$conf.int <- conf.int
-    fit$conf.type <- conf.type
-    if (conf.type != "none") {
-      limits <- surv_conf_limits(fit$surv, fit$std.err, conf.int, conf.type, logse = fit$logse)
-      fit$lower <- limits$lower
-      fit$upper <- limits$upper
-    }
+    fit <- km_conf_limits(fit, conf.int, conf.type)
   } else {
     fit$std.err <- NULL
     fit$std.chaz <- NULL
@@ -234,6 +221,34 @@ km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
   if (!is.null(frame$na_action)) fit$na.action <- frame$na_action
   fit$call <- call
   new_km(fit)
+}
+
+# survfit's fields of a Kaplan-Meier fit from the C core's curves (km() on
+# rows, the database path on counts): n (all rows, or per stratum), the
+# columns per time point, and the strata that have a time point.
+km_fields <- function(core, n, groups) {
+  fit <- list(n = n,
+              time = core$time, n.risk = core$n.risk, n.event = core$n.event,
+              n.censor = core$n.censor, surv = core$surv, std.err = core$std.err,
+              cumhaz = core$cumhaz, std.chaz = core$std.chaz)
+  if (!is.null(groups)) {
+    strata <- stats::setNames(core$strata, levels(groups))
+    fit$strata <- strata[strata > 0L]
+  }
+  fit
+}
+
+# The fit's confidence level and type, and its limits unless the type is
+# "none" (fit$logse says what std.err is the standard error of).
+km_conf_limits <- function(fit, conf.int, conf.type) {
+  fit$conf.int <- conf.int
+  fit$conf.type <- conf.type
+  if (conf.type != "none") {
+    limits <- surv_conf_limits(fit$surv, fit$std.err, conf.int, conf.type, logse = fit$logse)
+    fit$lower <- limits$lower
+    fit$upper <- limits$upper
+  }
+  fit
 }
 
 # Internal constructor: a list with survfit's fields becomes a netsurv_km.

@@ -96,23 +96,10 @@ km_db <- function(call, env, conf.int, conf.type) {
                                      n_strata = as.integer(n_strata)))
   n_rows <- as.vector(tapply(m$values[, "n_stop"], factor(m$key, levels = seq_len(n_strata)), sum))
   n_rows[is.na(n_rows)] <- 0
-  fit <- list(n = if (is.null(groups)) s$n else as.integer(n_rows),
-              time = core$time, n.risk = core$n.risk, n.event = core$n.event,
-              n.censor = core$n.censor, surv = core$surv, std.err = core$std.err,
-              cumhaz = core$cumhaz, std.chaz = core$std.chaz)
-  if (!is.null(groups)) {
-    strata <- stats::setNames(core$strata, levels(groups))
-    fit$strata <- strata[strata > 0L]
-  }
+  fit <- km_fields(core, if (is.null(groups)) s$n else as.integer(n_rows), groups)
   fit$type <- if (d$counting) "counting" else "right"
   fit$logse <- TRUE
-  fit$conf.int <- conf.int
-  fit$conf.type <- conf.type
-  if (conf.type != "none") {
-    limits <- surv_conf_limits(fit$surv, fit$std.err, conf.int, conf.type, logse = fit$logse)
-    fit$lower <- limits$lower
-    fit$upper <- limits$upper
-  }
+  fit <- km_conf_limits(fit, conf.int, conf.type)
   fit$call <- call
   fit$database <- db_info(d, s)
   new_km(fit)
