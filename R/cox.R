@@ -199,22 +199,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   }
   robust_given <- !missing(robust)
   call <- match.call()
-  if (!inherits(control, "netsurv_cox_control"))
-    stop("`control` must be made by cox_control()", call. = FALSE)
-  for (arg in c("robust", "firth", "x", "y")) {
-    v <- get(arg)
-    if (!is.logical(v) || length(v) != 1L || is.na(v))
-      stop("`", arg, "` must be TRUE or FALSE", call. = FALSE)
-  }
-  if (firth) {
-    if (ties == "exact")
-      stop("`firth = TRUE` uses Breslow's ties (as coxphf); drop `ties = \"exact\"`",
-           call. = FALSE)
-    if (ties_given && ties == "efron")
-      stop("`firth = TRUE` uses Breslow's ties (as coxphf); drop `ties = \"efron\"`",
-           call. = FALSE)
-    ties <- "breslow"
-  }
+  ties <- cox_check_options(control, robust, firth, x, y, ties, ties_given)
   keep_x <- x
   keep_y <- y
 
@@ -229,9 +214,144 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   rows <- row.names(mf)
   n <- nrow(mf)
 
-  # Strata and cluster terms leave the design matrix (strata stay when they
-  # take part in an interaction, as in coxph, where only their main effect
-  # columns are dropped).
+  sc <- cox_strata_cluster(fr, terms, call, robust, robust_given)
+  stratum <- sc$stratum
+  strata_keep <- sc$strata_keep
+  cluster <- sc$cluster
+  n_cluster <- sc$n_cluster
+  robust <- sc$robust
+
+  cx <- cox_covariates(terms, mf, rows)
+  X <- cx$X
+  x_skip <- cx$x_skip
+  xnames <- cx$xnames
+  weights <- cox_check_weights(fr$weights, rows)
+  offset <- cox_offset(mf, rows)
+  if (sum(fr$status) == 0)
+    stop("`formula`: there are no events (every status is 0); a Cox model needs at least one",
+         call. = FALSE)
+  p <- length(xnames)
+  init <- cox_check_init(if (!missing(init)) init, p)
+
+  # coxph's timefix: merge times that differ only by floating-point fuzz.
+  fixed_times <- time_fix(fr$time, fr$start, mf = mf)
+  time <- fixed_times[[1L]]
+  start <- fixed_times[[2L]]
+  # The exact partial likelihood (R/cox-exact.R): what it refuses, before
+  # the fit. Unit weights are no weights.
+  if (ties == "exact")
+    weights <- cox_exact_check(weights, robust, cluster, sc$id_arg, time, fr$status, stratum,
+                               strata_keep, rows)
+
+  # center = NULL: the core applies coxph's nocenter = c(-1, 0, 1) rule
+  # (columns holding only those values are left uncentred, which shows in
+  # $means and the linear predictors).
+  center <- NULL
+  core <- cox_fit_core(X, x_skip, time, start, fr$status, weights, offset, stratum, center,
+                       cluster, n_cluster, ties, init, control, robust, firth, rows)
+  if (x_skip > 0L && (keep_x || firth)) {
+    X <- cox_cut_x(X, x_skip)
+    x_skip <- 0L
+  }
+
+  coef <- stats::setNames(core$coefficients, xnames)
+  coef[is.nan(coef)] <- NA_real_
+  # The linear predictor from the core, row by row: identical covariate rows
+  # get identical values, so their ties count as ties in the concordance
+  # (coxph's X %*% coef through BLAS can split such ties by one ulp).
+  lp <- core$linear.predictors
+  cox_fit_warnings(core, coef, firth, control)
+
+  y_surv <- new_surv(time, fr$status, start)
+  status <- fr$status
+  fit <- list(
+    coefficients = coef,
+    var = core$var,
+    loglik = core$loglik,
+    score = core$score,
+    iter = core$iter,
+    linear.predictors = unname(lp),
+    residuals = stats::setNames(core$residuals, rows),
+    means = stats::setNames(core$means, xnames),
+    method = ties,
+    n = n,
+    nevent = as.double(sum(status)),
+    terms = terms,
+    assign = cx$assign,
+    wald.test = core$wald.test
+  )
+  if (robust) {
+    fit$naive.var <- core$naive.var
+    fit$rscore <- core$rscore
+  }
+  # Computed when first asked for (fit$concordance; see cox-concordance.R).
+  fit$concordance <- lazy_concordance(time, start, status, weights, stratum, lp, cluster,
+                                      n_cluster)
+  if (length(fr$na_action)) fit$na.action <- fr$na_action
+  if (keep_x) {
+    attr(X, "assign") <- cx$asgn
+    attr(X, "contrasts") <- cx$contrasts
+    fit$x <- X
+  }
+  if (keep_y) fit$y <- y_surv
+  if (!is.null(strata_keep)) fit$strata <- strata_keep
+  if (!is.null(cluster)) fit$cluster <- cluster + 1L
+  fit$timefix <- TRUE
+  if (!is.null(weights) && any(weights != 1)) fit$weights <- weights
+  fit$formula <- stats::formula(terms)
+  xlevels <- stats::.getXlevels(terms, mf)
+  if (length(xlevels)) fit$xlevels <- xlevels
+  fit$contrasts <- cx$contrasts
+  if (!is.null(offset)) fit$offset <- offset
+  fit$converged <- core$converged
+  fit$infinite <- stats::setNames(core$infinite, xnames)
+  fit$robust <- robust
+  fit$firth <- firth
+  fit$call <- call
+  class(fit) <- "netsurv_cox"
+  if (firth) {
+    prof <- firth_profile(coef, fit$loglik[2], cox_se(fit), X, time, start, fr$status,
+                          weights, offset, stratum, center, control)
+    fit$firth_ci <- prof$ci
+    fit$firth_level <- 0.95
+    fit$firth_p <- prof$p
+  }
+  fit
+}
+
+# ---- cox()'s steps ------------------------------------------------------------
+
+# The options that need no data: `control`, the flags, and Firth's ties
+# (Breslow's, as coxphf); returns the ties to use.
+cox_check_options <- function(control, robust, firth, x, y, ties, ties_given) {
+  if (!inherits(control, "netsurv_cox_control"))
+    stop("`control` must be made by cox_control()", call. = FALSE)
+  flags <- list(robust = robust, firth = firth, x = x, y = y)
+  for (arg in names(flags)) {
+    v <- flags[[arg]]
+    if (!is.logical(v) || length(v) != 1L || is.na(v))
+      stop("`", arg, "` must be TRUE or FALSE", call. = FALSE)
+  }
+  if (firth) {
+    if (ties == "exact")
+      stop("`firth = TRUE` uses Breslow's ties (as coxphf); drop `ties = \"exact\"`",
+           call. = FALSE)
+    if (ties_given && ties == "efron")
+      stop("`firth = TRUE` uses Breslow's ties (as coxphf); drop `ties = \"efron\"`",
+           call. = FALSE)
+    ties <- "breslow"
+  }
+  ties
+}
+
+# Strata and cluster of the model frame: list(stratum (0-based codes or
+# NULL), strata_keep (the factor), cluster (0-based codes or NULL),
+# n_cluster, robust (TRUE when a cluster makes it so), id_arg). Strata and
+# cluster terms leave the design matrix (strata stay when they take part in
+# an interaction, as in coxph, where only their main effect columns are
+# dropped).
+cox_strata_cluster <- function(fr, terms, call, robust, robust_given) {
+  mf <- fr$mf
   strata_sp <- survival::untangle.specials(terms, "strata", 1)
   cluster_sp <- survival::untangle.specials(terms, "cluster", 1)
   if (length(cluster_sp$vars) > 1L)
@@ -257,12 +377,9 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     stop("`formula`: cluster() cannot be part of an interaction", call. = FALSE)
   stratum <- NULL
   strata_keep <- NULL
-  interacting_strata <- FALSE
   if (length(strata_sp$vars)) {
     strata_keep <- strata_factor(mf, strata_sp$vars)
     stratum <- as.integer(strata_keep) - 1L
-    for (v in strata_sp$vars)
-      if (any(attr(terms, "order")[factors[v, ] > 0] > 1)) interacting_strata <- TRUE
   }
   cluster <- NULL
   n_cluster <- 0L
@@ -275,26 +392,28 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     cluster <- cluster - 1L
     robust <- TRUE
   }
+  list(stratum = stratum, strata_keep = strata_keep, cluster = cluster,
+       n_cluster = n_cluster, robust = robust, id_arg = id_arg)
+}
 
+# The covariates: list(X, x_skip, xnames, asgn, assign, contrasts). Usually
+# only the leading intercept column goes: then the core skips it in place
+# (x_skip) instead of R copying the n x p matrix without it; X is only cut
+# (cox_cut_x()) when the matrix itself is needed (x = TRUE, firth, a bad
+# value). A non-finite covariate is an error naming its row.
+cox_covariates <- function(terms, mf, rows) {
   # The design builder the diagnostics share (R/cox-model-data.R).
   design <- cox_design(terms, mf)
   X <- design$X
   asgn <- design$assign
-  contrasts <- design$contrasts
   xdrop <- !design$keep
   xnames <- colnames(X)[!xdrop]
-  # Usually only the leading intercept column goes: then the core skips it
-  # in place (x_skip) instead of R copying the n x p matrix without it; X is
-  # only cut when the matrix itself is needed (x = TRUE, firth, a bad value).
   x_skip <- if (!any(xdrop)) 0L else if (all(which(xdrop) == seq_len(sum(xdrop))) && is.double(X))
               sum(xdrop) else NA_integer_
   if (is.na(x_skip)) {
     X <- X[, !xdrop, drop = FALSE]
     storage.mode(X) <- "double"
     x_skip <- 0L
-  }
-  cut_x <- function() {
-    if (x_skip > 0L) X[, -seq_len(x_skip), drop = FALSE] else X
   }
   if (!is.double(X)) storage.mode(X) <- "double"
   asgn <- asgn[!xdrop]
@@ -305,7 +424,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   # A finite sum rules out non-finite entries without an n x p temporary;
   # only otherwise (or on overflow) find the first bad one.
   bad <- if (!is.finite(sum(X))) {
-    X <- cut_x()
+    X <- cox_cut_x(X, x_skip)
     x_skip <- 0L
     which(!is.finite(X), arr.ind = TRUE)
   }
@@ -315,7 +434,17 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
          " is ", format(X[bad[1L, 1L], bad[1L, 2L]]), "; covariates must be finite",
          call. = FALSE)
   }
-  weights <- fr$weights
+  list(X = X, x_skip = x_skip, xnames = xnames, asgn = asgn, assign = assign,
+       contrasts = design$contrasts)
+}
+
+# X without the x_skip leading columns the core skips in place.
+cox_cut_x <- function(X, x_skip) {
+  if (x_skip > 0L) X[, -seq_len(x_skip), drop = FALSE] else X
+}
+
+# Case weights: positive, with a finite sum (an error names the row).
+cox_check_weights <- function(weights, rows) {
   if (!is.null(weights)) {
     bad <- which(weights <= 0)
     if (length(bad))
@@ -327,48 +456,41 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
            " has ", format(weights[big]), "); rescale them", call. = FALSE)
     }
   }
+  weights
+}
+
+# The formula's offset, centred at its mean; NULL when there is none (or it
+# is 0 everywhere). It must give a finite risk score (an error names the row).
+cox_offset <- function(mf, rows) {
   offset <- stats::model.offset(mf)
-  if (is.null(offset) || all(offset == 0)) {
-    offset <- NULL
-  } else {
-    bad <- which(!is.finite(offset) | !is.finite(exp(offset)))
-    if (length(bad))
-      stop("`formula`: the offset in row ", rows[bad[1L]], " is ", format(offset[bad[1L]]),
-           "; offsets must give a finite risk score", call. = FALSE)
-    offset <- as.double(offset - mean(offset))
-  }
-  if (sum(fr$status) == 0)
-    stop("`formula`: there are no events (every status is 0); a Cox model needs at least one",
-         call. = FALSE)
+  if (is.null(offset) || all(offset == 0)) return(NULL)
+  bad <- which(!is.finite(offset) | !is.finite(exp(offset)))
+  if (length(bad))
+    stop("`formula`: the offset in row ", rows[bad[1L]], " is ", format(offset[bad[1L]]),
+         "; offsets must give a finite risk score", call. = FALSE)
+  as.double(offset - mean(offset))
+}
 
-  p <- length(xnames)
-  if (!missing(init) && !is.null(init)) {
-    if (!is.numeric(init) || length(init) != p || any(!is.finite(init)))
-      stop("`init` must be ", p, " finite number(s), one per coefficient", call. = FALSE)
-    init <- as.double(init)
-  } else init <- NULL
+# `init`: NULL, or p finite numbers.
+cox_check_init <- function(init, p) {
+  if (is.null(init)) return(NULL)
+  if (!is.numeric(init) || length(init) != p || any(!is.finite(init)))
+    stop("`init` must be ", p, " finite number(s), one per coefficient", call. = FALSE)
+  as.double(init)
+}
 
-  # coxph's timefix: merge times that differ only by floating-point fuzz.
-  fixed_times <- time_fix(fr$time, fr$start, mf = mf)
-  time <- fixed_times[[1L]]
-  start <- fixed_times[[2L]]
-  # The exact partial likelihood (R/cox-exact.R): what it refuses, before
-  # the fit. Unit weights are no weights.
-  if (ties == "exact")
-    weights <- cox_exact_check(weights, robust, cluster, id_arg, time, fr$status, stratum,
-                               strata_keep, rows)
-
-  # center = NULL: the core applies coxph's nocenter = c(-1, 0, 1) rule
-  # (columns holding only those values are left uncentred, which shows in
-  # $means and the linear predictors).
-  center <- NULL
-  core <- tryCatch(
-    cox_core(X, time, start, fr$status, weights, offset, stratum, center, cluster,
+# The core's fit (cox_core()); an error the user can act on names what to
+# change: init where the model cannot be evaluated, the exact likelihood's
+# size.
+cox_fit_core <- function(X, x_skip, time, start, status, weights, offset, stratum, center,
+                         cluster, n_cluster, ties, init, control, robust, firth, rows) {
+  tryCatch(
+    cox_core(X, time, start, status, weights, offset, stratum, center, cluster,
              n_cluster, ties, init, control, robust, firth, x_skip = x_skip),
     error = function(e) {
       # Name the argument when the core could not evaluate the model at init.
       if (!is.null(init) && grepl("not finite", conditionMessage(e))) {
-        eta <- drop(cut_x() %*% init)
+        eta <- drop(cox_cut_x(X, x_skip) %*% init)
         r <- which.max(abs(eta))
         stop("`init`: the model cannot be evaluated at init = (",
              paste(format(init), collapse = ", "), "): the linear predictor reaches ",
@@ -376,86 +498,24 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
              call. = FALSE)
       }
       if (ties == "exact" && grepl("too large", conditionMessage(e)))
-        cox_exact_too_large(length(xnames))
+        cox_exact_too_large(ncol(X) - x_skip)
       stop(e)
     })
-  if (x_skip > 0L && (keep_x || firth)) {
-    X <- cut_x()
-    x_skip <- 0L
-  }
+}
 
-  coef <- stats::setNames(core$coefficients, xnames)
-  coef[is.nan(coef)] <- NA_real_
-  # The linear predictor from the core, row by row: identical covariate rows
-  # get identical values, so their ties count as ties in the concordance
-  # (coxph's X %*% coef through BLAS can split such ties by one ulp).
-  lp <- core$linear.predictors
+# The fit's warnings: monotone likelihood (not with Firth's penalty) and no
+# convergence.
+cox_fit_warnings <- function(core, coef, firth, control) {
   if (!firth && any(core$infinite[!is.na(coef)])) {
-    which_inf <- xnames[core$infinite & !is.na(coef)]
+    which_inf <- names(coef)[core$infinite & !is.na(coef)]
     warning("monotone likelihood: the coefficient of ",
             paste0("`", which_inf, "`", collapse = ", "),
             " appears to run to infinity (the partial likelihood keeps increasing, ",
             "e.g. a group without events); consider firth = TRUE", call. = FALSE)
   }
-  if (!core$converged && control$iter.max > 0 && p > 0)
+  if (!core$converged && control$iter.max > 0 && length(coef) > 0)
     warning("cox() did not converge in ", control$iter.max,
             " iterations; increase `control = cox_control(iter.max = )`", call. = FALSE)
-
-  y_surv <- new_surv(time, fr$status, start)
-  status <- fr$status
-  fit <- list(
-    coefficients = coef,
-    var = core$var,
-    loglik = core$loglik,
-    score = core$score,
-    iter = core$iter,
-    linear.predictors = unname(lp),
-    residuals = stats::setNames(core$residuals, rows),
-    means = stats::setNames(core$means, xnames),
-    method = ties,
-    n = n,
-    nevent = as.double(sum(status)),
-    terms = terms,
-    assign = assign,
-    wald.test = core$wald.test
-  )
-  if (robust) {
-    fit$naive.var <- core$naive.var
-    fit$rscore <- core$rscore
-  }
-  # Computed when first asked for (fit$concordance; see cox-concordance.R).
-  fit$concordance <- lazy_concordance(time, start, status, weights, stratum, lp, cluster,
-                                      n_cluster)
-  if (length(fr$na_action)) fit$na.action <- fr$na_action
-  if (keep_x) {
-    attr(X, "assign") <- asgn
-    attr(X, "contrasts") <- contrasts
-    fit$x <- X
-  }
-  if (keep_y) fit$y <- y_surv
-  if (!is.null(strata_keep)) fit$strata <- strata_keep
-  if (!is.null(cluster)) fit$cluster <- cluster + 1L
-  fit$timefix <- TRUE
-  if (!is.null(weights) && any(weights != 1)) fit$weights <- weights
-  fit$formula <- stats::formula(terms)
-  xlevels <- stats::.getXlevels(terms, mf)
-  if (length(xlevels)) fit$xlevels <- xlevels
-  fit$contrasts <- contrasts
-  if (!is.null(offset)) fit$offset <- offset
-  fit$converged <- core$converged
-  fit$infinite <- stats::setNames(core$infinite, xnames)
-  fit$robust <- robust
-  fit$firth <- firth
-  fit$call <- call
-  class(fit) <- "netsurv_cox"
-  if (firth) {
-    prof <- firth_profile(coef, fit$loglik[2], cox_se(fit), X, time, start, fr$status,
-                          weights, offset, stratum, center, control)
-    fit$firth_ci <- prof$ci
-    fit$firth_level <- 0.95
-    fit$firth_p <- prof$p
-  }
-  fit
 }
 
 # Profile penalised-likelihood confidence limits and p-values for a Firth
