@@ -24,7 +24,8 @@
  * So every row's (and every cluster's) influence is c0 + c1 F_k(t) +
  * c2 P_k(t) with coefficients that change only when the row enters or
  * leaves; the variance is a quadratic form in (1, F_k, P_k) whose six
- * coefficients are running sums over clusters. One sort, then one linear scan.
+ * coefficients are running sums over clusters. One sort (two with entry
+ * times), then one linear scan (ns_cuminc_fit's steps, below).
  *
  * The other variance is the one cmprsk's cuminc() reports (Gray's program
  * cinc, after Aalen 1978 / Dinse & Larson 1986): running sums v1, v2, v3

@@ -1,10 +1,12 @@
 /*
  * internal.h -- what the core's files share and nobody outside the core
  * needs: sort/rank and time keys (sort.c), BLAS/LAPACK wrappers (linalg.c),
- * vectorised kernels (kernels.c), OpenMP stubs, tuning constants and the
- * interrupt throttle. The public contract is netsurv.h; the R glue includes
- * this header only where it exposes a helper for testing (r_sort.c), and the
- * Check programs in tests/c include it to test the helpers directly.
+ * vectorised kernels (kernels.c), OpenMP stubs, tuning constants, the
+ * interrupt throttle, exact running sums and the Newton-Raphson rules of a
+ * Cox fit. The public contract is netsurv.h; the R glue includes this header
+ * only where it uses a core helper (glue.c and r_sort.c: ns_time_fix and the
+ * sorters; r_cox.c: the OpenMP stubs, for the thread count), and the Check
+ * programs in tests/c include it to test the helpers directly.
  */
 #ifndef NETSURV_INTERNAL_H
 #define NETSURV_INTERNAL_H

@@ -367,7 +367,7 @@ typedef struct {
  * last time backwards as survfit does: the sum of the weights of the rows
  * with stop >= t, less those with entry >= t. Summing from the end keeps
  * small risk sets at the end of a curve accurate with fractional weights.
- * With risk_w2 (one slot per time point of the stratum), the same backward
+ * With risk_w2 (one entry per time point of the stratum), the same backward
  * sums of the squared weights, for the jackknife. */
 static void stratum_counts(const stratum_view *v, const double *weight,
                            const ns_km_curve *out, double *risk_w2)

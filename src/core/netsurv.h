@@ -46,7 +46,7 @@ const char *ns_status_message(ns_status status);
 typedef int (*ns_callback)(void *context, double fraction_done);
 
 
-/* ---- Kaplan-Meier (km.c) ---------------------------------------------- */
+/* ---- Kaplan-Meier (km.c, km_options.c) -------------------------------- */
 /*
  * Kaplan-Meier curves with their Nelson-Aalen companions, per stratum, as
  * survival's survfit() reports them. Two steps, so that the caller can size
@@ -258,7 +258,8 @@ ns_status ns_logrank_maxcombo_permutation(size_t n, const double *time, const in
 /* (end of the log-rank section)                                            */
 
 
-/* ---- Cox proportional hazards (cox.c, cox_firth.c, cox_robust.c, concordance.c) */
+/* ---- Cox proportional hazards (cox.c, cox_firth.c, cox_robust.c, cox_exact.c,
+ * concordance.c) */
 /* NS_COX_EXACT: the exact partial likelihood (cox_exact.c; no case weights,
  * no robust variance, no Firth penalty -- NS_ERR_ARGUMENT -- and ties of at
  * most 500 events, NS_ERR_TOO_LARGE beyond) */
@@ -414,7 +415,7 @@ typedef struct {
 /*
  * The hazard of a fit at each distinct stop time of each stratum (a "time
  * point"; the fit's "slots" are only the distinct event times),
- * the pieces of survfit.coxph's estimator (survival's agsurv). Slots run
+ * the pieces of survfit.coxph's estimator (survival's agsurv). Time points run
  * by stratum, then time; every distinct stop time is a time point, events
  * or not.
  *   stratum, time   the time point
@@ -515,7 +516,8 @@ ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
  * Tie rule: at a time, all events (every cause) happen before censorings, so
  * a row censored at t is at risk at t; a row is at risk on (start, stop].
  * Times within data->time_fix are merged first (survival's aeqSurv).
- * Sorts once (ns_sort_order), then one linear scan; the jackknife variance is
+ * Sorts once by stop time (ns_sort_order; once more by entry time for
+ * (start, stop] data), then one linear scan; the jackknife variance is
  * kept as running sums of a quadratic form (derivation in cuminc.c).
  * References: Aalen & Johansen (1978); Gray (1988); Efron (1982).
  */
@@ -709,7 +711,7 @@ typedef struct {
   int *events;         /* K: events at time[k] */
   int *censored;       /* K: censorings in [time[k], time[k + 1]) (the last
                           point: those still at risk at the end of the curve) */
-  double *censor_time; /* n_risk[0] slots: the censoring times, increasing */
+  double *censor_time; /* n_risk[0] entries: the censoring times, increasing */
   size_t n_censored;   /* out: how many censor_time holds */
   int *risk_hat;       /* m: reconstructed number at risk at risk_time[i] */
   int *events_hat;     /* m: reconstructed events in interval i */
@@ -718,7 +720,7 @@ typedef struct {
 
 ns_status ns_ipd_reconstruct(const ns_ipd_curve *curve, ns_ipd_result *result);
 /* (end of the reconstructed-data section)                                  */
-/* ---- moments in, estimates out (moments.c) ---------------------------- */
+/* ---- moments in, estimates out (moments.c, moments_newton.c) ---------- */
 /*
  * Kaplan-Meier, log-rank and the Cox Newton-step pieces from pre-aggregated
  * sums, for engines that hold the rows themselves (a database computes the

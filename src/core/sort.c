@@ -185,16 +185,16 @@ done:
 
 /* ---- ranks among the distinct (stratum, time) pairs ----------------------- */
 
-/* One slot of the distinct-pairs table: the pair and its id (the order of
- * first appearance); id < 0 marks an empty slot. 16 bytes, so that a table
+/* One entry of the distinct-pairs table: the pair and its id (the order of
+ * first appearance); id < 0 marks an empty entry. 16 bytes, so that a table
  * for a few thousand pairs stays in L1/L2. */
 typedef struct {
   uint64_t key;
   int32_t stratum;
   int32_t id;
-} rank_slot;
+} rank_entry;
 
-/* Largest table the hash pass may grow to: 2^18 slots of 16 bytes (4 MB, the
+/* Largest table the hash pass may grow to: 2^18 entries of 16 bytes (4 MB, the
  * L3 here), i.e. 131072 distinct pairs at load 1/2. Measured at 1e6 rows:
  * the hash path takes 7-30 ms up to 64000 distinct and ~70 ms at 125000,
  * the radix path ~85 ms throughout. */
@@ -214,20 +214,20 @@ static size_t rank_hash(uint64_t key, uint32_t stratum, int bits)
   return (size_t) (x >> (64 - bits));
 }
 
-static rank_slot *rank_table_new(int bits)
+static rank_entry *rank_table_new(int bits)
 {
   size_t size = (size_t) 1 << bits;
-  rank_slot *table = malloc(size * sizeof *table);
+  rank_entry *table = malloc(size * sizeof *table);
   if (table)
     for (size_t s = 0; s < size; s++) table[s].id = -1;
   return table;
 }
 
 /* Double the table; the ids stay. */
-static rank_slot *rank_table_grow(rank_slot *table, int bits)
+static rank_entry *rank_table_grow(rank_entry *table, int bits)
 {
   size_t old_size = (size_t) 1 << bits, new_mask = (old_size << 1) - 1u;
-  rank_slot *grown = rank_table_new(bits + 1);
+  rank_entry *grown = rank_table_new(bits + 1);
   if (grown) {
     for (size_t o = 0; o < old_size; o++) {
       if (table[o].id < 0) continue;
@@ -249,7 +249,7 @@ static ns_status rank_by_hash(size_t n, const int *stratum, const double *time,
 {
   int bits = RANK_MIN_BITS;
   size_t mask = ((size_t) 1 << bits) - 1u;
-  rank_slot *table = rank_table_new(bits);
+  rank_entry *table = rank_table_new(bits);
   if (!table) return NS_ERR_NOMEM;
 
   ns_status status = NS_OK;
@@ -518,21 +518,21 @@ done:
 #define RADIX_SIZE (1u << RADIX_BITS)
 #define RADIX_PASSES 8      /* 64 / RADIX_BITS */
 #define SMALL_SEGMENT NS_KEY_SORT_SMALL
-#define HASH_BITS 14        /* few-distinct-keys sort: table of 2^14 slots */
-#define HASH_SLOTS (1u << HASH_BITS)
-#define HASH_LIMIT (HASH_SLOTS / 2)
+#define HASH_BITS 14        /* few-distinct-keys sort: table of 2^14 buckets */
+#define HASH_SIZE (1u << HASH_BITS)
+#define HASH_LIMIT (HASH_SIZE / 2)
 #define HASH_MIN_SEGMENT NS_KEY_SORT_FEW_MIN
 #define MSD_MIN_SEGMENT 4096
 
 
 /* Scratch of the counting sort for segments with few distinct keys (about
- * 0.5 MB, allocated once per ns_km_prepare). count[s] == 0 marks a free slot. */
+ * 0.5 MB, allocated once per ns_km_prepare). count[s] == 0 marks a free bucket. */
 typedef struct {
-  uint64_t key[HASH_SLOTS];
-  size_t count[HASH_SLOTS];
+  uint64_t key[HASH_SIZE];
+  size_t count[HASH_SIZE];
   int used[HASH_LIMIT];
   uint64_t distinct_key[HASH_LIMIT], distinct_key_tmp[HASH_LIMIT];
-  int distinct_slot[HASH_LIMIT], distinct_slot_tmp[HASH_LIMIT];
+  int distinct_bucket[HASH_LIMIT], distinct_bucket_tmp[HASH_LIMIT];
 } few_keys_table;
 
 struct ns_few_keys { few_keys_table t; };
@@ -542,7 +542,7 @@ ns_few_keys *ns_few_keys_new(void)
   return calloc(1, sizeof(ns_few_keys));
 }
 
-static unsigned hash_slot(uint64_t key)
+static unsigned hash_bucket(uint64_t key)
 {
   return (unsigned) ((key * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - HASH_BITS));
 }
@@ -564,8 +564,8 @@ static int sort_few_keys(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
   int few = 1;
   for (size_t i = 0; i < n; i++) {
     uint64_t k = key[i];
-    unsigned s = hash_slot(k);
-    while (h->count[s] && h->key[s] != k) s = (s + 1) & (HASH_SLOTS - 1u);
+    unsigned s = hash_bucket(k);
+    while (h->count[s] && h->key[s] != k) s = (s + 1) & (HASH_SIZE - 1u);
     if (!h->count[s]) {
       if (distinct == limit) { few = 0; break; }
       h->key[s] = k;
@@ -576,24 +576,24 @@ static int sort_few_keys(uint64_t *key, int *row, size_t n, uint64_t *key_tmp,
   if (few) {
     for (size_t u = 0; u < distinct; u++) {
       h->distinct_key[u] = h->key[h->used[u]];
-      h->distinct_slot[u] = h->used[u];
+      h->distinct_bucket[u] = h->used[u];
     }
-    sort_segment(h->distinct_key, h->distinct_slot, distinct, h->distinct_key_tmp,
-                 h->distinct_slot_tmp, NULL);
+    sort_segment(h->distinct_key, h->distinct_bucket, distinct, h->distinct_key_tmp,
+                 h->distinct_bucket_tmp, NULL);
     size_t at = 0;
     if (!row) {
       for (size_t u = 0; u < distinct; u++)
-        for (size_t c = h->count[h->distinct_slot[u]]; c > 0; c--) key[at++] = h->distinct_key[u];
+        for (size_t c = h->count[h->distinct_bucket[u]]; c > 0; c--) key[at++] = h->distinct_key[u];
     } else {
       /* count becomes 1 + the next place of the key's rows */
       for (size_t u = 0; u < distinct; u++) {
-        size_t *c = &h->count[h->distinct_slot[u]], len = *c;
+        size_t *c = &h->count[h->distinct_bucket[u]], len = *c;
         *c = at + 1;
         at += len;
       }
       for (size_t i = 0; i < n; i++) {
-        unsigned s = hash_slot(key[i]);
-        while (h->key[s] != key[i]) s = (s + 1) & (HASH_SLOTS - 1u);
+        unsigned s = hash_bucket(key[i]);
+        while (h->key[s] != key[i]) s = (s + 1) & (HASH_SIZE - 1u);
         size_t to = h->count[s]++ - 1;
         key_tmp[to] = key[i];
         row_tmp[to] = row[i];
