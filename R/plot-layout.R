@@ -158,39 +158,13 @@ layout_geometry <- function(spec, m, fin, s) {
   fail <- function(why) if (s$last) NULL else list(ok = FALSE, why = why, state = s)
   items <- list()
   item <- function(x, y, label, hadj = 0, cex = ct, col = "black", font = 1, srt = 0, role = "") {
-    items[[length(items) + 1L]] <<- data.frame(x = x, y = y, label = label, hadj = hadj,
-      cex = cex, col = col, font = font, srt = srt, role = role, stringsAsFactors = FALSE)
+    items[[length(items) + 1L]] <<- layout_item(x, y, label, hadj, cex, col, font, srt, role)
   }
   wrapw <- function(lbl, width, cex, bold = FALSE)
     lapply(lbl, function(l) if (s$wrap) wrap_text(m, l, width, cex, bold) else l)
-  k <- length(spec$groups$label)
   avail <- W - 2 * pad
 
-  # -- legend table (columns of the chosen variant)
-  leg <- NULL
-  if (s$legend) {
-    cols <- spec$legend$variants[[s$variant]]$columns
-    key_w <- text_width(m, "MMM", ct)
-    col_w <- vapply(cols, function(cl) max(text_width(m, cl$header, ct, TRUE),
-                                           text_width(m, cl$cells, ct)), numeric(1))
-    fixed <- key_w + gap_t * 0.5 + sum(col_w) + gap_t * 1.5 * length(cols)
-    lab_width <- max(0.25 * W, avail - fixed)
-    labs <- wrapw(spec$groups$label, lab_width, ct)
-    lab_w <- max(text_width(m, unlist(labs), ct))
-    leg_w <- key_w + gap_t * 0.5 + lab_w + sum(col_w) + gap_t * 1.5 * length(cols)
-    nb <- 1L
-    if (s$compact && k > 1L) nb <- max(1L, min(k, floor((avail + 2 * gap_t) / (leg_w + 2 * gap_t))))
-    per <- ceiling(k / nb)
-    block <- rep(seq_len(nb), each = per)[seq_len(k)]
-    nl <- vapply(labs, length, 1L)
-    rows_h <- vapply(seq_len(nb), function(b) sum(nl[block == b]), numeric(1))
-    header <- length(cols) > 0L
-    leg_h <- (max(rows_h) + header) * pt
-    tot_w <- nb * leg_w + (nb - 1) * 2 * gap_t
-    leg <- list(cols = cols, col_w = col_w, key_w = key_w, lab_w = lab_w, labs = labs,
-                nl = nl, w = tot_w, h = leg_h, nb = nb, block = block, block_w = leg_w,
-                header = header)
-  }
+  leg <- if (s$legend) layout_legend_table(spec, m, s, wrapw, ct, pt, gap_t, avail, W)
   ann <- character(0)
   if (length(spec$annotation)) ann <- unlist(lapply(spec$annotation, function(a)
     wrap_text(m, a, avail, ct)))
@@ -244,13 +218,7 @@ layout_geometry <- function(spec, m, fin, s) {
   at_in <- xin(spec$x$at)
   wid <- text_width(m, spec$x$labels, ca)
   if (s$risk) for (r in rows) wid <- pmax(wid, text_width(m, r$values, ct))
-  keep <- seq_along(at_in)
-  for (stride in seq_along(at_in)) {
-    keep <- seq(1L, length(at_in), by = stride)
-    if (length(keep) < 2L) break
-    d <- diff(at_in[keep]) - (wid[keep][-1L] + wid[keep][-length(keep)]) / 2
-    if (all(d >= 0.8 * gap_t)) break
-  }
+  keep <- layout_x_keep(at_in, wid, gap_t)
 
   # -- bottom block
   y_ticklab <- tick + 0.3 * sz_a + 0.5 * pa
@@ -275,16 +243,8 @@ layout_geometry <- function(spec, m, fin, s) {
 
   # ---- positions ----------------------------------------------------------------
   col_text <- spec$groups$text_col
-  if (!is.na(title_y)) {
-    if (!is.null(spec$panel)) item(pad, title_y, spec$panel, 0, 1.2 * s$f, font = 2, role = "panel")
-    if (!is.null(spec$main)) {
-      mx <- left + pw / 2
-      mw <- text_width(m, spec$main, 1.2 * s$f)
-      pw0 <- if (!is.null(spec$panel)) pad + text_width(m, spec$panel, 1.2 * s$f, TRUE) + gap_t else pad
-      mx <- min(max(mx, pw0 + mw / 2), W - pad - mw / 2)
-      item(mx, title_y, spec$main, 0.5, 1.2 * s$f, role = "main")
-    }
-  }
+  if (!is.na(title_y))
+    items <- c(items, layout_title_items(spec, m, title_y, 1.2 * s$f, left, pw, pad, gap_t, W))
   segs <- NULL
   if (s$legend) {
     if (!corner) {
@@ -295,26 +255,9 @@ layout_geometry <- function(spec, m, fin, s) {
       hh <- leg$h + if (spec$annotation_pos == "legend") ann_h else 0
       y0 <- if (grepl("top", spec$legend$pos)) H - top - inset else bottom + inset + hh
     }
-    seg <- list()
-    for (b in seq_len(leg$nb)) {
-      bx <- x0 + (b - 1) * (leg$block_w + 2 * gap_t)
-      cx <- bx + leg$key_w + gap_t * 0.5 + leg$lab_w + gap_t * 1.5 +
-        c(0, cumsum(leg$col_w + gap_t * 1.5))[seq_along(leg$cols)]
-      y <- y0 - 0.5 * pt
-      if (leg$header) {
-        for (j in seq_along(leg$cols)) item(cx[j], y, leg$cols[[j]]$header, 0, font = 2, role = "legend")
-        y <- y - pt
-      }
-      for (i in which(leg$block == b)) {
-        seg[[length(seg) + 1L]] <- c(bx, y, bx + leg$key_w * 0.85, y, i)
-        for (l in seq_along(leg$labs[[i]]))
-          item(bx + leg$key_w + gap_t * 0.5, y - (l - 1) * pt, leg$labs[[i]][l], 0,
-               col = col_text[i], role = "legend")
-        for (j in seq_along(leg$cols)) item(cx[j], y, leg$cols[[j]]$cells[i], 0, role = "legend")
-        y <- y - leg$nl[i] * pt
-      }
-    }
-    segs <- do.call(rbind, seg)
+    placed <- layout_legend_items(leg, x0, y0, col_text, ct, pt, gap_t)
+    items <- c(items, placed$items)
+    segs <- placed$segments
     if (length(ann) && spec$annotation_pos == "legend" && corner) {
       right_al <- grepl("right", spec$legend$pos)
       ya <- y0 - leg$h - (seq_along(ann) - 0.5) * pt
@@ -342,21 +285,121 @@ layout_geometry <- function(spec, m, fin, s) {
   for (l in seq_along(ylab_lines))
     item(left - tick - 0.3 * sz_a - ytick_w - 0.4 * sz_a - (length(ylab_lines) - l + 0.5) * pa,
          bottom + ph / 2, ylab_lines[l], 0.5, ca, srt = 90, role = "ylab")
-  if (s$risk) {
-    item(pad, bottom - risk_head_y, spec$risk$header, 0, font = 2, role = "risk")
-    y <- bottom - risk_head_y - pt
-    for (i in seq_along(risk$rows)) {
-      r <- risk$rows[[i]]
-      for (l in seq_along(risk$labs[[i]]))
-        item(pad + if (isTRUE(r$extra)) gap_t else 0, y - (l - 1) * pt, risk$labs[[i]][l], 0,
-             col = r$col, role = "risk")
-      item(at_in[keep], y, r$values[keep], 0.5, role = "risk")
-      y <- y - risk$nl[i] * pt
-    }
-  }
+  if (s$risk)
+    items <- c(items, layout_risk_items(spec$risk$header, risk, at_in[keep], keep,
+                                        bottom - risk_head_y, pad, gap_t, ct, pt))
   list(ok = ph >= floor_h - 1e-9, state = s, msg = s$msg, mai = c(bottom, left, top, right),
        fin = fin, panel = c(width = pw, height = ph), keep = keep, items = do.call(rbind, items),
        segments = segs, cex_axis = ca, cex_text = ct, tick = tick)
+}
+
+# One text item of the layout (a row of its `items`).
+layout_item <- function(x, y, label, hadj, cex, col, font, srt, role) {
+  data.frame(x = x, y = y, label = label, hadj = hadj, cex = cex, col = col, font = font,
+             srt = srt, role = role, stringsAsFactors = FALSE)
+}
+
+# The legend table of a state (the columns of its variant): the widths of
+# the key, the labels (wrapped by wrapw) and the columns, and, in compact
+# states, how many blocks side by side.
+layout_legend_table <- function(spec, m, s, wrapw, ct, pt, gap_t, avail, W) {
+  k <- length(spec$groups$label)
+  cols <- spec$legend$variants[[s$variant]]$columns
+  key_w <- text_width(m, "MMM", ct)
+  col_w <- vapply(cols, function(cl) max(text_width(m, cl$header, ct, TRUE),
+                                         text_width(m, cl$cells, ct)), numeric(1))
+  fixed <- key_w + gap_t * 0.5 + sum(col_w) + gap_t * 1.5 * length(cols)
+  lab_width <- max(0.25 * W, avail - fixed)
+  labs <- wrapw(spec$groups$label, lab_width, ct)
+  lab_w <- max(text_width(m, unlist(labs), ct))
+  leg_w <- key_w + gap_t * 0.5 + lab_w + sum(col_w) + gap_t * 1.5 * length(cols)
+  nb <- 1L
+  if (s$compact && k > 1L) nb <- max(1L, min(k, floor((avail + 2 * gap_t) / (leg_w + 2 * gap_t))))
+  per <- ceiling(k / nb)
+  block <- rep(seq_len(nb), each = per)[seq_len(k)]
+  nl <- vapply(labs, length, 1L)
+  rows_h <- vapply(seq_len(nb), function(b) sum(nl[block == b]), numeric(1))
+  header <- length(cols) > 0L
+  leg_h <- (max(rows_h) + header) * pt
+  tot_w <- nb * leg_w + (nb - 1) * 2 * gap_t
+  list(cols = cols, col_w = col_w, key_w = key_w, lab_w = lab_w, labs = labs,
+       nl = nl, w = tot_w, h = leg_h, nb = nb, block = block, block_w = leg_w,
+       header = header)
+}
+
+# The x breaks kept: thinned (every stride-th) until neighbouring labels
+# (tick labels, or the risk table's numbers, widths wid) keep a gap.
+layout_x_keep <- function(at_in, wid, gap_t) {
+  keep <- seq_along(at_in)
+  for (stride in seq_along(at_in)) {
+    keep <- seq(1L, length(at_in), by = stride)
+    if (length(keep) < 2L) break
+    d <- diff(at_in[keep]) - (wid[keep][-1L] + wid[keep][-length(keep)]) / 2
+    if (all(d >= 0.8 * gap_t)) break
+  }
+  keep
+}
+
+# The panel label (bold, at the left) and the title (centred over the curve
+# panel, moved clear of the panel label and the figure's edges) at height y.
+layout_title_items <- function(spec, m, y, cex, left, pw, pad, gap_t, W) {
+  items <- list()
+  if (!is.null(spec$panel))
+    items <- c(items, list(layout_item(pad, y, spec$panel, 0, cex, "black", 2, 0, "panel")))
+  if (!is.null(spec$main)) {
+    mx <- left + pw / 2
+    mw <- text_width(m, spec$main, cex)
+    pw0 <- if (!is.null(spec$panel)) pad + text_width(m, spec$panel, cex, TRUE) + gap_t else pad
+    mx <- min(max(mx, pw0 + mw / 2), W - pad - mw / 2)
+    items <- c(items, list(layout_item(mx, y, spec$main, 0.5, cex, "black", 1, 0, "main")))
+  }
+  items
+}
+
+# The risk table's text items: its header at height y0, then per row its
+# (wrapped) label at the left and its numbers under the kept x breaks
+# (x_keep, indices keep).
+layout_risk_items <- function(header, risk, x_keep, keep, y0, pad, gap_t, ct, pt) {
+  items <- list(layout_item(pad, y0, header, 0, ct, "black", 2, 0, "risk"))
+  y <- y0 - pt
+  for (i in seq_along(risk$rows)) {
+    r <- risk$rows[[i]]
+    for (l in seq_along(risk$labs[[i]]))
+      items[[length(items) + 1L]] <- layout_item(pad + if (isTRUE(r$extra)) gap_t else 0,
+                                                 y - (l - 1) * pt, risk$labs[[i]][l], 0, ct,
+                                                 r$col, 1, 0, "risk")
+    items[[length(items) + 1L]] <- layout_item(x_keep, y, r$values[keep], 0.5, ct, "black", 1,
+                                               0, "risk")
+    y <- y - risk$nl[i] * pt
+  }
+  items
+}
+
+# The legend table's text items and key segments, its top-left corner at
+# (x0, y0): list(items, segments (x0, y0, x1, y1, group per row)).
+layout_legend_items <- function(leg, x0, y0, col_text, ct, pt, gap_t) {
+  items <- list()
+  item <- function(x, y, label, col = "black", font = 1)
+    items[[length(items) + 1L]] <<- layout_item(x, y, label, 0, ct, col, font, 0, "legend")
+  seg <- list()
+  for (b in seq_len(leg$nb)) {
+    bx <- x0 + (b - 1) * (leg$block_w + 2 * gap_t)
+    cx <- bx + leg$key_w + gap_t * 0.5 + leg$lab_w + gap_t * 1.5 +
+      c(0, cumsum(leg$col_w + gap_t * 1.5))[seq_along(leg$cols)]
+    y <- y0 - 0.5 * pt
+    if (leg$header) {
+      for (j in seq_along(leg$cols)) item(cx[j], y, leg$cols[[j]]$header, font = 2)
+      y <- y - pt
+    }
+    for (i in which(leg$block == b)) {
+      seg[[length(seg) + 1L]] <- c(bx, y, bx + leg$key_w * 0.85, y, i)
+      for (l in seq_along(leg$labs[[i]]))
+        item(bx + leg$key_w + gap_t * 0.5, y - (l - 1) * pt, leg$labs[[i]][l], col = col_text[i])
+      for (j in seq_along(leg$cols)) item(cx[j], y, leg$cols[[j]]$cells[i])
+      y <- y - leg$nl[i] * pt
+    }
+  }
+  list(items = items, segments = do.call(rbind, seg))
 }
 
 # ---- drawing ----------------------------------------------------------------------
