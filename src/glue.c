@@ -1,6 +1,7 @@
 /* glue.c -- helpers shared by the .Call glue: core errors raised as R errors
  * (one template, labelled with the user-facing R function), the interrupt
  * callback and the argument checks. */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <R_ext/Utils.h>
@@ -92,6 +93,11 @@ int ns_arg_flag(SEXP x, const char *fn, const char *arg)
   int v = Rf_isLogical(x) && XLENGTH(x) == 1 ? LOGICAL(x)[0] : NA_LOGICAL;
   if (v == NA_LOGICAL) Rf_error("%s(): `%s` must be TRUE or FALSE", fn, arg);
   return v;
+}
+
+void ns_arg_rows(R_xlen_t n, const char *fn)
+{
+  if (n > INT_MAX) Rf_error("%s(): long vectors (more than %d rows) are not supported", fn, INT_MAX);
 }
 
 ns_glue_test_rows ns_arg_test_rows(SEXP time, SEXP status, SEXP group, SEXP stratum,

@@ -57,6 +57,8 @@ const int *ns_arg_int(SEXP x, R_xlen_t n, int optional, const char *fn, const ch
 int ns_arg_count(SEXP x, int min, const char *fn, const char *arg); /* one whole number >= min */
 double ns_arg_number(SEXP x, const char *fn, const char *arg);      /* one double */
 int ns_arg_flag(SEXP x, const char *fn, const char *arg);           /* TRUE or FALSE */
+/* The core's row indices are ints: more rows than INT_MAX is an error. */
+void ns_arg_rows(R_xlen_t n, const char *fn);
 
 /* The columns of a two-sample test by permutation or weighted log-rank:
  * time (double), status, group (integer, as long as time), stratum (NULL or

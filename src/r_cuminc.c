@@ -1,6 +1,5 @@
 /* r_cuminc.c -- glue for the cumulative-incidence core (ns_cuminc_fit) and
  * Gray's test (ns_cuminc_gray_test). */
-#include <limits.h>
 #include <string.h>
 
 #include "glue.h"
@@ -40,7 +39,7 @@ SEXP ffi_cuminc_fit(SEXP time, SEXP start, SEXP cause, SEXP n_cause, SEXP weight
 {
   const double *time_p = ns_arg_double(time, -1, 0, "cuminc", "time");
   R_xlen_t n = XLENGTH(time);
-  if (n > INT_MAX) Rf_error("cuminc(): long vectors (more than %d rows) are not supported", INT_MAX);
+  ns_arg_rows(n, "cuminc");
   int K = ns_arg_count(n_cause, 1, "cuminc", "n_cause");
   int G = ns_arg_count(n_group, 1, "cuminc", "n_group");
   int NC = ns_arg_count(n_cluster, 0, "cuminc", "n_cluster");
@@ -103,7 +102,7 @@ SEXP ffi_cuminc_gray_test(SEXP time, SEXP cause, SEXP n_cause, SEXP weight, SEXP
 {
   const double *time_p = ns_arg_double(time, -1, 0, "cuminc", "time");
   R_xlen_t n = XLENGTH(time);
-  if (n > INT_MAX) Rf_error("cuminc(): long vectors (more than %d rows) are not supported", INT_MAX);
+  ns_arg_rows(n, "cuminc");
   const int *cause_p = ns_arg_int(cause, n, 0, "cuminc", "cause");
   const int *group_p = ns_arg_int(group, n, 0, "cuminc", "group");
   int G = Rf_asInteger(n_group);

@@ -1,5 +1,4 @@
 /* r_finegray.c -- glue for the Fine-Gray core (ns_finegray_fit). */
-#include <limits.h>
 #include <string.h>
 
 #include "glue.h"
@@ -19,7 +18,7 @@ SEXP ffi_finegray_fit(SEXP x, SEXP time, SEXP status, SEXP weight, SEXP cengroup
 {
   const double *time_p = ns_arg_double(time, -1, 0, "fine_gray", "time");
   R_xlen_t n = XLENGTH(time);
-  if (n > INT_MAX) Rf_error("fine_gray(): long vectors are not supported");
+  ns_arg_rows(n, "fine_gray");
   if (!Rf_isReal(x) || !Rf_isMatrix(x) || Rf_nrows(x) != n)
     Rf_error("fine_gray(): `x` must be a double matrix with one row per time");
   int p = Rf_ncols(x);

@@ -1,5 +1,4 @@
 /* r_km.c -- glue for the Kaplan-Meier core (ns_km_prepare / ns_km_estimate). */
-#include <limits.h>
 
 #include "glue.h"
 
@@ -39,7 +38,7 @@ static SEXP km_fit(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP stratum
 {
   const double *time_p = ns_arg_double(time, -1, 0, "km", "time");
   R_xlen_t n = XLENGTH(time);
-  if (n > INT_MAX) Rf_error("km(): long vectors (more than %d rows) are not supported", INT_MAX);
+  ns_arg_rows(n, "km");
   const int *status_p = ns_arg_int(status, n, 0, "km", "status");
   const double *start_p = ns_arg_double(start, n, 1, "km", "start");
   const double *weight_p = ns_arg_double(weight, n, 1, "km", "weight");

@@ -32,17 +32,22 @@ void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a,
 void dpotri_(const char *uplo, const int *n, double *a, const int *lda,
              int *info NS_FCLEN);
 
+/* c <- beta c on the upper triangle of the p x p c: what dsyrk does when
+ * there are no rows (k = 0). */
+static ns_status scale_upper(size_t p, double beta, double *c)
+{
+  if (beta != 1.0)
+    for (size_t j = 0; j < p; j++)
+      for (size_t i = 0; i <= j; i++) c[i + j * p] *= beta;
+  return NS_OK;
+}
+
 ns_status ns_linalg_syrk(size_t p, size_t k, double alpha, const double *a,
                          double beta, double *c)
 {
   if (p == 0) return NS_OK;
   if (!a || !c || p > (size_t) 2147483647 || k > (size_t) 2147483647) return NS_ERR_ARGUMENT;
-  if (k == 0) {
-    if (beta != 1.0)
-      for (size_t j = 0; j < p; j++)
-        for (size_t i = 0; i <= j; i++) c[i + j * p] *= beta;
-    return NS_OK;
-  }
+  if (k == 0) return scale_upper(p, beta, c);
   int n = (int) p, kk = (int) k, lda = (int) p;
   dsyrk_("U", "N", &n, &kk, &alpha, a, &lda, &beta, c, &n NS_FCONE NS_FCONE);
   return NS_OK;
@@ -63,12 +68,7 @@ ns_status ns_linalg_syrk_t(size_t p, size_t k, size_t ld, double alpha,
   if (!c || (k > 0 && !a) || ld < k || ld == 0 || p > (size_t) 2147483647 ||
       k > (size_t) 2147483647 || ld > (size_t) 2147483647)
     return NS_ERR_ARGUMENT;
-  if (k == 0) {
-    if (beta != 1.0)
-      for (size_t j = 0; j < p; j++)
-        for (size_t i = 0; i <= j; i++) c[i + j * p] *= beta;
-    return NS_OK;
-  }
+  if (k == 0) return scale_upper(p, beta, c);
   int n = (int) p, kk = (int) k, lda = (int) ld;
   dsyrk_("U", "T", &n, &kk, &alpha, a, &lda, &beta, c, &n NS_FCONE NS_FCONE);
   return NS_OK;
