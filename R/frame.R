@@ -284,6 +284,11 @@ rhs_strata <- function(mf, terms = attr(mf, "terms"), drop_specials = character(
 # gives for columns survival_frame() has already checked, without Surv()'s
 # checks and copies: the same matrix, column names, type and class.
 new_surv <- function(time, status, start = NULL) {
+  # one pass in C (src/r_surv.c) when it gives the same object: no status
+  # outside 0/1, no interval with start >= stop
+  built <- if (is.null(start)) .Call(ffi_surv_build, time, NULL, status)
+           else .Call(ffi_surv_build, start, time, status)
+  if (!is.null(built) && built[[2L]] == 0 && built[[3L]] == 0) return(built[[1L]])
   y <- if (is.null(start)) cbind(time = time, status = as.double(status))
        else cbind(start = start, stop = time, status = as.double(status))
   structure(y, type = if (is.null(start)) "right" else "counting", class = "Surv")

@@ -183,3 +183,13 @@ test_that("Surv's warnings still become errors naming the row", {
   dc <- data.frame(a = c(0, 2, 1), b = c(1, 2, 3), s = c(1, 1, 0))
   expect_error(km(Surv(a, b, s) ~ 1, data = dc), "row 2 the interval \\(2, 2\\] has start >= stop")
 })
+
+test_that("new_surv() builds survival::Surv's object from checked columns", {
+  set.seed(7)
+  t <- round(rexp(50, 0.1), 2) + 0.01
+  s <- rbinom(50, 1, 0.6)
+  st <- t * runif(50) - 0.001
+  expect_identical(netsurv:::new_surv(t, s), survival::Surv(t, s))
+  expect_identical(netsurv:::new_surv(t, s, st), survival::Surv(st, t, s))
+  expect_identical(netsurv:::new_surv(t, c(s[-1], NA)), survival::Surv(t, c(s[-1], NA)))
+})
