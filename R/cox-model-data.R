@@ -90,6 +90,8 @@ cox_design <- function(terms, mf, contrasts = NULL) {
   drop <- cox_nondesign_terms(terms)
   t2 <- cox_drop_terms(terms, drop, response = FALSE)
   attr(t2, "intercept") <- 1L
+  fast <- cox_numeric_design(t2, terms, mf)
+  if (!is.null(fast)) return(fast)
   X <- stats::model.matrix(t2, mf, contrasts.arg = contrasts)
   # model.matrix numbers the terms of t2; map them back to `terms`.
   pos <- match(attr(t2, "term.labels"), attr(terms, "term.labels"))
@@ -98,6 +100,28 @@ cox_design <- function(terms, mf, contrasts = NULL) {
   sp_s <- survival::untangle.specials(terms, "strata", 1)
   if (length(sp_s$terms)) xdrop <- xdrop | asgn %in% sp_s$terms
   list(X = X, assign = asgn, keep = !xdrop, contrasts = attr(X, "contrasts"))
+}
+
+# cox_design() when every term of t2 is a plain numeric column of mf (no
+# factor, logical, matrix or classed column, no interaction): the columns
+# bound into one matrix, which is what model.matrix() gives without its
+# intercept column (which cox() drops) -- one n x p allocation instead of
+# model.matrix's n x (p + 1) and its row names built as strings. The row
+# names are the frame's, as model.matrix() gives them. NULL otherwise.
+cox_numeric_design <- function(t2, terms, mf) {
+  labels <- attr(t2, "term.labels")
+  if (!length(labels) || any(attr(t2, "order") != 1L) || !all(labels %in% names(mf)))
+    return(NULL)
+  cols <- lapply(labels, function(l) mf[[l]])
+  plain <- vapply(cols, function(x) (is.double(x) || is.integer(x)) && is.null(attributes(x)),
+                  logical(1))
+  if (!all(plain)) return(NULL)
+  X <- unlist(cols, use.names = FALSE)
+  if (!is.double(X)) X <- as.double(X)
+  dim(X) <- c(nrow(mf), length(labels))
+  dimnames(X) <- list(row.names(mf), labels)
+  list(X = X, assign = match(labels, attr(terms, "term.labels")),
+       keep = rep(TRUE, length(labels)), contrasts = NULL)
 }
 
 # The design matrix of the fit's coefficients from a model frame.

@@ -22,6 +22,10 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
   refuse_special_terms(formula, paste0(sub(".*::", "", deparse(call[[1L]])), "()"), specials)
   data <- call_data(call, env)
   mf_call <- model_frame_call(call, formula, data, specials, extra)
+  # The response Surv(...) built in one pass (R/surv.R) when `Surv` is
+  # survival's; the frame's terms get the formula's own environment back.
+  fast_env <- surv_fast_env(formula)
+  if (!is.null(fast_env)) environment(mf_call$formula) <- fast_env
   mf <- withCallingHandlers(
     eval(mf_call, env),
     warning = function(w) {
@@ -29,8 +33,15 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
         stop_bad_surv(conditionMessage(w), formula, data, env)
     }
   )
+  if (!is.null(fast_env)) {
+    terms <- attr(mf, "terms")
+    environment(terms) <- environment(formula)
+    attr(mf, "terms") <- terms
+  }
 
-  y <- stats::model.response(mf)
+  # The response is the frame's first column (stats::model.response() would
+  # give a matrix response a million row names first).
+  y <- mf[[1L]]
   if (!inherits(y, "Surv"))
     stop("`formula`: the response must be a survival object, Surv(time, status), not ",
          class(y)[1L], call. = FALSE)
@@ -49,6 +60,18 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
          "use Surv(time, status)", call. = FALSE)
 
   n_dropped <- check_rows_left(mf)
+
+  # The columns in one pass in C (src/r_surv.c), with the checks of check_times().
+  cols <- .Call(ffi_surv_columns, y, type == "counting")
+  if (!is.null(cols)) {
+    bad <- c(cols[[4L]], cols[[5L]], cols[[6L]])
+    if (any(bad > 0)) check_times(cols[[1L]], cols[[3L]], row.names(mf))
+    weights <- stats::model.weights(mf)
+    if (!is.null(weights)) weights <- as.double(weights)
+    return(list(mf = mf, terms = attr(mf, "terms"), time = cols[[1L]], status = cols[[2L]],
+                start = cols[[3L]], weights = weights, n_dropped = n_dropped,
+                na_action = attr(mf, "na.action"), type = type))
+  }
 
   y <- unclass(y)
   # model.frame() names the response's rows; dropping the names first keeps
@@ -261,6 +284,11 @@ rhs_strata <- function(mf, terms = attr(mf, "terms"), drop_specials = character(
 # gives for columns survival_frame() has already checked, without Surv()'s
 # checks and copies: the same matrix, column names, type and class.
 new_surv <- function(time, status, start = NULL) {
+  # one pass in C (src/r_surv.c) when it gives the same object: no status
+  # outside 0/1, no interval with start >= stop
+  built <- if (is.null(start)) .Call(ffi_surv_build, time, NULL, status)
+           else .Call(ffi_surv_build, start, time, status)
+  if (!is.null(built) && built[[2L]] == 0 && built[[3L]] == 0) return(built[[1L]])
   y <- if (is.null(start)) cbind(time = time, status = as.double(status))
        else cbind(start = start, stop = time, status = as.double(status))
   structure(y, type = if (is.null(start)) "right" else "counting", class = "Surv")

@@ -252,13 +252,22 @@ group_factor <- function(mf, terms, group_vars) {
     return(droplevels(rhs_strata(mf, terms, drop_specials = "strata")))
   if (is.factor(x)) {
     if (any(tabulate(x, nlevels(x)) == 0L)) x <- factor(x)
-    f <- structure(as.integer(x), levels = levels(x), class = "factor")
+    code <- as.integer(x)
+    lev <- levels(x)
   } else {
     g <- group_codes(x)
-    f <- if (is.null(g)) factor(x) else structure(g$code, levels = g$levels, class = "factor")
+    if (is.null(g)) {
+      x <- factor(x)
+      code <- as.integer(x)
+      lev <- levels(x)
+    } else {
+      code <- g$code
+      lev <- g$levels
+    }
   }
-  levels(f) <- paste(group_vars, levels(f), sep = "=")
-  f
+  # the labels set directly: `levels<-` would match() a million strings
+  # (the labels share one prefix, so they stay distinct)
+  structure(code, levels = paste(group_vars, lev, sep = "="), class = "factor")
 }
 
 # A table of group sizes like table(groups), without table()'s factor().

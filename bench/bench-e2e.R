@@ -21,6 +21,16 @@
 #    warm-up call below 1e6), a full gc() before each: elapsed seconds, CPU
 #    seconds (user + system), which a loaded machine disturbs less, and the
 #    time per row (microseconds of CPU), which is flat when growth is linear.
+# 4. The same growth again in a child process whose glibc malloc keeps every
+#    block on its heap (MALLOC_MMAP_THRESHOLD_=4294967296,
+#    MALLOC_TRIM_THRESHOLD_=4294967296, MALLOC_TOP_PAD_=1073741824): by
+#    default glibc serves a block of 32 MiB or more (the ceiling of its
+#    dynamic mmap threshold; a vector of 4-8 million doubles) with a fresh
+#    mmap(), which the kernel zero-fills page by page on first touch and which
+#    free() unmaps, so every n-sized temporary costs more per row at 1e7 than
+#    at 1e6 (where the blocks are reused from the heap). The two tables side
+#    by side show that step rather than hide it. BENCH_E2E_MALLOC=0 skips
+#    part 4.
 # The load average (uptime) is printed before and after: the machine is
 # shared.
 suppressPackageStartupMessages({
@@ -199,6 +209,23 @@ for (m in growth) {
     cox_s = t_cox[1L], cox_cpu = t_cox[2L], cox_us_row = us(t_cox))
 }
 growth_table <- if (length(growth_rows)) do.call(rbind, growth_rows)
+if (nzchar(Sys.getenv("BENCH_E2E_GROWTH_CSV"))) {
+  # part 4's child: the growth table only, as CSV after a marker line
+  cat("--- growth csv ---\n")
+  utils::write.csv(growth_table, stdout(), row.names = FALSE)
+  quit(save = "no")
+}
+malloc_env <- c("MALLOC_MMAP_THRESHOLD_=4294967296", "MALLOC_TRIM_THRESHOLD_=4294967296",
+                "MALLOC_TOP_PAD_=1073741824")
+growth_heap <- NULL
+if (!is.null(growth_table) && Sys.getenv("BENCH_E2E_MALLOC") != "0") {
+  out <- system2(file.path(R.home("bin"), "Rscript"),
+                 c("bench/bench-e2e.R", "0", "0", format(growth, scientific = TRUE)),
+                 env = c(malloc_env, "BENCH_E2E_GROWTH_CSV=1"), stdout = TRUE, stderr = FALSE)
+  at <- match("--- growth csv ---", out)
+  if (!is.na(at)) growth_heap <- utils::read.csv(text = out[-seq_len(at)],
+                                                 colClasses = c(n = "character"))
+}
 
 show <- function(x) {
   num <- vapply(x, is.numeric, logical(1))
@@ -221,4 +248,14 @@ cat("\nGrowth: netsurv's median seconds (runs: 5, 3 at 1e7), elapsed (_s) and CP
     "cox's CPU time sums its threads), and CPU microseconds per row (_us_row)",
     "(km/logrank: 2 groups, days; cox: p = 10, Efron)\n")
 show(growth_table)
+}
+if (!is.null(growth_heap)) {
+cat("\nGrowth again in a child process with glibc malloc kept off mmap (",
+    paste(malloc_env, collapse = " "), "):\n", sep = "")
+show(growth_heap)
+cat("\nCPU microseconds per row, default allocator / heap-only allocator:\n")
+show(data.frame(n = growth_table$n,
+                km = growth_table$km_us_row, km_heap = growth_heap$km_us_row,
+                logrank = growth_table$logrank_us_row, logrank_heap = growth_heap$logrank_us_row,
+                cox = growth_table$cox_us_row, cox_heap = growth_heap$cox_us_row))
 }

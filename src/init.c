@@ -73,6 +73,10 @@ SEXP ffi_cox_newton_result(SEXP state, SEXP p);
 SEXP ffi_cox_concordance_cvar(SEXP time, SEXP start, SEXP status, SEXP weight,
                               SEXP stratum, SEXP score, SEXP cluster, SEXP n_cluster);
 /* -- end of concordance declarations */
+/* the survival response (r_surv.c) */
+SEXP ffi_surv_build(SEXP time, SEXP time2, SEXP event);
+SEXP ffi_surv_columns(SEXP y, SEXP counting);
+/* -- end of survival-response declarations */
 
 static const R_CallMethodDef call_methods[] = {
   /* sort */
@@ -123,6 +127,10 @@ static const R_CallMethodDef call_methods[] = {
   /* concordance */
   {"ffi_cox_concordance_cvar", (DL_FUNC) &ffi_cox_concordance_cvar, 8},
   /* -- end of concordance rows */
+  /* the survival response */
+  {"ffi_surv_build", (DL_FUNC) &ffi_surv_build, 3},
+  {"ffi_surv_columns", (DL_FUNC) &ffi_surv_columns, 2},
+  /* -- end of survival-response rows */
 
   {NULL, NULL, 0}
 };
