@@ -411,6 +411,9 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     iter = core$iter,
     linear.predictors = unname(lp),
     residuals = stats::setNames(core$residuals, rows),
+    # log(status - residuals), formed in logs: the deviance residuals need it
+    # where a residual rounds to its status (cox-residuals.R)
+    log_expected = core$log_expected,
     means = stats::setNames(core$means, xnames),
     method = ties,
     n = n,

@@ -619,13 +619,18 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 1) if(nt > 1))
 /* c_i = r_i * (the hazard accumulated over the row's slots; an Efron
  * event's own slot with its reduced weight h - q1) at the last evaluation:
  * pass B's weight for X' diag(c) X and the martingale residuals'. */
-static double row_hazard_weight(const cox_work *wk, size_t i)
+static double row_lambda(const cox_work *wk, size_t i)
 {
   size_t v = (size_t) wk->vbin[i];
   double lam = wk->lam_bin[v];
   int lo = wk->lo ? wk->lo[i] : -1;
   if (lo >= 0 && v != 2 * wk->nslot) lam -= wk->cumh[lo] * cox_row_scale(wk, lo, wk->hi[i]);
-  return wk->r[i] * (lam > 0 ? lam : 0.0);
+  return lam > 0 ? lam : 0.0;
+}
+
+static double row_hazard_weight(const cox_work *wk, size_t i)
+{
+  return wk->r[i] * row_lambda(wk, i);
 }
 
 /* Pass B over the blocks of rows [i0, i1): c_j (row_hazard_weight), the
@@ -1280,6 +1285,14 @@ static ns_status fit_outputs(const cox_work *wk, const ns_cox_control *ctl, newt
   if (res->resid)
     for (size_t k = 0; k < n; k++)
       res->resid[k] = wk->status[k] - row_hazard_weight(wk, k) / (wk->w ? wk->w[k] : 1.0);
+  /* the same expected count in logs: r_k / w_k = exp(eta_k) relative to
+   * its last slot's scale (rows never at risk: none) */
+  if (res->log_expected)
+    for (size_t k = 0; k < n; k++) {
+      double lam = (size_t) wk->vbin[k] == 2 * wk->nslot ? 0.0 : row_lambda(wk, k);
+      res->log_expected[k] = lam > 0 ? (wk->eta[k] - wk->sexp[wk->hi[k]] * NS_LN2) + log(lam)
+                                     : -HUGE_VAL;
+    }
   res->wald_test = 0;
   res->robust_score_test = 0;
   if (!p) return NS_OK;

@@ -493,7 +493,7 @@ static void schoenfeld(const sweep *s, double *schoen, int *schoen_row)
 
 ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
                            double *schoen, int *schoen_row, double *martingale,
-                           ns_callback callback, void *context)
+                           double *log_expected, ns_callback callback, void *context)
 {
   ns_status st = check_model(model);
   if (st != NS_OK) return st;
@@ -503,7 +503,7 @@ ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
   if (st != NS_OK) { sweep_free(&s); return st; }
   size_t n = s.n, p = s.p, m = s.m;
   schoenfeld(&s, schoen, schoen_row);
-  if (!score && !martingale) { sweep_free(&s); return NS_OK; }
+  if (!score && !martingale && !log_expected) { sweep_free(&s); return NS_OK; }
 
   /* Cumulative hazard and hazard-weighted means within each stratum; the
    * Efron share of an event at its own time replaces the time point's full term. */
@@ -547,6 +547,11 @@ ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
       size_t i = (size_t) s.order[k];
       double r = s.r[k];
       if (martingale) martingale[i] = dead - r * A;
+      /* log(r A) in logs: r (relative to the time point's scale) may
+       * underflow, and dead - r A rounds to dead when r A < 2^-53 */
+      if (log_expected)
+        log_expected[i] = A > 0 ? (model->eta[i] - s.sexp[t] * 0.69314718055994530942) + log(A)
+                                : -HUGE_VAL;
       if (score)
         for (size_t j = 0; j < p; j++)
           score[i + j * n] = (dead ? xr[j] - s.xm[t * p + j] : 0) - r * (xr[j] * A - tmp[j]);
@@ -603,12 +608,15 @@ ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
 }
 
 ns_status ns_cox_deviance(size_t n, const double *martingale, const double *events,
-                          double *out)
+                          const double *log_expected, double *out)
 {
   if (n > 0 && (!martingale || !events || !out)) return NS_ERR_ARGUMENT;
   for (size_t i = 0; i < n; i++) {
     double m = martingale[i], d = events[i];
-    double dev = d != 0 ? m + d * log(d - m) : m;
+    /* log E from the caller when given (it keeps its precision where m
+     * rounds to d), else from m */
+    double le = log_expected && !isnan(log_expected[i]) ? log_expected[i] : log(d - m);
+    double dev = d != 0 ? m + d * le : m;
     double v = sqrt(-2 * dev);
     out[i] = m > 0 ? v : (m < 0 ? -v : (isnan(m) ? m : 0.0));
   }
