@@ -60,6 +60,7 @@ static void work_free(cox_work *wk)
   free(wk->h); free(wk->cumh); free(wk->mom); free(wk->lam_bin); free(wk->s0); free(wk->lslot);
   free(wk->g); free(wk->g2); free(wk->abar); free(wk->cumg);
   free(wk->xbuf); free(wk->info_t);
+  cox_range_free(&wk->hz);
   memset(wk, 0, sizeof *wk);
 }
 
@@ -370,6 +371,7 @@ NS_OMP(for schedule(dynamic) nowait)
   if (!wk->h || !wk->cumh || !wk->mom || !wk->lam_bin || !wk->s0 || !wk->lslot ||
       !wk->sexp || !wk->smax)
     return NS_ERR_NOMEM;
+  if (wk->counting && cox_range_init(&wk->hz, K, 1, wk->sexp) != NS_OK) return NS_ERR_NOMEM;
   /* Chunks (cox_work.h): up to NS_COX_CHUNKS, fewer when their Gram
    * matrices would outgrow the data; per-chunk bins when they are small
    * next to the rows, otherwise the bins are filled in row order by one
@@ -624,7 +626,24 @@ static double row_lambda(const cox_work *wk, size_t i)
   size_t v = (size_t) wk->vbin[i];
   double lam = wk->lam_bin[v];
   int lo = wk->lo ? wk->lo[i] : -1;
-  if (lo >= 0 && v != 2 * wk->nslot) lam -= wk->cumh[lo] * cox_row_scale(wk, lo, wk->hi[i]);
+  if (lo >= 0 && v != 2 * wk->nslot) {
+    /* Lambda(hi) - Lambda(lo); where that loses more than 13 bits (the
+     * hazard before the row entered outweighs its own by 2^13), the
+     * slots (lo, hi) are summed by runs instead (cox_range.h) and the
+     * row's own slot added: no cancellation (issue #13) */
+    int hi = wk->hi[i];
+    double before = wk->cumh[lo] * cox_row_scale(wk, lo, hi);
+    lam -= before;
+    if (!(lam > before * 0x1p-13)) {
+      double mid = 0.0;
+      if (lo + 1 < hi) {
+        cox_range_query(&wk->hz, (size_t) lo + 1, (size_t) hi - 1, &mid);
+        mid *= ldexp(1.0, wk->sexp[hi] - wk->sexp[hi - 1]);
+      }
+      double own = wk->h[hi] - ((v & 1) ? wk->mom[(size_t) hi * NS_MOM + MOM_Q1] : 0.0);
+      lam = mid + own;
+    }
+  }
   return lam > 0 ? lam : 0.0;
 }
 
@@ -860,6 +879,7 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
     wk->lam_bin[2 * kk + 1] = run - wk->mom[kk * NS_MOM + MOM_Q1];
   }
   wk->lam_bin[2 * K] = 0;
+  if (wk->counting) cox_range_build(&wk->hz, wk->h);
 
   return NS_OK;
 }

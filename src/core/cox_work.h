@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "internal.h"
+#include "cox_range.h"
 
 /* Rows per block: a block of 256 rows of p <= 16 covariates (two buffers)
  * stays in L1/L2. */
@@ -90,6 +91,10 @@ typedef struct {
    * nothing. Going from slot k + 1 to k (k in the same stratum) multiplies
    * by cox_rescale_down(wk, k) = 2^(sexp[k+1] - sexp[k]) <= 1, exactly. */
   int *sexp;         /* nslot */
+  /* (start, stop] data: the hazard increments h by runs of slots, so that
+   * a row's hazard over (lo, hi] need not be Lambda(hi) - Lambda(lo) where
+   * that cancels (cox_range.h) */
+  cox_range hz;
   double *smax;      /* nslot: scratch, the largest eta per slot */
 } cox_work;
 

@@ -207,6 +207,11 @@ START_TEST(deviance_of_a_residual_rounding_to_one)
     ck_assert_near(lexp[i], log(d[i] - mart[i]), 1e-12);
     ck_assert_near(dev[i], dev0[i], 1e-12);
   }
+  /* fuzz_cox_diag finding 15504743: E = 1 + 2^-52 formed apart from m =
+   * -2^-52 gave m + log E = +4e-17 and a NaN deviance; rounding is 0 */
+  const double m1[] = {-2.2204460492503131e-16}, d1[] = {1}, le1[] = {2.6367796834847468e-16};
+  ck_assert_int_eq(ns_cox_deviance(1, m1, d1, le1, dev), NS_OK);
+  ck_assert(dev[0] == 0);
   /* the fit reports the same log expected counts */
   const double x[] = {1, 1, 128, 15}, init = 1;
   ns_cox_data data = {4, 1, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};

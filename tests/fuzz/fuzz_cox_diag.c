@@ -109,7 +109,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    lexp[i], log(e));
       }
     if (ns_cox_deviance(n, mart, ev, lexp, dev) == NS_OK && ordinary)
-      for (size_t i = 0; i < n; i++) FZ_CHECK(isfinite(dev[i]), "deviance %g", dev[i]);
+      for (size_t i = 0; i < n; i++)
+        FZ_CHECK(isfinite(dev[i]), "row %zu: deviance %g, martingale %.17g, status %d, log E %.17g", i,
+                 dev[i], mart[i], status[i], lexp[i]);
     free(dev); free(ev);
   } else {
     FZ_CHECK(!valid || (!ordinary && st == NS_ERR_NONFINITE),
