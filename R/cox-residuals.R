@@ -132,7 +132,22 @@ residuals.netsurv_cox <- function(object, type = c("martingale", "deviance", "sc
     if (!is.null(status)) status <- drop(rowsum(status, collapse))
   }
   if (type == "deviance") {
-    dev <- .Call(ffi_cox_deviance, as.double(rr), as.double(status))
+    # log(status - rr), kept by the fit in logs: where a residual rounds to
+    # its status (an expected count below 2^-53), log(status - rr) is -Inf
+    # and the deviance +Inf; the log keeps it finite (not for weighted
+    # residuals, whose status - rr is not the expected count)
+    le <- if (weighted && !is.null(object$weights)) NULL else object$log_expected
+    if (!is.null(le)) {
+      if (!is.null(object$na.action)) le <- stats::naresid(object$na.action, le)
+      if (!missing(collapse)) {
+        top <- stats::ave(le, collapse, FUN = function(v) max(c(v, -Inf), na.rm = TRUE))
+        top[!is.finite(top)] <- 0
+        le <- log(drop(rowsum(exp(le - top), collapse))) +
+          drop(rowsum(top, collapse)) / drop(rowsum(rep(1, length(top)), collapse))
+      }
+    }
+    dev <- .Call(ffi_cox_deviance, as.double(rr), as.double(status),
+                 if (is.null(le)) NULL else as.double(le))
     attributes(dev) <- attributes(rr)
     rr <- dev
   }

@@ -107,7 +107,9 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   `iter`, `linear.predictors`, `residuals` (martingale), `means`, `n`,
 #'   `nevent`, `method`, `concordance`, `terms`, `assign`, `xlevels`,
 #'   `contrasts`, `call`, and `y`, `x`, `strata`, `weights`, `offset` where
-#'   they apply. `concordance` is computed when first asked for
+#'   they apply; and `log_expected`, each row's expected count
+#'   `status - residuals` formed in logs (deviance residuals need it where a
+#'   residual rounds to its status). `concordance` is computed when first asked for
 #'   (`fit$concordance`, `print()`, `summary()`), which saves about the time
 #'   of the fit itself on large data when it is not needed.
 #' @section Differences from survival:
@@ -272,6 +274,9 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
     iter = core$iter,
     linear.predictors = unname(lp),
     residuals = stats::setNames(core$residuals, rows),
+    # log(status - residuals), formed in logs: the deviance residuals need it
+    # where a residual rounds to its status (cox-residuals.R)
+    log_expected = core$log_expected,
     means = stats::setNames(core$means, xnames),
     method = ties,
     n = n,

@@ -40,7 +40,7 @@ SEXP ffi_cox_residuals(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
                        SEXP eta, SEXP stratum, SEXP ties, SEXP want_score);
 SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
                  SEXP eta, SEXP stratum, SEXP ties, SEXP gtime, SEXP n_stratum);
-SEXP ffi_cox_deviance(SEXP martingale, SEXP events);
+SEXP ffi_cox_deviance(SEXP martingale, SEXP events, SEXP log_expected);
 /* -- end of Cox-diagnostics declarations */
 
 /* competing risks (r_cuminc.c, r_finegray.c) */
@@ -103,7 +103,7 @@ static const R_CallMethodDef call_methods[] = {
   {"ffi_cox_hazard", (DL_FUNC) &ffi_cox_hazard, 8},
   {"ffi_cox_residuals", (DL_FUNC) &ffi_cox_residuals, 9},
   {"ffi_cox_zph", (DL_FUNC) &ffi_cox_zph, 10},
-  {"ffi_cox_deviance", (DL_FUNC) &ffi_cox_deviance, 2},
+  {"ffi_cox_deviance", (DL_FUNC) &ffi_cox_deviance, 3},
   /* -- end of Cox-diagnostics rows */
 
   /* competing risks */

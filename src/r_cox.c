@@ -77,7 +77,7 @@ SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   const char *names[] = {"coefficients", "var", "naive.var", "u", "means",
                          "linear.predictors", "residuals", "infinite", "loglik",
                          "loglik_plain", "score", "wald.test", "rscore", "iter",
-                         "converged", "rank", ""};
+                         "converged", "rank", "log_expected", ""};
   SEXP out = PROTECT(Rf_mkNamed(VECSXP, names));
   SEXP coef = SET_VECTOR_ELT(out, 0, Rf_allocVector(REALSXP, p));
   SEXP var = SET_VECTOR_ELT(out, 1, Rf_allocMatrix(REALSXP, p, p));
@@ -89,6 +89,7 @@ SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   SEXP inf = SET_VECTOR_ELT(out, 7, Rf_allocVector(LGLSXP, p));
   SEXP loglik = SET_VECTOR_ELT(out, 8, Rf_allocVector(REALSXP, 2));
   SEXP plain = SET_VECTOR_ELT(out, 9, Rf_allocVector(REALSXP, 2));
+  SEXP lexp = SET_VECTOR_ELT(out, 16, Rf_allocVector(REALSXP, n));
 
   ns_cox_result r;
   memset(&r, 0, sizeof r);
@@ -99,6 +100,7 @@ SEXP ffi_cox_fit(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   r.means = REAL(means);
   r.lp = REAL(lp);
   r.resid = REAL(resid);
+  r.log_expected = REAL(lexp);
   r.infinite = LOGICAL(inf);
   for (R_xlen_t j = 0; j < p; j++) r.infinite[j] = 0;
 

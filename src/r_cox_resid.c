@@ -109,7 +109,7 @@ SEXP ffi_cox_residuals(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   SEXP row = SET_VECTOR_ELT(out, 2, Rf_allocVector(INTSXP, ne));
   SEXP mart = SET_VECTOR_ELT(out, 3, Rf_allocVector(REALSXP, n));
   ns_status st = ns_cox_residuals(&md, do_score ? REAL(sc) : NULL, REAL(sch),
-                                  INTEGER(row), REAL(mart), ns_glue_interrupted, NULL);
+                                  INTEGER(row), REAL(mart), NULL, ns_glue_interrupted, NULL);
   if (st == NS_OK)
     for (R_xlen_t e = 0; e < ne; e++) INTEGER(row)[e] += 1;
   UNPROTECT(1);
@@ -146,15 +146,21 @@ SEXP ffi_cox_zph(SEXP x, SEXP time, SEXP start, SEXP status, SEXP weight,
   return out;
 }
 
-/* ffi_cox_deviance(martingale, events): deviance residuals (names are set
- * by the caller). */
-SEXP ffi_cox_deviance(SEXP martingale, SEXP events)
+/* ffi_cox_deviance(martingale, events, log_expected): deviance residuals
+ * (names are set by the caller); log_expected (the log of events -
+ * martingale, as the fit formed it) or NULL. */
+SEXP ffi_cox_deviance(SEXP martingale, SEXP events, SEXP log_expected)
 {
   if (!Rf_isReal(martingale) || !Rf_isReal(events) || XLENGTH(martingale) != XLENGTH(events))
     Rf_error("residuals(): `martingale` and `events` must be double vectors of one length");
   R_xlen_t n = XLENGTH(martingale);
+  if (!Rf_isNull(log_expected) && (!Rf_isReal(log_expected) || XLENGTH(log_expected) != n))
+    Rf_error("residuals(): `log_expected` must be NULL or a double vector of length %ld",
+             (long) n);
   SEXP out = PROTECT(Rf_allocVector(REALSXP, n));
-  ns_status st = ns_cox_deviance((size_t) n, REAL_RO(martingale), REAL_RO(events), REAL(out));
+  ns_status st = ns_cox_deviance((size_t) n, REAL_RO(martingale), REAL_RO(events),
+                                 Rf_isNull(log_expected) ? NULL : REAL_RO(log_expected),
+                                 REAL(out));
   UNPROTECT(1);
   NS_STOP_ON_STATUS(st, "residuals");
   return out;

@@ -60,6 +60,7 @@ static void work_free(cox_work *wk)
   free(wk->h); free(wk->cumh); free(wk->mom); free(wk->lam_bin); free(wk->s0); free(wk->lslot);
   free(wk->g); free(wk->g2); free(wk->abar); free(wk->cumg);
   free(wk->xbuf); free(wk->info_t);
+  cox_range_free(&wk->hz);
   memset(wk, 0, sizeof *wk);
 }
 
@@ -308,9 +309,8 @@ NS_OMP(parallel for num_threads(nt) reduction(min:first_bad) if(nt > 1 && n > NS
   wk->ux = calloc(p + 1, sizeof *wk->ux);
   wk->mean_out = calloc(p + 1, sizeof *wk->mean_out);
   wk->xbuf = malloc((2 * (size_t) NS_COX_BLOCK * (p + 1) * (size_t) nt) * sizeof *wk->xbuf);
-  wk->info_t = malloc((p * p * (size_t) nt + 1) * sizeof *wk->info_t);
   if (!wk->hi || (d->start && !wk->lo) || !wk->vbin || !wk->eta || !wk->r || !wk->mean || !wk->scale ||
-      !wk->ux || !wk->mean_out || !wk->xbuf || !wk->info_t)
+      !wk->ux || !wk->mean_out || !wk->xbuf)
     return NS_ERR_NOMEM;
 
   /* Centre and scale (weighted, coxfit6's rule); a non-finite sum reveals
@@ -371,10 +371,23 @@ NS_OMP(for schedule(dynamic) nowait)
   if (!wk->h || !wk->cumh || !wk->mom || !wk->lam_bin || !wk->s0 || !wk->lslot ||
       !wk->sexp || !wk->smax)
     return NS_ERR_NOMEM;
-  /* Per-thread bins when they are small next to the rows; otherwise the
-   * bins are filled by one thread (see cox_eval). */
-  if (nt > 1 && bins_size(K, p, wk->counting) * (size_t) nt <= n / 2 + 65536) {
-    wk->bins_t = malloc(bins_size(K, p, wk->counting) * (size_t) nt * sizeof *wk->bins_t);
+  if (wk->counting && cox_range_init(&wk->hz, K, 1, wk->sexp) != NS_OK) return NS_ERR_NOMEM;
+  /* Chunks (cox_work.h): up to NS_COX_CHUNKS, fewer when their Gram
+   * matrices would outgrow the data; per-chunk bins when they are small
+   * next to the rows, otherwise the bins are filled in row order by one
+   * thread. Nothing here depends on the thread count. */
+  size_t nblk = (n + NS_COX_BLOCK - 1) / NS_COX_BLOCK, bsz = bins_size(K, p, wk->counting);
+  wk->nchunk = 0;
+  if (n >= 4 * (size_t) NS_COX_BLOCK) {
+    size_t c = nblk < NS_COX_CHUNKS ? nblk : NS_COX_CHUNKS;
+    while (c > 1 && c * p * p > n * (p + 1) + 65536) c--;
+    wk->nchunk = c;
+  }
+  size_t nc = wk->nchunk ? wk->nchunk : 1;
+  wk->info_t = malloc((p * p * nc + 1) * sizeof *wk->info_t);
+  if (!wk->info_t) return NS_ERR_NOMEM;
+  if (wk->nchunk > 1 && bsz * wk->nchunk <= n / 2 + 65536) {
+    wk->bins_t = malloc(bsz * wk->nchunk * sizeof *wk->bins_t);
     if (!wk->bins_t) return NS_ERR_NOMEM;
   }
 
@@ -396,12 +409,12 @@ static ns_status alloc_resid_scratch(cox_work *wk)
   return (wk->g && wk->g2 && wk->abar && wk->cumg) ? NS_OK : NS_ERR_NOMEM;
 }
 
-/* Row range of thread t of nt, cut at block boundaries. */
-static void thread_rows(size_t n, int t, int nt, size_t *i0, size_t *i1)
+/* Row range of chunk c of nc, cut at block boundaries. */
+static void chunk_rows(size_t n, size_t c, size_t nc, size_t *i0, size_t *i1)
 {
   size_t nblk = (n + NS_COX_BLOCK - 1) / NS_COX_BLOCK;
-  *i0 = nblk * (size_t) t / (size_t) nt * NS_COX_BLOCK;
-  *i1 = nblk * (size_t) (t + 1) / (size_t) nt * NS_COX_BLOCK;
+  *i0 = nblk * c / nc * NS_COX_BLOCK;
+  *i1 = nblk * (c + 1) / nc * NS_COX_BLOCK;
   if (*i0 > n) *i0 = n;
   if (*i1 > n) *i1 = n;
 }
@@ -548,20 +561,21 @@ static void pass_a_risk_rows(cox_work *wk, size_t i0, size_t i1, const cox_bins 
   }
 }
 
-/* Thread t's private bins with the part `which` (0: scalar, 1: vector)
+/* Chunk c's private bins with the part `which` (0: scalar, 1: vector)
  * zeroed, or NULL when the bins are shared (filled by one thread). */
-static const cox_bins *thread_bins(const cox_work *wk, int t, int which, cox_bins *mine)
+static const cox_bins *chunk_bins(const cox_work *wk, size_t c, int which, cox_bins *mine)
 {
   if (!wk->bins_t) return NULL;
   size_t K = wk->nslot, p = wk->p, nscalar = bins_scalar_size(K, wk->counting);
-  *mine = bins_at(wk->bins_t + (size_t) t * bins_size(K, p, wk->counting), K, p, wk->counting);
+  *mine = bins_at(wk->bins_t + c * bins_size(K, p, wk->counting), K, p, wk->counting);
   if (which == 0) memset(mine->s, 0, nscalar * sizeof *mine->s);
   else memset(mine->v, 0, nscalar * p * sizeof *mine->v);
   return mine;
 }
 
 /* Pass A for every row: eta, the slots' scales, r and the scalar bins.
- * NS_ERR_NONFINITE when a linear predictor is not finite. */
+ * NS_ERR_NONFINITE when a linear predictor is not finite. The chunks run
+ * on the threads in any order; their bins are combined in chunk order. */
 static ns_status pass_a(cox_work *wk, const double *gamma)
 {
   size_t n = wk->n, p = wk->p, K = wk->nslot, bsz = bins_size(K, p, wk->counting);
@@ -569,37 +583,33 @@ static ns_status pass_a(cox_work *wk, const double *gamma)
   int nt = wk->threads, zero = 1, bad = 0;
   for (size_t a = 0; a < p; a++) if (gamma[a] != 0) zero = 0;
   memset(wk->bins.s, 0, nscalar * sizeof *wk->bins.s);
-  if (nt <= 1 || n < 4 * NS_COX_BLOCK) {
+  if (!wk->nchunk) {
     if (pass_a_eta_rows(wk, gamma, zero, 0, n)) return NS_ERR_NONFINITE;
     ns_status st = slot_scales(wk);
     if (st != NS_OK) return st;
     pass_a_risk_rows(wk, 0, n, &wk->bins);
     return NS_OK;
   }
-NS_OMP(parallel num_threads(nt) reduction(|:bad))
-  {
-    int t = 0;
-    t = omp_get_thread_num();
+  long nc = (long) wk->nchunk;
+NS_OMP(parallel for num_threads(nt) schedule(dynamic, 1) reduction(|:bad) if(nt > 1))
+  for (long c = 0; c < nc; c++) {
     size_t i0, i1;
-    thread_rows(n, t, nt, &i0, &i1);
+    chunk_rows(n, (size_t) c, (size_t) nc, &i0, &i1);
     bad |= pass_a_eta_rows(wk, gamma, zero, i0, i1);
   }
   if (bad) return NS_ERR_NONFINITE;
   ns_status st = slot_scales(wk);
   if (st != NS_OK) return st;
-NS_OMP(parallel num_threads(nt))
-  {
-    int t = 0;
-    t = omp_get_thread_num();
+NS_OMP(parallel for num_threads(nt) schedule(dynamic, 1) if(nt > 1))
+  for (long c = 0; c < nc; c++) {
     size_t i0, i1;
-    thread_rows(n, t, nt, &i0, &i1);
+    chunk_rows(n, (size_t) c, (size_t) nc, &i0, &i1);
     cox_bins mine;
-    pass_a_risk_rows(wk, i0, i1, thread_bins(wk, t, 0, &mine));
+    pass_a_risk_rows(wk, i0, i1, chunk_bins(wk, (size_t) c, 0, &mine));
   }
   if (wk->bins_t) {
-    /* Threads in a fixed order, so the sums do not depend on scheduling. */
-    for (int t = 0; t < nt; t++) {
-      const double *src = wk->bins_t + (size_t) t * bsz;
+    for (long c = 0; c < nc; c++) {
+      const double *src = wk->bins_t + (size_t) c * bsz;
       for (size_t q = 0; q < nscalar; q++) wk->bins.s[q] += src[q];
     }
   } else {
@@ -611,13 +621,35 @@ NS_OMP(parallel num_threads(nt))
 /* c_i = r_i * (the hazard accumulated over the row's slots; an Efron
  * event's own slot with its reduced weight h - q1) at the last evaluation:
  * pass B's weight for X' diag(c) X and the martingale residuals'. */
-static double row_hazard_weight(const cox_work *wk, size_t i)
+static double row_lambda(const cox_work *wk, size_t i)
 {
   size_t v = (size_t) wk->vbin[i];
   double lam = wk->lam_bin[v];
   int lo = wk->lo ? wk->lo[i] : -1;
-  if (lo >= 0 && v != 2 * wk->nslot) lam -= wk->cumh[lo] * cox_row_scale(wk, lo, wk->hi[i]);
-  return wk->r[i] * (lam > 0 ? lam : 0.0);
+  if (lo >= 0 && v != 2 * wk->nslot) {
+    /* Lambda(hi) - Lambda(lo); where that loses more than 13 bits (the
+     * hazard before the row entered outweighs its own by 2^13), the
+     * slots (lo, hi) are summed by runs instead (cox_range.h) and the
+     * row's own slot added: no cancellation (issue #13) */
+    int hi = wk->hi[i];
+    double before = wk->cumh[lo] * cox_row_scale(wk, lo, hi);
+    lam -= before;
+    if (!(lam > before * 0x1p-13)) {
+      double mid = 0.0;
+      if (lo + 1 < hi) {
+        cox_range_query(&wk->hz, (size_t) lo + 1, (size_t) hi - 1, &mid);
+        mid *= ldexp(1.0, wk->sexp[hi] - wk->sexp[hi - 1]);
+      }
+      double own = wk->h[hi] - ((v & 1) ? wk->mom[(size_t) hi * NS_MOM + MOM_Q1] : 0.0);
+      lam = mid + own;
+    }
+  }
+  return lam > 0 ? lam : 0.0;
+}
+
+static double row_hazard_weight(const cox_work *wk, size_t i)
+{
+  return wk->r[i] * row_lambda(wk, i);
 }
 
 /* Pass B over the blocks of rows [i0, i1): c_j (row_hazard_weight), the
@@ -675,35 +707,37 @@ NS_OMP(simd reduction(+:zeros))
 }
 
 /* Pass B for every row: vector bins summed into wk->bins, X' diag(c) X
- * (upper triangle) into imat when it is set. */
+ * (upper triangle) into imat when it is set; chunks as in pass_a, their
+ * bins and Gram matrices combined in chunk order. */
 static void pass_b(cox_work *wk, double *imat)
 {
   size_t n = wk->n, p = wk->p, K = wk->nslot, bsz = bins_size(K, p, wk->counting);
   size_t nscalar = bins_scalar_size(K, wk->counting), nvec = bsz - nscalar, pp = p * p;
   int nt = wk->threads;
   memset(wk->bins.v, 0, nvec * sizeof *wk->bins.v);
-  if (nt <= 1 || n < 4 * NS_COX_BLOCK) {
+  if (!wk->nchunk) {
     pass_b_rows(wk, 0, n, &wk->bins, imat, wk->xbuf);
     return;
   }
-  if (imat) memset(wk->info_t, 0, pp * (size_t) nt * sizeof *wk->info_t);
-NS_OMP(parallel num_threads(nt))
-  {
+  long nc = (long) wk->nchunk;
+NS_OMP(parallel for num_threads(nt) schedule(dynamic, 1) if(nt > 1))
+  for (long c = 0; c < nc; c++) {
     int t = 0;
     t = omp_get_thread_num();
     size_t i0, i1;
-    thread_rows(n, t, nt, &i0, &i1);
+    chunk_rows(n, (size_t) c, (size_t) nc, &i0, &i1);
     cox_bins mine;
-    pass_b_rows(wk, i0, i1, thread_bins(wk, t, 1, &mine),
-                imat ? wk->info_t + (size_t) t * pp : NULL, thread_buffer(wk, t));
+    double *acc = imat ? wk->info_t + (size_t) c * pp : NULL;
+    if (acc) memset(acc, 0, pp * sizeof *acc);
+    pass_b_rows(wk, i0, i1, chunk_bins(wk, (size_t) c, 1, &mine), acc, thread_buffer(wk, t));
   }
   if (wk->bins_t) {
-    for (int t = 0; t < nt; t++) {
-      const double *src = wk->bins_t + (size_t) t * bsz + nscalar;
+    for (long c = 0; c < nc; c++) {
+      const double *src = wk->bins_t + (size_t) c * bsz + nscalar;
       for (size_t q = 0; q < nvec; q++) wk->bins.v[q] += src[q];
     }
   } else {
-    /* Too many slots for per-thread bins: one thread fills them. */
+    /* Too many slots for per-chunk bins: one thread fills them. */
     for (size_t b0 = 0; b0 < n; b0 += NS_COX_BLOCK) {
       size_t nb = n - b0 < NS_COX_BLOCK ? n - b0 : NS_COX_BLOCK;
       load_block(wk, b0, nb, wk->xbuf);
@@ -711,8 +745,8 @@ NS_OMP(parallel num_threads(nt))
     }
   }
   if (imat)
-    for (int t = 0; t < nt; t++) {
-      const double *acc = wk->info_t + (size_t) t * pp;
+    for (long c = 0; c < nc; c++) {
+      const double *acc = wk->info_t + (size_t) c * pp;
       for (size_t j = 0; j < p; j++)
         for (size_t i = 0; i <= j; i++) imat[i + j * p] += acc[i + j * p];
     }
@@ -845,6 +879,7 @@ NS_OMP(parallel for num_threads(nt) schedule(dynamic, 64) reduction(|:bad) if(nt
     wk->lam_bin[2 * kk + 1] = run - wk->mom[kk * NS_MOM + MOM_Q1];
   }
   wk->lam_bin[2 * K] = 0;
+  if (wk->counting) cox_range_build(&wk->hz, wk->h);
 
   return NS_OK;
 }
@@ -1270,6 +1305,14 @@ static ns_status fit_outputs(const cox_work *wk, const ns_cox_control *ctl, newt
   if (res->resid)
     for (size_t k = 0; k < n; k++)
       res->resid[k] = wk->status[k] - row_hazard_weight(wk, k) / (wk->w ? wk->w[k] : 1.0);
+  /* the same expected count in logs: r_k / w_k = exp(eta_k) relative to
+   * its last slot's scale (rows never at risk: none) */
+  if (res->log_expected)
+    for (size_t k = 0; k < n; k++) {
+      double lam = (size_t) wk->vbin[k] == 2 * wk->nslot ? 0.0 : row_lambda(wk, k);
+      res->log_expected[k] = lam > 0 ? (wk->eta[k] - wk->sexp[wk->hi[k]] * NS_LN2) + log(lam)
+                                     : -HUGE_VAL;
+    }
   res->wald_test = 0;
   res->robust_score_test = 0;
   if (!p) return NS_OK;

@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "cox_range.h"
 
 
 typedef struct {
@@ -567,7 +568,7 @@ static void schoenfeld(const sweep *s, double *schoen, int *schoen_row)
 
 ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
                            double *schoen, int *schoen_row, double *martingale,
-                           ns_callback callback, void *context)
+                           double *log_expected, ns_callback callback, void *context)
 {
   ns_status st = check_model(model);
   if (st != NS_OK) return st;
@@ -576,16 +577,29 @@ ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
   if (st != NS_OK) return st;
   size_t n = s.n, p = s.p, m = s.m;
   schoenfeld(&s, schoen, schoen_row);
-  if (!score && !martingale) { sweep_free(&s); return NS_OK; }
+  if (!score && !martingale && !log_expected) { sweep_free(&s); return NS_OK; }
 
   /* Cumulative hazard and hazard-weighted means within each stratum; the
    * Efron share of an event at its own time replaces the time point's full term. */
   double *cumA = malloc((m + 1) * sizeof *cumA);
   double *cumB = malloc((m * p + 1) * sizeof *cumB);
-  double *tmp = malloc((p + 1) * sizeof *tmp);
-  if (!cumA || !cumB || !tmp) {
-    free(cumA); free(cumB); free(tmp); sweep_free(&s);
+  double *tmp = malloc((2 * p + 2) * sizeof *tmp), *rq = tmp + p;
+  /* (start, stop] data: the hazard and hazard-weighted means by runs of
+   * time points, for rows where Lambda(stop) - Lambda(start) cancels */
+  double *hv = model->start ? malloc((m * (p + 1) + 1) * sizeof *hv) : NULL;
+  cox_range rs;
+  memset(&rs, 0, sizeof rs);
+  if (!cumA || !cumB || !tmp || (model->start && (!hv ||
+      cox_range_init(&rs, m, p + 1, s.sexp) != NS_OK))) {
+    free(cumA); free(cumB); free(tmp); free(hv); cox_range_free(&rs); sweep_free(&s);
     return NS_ERR_NOMEM;
+  }
+  if (hv) {
+    for (size_t t = 0; t < m; t++) {
+      hv[t * (p + 1)] = s.haz[t];
+      for (size_t j = 0; j < p; j++) hv[t * (p + 1) + 1 + j] = s.hx[t * p + j];
+    }
+    cox_range_build(&rs, hv);
   }
   /* (each relative to its time point's scale: the previous one's sums
    * are taken to it by f) */
@@ -614,18 +628,41 @@ ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
       int lo = s.lo[k];
       if (lo >= 0) {
         double fl = ldexp(1.0, s.sexp[t] - s.sexp[lo]);
-        A -= cumA[lo] * fl;
-        for (size_t j = 0; j < p; j++) tmp[j] -= cumB[(size_t) lo * p + j] * fl;
+        double before = cumA[lo] * fl;
+        if (A - before > before * 0x1p-13) {
+          A -= before;
+          for (size_t j = 0; j < p; j++) tmp[j] -= cumB[(size_t) lo * p + j] * fl;
+        } else {
+          /* the hazard before the row entered outweighs its own by 2^13
+           * or more: sum the time points (lo, t) by runs, then its own
+           * (issue #13: its expected count had lost every digit) */
+          double ft = 0.0;
+          if ((size_t) lo + 1 < t) {
+            cox_range_query(&rs, (size_t) lo + 1, t - 1, rq);
+            ft = ldexp(1.0, s.sexp[t] - s.sexp[t - 1]);
+          } else {
+            memset(rq, 0, (p + 1) * sizeof *rq);
+          }
+          A = rq[0] * ft + (dead ? s.haz2[t] : s.haz[t]);
+          for (size_t j = 0; j < p; j++)
+            tmp[j] = rq[1 + j] * ft + (dead ? s.hx2[t * p + j] : s.hx[t * p + j]);
+        }
       }
       size_t i = (size_t) s.order[k];
       double r = s.r[k];
       if (martingale) martingale[i] = dead - r * A;
+      /* log(r A) in logs: r (relative to the time point's scale) may
+       * underflow, and dead - r A rounds to dead when r A < 2^-53 */
+      if (log_expected)
+        log_expected[i] = A > 0 ? (model->eta[i] - s.sexp[t] * 0.69314718055994530942) + log(A)
+                                : -HUGE_VAL;
       if (score)
         for (size_t j = 0; j < p; j++)
           score[i + j * n] = (dead ? xr[j] - s.xm[t * p + j] : 0) - r * (xr[j] * A - tmp[j]);
     }
   }
-  free(cumA); free(cumB); free(tmp);
+  free(cumA); free(cumB); free(tmp); free(hv);
+  cox_range_free(&rs);
   sweep_free(&s);
   return NS_OK;
 }
@@ -675,12 +712,18 @@ ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
 }
 
 ns_status ns_cox_deviance(size_t n, const double *martingale, const double *events,
-                          double *out)
+                          const double *log_expected, double *out)
 {
   if (n > 0 && (!martingale || !events || !out)) return NS_ERR_ARGUMENT;
   for (size_t i = 0; i < n; i++) {
     double m = martingale[i], d = events[i];
-    double dev = d != 0 ? m + d * log(d - m) : m;
+    /* log E from the caller when given (it keeps its precision where m
+     * rounds to d), else from m */
+    double le = log_expected && !isnan(log_expected[i]) ? log_expected[i] : log(d - m);
+    double dev = d != 0 ? m + d * le : m;
+    /* m + d log E <= 0 for d in {0, 1}; m and log E formed apart can
+     * round it to a tiny positive number (E near 1): that is 0 */
+    if (dev > 0 && dev <= 0x1p-40 * (fabs(m) + fabs(d * le) + fabs(d))) dev = 0;
     double v = sqrt(-2 * dev);
     out[i] = m > 0 ? v : (m < 0 ? -v : (isnan(m) ? m : 0.0));
   }

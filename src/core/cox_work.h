@@ -12,10 +12,15 @@
 #include <stddef.h>
 
 #include "internal.h"
+#include "cox_range.h"
 
 /* Rows per block: a block of 256 rows of p <= 16 covariates (two buffers)
  * stays in L1/L2. */
 #define NS_COX_BLOCK 256
+
+/* At most this many chunks of rows (cox_work.nchunk): enough to keep a
+ * few threads busy, few enough that their partial bins stay small. */
+#define NS_COX_CHUNKS 16
 
 
 /* Per-slot moments of the Efron terms, kept from the scalar sweep for the
@@ -55,14 +60,20 @@ typedef struct {
   double *eta, *r;
   int own_eta;             /* 0: eta is the caller's lp buffer */
   cox_bins bins;                       /* the totals */
-  double *bins_t;                      /* per-thread bins (threads > 1), or NULL */
+  /* Chunks (issue #13): the passes over the rows work on nchunk fixed
+   * chunks of whole blocks, a number set by n, p and the slots alone --
+   * never by the thread count -- each with its own partial bins and Gram
+   * matrix, combined in chunk order; so the fit is bitwise the same on any
+   * number of threads. nchunk = 0: too few rows, one pass over all rows. */
+  size_t nchunk;
+  double *bins_t;                      /* per-chunk bins, or NULL (filled in row order) */
   double *h, *cumh;                    /* hazard increment, cumulative */
   double *mom;                         /* per slot: the NS_MOM moments of the Efron terms */
   double *lam_bin;                     /* per bin: the hazard its rows accumulate */
   double *s0, *lslot;                  /* per slot: S0 and wt * sum log(den) */
   double *g, *g2, *abar, *cumg;        /* slot * p, for score residuals */
   double *xbuf;                        /* 2 * NS_COX_BLOCK * p per thread */
-  double *info_t;                      /* p * p * threads */
+  double *info_t;                      /* p * p * nchunk (at least p * p) */
   /* ties = "exact" (cox_exact.c): the evaluation is cox_exact_eval's, which
    * may call back the caller's interrupt callback */
   int exact;
@@ -80,6 +91,10 @@ typedef struct {
    * nothing. Going from slot k + 1 to k (k in the same stratum) multiplies
    * by cox_rescale_down(wk, k) = 2^(sexp[k+1] - sexp[k]) <= 1, exactly. */
   int *sexp;         /* nslot */
+  /* (start, stop] data: the hazard increments h by runs of slots, so that
+   * a row's hazard over (lo, hi] need not be Lambda(hi) - Lambda(lo) where
+   * that cancels (cox_range.h) */
+  cox_range hz;
   double *smax;      /* nslot: scratch, the largest eta per slot */
 } cox_work;
 

@@ -318,6 +318,11 @@ typedef struct {
   int iter;             /* Newton-Raphson iterations used */
   int converged;        /* 1 when the loglik change fell below eps */
   int rank;             /* number of non-dropped columns */
+  double *log_expected; /* n: log of each row's expected count r_i Lambda_i
+                           (per unit weight: resid = status - exp(this)),
+                           formed in logs so that it keeps its precision
+                           where resid rounds to the status (for
+                           ns_cox_deviance); -Inf for none; or NULL */
 } ns_cox_result;
 
 /*
@@ -461,22 +466,31 @@ void ns_cox_hazard_free(ns_cox_hazard_result *out);
  *                xm is the risk-set mean (Efron: the average of the d means)
  *   schoen_row   out, n_event 0-based input rows of those events, or NULL
  *   martingale   out, n, or NULL: delta_i - r_i Lambda_i
+ *   log_expected out, n, or NULL: log(r_i Lambda_i), formed in logs (the
+ *                precision ns_cox_deviance needs where the martingale
+ *                residual rounds to delta_i); -Inf when it is 0
  * Linear in n after the sort: the sums over risk sets are differences of
  * cumulative sums over the time points of ns_cox_hazard.
  */
 ns_status ns_cox_residuals(const ns_cox_model *model, double *score,
                            double *schoen, int *schoen_row, double *martingale,
+                           double *log_expected,
                            ns_callback callback, void *context);
 
 /*
  * ns_cox_deviance: deviance residuals from martingale residuals m and event
  * counts d (Therneau, Grambsch & Fleming 1990):
  *   sign(m) sqrt(-2 (m + d log(d - m)))   (the log term is 0 when d = 0).
- * Counts may be sums over collapsed rows. out may alias martingale.
+ * d - m is the expected count E; log_expected (or NULL) gives log E itself,
+ * as ns_cox_fit and ns_cox_residuals form it: when E is below d * 2^-53, m
+ * rounds to d and log(d - m) would be -Inf (a deviance +Inf where the true
+ * one is sqrt(-2 (d + d log E)), finite); without it log(d - m) is used.
+ * Counts may be sums over collapsed rows (then log E is the log of the
+ * summed counts). out may alias martingale.
  * NaN in, NaN out (missing rows padded by na.exclude).
  */
 ns_status ns_cox_deviance(size_t n, const double *martingale, const double *events,
-                          double *out);
+                          const double *log_expected, double *out);
 
 /*
  * ns_cox_zph: the pieces of the score test of proportional hazards
