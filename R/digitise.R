@@ -295,12 +295,14 @@ dig_trace <- function(mask, occ = NULL) {
 # Is the run of column i, which reaches below the level, a drop or the lower
 # arm of a censoring mark whose upper arm is hidden? Look at the
 # next columns: after a drop's vertical the curve is below the old level
-# only, after a mark's arm at the old level only. Undecided within a few line
-# widths (or a column without the curve): a drop.
+# only, after a mark's arm at the old level only. Columns without the curve
+# (hidden under another) are passed over; undecided within a few line widths:
+# a drop.
 dig_mark_below <- function(runs, cols, i, level, hw, slack) {
   lw <- 2 * hw + 1
-  for (i2 in seq.int(i + 1L, length.out = max(4L, ceiling(3 * lw)))) {
-    if (i2 > length(cols) || cols[i2] != cols[i] + (i2 - i)) return(FALSE)
+  window <- max(4L, ceiling(3 * lw))
+  for (i2 in seq.int(i + 1L, length.out = window)) {
+    if (i2 > length(cols) || cols[i2] > cols[i] + window) return(FALSE)
     m <- runs[[i2]]
     m <- m[m[, "bottom"] >= level - hw - slack, , drop = FALSE]
     old <- any(m[, "top"] <= level + hw + slack)
