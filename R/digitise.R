@@ -36,8 +36,11 @@
 #' curve crosses a drop). The line width is measured as the median run height. A run
 #' no taller than the line is a flat stretch (one point at its centre); a run
 #' that reaches further down only is a drop (two points, its top and its
-#' bottom); a run that reaches above the current level is a censoring tick
-#' mark and gives the current level only (a survival curve does not rise).
+#' bottom), unless the next columns show the line going on at the current
+#' level with nothing below it (then it was the lower arm of a censoring mark
+#' whose upper arm is hidden under a curve drawn over this one); a run that
+#' reaches above the current level is a censoring tick mark and gives the
+#' current level only (a survival curve does not rise).
 #' Where the curve is hidden under another of the `colours` (drawn over it),
 #' it is read where that curve is: at its own level while the other covers
 #' it, and at the top of the other's nearest line below when the other
@@ -273,6 +276,10 @@ dig_trace <- function(mask, occ = NULL) {
     if (above > slack) {
       # censoring tick (or the second column of a wide vertical): keep level
       out_col <- c(out_col, cols[i]); out_row <- c(out_row, level)
+    } else if (below > slack && dig_mark_below(runs, cols, i, level, hw, slack)) {
+      # the lower arm of a censoring mark whose upper arm is hidden (under a
+      # curve drawn over this one): not a drop, the line goes on at its level
+      out_col <- c(out_col, cols[i]); out_row <- c(out_row, level)
     } else if (below > slack) {
       new_level <- bottom - hw
       out_col <- c(out_col, cols[i], cols[i]); out_row <- c(out_row, level, new_level)
@@ -283,4 +290,25 @@ dig_trace <- function(mask, occ = NULL) {
     }
   }
   list(col = out_col, row = out_row)
+}
+
+# Is the run of column i, which reaches below the level, a drop or the lower
+# arm of a censoring mark whose upper arm is hidden? Look at the
+# next columns: after a drop's vertical the curve is below the old level
+# only, after a mark's arm at the old level only. Columns without the curve
+# (hidden under another) are passed over; undecided within a few line widths:
+# a drop.
+dig_mark_below <- function(runs, cols, i, level, hw, slack) {
+  lw <- 2 * hw + 1
+  window <- max(4L, ceiling(3 * lw))
+  for (i2 in seq.int(i + 1L, length.out = window)) {
+    if (i2 > length(cols) || cols[i2] > cols[i] + window) return(FALSE)
+    m <- runs[[i2]]
+    m <- m[m[, "bottom"] >= level - hw - slack, , drop = FALSE]
+    old <- any(m[, "top"] <= level + hw + slack)
+    low <- any(m[, "bottom"] > level + hw + slack)
+    if (old != low) return(old)
+    if (!old) return(FALSE)
+  }
+  FALSE
 }

@@ -6,6 +6,7 @@
 #     with +-1 pixel noise on a 1000 x 700 panel (seeds 1-10) and PNGs of five
 #     sizes (800-1200 pixels wide) read back by digitise_curve() -- errors
 #     against the original data (see tests/testthat/helper-reconstruct.R);
+#     colon also from PNGs of ten more sizes (700-1500 pixels);
 #  2. speed: the two interleaved, a full gc() before each timed call, median
 #     of `reps` runs, quoted as ratios.
 # Run from the package root: R_LIBS=lib Rscript bench/bench-reconstruct.R
@@ -64,6 +65,26 @@ acc <- do.call(rbind, rows)
 cat("| data | input | curve | median | RMST | log HR |\n|---|---|---|---|---|---|\n")
 cat(sprintf("| %s | %s | %s | %s | %s | %s |\n", acc$data, acc$input, acc$curve, acc$median,
             acc$rmst, acc$log_hr), sep = "")
+
+cat("\n== colon (death) from PNGs of ten more sizes (700-1500 pixels wide), as above\n")
+d <- ds$colon
+at_risk <- rt_at_risk(d$data, d$ticks)
+arms <- levels(d$data$arm)
+more <- c(700, 750, 850, 950, 1050, 1150, 1250, 1300, 1400, 1500)
+errs <- lapply(more, function(w) {
+  curve <- png_curve(d, w)
+  rbind(netsurv = summarise_errors(rt_errors(d$data, reconstruct_ipd(curve, at_risk), d$xlim)),
+        IPDfromKM = summarise_errors(rt_errors(d$data, suppressWarnings(
+          rt_ipdfromkm(curve, at_risk, arms)), d$xlim)))
+})
+ours <- do.call(rbind, lapply(errs, function(x) x["netsurv", ]))
+theirs <- do.call(rbind, lapply(errs, function(x) x["IPDfromKM", ]))
+cell <- function(m) sprintf("%.4f / %.4f (%d)", mean(ours[, m]), mean(theirs[, m]),
+                            sum(ours[, m] > theirs[, m] + 1e-12))
+cat(sprintf("| colon | PNG x10 | %s | %s | %s | %s |\n", cell("sup"), cell("median"), cell("rmst"),
+            cell("log_hr")))
+cat("median error per size (netsurv / IPDfromKM):",
+    sprintf("%d: %.4f/%.4f", more, ours[, "median"], theirs[, "median"]), "\n")
 
 cat("\n== Radiationdata (IPDfromKM's example; published HR 0.68, 0.52-0.89)\n")
 R <- Radiationdata

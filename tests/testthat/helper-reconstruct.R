@@ -112,8 +112,8 @@ rt_render <- function(file, data, xlim, ylim = c(0, 1.02), width = 1000, height 
     graphics::grconvertY(rev(ylim), "user", "device"))
 }
 
-rt_digitise_png <- function(data, xlim, file = tempfile(fileext = ".png")) {
-  box <- rt_render(file, data, xlim)
+rt_digitise_png <- function(data, xlim, file = tempfile(fileext = ".png"), width = 1000) {
+  box <- rt_render(file, data, xlim, width = width, height = round(0.7 * width))
   cols <- rt_colours[seq_along(levels(data$arm))]
   names(cols) <- levels(data$arm)
   digitise_curve(file, cols, xlim = xlim, ylim = c(0, 1.02), box = box)

@@ -44,6 +44,31 @@ test_that("a hand-made image: levels, drops, ticks and a lighter band", {
   expect_true(all(ipd$time[ipd$status == 1] >= 69 & ipd$time[ipd$status == 1] <= 73))
 })
 
+test_that("a censoring mark whose upper arm is hidden is not read as a drop", {
+  # red at 0.5 (rows 60-62) with a censoring mark at t = 90 (columns
+  # 100-101, rows 56-69) and a drop to 0.3 at t = 140; blue, drawn over it
+  # just above (rows 55-58), hides the mark's upper arm: what shows of the
+  # mark reaches only below the line, as a drop's vertical does. The next
+  # columns, where red goes on at 0.5, tell it from a drop.
+  img <- array(1, c(120, 220, 3))
+  paint <- function(rows, cols, rgb) for (ch in 1:3) img[rows, cols, ch] <<- rgb[ch]
+  paint(60:62, 10:151, c(1, 0, 0))
+  paint(56:69, 100:101, c(1, 0, 0))
+  paint(60:82, 150:151, c(1, 0, 0))
+  paint(80:82, 150:200, c(1, 0, 0))
+  paint(55:58, 10:200, c(0, 0, 1))
+  pts <- digitise_curve(img, c(red = "red", blue = "blue"), x = toy_x, y = toy_y)
+  red <- pts[pts$arm == "red", ]
+  # within a pixel (0.01) of 0.5 up to the drop, of 0.3 after it
+  expect_lte(max(abs(red$survival[red$time < 139] - 0.5)), 0.01)
+  expect_lte(max(abs(red$survival[red$time > 142] - 0.3)), 0.01)
+  drop_time <- red$time[red$survival < 0.45][1]
+  expect_true(drop_time >= 139 && drop_time <= 142)
+  # the mark's columns are read at the line's level (before this was fixed
+  # the level fell there to the arm's end, 0.42)
+  expect_lte(max(abs(red$survival[red$time >= 88 & red$time <= 95] - 0.5)), 0.01)
+})
+
 test_that("a curve hidden under another follows it, and drops where it drops", {
   # red at 0.8 from t = 0, dropping to 0.6 at t = 50 and on to t = 190; blue,
   # drawn over it, at 0.8 from t = 20, dropping to 0.6 at t = 50 and to 0.4 at
