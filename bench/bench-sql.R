@@ -12,7 +12,8 @@
 #    cox() on the collected rows.
 # 2. In memory: km(), logrank() and cox() (p = 10, Efron, default threads) at
 #    growing n: median elapsed and CPU time (user + system of the process,
-#    all threads) and CPU time per row, the process's peak resident memory
+#    all threads; the system part, where page faults count, shown apart)
+#    and CPU time per row, the process's peak resident memory
 #    above the data (VmHWM, reset through /proc/self/clear_refs) per row, and
 #    the pages swapped out during the fits (/proc/vmstat pswpout, machine-wide;
 #    0 means nothing swapped). Run one size per R process for the big sizes
@@ -27,11 +28,13 @@
 # Sizes: NETSURV_BENCH_SQL_N (default "1e5,1e6") and NETSURV_BENCH_MEM_N
 # (default "1e6,3e6"), "none" to skip a part; NETSURV_BENCH_MEM_FUNS (default
 # "km,logrank,cox") the in-memory fits to run; the NEWS.md numbers used
-# 1e6,1e7 and 1e6,1e7,5e7. The table is generated inside the server (no rows
-# travel from R; faster than COPY), once per size. The in-memory cohort is
-# built column by column (no n x p matrix next to the data frame). The
-# machine is shared: timings are indicative, medians of repeated runs (3 at
-# n >= 1e7, 1 at n >= 5e7).
+# NETSURV_BENCH_SQL_N=1e6,1e7 and, for the in-memory table, one fresh process
+# per size (NETSURV_BENCH_SQL_N=none, NETSURV_BENCH_MEM_N=1e6, then 1e7, then
+# 5e7 with NETSURV_BENCH_MEM_REPS=3 under `ulimit -v 18874368`). The table is
+# generated inside the server (no rows travel from R; faster than COPY), once
+# per size. The in-memory cohort is built column by column (no n x p matrix
+# next to the data frame). The machine is shared: timings are indicative,
+# medians of repeated runs.
 suppressPackageStartupMessages(library(netsurv))
 library(survival, warn.conflicts = FALSE)
 
@@ -138,7 +141,7 @@ loadavg <- function() strsplit(readLines("/proc/loadavg"), " ")[[1L]][1L]
 mem_reps <- Sys.getenv("NETSURV_BENCH_MEM_REPS", "")
 mem_margin <- as.numeric(Sys.getenv("NETSURV_BENCH_MEM_MARGIN_GB", "3")) * 2^30
 mem_fit <- function(f, fun, n, df) {
-  times <- cpus <- numeric()
+  times <- cpus <- syss <- numeric()
   peak <- 0
   invisible(gc())
   base <- vm("VmRSS")
@@ -150,16 +153,18 @@ mem_fit <- function(f, fun, n, df) {
     st <- system.time(fun())
     times <- c(times, st[["elapsed"]])
     cpus <- c(cpus, st[["user.self"]] + st[["sys.self"]])
+    syss <- c(syss, st[["sys.self"]])
     peak <- max(peak, vm("VmHWM") - base)
   }
   swapped <- pswpout() - swap0
   el <- stats::median(times)
   cpu <- stats::median(cpus)
-  cat(sprintf(paste0("  %-8s n = %.0e: %.2f s (CPU %.2f s, %.3f us/row; runs: %s), peak %.0f MB",
+  sys <- stats::median(syss)
+  cat(sprintf(paste0("  %-8s n = %.0e: %.2f s (CPU %.2f s of which system %.2f s, %.3f us/row; runs: %s), peak %.0f MB",
                      " above the data, %.0f B/row, pages swapped out %.0f, load %s\n"),
-              f, n, el, cpu, cpu / n * 1e6, paste(sprintf("%.2f", times), collapse = " "),
+              f, n, el, cpu, sys, cpu / n * 1e6, paste(sprintf("%.2f", times), collapse = " "),
               peak / 2^20, peak / n, swapped, loadavg()))
-  data.frame(fun = f, n = n, runs = nrep, median_s = el, cpu_s = cpu,
+  data.frame(fun = f, n = n, runs = nrep, median_s = el, cpu_s = cpu, sys_s = sys,
              cpu_us_per_row = cpu / n * 1e6, peak_extra_MB = peak / 2^20,
              bytes_per_row = peak / n, pswpout = swapped, load = loadavg())
 }
