@@ -10,18 +10,31 @@
 #    follows the number of distinct times, not n, because only aggregates
 #    come back. At the smallest n the fit is checked against
 #    cox() on the collected rows.
-# 2. In memory: km(), logrank() and cox() (p = 10) at growing n: median time
-#    and the process's peak resident memory above the data (VmHWM, reset
-#    through /proc/self/clear_refs) per row, which should not grow with n.
+# 2. In memory: km(), logrank() and cox() (p = 10, Efron, default threads) at
+#    growing n: median elapsed and CPU time (user + system of the process,
+#    all threads; the system part, where page faults count, shown apart)
+#    and CPU time per row, the process's peak resident memory
+#    above the data (VmHWM, reset through /proc/self/clear_refs) per row, and
+#    the pages swapped out during the fits (/proc/vmstat pswpout, machine-wide;
+#    0 means nothing swapped). Run one size per R process for the big sizes
+#    (NETSURV_BENCH_MEM_N=5e7 NETSURV_BENCH_SQL_N=none), under `ulimit -v`: the
+#    bench stops before building a size's data when /proc/meminfo's
+#    MemAvailable is below its estimated need (data + ~200 B/row for the fits)
+#    plus NETSURV_BENCH_MEM_MARGIN_GB (default 3), rather than push a shared
+#    machine into the OOM killer. NETSURV_BENCH_MEM_REPS overrides the number
+#    of runs per fit (default 5, 3 at n >= 1e7, 1 at n >= 5e7). glibc's
+#    MALLOC_* environment variables, if set, are printed with the results.
 #
 # Sizes: NETSURV_BENCH_SQL_N (default "1e5,1e6") and NETSURV_BENCH_MEM_N
 # (default "1e6,3e6"), "none" to skip a part; NETSURV_BENCH_MEM_FUNS (default
 # "km,logrank,cox") the in-memory fits to run; the NEWS.md numbers used
-# 1e6,1e7 and 1e6,1e7,5e7. The table is generated inside the server (no rows
-# travel from R; faster than COPY), once per size. The in-memory cohort is
-# built column by column (no n x p matrix next to the data frame). The
-# machine is shared: timings are indicative, medians of repeated runs (3 at
-# n >= 1e7, 1 at n >= 5e7).
+# NETSURV_BENCH_SQL_N=1e6,1e7 and, for the in-memory table, one fresh process
+# per size (NETSURV_BENCH_SQL_N=none, NETSURV_BENCH_MEM_N=1e6, then 1e7, then
+# 5e7 with NETSURV_BENCH_MEM_REPS=3 under `ulimit -v 18874368`). The table is
+# generated inside the server (no rows travel from R; faster than COPY), once
+# per size. The in-memory cohort is built column by column (no n x p matrix
+# next to the data frame). The machine is shared: timings are indicative,
+# medians of repeated runs.
 suppressPackageStartupMessages(library(netsurv))
 library(survival, warn.conflicts = FALSE)
 
@@ -116,21 +129,44 @@ if (!is.null(pg) && length(sql_n)) {
 # covariates are then added (regenerated from their own seeds) for cox, so
 # that the largest n fits in a shared machine's memory. Peak memory is the
 # resident high-water mark above the data frame, per fit.
+meminfo <- function(field) {
+  x <- grep(paste0("^", field, ":"), readLines("/proc/meminfo"), value = TRUE)
+  as.numeric(gsub("[^0-9]", "", x)) * 1024  # bytes
+}
+pswpout <- function() {
+  x <- grep("^pswpout ", readLines("/proc/vmstat"), value = TRUE)
+  if (length(x)) as.numeric(sub("^pswpout ", "", x)) else NA_real_
+}
+loadavg <- function() strsplit(readLines("/proc/loadavg"), " ")[[1L]][1L]
+mem_reps <- Sys.getenv("NETSURV_BENCH_MEM_REPS", "")
+mem_margin <- as.numeric(Sys.getenv("NETSURV_BENCH_MEM_MARGIN_GB", "3")) * 2^30
 mem_fit <- function(f, fun, n, df) {
-  times <- numeric()
+  times <- cpus <- syss <- numeric()
   peak <- 0
   invisible(gc())
   base <- vm("VmRSS")
-  for (r in seq_len(if (n >= 5e7) 1L else if (n >= 1e7) min(reps, 3L) else reps)) {
+  swap0 <- pswpout()
+  nrep <- if (nzchar(mem_reps)) as.integer(mem_reps) else
+    if (n >= 5e7) 1L else if (n >= 1e7) min(reps, 3L) else reps
+  for (r in seq_len(nrep)) {
     peak_reset()
-    times <- c(times, system.time(fun())[["elapsed"]])
+    st <- system.time(fun())
+    times <- c(times, st[["elapsed"]])
+    cpus <- c(cpus, st[["user.self"]] + st[["sys.self"]])
+    syss <- c(syss, st[["sys.self"]])
     peak <- max(peak, vm("VmHWM") - base)
   }
-  cat(sprintf("  %-8s n = %.0e: %.2f s, %.0f ns/row, peak %.0f MB above the data, %.0f B/row\n",
-              f, n, stats::median(times), stats::median(times) / n * 1e9, peak / 2^20, peak / n))
-  data.frame(fun = f, n = n, median_s = stats::median(times),
-             ns_per_row = stats::median(times) / n * 1e9, peak_extra_MB = peak / 2^20,
-             bytes_per_row = peak / n)
+  swapped <- pswpout() - swap0
+  el <- stats::median(times)
+  cpu <- stats::median(cpus)
+  sys <- stats::median(syss)
+  cat(sprintf(paste0("  %-8s n = %.0e: %.2f s (CPU %.2f s of which system %.2f s, %.3f us/row; runs: %s), peak %.0f MB",
+                     " above the data, %.0f B/row, pages swapped out %.0f, load %s\n"),
+              f, n, el, cpu, sys, cpu / n * 1e6, paste(sprintf("%.2f", times), collapse = " "),
+              peak / 2^20, peak / n, swapped, loadavg()))
+  data.frame(fun = f, n = n, runs = nrep, median_s = el, cpu_s = cpu, sys_s = sys,
+             cpu_us_per_row = cpu / n * 1e6, peak_extra_MB = peak / 2^20,
+             bytes_per_row = peak / n, pswpout = swapped, load = loadavg())
 }
 covariate <- function(j, n) {
   set.seed(1000 + j)
@@ -139,6 +175,15 @@ covariate <- function(j, n) {
 funs <- strsplit(Sys.getenv("NETSURV_BENCH_MEM_FUNS", "km,logrank,cox"), ",")[[1L]]
 res <- list()
 for (n in mem_n) {
+  # estimated need: the cox data frame (time, status, p covariates) plus
+  # ~200 B/row for the fits (measured peaks: 85-230 B/row, the
+  # most at small n)
+  need <- n * (8 + 4 + 8 * p + 200)
+  if (meminfo("MemAvailable") < need + mem_margin)
+    stop(sprintf("n = %.0e needs about %.1f GB + %.1f GB margin; MemAvailable is %.1f GB",
+                 n, need / 2^30, mem_margin / 2^30, meminfo("MemAvailable") / 2^30))
+  cat(sprintf("n = %.0e: MemAvailable %.1f GB, load %s\n", n,
+              meminfo("MemAvailable") / 2^30, loadavg()))
   eta <- numeric(n)
   for (j in seq_len(p)) eta <- eta + seq(-0.5, 0.5, length.out = p)[j] * covariate(j, n)
   set.seed(42)
@@ -164,4 +209,9 @@ if (length(res)) {
   cat("\nIn memory (data frame already in R; peak resident memory above the data; ",
       "the machine is shared and loaded):\n", sep = "")
   print(do.call(rbind, res), digits = 3, row.names = FALSE)
+  env <- Sys.getenv(c("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_",
+                      "OMP_NUM_THREADS"))
+  cat("netsurv threads:", netsurv_threads(), "; environment:",
+      if (any(nzchar(env))) paste(names(env)[nzchar(env)], env[nzchar(env)], sep = "=") else "(none set)",
+      "\n")
 }
