@@ -381,6 +381,8 @@ NS_OMP(for schedule(dynamic) nowait)
   if (n >= 4 * (size_t) NS_COX_BLOCK) {
     size_t c = nblk < NS_COX_CHUNKS ? nblk : NS_COX_CHUNKS;
     while (c > 1 && c * p * p > n * (p + 1) + 65536) c--;
+    /* fewer chunks rather than bins filled in a second pass over X */
+    while (c > 2 && bsz * c > n / 2 + 65536) c--;
     wk->nchunk = c;
   }
   size_t nc = wk->nchunk ? wk->nchunk : 1;
