@@ -224,11 +224,17 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
     }
     q.q11 = q.q12 = q.q22 = 0;
     double S = 1, Hd = 0, n_risk = 0, rows_risk = 0;
+    /* The weighted number at risk is (rows entered) - (rows that left): an
+     * exact running sum, so that a risk set of one tiny weight left after
+     * large ones is that weight, not 0 (fuzz_competing 6f4ab183, #13). */
+    ns_exact_sum xrisk;
+    xrisk.n = 0;
     if (!counting) {
       for (size_t i = a; i < a_end; i++) {
         int r = order[i];
         double w = data->weight ? data->weight[r] : 1.0;
-        n_risk += w;
+        ns_exact_add(&xrisk, w);
+        n_risk = ns_exact_value(&xrisk);
         rows_risk += 1;
         if (use_clusters) {
           double *c = cl + (size_t) data->cluster[r] * width;
@@ -248,7 +254,8 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
         while (e < e_end && start[order_start[e]] < t) {
           int r = order_start[e++];
           double w = data->weight ? data->weight[r] : 1.0;
-          n_risk += w;
+          ns_exact_add(&xrisk, w);
+          n_risk = ns_exact_value(&xrisk);
           rows_risk += 1;
           double *own = entry + (size_t) r * width;
           own[0] = -Hd;
@@ -359,9 +366,8 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
         out->std_err[(size_t) k * m + point] = sqrt(v > 0 ? v : 0);
       }
       point++;
-      for (size_t i = a; i < b; i++) {
-        n_risk -= ws[i];
-      }
+      for (size_t i = a; i < b; i++) ns_exact_add(&xrisk, -ws[i]);
+      n_risk = ns_exact_value(&xrisk);
       rows_risk -= (double) (b - a);
       a = b;
       if (callback && a >= next_callback) {

@@ -239,6 +239,35 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/* Issue #13 (fuzz_competing finding 6f4ab183): the weighted number at risk
+ * was (all weights) - (weights that left), so a risk set of one subnormal
+ * weight left after a weight of 3.5 was 0 and the event at t = 1 was
+ * skipped (S stayed 1). Now an exact running sum: S(1) = 0, F2(1) = 1,
+ * for every variance and with (start, stop] data too. */
+START_TEST(tiny_weight_alone_at_risk)
+{
+  const double time[] = {0, 1, 0, 0}, start[] = {-1, -1, -1, -1};
+  const int cause[] = {0, 2, 0, 0};
+  const double w[] = {3.5, 3.3156e-315, 0, 0};
+  for (int v = 0; v < 2; v++)
+    for (int counting = 0; counting < 2; counting++) {
+      if (v == 1 && counting) continue; /* Gray's variance: right-censored only */
+      ns_cuminc_data d = {.n = 4, .time = time, .start = counting ? start : NULL,
+                          .cause = cause, .n_cause = 2, .weight = w, .n_group = 1,
+                          .variance = v ? NS_CUMINC_GRAY : NS_CUMINC_JACKKNIFE};
+      ns_cuminc_result r;
+      ck_assert_int_eq(ns_cuminc_fit(&d, &r, NULL, NULL), NS_OK);
+      ck_assert_uint_eq(r.m, 2);
+      ck_assert_near(r.time[1], 1, 0);
+      ck_assert_near(r.surv[0], 1, 0);
+      ck_assert_near(r.surv[1], 0, 0);
+      ck_assert_near(r.estimate[2 + 1], 1, 1e-15);
+      ck_assert_near(r.estimate[1], 0, 0);
+      ns_cuminc_free(&r);
+    }
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("cuminc");
@@ -253,6 +282,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, gray_test_cmprsk);
   tcase_add_test(tc, row_order_does_not_matter);
   tcase_add_test(tc, bad_input);
+  tcase_add_test(tc, tiny_weight_alone_at_risk);
   suite_add_tcase(s, tc);
   return s;
 }
