@@ -582,7 +582,7 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
   int *st_cause = malloc(nn * sizeof *st_cause), *st_group = malloc(nn * sizeof *st_group);
   int *st_stratum = stratum ? malloc(nn * sizeof *st_stratum) : NULL;
   double *events = calloc((size_t) n_cause, sizeof *events);
-  double *factor = malloc((ng1 * ng1 + 2 * ng1) * sizeof *factor);
+  double *factor = malloc((2 * ng1 * ng1 + 2 * ng1) * sizeof *factor);
   int *keep = malloc(ng1 * sizeof *keep);
   ns_status st = NS_OK;
   if (!order || !st_time || (weight && !st_weight) || !st_cause || !st_group ||
@@ -614,16 +614,24 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
     double maxdiag = 0;
     for (size_t i = 0; i < ng1; i++) if (v[i + i * ng1] > maxdiag) maxdiag = v[i + i * ng1];
     if (!(maxdiag > 0)) continue;
+    /* V / max diag: frequency weights near 1e-160 give a V of subnormals,
+     * on which the Cholesky factorization fails (fuzz_competing a3ac3979,
+     * #13); s' V^-1 s = z' (V / m)^-1 z, z = s / sqrt(m). A factorization that still
+     * fails is a singular V: NaN, as the contract says. */
+    double *vs = factor + ng1 * ng1 + 2 * ng1;
+    for (size_t i = 0; i < ng1 * ng1; i++) vs[i] = v[i] / maxdiag;
     int rank = 0;
-    st = ns_linalg_chol(ng1, v, 1e-10, factor, keep, &rank);
+    st = ns_linalg_chol(ng1, vs, 1e-10, factor, keep, &rank);
+    if (st == NS_ERR_SINGULAR) { st = NS_OK; continue; }
     if (st != NS_OK) goto done;
     if ((size_t) rank < ng1) continue;
-    double *x = factor + ng1 * ng1, *work = x + ng1;
-    for (size_t i = 0; i < ng1; i++) x[i] = s[i];
+    double *x = factor + ng1 * ng1, *work = x + ng1, root = sqrt(maxdiag);
+    for (size_t i = 0; i < ng1; i++) x[i] = s[i] / root;
     st = ns_linalg_chol_solve(ng1, factor, keep, rank, x, work);
+    if (st == NS_ERR_SINGULAR) { st = NS_OK; continue; }
     if (st != NS_OK) goto done;
     double q = 0;
-    for (size_t i = 0; i < ng1; i++) q += s[i] * x[i];
+    for (size_t i = 0; i < ng1; i++) q += s[i] / root * x[i];
     statistic[k] = q;
   }
 done:

@@ -268,6 +268,31 @@ START_TEST(tiny_weight_alone_at_risk)
 }
 END_TEST
 
+/* Issue #13 (fuzz_competing finding a3ac3979): frequency weights near 1e-160
+ * made Gray's variance subnormal (1e-320) and the Cholesky factorization
+ * failed: NS_ERR_SINGULAR on valid input, where the contract says a singular
+ * V gives a NaN statistic. V is now scaled by its largest diagonal first (and
+ * a factorization that still fails is a NaN). The reproducer's rows (28: one
+ * competing event of weight 1e-160, one censored row of weight 3.5, the rest
+ * weight 0): success, each statistic NaN or finite and >= 0. */
+START_TEST(gray_test_tiny_weights)
+{
+  enum { N = 28 };
+  double t[N], w[N];
+  int c[N], g[N];
+  for (int i = 0; i < N; i++) { t[i] = 0; w[i] = 0; c[i] = 0; g[i] = 0; }
+  t[0] = 0.5; c[0] = 2; w[0] = 1e-160; g[0] = 2;
+  t[1] = 4.5; w[1] = 3.5; g[1] = 1;
+  t[2] = 1e-160;
+  double score[4], var[8], stat[2];
+  int df;
+  ck_assert_int_eq(ns_cuminc_gray_test(N, t, c, 2, w, g, 3, NULL, 1, 0, score, var, stat, &df),
+                   NS_OK);
+  ck_assert_int_eq(df, 2);
+  for (int k = 0; k < 2; k++) ck_assert(isnan(stat[k]) || (isfinite(stat[k]) && stat[k] >= 0));
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("cuminc");
@@ -283,6 +308,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, row_order_does_not_matter);
   tcase_add_test(tc, bad_input);
   tcase_add_test(tc, tiny_weight_alone_at_risk);
+  tcase_add_test(tc, gray_test_tiny_weights);
   suite_add_tcase(s, tc);
   return s;
 }
