@@ -619,7 +619,13 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
      * #13); s' V^-1 s = z' (V / m)^-1 z, z = s / sqrt(m). A factorization that still
      * fails is a singular V: NaN, as the contract says. */
     double *vs = factor + ng1 * ng1 + 2 * ng1;
-    for (size_t i = 0; i < ng1 * ng1; i++) vs[i] = v[i] / maxdiag;
+    int finite = isfinite(maxdiag);
+    for (size_t i = 0; i < ng1; i++) finite &= isfinite(s[i]) != 0;
+    for (size_t i = 0; i < ng1 * ng1; i++) {
+      vs[i] = v[i] / maxdiag;
+      finite &= isfinite(vs[i]) != 0;
+    }
+    if (!finite) continue; /* weights near DBL_MAX overflow V: NaN (fuzz 158e00c4) */
     int rank = 0;
     st = ns_linalg_chol(ng1, vs, 1e-10, factor, keep, &rank);
     if (st == NS_ERR_SINGULAR) { st = NS_OK; continue; }

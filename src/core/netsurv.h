@@ -572,7 +572,8 @@ void ns_cuminc_free(ns_cuminc_result *out);
  *              (Gray's, with the correction for the estimated censoring
  *              distribution), column-major
  *   statistic  out, n_cause: score' var^-1 score; NaN when var is singular
- *              or the cause has no event
+ *              or not finite (weights so large that it overflows) or the
+ *              cause has no event
  *   df         out: n_group - 1
  * Rows in any order (sorted once by stratum and time and gathered); ties:
  * all rows with one time are one step. Right-censored data only.

@@ -268,7 +268,7 @@ START_TEST(tiny_weight_alone_at_risk)
 }
 END_TEST
 
-/* Issue #13 (fuzz_competing finding a3ac3979): frequency weights near 1e-160
+/* Issue #13 (fuzz_competing findings a3ac3979, 158e00c4): frequency weights near 1e-160
  * made Gray's variance subnormal (1e-320) and the Cholesky factorization
  * failed: NS_ERR_SINGULAR on valid input, where the contract says a singular
  * V gives a NaN statistic. V is now scaled by its largest diagonal first (and
@@ -289,6 +289,12 @@ START_TEST(gray_test_tiny_weights)
   ck_assert_int_eq(ns_cuminc_gray_test(N, t, c, 2, w, g, 3, NULL, 1, 0, score, var, stat, &df),
                    NS_OK);
   ck_assert_int_eq(df, 2);
+  for (int k = 0; k < 2; k++) ck_assert(isnan(stat[k]) || (isfinite(stat[k]) && stat[k] >= 0));
+  /* fuzz_competing 158e00c4: a weight of 1e308 overflows V: NaN, not Inf */
+  w[0] = 1e308; c[0] = 1; g[0] = 0; t[0] = 7;
+  w[1] = 1; c[1] = 1; t[1] = 4;
+  ck_assert_int_eq(ns_cuminc_gray_test(N, t, c, 2, w, g, 3, NULL, 1, 0, score, var, stat, &df),
+                   NS_OK);
   for (int k = 0; k < 2; k++) ck_assert(isnan(stat[k]) || (isfinite(stat[k]) && stat[k] >= 0));
 }
 END_TEST
