@@ -229,12 +229,24 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
      * large ones is that weight, not 0 (fuzz_competing 6f4ab183, #13). */
     ns_exact_sum xrisk;
     xrisk.n = 0;
+    /* The exact sum holds terms up to 2^1000: a group with a larger weight
+     * (its total is finite, checked) is summed times 2^-64 (fuzz_competing
+     * 108bacd5: 1e308 + 5.5 - 1e308 was 0); weights below ~2^-1010 are
+     * then lost beside it. */
+    double xs = 1.0, wmax = 0.0, wtot = 0.0;
+    for (size_t i = a; i < a_end; i++) {
+      double w = data->weight ? data->weight[order[i]] : 1.0;
+      if (w > wmax) wmax = w;
+      wtot += w;
+    }
+    if (!isfinite(wtot)) { free(qbuf); st = NS_ERR_WEIGHT; goto done; }
+    if (wmax > 0x1p1000) xs = 0x1p-64;
     if (!counting) {
       for (size_t i = a; i < a_end; i++) {
         int r = order[i];
         double w = data->weight ? data->weight[r] : 1.0;
-        ns_exact_add(&xrisk, w);
-        n_risk = ns_exact_value(&xrisk);
+        ns_exact_add(&xrisk, w * xs);
+        n_risk = ns_exact_value(&xrisk) / xs;
         rows_risk += 1;
         if (use_clusters) {
           double *c = cl + (size_t) data->cluster[r] * width;
@@ -254,8 +266,8 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
         while (e < e_end && start[order_start[e]] < t) {
           int r = order_start[e++];
           double w = data->weight ? data->weight[r] : 1.0;
-          ns_exact_add(&xrisk, w);
-          n_risk = ns_exact_value(&xrisk);
+          ns_exact_add(&xrisk, w * xs);
+          n_risk = ns_exact_value(&xrisk) / xs;
           rows_risk += 1;
           double *own = entry + (size_t) r * width;
           own[0] = -Hd;
@@ -366,8 +378,8 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
         out->std_err[(size_t) k * m + point] = sqrt(v > 0 ? v : 0);
       }
       point++;
-      for (size_t i = a; i < b; i++) ns_exact_add(&xrisk, -ws[i]);
-      n_risk = ns_exact_value(&xrisk);
+      for (size_t i = a; i < b; i++) ns_exact_add(&xrisk, -(ws[i] * xs));
+      n_risk = ns_exact_value(&xrisk) / xs;
       rows_risk -= (double) (b - a);
       a = b;
       if (callback && a >= next_callback) {
@@ -574,6 +586,12 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
     if (group[i] < 0 || group[i] >= n_group) return NS_ERR_STRATUM;
     if (stratum && (stratum[i] < 0 || stratum[i] >= n_stratum)) return NS_ERR_STRATUM;
     if (weight && (!isfinite(weight[i]) || weight[i] < 0)) return NS_ERR_WEIGHT;
+  }
+  /* the risk sets pool the groups: weights summing past DBL_MAX are refused */
+  if (weight) {
+    double tot = 0;
+    for (size_t i = 0; i < n; i++) tot += weight[i];
+    if (!isfinite(tot)) return NS_ERR_WEIGHT;
   }
   const size_t ng1 = (size_t) n_group - 1, nn = n ? n : 1;
   int *order = malloc(nn * sizeof *order);

@@ -265,6 +265,33 @@ START_TEST(tiny_weight_alone_at_risk)
       ck_assert_near(r.estimate[1], 0, 0);
       ns_cuminc_free(&r);
     }
+  /* fuzz_competing 108bacd5...: a weight of 1e308 (beyond the exact sum's
+   * 2^1000) before a weight of 5.5 -- 1e308 + 5.5 - 1e308 was 0; the group
+   * is now summed times 2^-64 */
+  const double tb[] = {0.5, 3}, wb[] = {1e308, 5.5};
+  const int cb[] = {0, 1};
+  ns_cuminc_data db = {.n = 2, .time = tb, .cause = cb, .n_cause = 1, .weight = wb,
+                       .n_group = 1};
+  ns_cuminc_result rb;
+  ck_assert_int_eq(ns_cuminc_fit(&db, &rb, NULL, NULL), NS_OK);
+  ck_assert_near(rb.surv[1], 0, 0);
+  ck_assert_near(rb.estimate[1], 1, 1e-15);
+  ns_cuminc_free(&rb);
+  /* fb50cdcd...: weights whose sum overflows -- in one group refused; in two
+   * groups cuminc answers, Gray's test (pooled risk sets) refuses */
+  const double wc[] = {1e308, 1e308};
+  const int gc[] = {0, 1}, cc[] = {1, 1};
+  ns_cuminc_data dc = {.n = 2, .time = tb, .cause = cc, .n_cause = 1, .weight = wc,
+                       .n_group = 1};
+  ck_assert_int_eq(ns_cuminc_fit(&dc, &rb, NULL, NULL), NS_ERR_WEIGHT);
+  dc.group = gc;
+  dc.n_group = 2;
+  ck_assert_int_eq(ns_cuminc_fit(&dc, &rb, NULL, NULL), NS_OK);
+  ns_cuminc_free(&rb);
+  double sc1[1], v1[1], st1[1];
+  int df1;
+  ck_assert_int_eq(ns_cuminc_gray_test(2, tb, cc, 1, wc, gc, 2, NULL, 1, 0, sc1, v1, st1, &df1),
+                   NS_ERR_WEIGHT);
 }
 END_TEST
 
