@@ -134,7 +134,16 @@ typedef struct {
   quadsum q;
   double S, Hd;          /* S(t), Hd(t); S_prev, Hd_prev: their values at t- */
   double S_prev, Hd_prev;
-  double n_risk;         /* weight at risk */
+  double n_risk;         /* weight at risk: ns_exact_value(&risk_sum) / risk_scale */
+  /* The weighted number at risk is (rows entered) - (rows that left): an
+   * exact running sum, so that a risk set of one tiny weight left after
+   * large ones is that weight, not 0 (fuzz_competing 6f4ab183, #13). The
+   * exact sum holds terms up to 2^1000: a group with a larger weight (its
+   * total is finite, checked) is summed times 2^-64 (fuzz_competing
+   * 108bacd5: 1e308 + 5.5 - 1e308 was 0); weights below ~2^-1010 are then
+   * lost beside it. */
+  ns_exact_sum risk_sum;
+  double risk_scale;
   double rows_risk;      /* rows at risk */
 } cuminc_scan;
 
@@ -264,12 +273,29 @@ static ns_status result_alloc(cuminc_scan *sc, ns_cuminc_result *out)
   return NS_OK;
 }
 
+/* Weight w (>= 0, or minus a leaving row's) joins the number at risk. */
+static void risk_add(cuminc_scan *sc, double w)
+{
+  ns_exact_add(&sc->risk_sum, w * sc->risk_scale);
+  sc->n_risk = ns_exact_value(&sc->risk_sum) / sc->risk_scale;
+}
+
 /* A group starts with every running sum at zero and S = 1; right-censored
- * rows (sorted positions a .. a_end - 1) are all at risk from the start. */
-static void group_start(cuminc_scan *sc, size_t a, size_t a_end)
+ * rows (sorted positions a .. a_end - 1) are all at risk from the start.
+ * NS_ERR_WEIGHT when the group's weights sum past DBL_MAX. */
+static ns_status group_start(cuminc_scan *sc, size_t a, size_t a_end)
 {
   const ns_cuminc_data *data = sc->data;
   quadsum *q = &sc->q;
+  double wmax = 0.0, wtot = 0.0;
+  for (size_t i = a; i < a_end; i++) {
+    double w = data->weight ? data->weight[sc->order[i]] : 1.0;
+    if (w > wmax) wmax = w;
+    wtot += w;
+  }
+  if (!isfinite(wtot)) return NS_ERR_WEIGHT;
+  sc->risk_sum.n = 0;
+  sc->risk_scale = wmax > 0x1p1000 ? 0x1p-64 : 1.0;
   for (int k = 0; k < sc->K; k++) {
     sc->F[k] = sc->P[k] = 0;
     sc->v1[k] = sc->v2[k] = sc->v3[k] = sc->gvar[k] = 0;
@@ -280,11 +306,11 @@ static void group_start(cuminc_scan *sc, size_t a, size_t a_end)
   sc->Hd = 0;
   sc->n_risk = 0;
   sc->rows_risk = 0;
-  if (sc->counting) return;
+  if (sc->counting) return NS_OK;
   for (size_t i = a; i < a_end; i++) {
     int r = sc->order[i];
     double w = data->weight ? data->weight[r] : 1.0;
-    sc->n_risk += w;
+    risk_add(sc, w);
     sc->rows_risk += 1;
     if (sc->use_clusters) {
       double *c = sc->cl + (size_t) data->cluster[r] * sc->width;
@@ -295,6 +321,7 @@ static void group_start(cuminc_scan *sc, size_t a, size_t a_end)
       q->q22 += w * w;
     }
   }
+  return NS_OK;
 }
 
 /* (start, stop] data: the rows whose start is before t (from position e of
@@ -308,7 +335,7 @@ static size_t enter_rows(cuminc_scan *sc, double t, size_t e, size_t e_end)
   while (e < e_end && sc->start[sc->order_start[e]] < t) {
     int r = sc->order_start[e++];
     double w = data->weight ? data->weight[r] : 1.0;
-    sc->n_risk += w;
+    risk_add(sc, w);
     sc->rows_risk += 1;
     double *own = sc->entry + (size_t) r * width;
     own[0] = -sc->Hd;
@@ -463,9 +490,8 @@ static void write_point(const cuminc_scan *sc, ns_cuminc_result *out, size_t poi
 /* The rows at sorted positions a .. b - 1 leave the risk set. */
 static void drop_rows(cuminc_scan *sc, size_t a, size_t b)
 {
-  for (size_t i = a; i < b; i++) {
-    sc->n_risk -= sc->ws[i];
-  }
+  for (size_t i = a; i < b; i++) ns_exact_add(&sc->risk_sum, -(sc->ws[i] * sc->risk_scale));
+  sc->n_risk = ns_exact_value(&sc->risk_sum) / sc->risk_scale;
   sc->rows_risk -= (double) (b - a);
 }
 
@@ -501,7 +527,8 @@ ns_status ns_cuminc_fit(const ns_cuminc_data *data, ns_cuminc_result *out,
     const size_t group_first = a;
     const size_t a_end = a + (size_t) out->group_rows[g];
     const size_t e_end = e + (size_t) out->group_rows[g];
-    group_start(&sc, a, a_end);
+    st = group_start(&sc, a, a_end);
+    if (st != NS_OK) goto done;
     while (a < a_end) {
       double t = sc.ts[a], d, cens;
       if (sc.counting) e = enter_rows(&sc, t, e, e_end);
@@ -697,6 +724,12 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
     if (stratum && (stratum[i] < 0 || stratum[i] >= n_stratum)) return NS_ERR_STRATUM;
     if (weight && (!isfinite(weight[i]) || weight[i] < 0)) return NS_ERR_WEIGHT;
   }
+  /* the risk sets pool the groups: weights summing past DBL_MAX are refused */
+  if (weight) {
+    double tot = 0;
+    for (size_t i = 0; i < n; i++) tot += weight[i];
+    if (!isfinite(tot)) return NS_ERR_WEIGHT;
+  }
   const size_t ng1 = (size_t) n_group - 1, nn = n ? n : 1;
   int *order = malloc(nn * sizeof *order);
   double *st_time = malloc(nn * sizeof *st_time);
@@ -704,7 +737,7 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
   int *st_cause = malloc(nn * sizeof *st_cause), *st_group = malloc(nn * sizeof *st_group);
   int *st_stratum = stratum ? malloc(nn * sizeof *st_stratum) : NULL;
   double *events = calloc((size_t) n_cause, sizeof *events);
-  double *factor = malloc((ng1 * ng1 + 2 * ng1) * sizeof *factor);
+  double *factor = malloc((2 * ng1 * ng1 + 2 * ng1) * sizeof *factor);
   int *keep = malloc(ng1 * sizeof *keep);
   ns_status st = NS_OK;
   if (!order || !st_time || (weight && !st_weight) || !st_cause || !st_group ||
@@ -736,16 +769,30 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
     double maxdiag = 0;
     for (size_t i = 0; i < ng1; i++) if (v[i + i * ng1] > maxdiag) maxdiag = v[i + i * ng1];
     if (!(maxdiag > 0)) continue;
+    /* V / max diag: frequency weights near 1e-160 give a V of subnormals,
+     * on which the Cholesky factorization fails (fuzz_competing a3ac3979,
+     * #13); s' V^-1 s = z' (V / m)^-1 z, z = s / sqrt(m). A factorization that still
+     * fails is a singular V: NaN, as the contract says. */
+    double *vs = factor + ng1 * ng1 + 2 * ng1;
+    int finite = isfinite(maxdiag);
+    for (size_t i = 0; i < ng1; i++) finite &= isfinite(s[i]) != 0;
+    for (size_t i = 0; i < ng1 * ng1; i++) {
+      vs[i] = v[i] / maxdiag;
+      finite &= isfinite(vs[i]) != 0;
+    }
+    if (!finite) continue; /* weights near DBL_MAX overflow V: NaN (fuzz 158e00c4) */
     int rank = 0;
-    st = ns_linalg_chol(ng1, v, 1e-10, factor, keep, &rank);
+    st = ns_linalg_chol(ng1, vs, 1e-10, factor, keep, &rank);
+    if (st == NS_ERR_SINGULAR) { st = NS_OK; continue; }
     if (st != NS_OK) goto done;
     if ((size_t) rank < ng1) continue;
-    double *x = factor + ng1 * ng1, *work = x + ng1;
-    for (size_t i = 0; i < ng1; i++) x[i] = s[i];
+    double *x = factor + ng1 * ng1, *work = x + ng1, root = sqrt(maxdiag);
+    for (size_t i = 0; i < ng1; i++) x[i] = s[i] / root;
     st = ns_linalg_chol_solve(ng1, factor, keep, rank, x, work);
+    if (st == NS_ERR_SINGULAR) { st = NS_OK; continue; }
     if (st != NS_OK) goto done;
     double q = 0;
-    for (size_t i = 0; i < ng1; i++) q += s[i] * x[i];
+    for (size_t i = 0; i < ng1; i++) q += s[i] / root * x[i];
     statistic[k] = q;
   }
 done:

@@ -11,7 +11,8 @@
  * Because G_g(tau-) does not depend on the row, the weighted sums are
  *   S_a(tau) = sum_{t >= tau} r x^a + sum_g G_g(tau-) A_g,a(tau),
  *   A_g,a(tau) = sum_{competing rows of g with t < tau} r x^a / G_g(t-),
- * running sums over rows sorted by time: one sort, one scan per iteration.
+ * running sums over rows sorted by time: one sort, two scans per iteration
+ * (the suffix sums are accumulated backwards, see evaluate()).
  * Ties: Breslow (every event at tau sees the same risk set), as crr.
  *
  * The variance is Fine & Gray's sandwich I^-1 (sum_i w_i u_i u_i') I^-1 with
@@ -45,13 +46,15 @@ typedef struct {
   double *mu;              /* p column means */
   double *r;               /* n: w exp(eta) (scratch) */
   double *buf;             /* scratch for the sums */
+  size_t nb;               /* times per block of evaluate()'s suffix sums */
+  double *suffix;          /* (m / nb + 1 + nb) x blk: evaluate()'s suffix sums */
 } fg_work;
 
 static void work_free(fg_work *k)
 {
   free(k->order); free(k->tstart); free(k->time); free(k->x); free(k->w);
   free(k->status); free(k->grp); free(k->gminus); free(k->gtime); free(k->mu);
-  free(k->r); free(k->buf);
+  free(k->r); free(k->buf); free(k->suffix);
   memset(k, 0, sizeof *k);
 }
 
@@ -101,7 +104,12 @@ static ns_status work_prepare(const ns_finegray_data *d, fg_work *k)
   k->tstart[m] = n;
   k->m = m;
   k->gtime = malloc((m ? m : 1) * (ncg ? ncg : 1) * sizeof *k->gtime);
-  if (!k->gtime) return NS_ERR_NOMEM;
+  /* blocks of ~sqrt(m) times: checkpoints plus one block's sums */
+  size_t nb = 1;
+  while (nb * nb < m) nb++;
+  k->nb = nb;
+  k->suffix = malloc(((m + nb - 1) / nb + 1 + nb) * blk * sizeof *k->suffix);
+  if (!k->gtime || !k->suffix) return NS_ERR_NOMEM;
   /* Censoring Kaplan-Meier per group: at risk = weight with t >= u. */
   double *G = k->buf, *atrisk = G + ncg, *lastt = atrisk + ncg, *cens = lastt + ncg;
   for (size_t g = 0; g < ncg; g++) { G[g] = 1; atrisk[g] = 0; lastt[g] = -INFINITY; cens[g] = 0; }
@@ -136,88 +144,112 @@ static void add_outer(size_t p, double scale, const double *x, double *s)
   }
 }
 
+/* s += scale * (1, x, x x') for one row, the first len entries of a block. */
+static void add_row(size_t p, size_t len, double scale, const double *x, double *s)
+{
+  s[0] += scale;
+  for (size_t a = 0; a < p; a++) s[1 + a] += scale * x[a];
+  if (len > 1 + p) add_outer(p, scale, x, s + 1 + p);
+}
+
 /*
  * Objective (crr's: minus the log pseudo-likelihood), gradient and Hessian at
  * beta; with s0/xbar/dsum non-NULL also the per-time S0, xbar (p) and event
  * weight (0 where no event).
+ *
+ * The sums over {t >= tau} are suffix sums, formed by ADDING rows from the
+ * last time backwards -- never as (all rows) - (rows that left), which
+ * cancels when the scores spread (a risk set of e^-29 left after rows of e^-7
+ * were subtracted kept their rounding error: log pseudo-likelihood > 0). To
+ * keep the memory O(sqrt(m) blk) rather than O(m blk), a first backward pass
+ * stores the suffix sums at the start of each block of nb consecutive times
+ * only; the forward pass then rebuilds one block's suffix sums from the next
+ * block's start, again by additions. Both passes add each row once, as the
+ * add-then-subtract scheme did, so the cost is unchanged. The competing-risk
+ * sums A_g (rows with t < tau) are prefix sums, added forwards.
  */
 static ns_status evaluate(fg_work *k, const double *beta, double *lik, double *grad,
                           double *hess, double *s0_out, double *xbar_out, double *d_out)
 {
-  size_t n = k->n, p = k->p, ncg = k->ncg, blk = 1 + p + p * p;
-  double *R = k->buf, *A = R + blk, *S = A + ncg * blk;
-  memset(k->buf, 0, blk * (2 + ncg) * sizeof *k->buf);
+  size_t p = k->p, ncg = k->ncg, m = k->m, blk = 1 + p + p * p;
+  size_t len = hess ? blk : 1 + p, nb = k->nb, nblk = m ? (m + nb - 1) / nb : 0;
+  double *A = k->buf, *S = A + ncg * blk;
+  double *chk = k->suffix, *loc = chk + (nblk + 1) * blk; /* checkpoints, one block */
+  memset(A, 0, blk * (1 + ncg) * sizeof *A);
   *lik = 0;
   if (grad) memset(grad, 0, p * sizeof *grad);
   if (hess) memset(hess, 0, p * p * sizeof *hess);
-  for (size_t i = 0; i < n; i++) {
-    double eta = 0;
-    const double *xi = k->x + i * p;
-    for (size_t a = 0; a < p; a++) eta += xi[a] * beta[a];
-    double r = k->w[i] * exp(eta);
-    if (!isfinite(r)) return NS_ERR_NONFINITE;
-    k->r[i] = r;
-    R[0] += r;
-    for (size_t a = 0; a < p; a++) R[1 + a] += r * xi[a];
-    if (hess) add_outer(p, r, xi, R + 1 + p);
-  }
-  for (size_t j = 0; j < k->m; j++) {
-    size_t s = k->tstart[j], e = k->tstart[j + 1];
-    double dw = 0;
-    for (size_t i = s; i < e; i++) if (k->status[i] == 1) dw += k->w[i];
-    if (d_out) d_out[j] = dw;
-    if (dw > 0) {
-      size_t len = hess ? blk : 1 + p;
-      memcpy(S, R, len * sizeof *S);
-      for (size_t g = 0; g < ncg; g++) {
-        double gt = k->gtime[j * ncg + g];
-        if (gt == 0) continue;
-        const double *Ag = A + g * blk;
-        for (size_t a = 0; a < len; a++) S[a] += gt * Ag[a];
-      }
-      double s0 = S[0];
-      if (!(s0 > 0)) return NS_ERR_NONFINITE;
-      *lik += dw * log(s0);
-      for (size_t i = s; i < e; i++) {
-        if (k->status[i] != 1) continue;
-        const double *xi = k->x + i * p;
-        double eta = 0;
-        for (size_t a = 0; a < p; a++) eta += xi[a] * beta[a];
-        *lik -= k->w[i] * eta;
-        if (grad) for (size_t a = 0; a < p; a++) grad[a] -= k->w[i] * xi[a];
-      }
-      if (grad) for (size_t a = 0; a < p; a++) grad[a] += dw * S[1 + a] / s0;
-      if (hess) {
-        for (size_t a = 0; a < p; a++)
-          for (size_t b = a; b < p; b++) {
-            double xa = S[1 + a] / s0, xb = S[1 + b] / s0;
-            hess[a * p + b] += dw * (S[1 + p + a * p + b] / s0 - xa * xb);
-          }
-      }
-      if (s0_out) s0_out[j] = s0;
-      if (xbar_out) for (size_t a = 0; a < p; a++) xbar_out[j * p + a] = S[1 + a] / s0;
-    } else {
-      if (s0_out) s0_out[j] = 0;
-      if (xbar_out) for (size_t a = 0; a < p; a++) xbar_out[j * p + a] = 0;
-    }
-    for (size_t i = s; i < e; i++) {
-      double r = k->r[i];
+  /* backward pass: scores, and the suffix sums at each block's first time */
+  memset(chk + nblk * blk, 0, len * sizeof *chk);
+  memset(S, 0, len * sizeof *S);
+  for (size_t j = m; j-- > 0;) {
+    for (size_t i = k->tstart[j + 1]; i-- > k->tstart[j];) {
       const double *xi = k->x + i * p;
-      R[0] -= r;
-      for (size_t a = 0; a < p; a++) R[1 + a] -= r * xi[a];
-      if (hess) add_outer(p, -r, xi, R + 1 + p);
-      if (k->status[i] == 2) {
-        double *Ag = A + (size_t) k->grp[i] * blk;
-        double rg = r / k->gminus[i];
-        Ag[0] += rg;
-        for (size_t a = 0; a < p; a++) Ag[1 + a] += rg * xi[a];
-        if (hess) add_outer(p, rg, xi, Ag + 1 + p);
+      double eta = 0;
+      for (size_t a = 0; a < p; a++) eta += xi[a] * beta[a];
+      double r = k->w[i] * exp(eta);
+      if (!isfinite(r)) return NS_ERR_NONFINITE;
+      k->r[i] = r;
+      add_row(p, len, r, xi, S);
+    }
+    if (j % nb == 0) memcpy(chk + (j / nb) * blk, S, len * sizeof *S);
+  }
+  for (size_t b = 0; b < nblk; b++) {
+    size_t j0 = b * nb, j1 = j0 + nb < m ? j0 + nb : m;
+    /* this block's suffix sums, from the next block's start, by additions */
+    memcpy(S, chk + (b + 1) * blk, len * sizeof *S);
+    for (size_t j = j1; j-- > j0;) {
+      for (size_t i = k->tstart[j + 1]; i-- > k->tstart[j];)
+        add_row(p, len, k->r[i], k->x + i * p, S);
+      memcpy(loc + (j - j0) * blk, S, len * sizeof *S);
+    }
+    for (size_t j = j0; j < j1; j++) {
+      size_t s = k->tstart[j], e = k->tstart[j + 1];
+      double dw = 0;
+      for (size_t i = s; i < e; i++) if (k->status[i] == 1) dw += k->w[i];
+      if (d_out) d_out[j] = dw;
+      if (dw > 0) {
+        memcpy(S, loc + (j - j0) * blk, len * sizeof *S);
+        for (size_t g = 0; g < ncg; g++) {
+          double gt = k->gtime[j * ncg + g];
+          if (gt == 0) continue;
+          const double *Ag = A + g * blk;
+          for (size_t a = 0; a < len; a++) S[a] += gt * Ag[a];
+        }
+        double s0 = S[0];
+        if (!(s0 > 0)) return NS_ERR_NONFINITE;
+        *lik += dw * log(s0);
+        for (size_t i = s; i < e; i++) {
+          if (k->status[i] != 1) continue;
+          const double *xi = k->x + i * p;
+          double eta = 0;
+          for (size_t a = 0; a < p; a++) eta += xi[a] * beta[a];
+          *lik -= k->w[i] * eta;
+          if (grad) for (size_t a = 0; a < p; a++) grad[a] -= k->w[i] * xi[a];
+        }
+        if (grad) for (size_t a = 0; a < p; a++) grad[a] += dw * S[1 + a] / s0;
+        if (hess) {
+          for (size_t a = 0; a < p; a++)
+            for (size_t c = a; c < p; c++) {
+              double xa = S[1 + a] / s0, xc = S[1 + c] / s0;
+              hess[a * p + c] += dw * (S[1 + p + a * p + c] / s0 - xa * xc);
+            }
+        }
+        if (s0_out) s0_out[j] = s0;
+        if (xbar_out) for (size_t a = 0; a < p; a++) xbar_out[j * p + a] = S[1 + a] / s0;
+      } else {
+        if (s0_out) s0_out[j] = 0;
+        if (xbar_out) for (size_t a = 0; a < p; a++) xbar_out[j * p + a] = 0;
       }
+      for (size_t i = s; i < e; i++)
+        if (k->status[i] == 2)
+          add_row(p, len, k->r[i] / k->gminus[i], k->x + i * p,
+                  A + (size_t) k->grp[i] * blk);
     }
   }
   if (hess)
     for (size_t a = 0; a < p; a++)
-      for (size_t b = 0; b < a; b++) hess[a * p + b] = hess[b * p + a];
+      for (size_t c = 0; c < a; c++) hess[a * p + c] = hess[c * p + a];
   return NS_OK;
 }
 

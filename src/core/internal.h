@@ -270,6 +270,25 @@ void ns_gram_upper_with(ns_kernels_variant variant, size_t p, size_t nb,
 /* (end of the vectorised-kernels section)                                  */
 
 
+/* ---- the log-rank statistic (logrank.c; issue #13: one rule for df) ---- */
+/*
+ * ns_logrank_chisq: survdiff's chi-square and its degrees of freedom from
+ * the per-group totals over strata o, e (length G) and the G x G variance of
+ * o - e, as ns_logrank_test documents it (netsurv.h): groups with e <= 0
+ * dropped, then the first remaining one; chisq = u' V^- u by an LDL'
+ * factorization that zeroes pivots below 1e-9 of the largest diagonal; df =
+ * the rank of V (survdiff's count of groups with e > 0, minus 1, whenever V
+ * is nonsingular). Every log-rank entry point (rows, permutations, moments)
+ * calls it, so they decide the df the same way.
+ *   work  G * G + 2 * G doubles; keep: G ints (scratch)
+ *   callback, context  may be NULL; non-zero return: interrupted (outputs
+ *                      then partial)
+ */
+int ns_logrank_chisq(int G, const double *o, const double *e, const double *var,
+                     double *work, int *keep, double *chisq, int *df,
+                     ns_callback callback, void *context);
+/* (end of the log-rank statistic section)                                  */
+
 /* ---- exact running sums (issue #13: risk sets that lose rows) ---------- */
 /*
  * An exact running sum of doubles (Shewchuk 1997, "Adaptive precision

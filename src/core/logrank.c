@@ -28,6 +28,7 @@ typedef struct {
   double e_scale;  /* w d / n: exp_k += e_scale r_k */
   double v_scale;  /* w^2 d (n - d) / ((n - 1) n), 0 when n = 1 */
   double inv_n;    /* 1 / n */
+  double at_risk;  /* n */
 } event_block;
 
 /* A run of sorted rows that share a stratum. */
@@ -159,6 +160,7 @@ static ns_status design_build(design *d, size_t n, const double *time,
         eb->e_scale = w * dd / at_risk;
         eb->v_scale = at_risk > 1 ? w * w * dd * (at_risk - dd) / ((at_risk - 1) * at_risk) : 0.0;
         eb->inv_n = 1.0 / at_risk;
+        eb->at_risk = at_risk;
         surv *= (at_risk - dd) / at_risk;
       }
       k = j;
@@ -226,9 +228,12 @@ static int design_scan(const design *d, const int *label, int per_stratum,
           if (risk[j] == 0) continue;
           double a = eb->v_scale * risk[j];
           double *vj = var + (size_t) j * G;
-          vj[j] += a;
+          /* the diagonal as r_j (n - r_j) / n, exactly 0 when group j is the
+           * whole risk set (1 - r_j / n left a rounding residue, which the
+           * rank decision then counted: df differed from the moments path) */
+          vj[j] += a * ((eb->at_risk - risk[j]) * eb->inv_n);
           double an = a * eb->inv_n;
-          for (int k = j; k < G; k++) vj[k] -= an * risk[k];
+          for (int k = j + 1; k < G; k++) vj[k] -= an * risk[k];
         }
         since += (size_t) G * (size_t) G / 2;
       }
@@ -253,12 +258,14 @@ static int design_scan(const design *d, const int *label, int per_stratum,
 }
 
 /*
- * survdiff's statistic from the per-group totals o, e (length G) and var.
- * work needs G * G + 2 * G doubles, keep G ints.
+ * ns_logrank_chisq (internal.h): survdiff's statistic and its degrees of
+ * freedom from the per-group totals o, e (length G) and var -- the one rule
+ * that ns_logrank_test, the permutation tests and ns_logrank_from_moments
+ * share. work needs G * G + 2 * G doubles, keep G ints.
  */
-static int chisq_from(int G, const double *o, const double *e, const double *var,
-                      double *work, int *keep, double *chisq, int *df,
-                      ns_callback callback, void *context)
+int ns_logrank_chisq(int G, const double *o, const double *e, const double *var,
+                     double *work, int *keep, double *chisq, int *df,
+                     ns_callback callback, void *context)
 {
   size_t since = 0;
   int m = 0;
@@ -393,7 +400,7 @@ ns_status ns_logrank_test_cb(size_t n, const double *time, const int *status,
     o_tot[k] = so;
     e_tot[k] = se;
   }
-  int stop = chisq_from(G, o_tot, e_tot, var, work, keep, chisq, df, callback, context);
+  int stop = ns_logrank_chisq(G, o_tot, e_tot, var, work, keep, chisq, df, callback, context);
   free(work); free(keep);
   design_free(&d);
   return stop ? NS_ERR_INTERRUPTED : NS_OK;
@@ -611,7 +618,7 @@ static double chisq_statistic(void *context, const int *label)
   double t;
   int df;
   design_scan(c->d, label, 0, 1, c->obs, c->exp, c->var, c->risk, NULL, NULL);
-  chisq_from(c->d->n_group, c->obs, c->exp, c->var, c->work, c->keep, &t, &df, NULL, NULL);
+  ns_logrank_chisq(c->d->n_group, c->obs, c->exp, c->var, c->work, c->keep, &t, &df, NULL, NULL);
   return t;
 }
 
@@ -664,7 +671,7 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
   double t_obs;
   int df;
   if (design_scan(&d, d.label, 0, 1, c.obs, c.exp, c.var, c.risk, zc, &z) ||
-      chisq_from(G, c.obs, c.exp, c.var, work, keep, &t_obs, &df, zc, &z)) {
+      ns_logrank_chisq(G, c.obs, c.exp, c.var, work, keep, &t_obs, &df, zc, &z)) {
     free(work); free(keep); free(count);
     design_free(&d);
     return NS_ERR_INTERRUPTED;

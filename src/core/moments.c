@@ -145,12 +145,12 @@ ns_status ns_km_from_moments(const ns_km_moments *mo, const ns_km_curve *out, si
  * its rows with stop >= t (a backward sum over the stratum's records). The
  * weights, the hypergeometric variance and the statistic's rule (groups with
  * no expected events dropped, then the first remaining one; a generalized
- * inverse zeroing pivots below 1e-9 of the largest diagonal, df its rank)
- * are those of ns_logrank_test, whose comment gives the formulas and the
- * references (Mantel 1966; Fleming & Harrington 1991, section 7.3).
+ * inverse zeroing pivots below 1e-9 of the largest diagonal, df its rank:
+ * the same function, ns_logrank_chisq, decides it) are those of
+ * ns_logrank_test, whose comment gives the formulas and the references (Mantel 1966; Fleming & Harrington 1991, section 7.3).
  * Errors: NS_ERR_ARGUMENT, NS_ERR_TIME, NS_ERR_STRATUM, NS_ERR_WEIGHT,
  * NS_ERR_ONE_GROUP (fewer than two groups have rows), NS_ERR_NO_EVENTS,
- * NS_ERR_NOMEM.
+ * NS_ERR_NONFINITE (counts so large that their sums overflow), NS_ERR_NOMEM.
  */
 ns_status ns_logrank_from_moments(const ns_logrank_moments *mo, double rho, double gamma,
                                   double *obs, double *exp, double *var, double *chisq,
@@ -218,11 +218,13 @@ ns_status ns_logrank_from_moments(const ns_logrank_moments *mo, double rho, doub
       if (n > 1) {
         double f = wt * wt * d * (n - d) / (n - 1);
         for (size_t j = 0; j < G; j++) {
-          double pj = nrisk[k + j * m] / n;
+          double rj = nrisk[k + j * m], pj = rj / n;
           if (pj == 0) continue;
           for (size_t i = 0; i < G; i++) {
-            double pi = nrisk[k + i * m] / n;
-            var[i + j * G] += f * pj * ((i == j ? 1.0 : 0.0) - pi);
+            /* the diagonal as r_j (n - r_j) / n: exactly 0 when group j is
+             * the whole risk set, as in ns_logrank_test */
+            double d_i = i == j ? (n - rj) / n : -(nrisk[k + i * m] / n);
+            var[i + j * G] += f * pj * d_i;
           }
         }
       }
@@ -232,56 +234,26 @@ ns_status ns_logrank_from_moments(const ns_logrank_moments *mo, double rho, doub
   }
   free(nrisk);
 
-  /* The statistic: survdiff's rule through the core's generalized inverse. */
-  size_t kept = 0;
-  int *keep_g = (int *) calloc(G, sizeof *keep_g);
-  if (!keep_g) { free(risk); return NS_ERR_NOMEM; }
-  int first_seen = 0;
+  /* The statistic: the one rule of every log-rank entry point (the df is
+   * the rank of the variance, decided in one place: ns_logrank_chisq). */
+  double *work = malloc((G * G + 4 * G) * sizeof *work);
+  int *keep = malloc(G * sizeof *keep);
+  if (!work || !keep) { free(work); free(keep); free(risk); return NS_ERR_NOMEM; }
+  double *o_tot = work + G * G + 2 * G, *e_tot = o_tot + G;
   for (size_t g = 0; g < G; g++) {
-    double e = 0;
-    for (size_t s = 0; s < S; s++) e += exp[g + s * G];
-    if (e > 0) {
-      if (!first_seen) first_seen = 1;
-      else { keep_g[g] = 1; kept++; }
-    }
+    double so = 0, se = 0;
+    for (size_t s = 0; s < S; s++) { so += obs[g + s * G]; se += exp[g + s * G]; }
+    o_tot[g] = so;
+    e_tot[g] = se;
   }
-  *chisq = 0;
-  *df = 0;
-  if (kept > 0) {
-    double *v = malloc((2 * kept * kept + 3 * kept) * sizeof *v);
-    int *keep = malloc(kept * sizeof *keep);
-    if (!v || !keep) { free(v); free(keep); free(keep_g); free(risk); return NS_ERR_NOMEM; }
-    double *factor = v + kept * kept, *u = factor + kept * kept, *sol = u + kept, *work = sol + kept;
-    size_t a = 0;
-    for (size_t j = 0; j < G; j++) {
-      if (!keep_g[j]) continue;
-      double uj = 0;
-      for (size_t s = 0; s < S; s++) uj += obs[j + s * G] - exp[j + s * G];
-      u[a] = uj;
-      size_t b = 0;
-      for (size_t i = 0; i < G; i++) {
-        if (!keep_g[i]) continue;
-        v[b + a * kept] = var[i + j * G];
-        b++;
-      }
-      a++;
-    }
-    int rank = 0;
-    st = ns_linalg_chol(kept, v, 1e-9, factor, keep, &rank);
-    if (st == NS_OK) {
-      memcpy(sol, u, kept * sizeof *sol);
-      st = ns_linalg_chol_solve(kept, factor, keep, rank, sol, work);
-    }
-    if (st == NS_OK) {
-      double q = 0;
-      for (size_t i = 0; i < kept; i++) q += u[i] * sol[i];
-      *chisq = q;
-      *df = rank;
-    }
-    free(v);
-    free(keep);
-  }
-  free(keep_g);
+  /* counts near DBL_MAX can overflow the sums */
+  int finite = 1;
+  for (size_t g = 0; g < G; g++) finite &= isfinite(o_tot[g]) && isfinite(e_tot[g]);
+  for (size_t i = 0; i < G * G; i++) finite &= isfinite(var[i]) != 0;
+  if (!finite) { free(work); free(keep); free(risk); return NS_ERR_NONFINITE; }
+  ns_logrank_chisq((int) G, o_tot, e_tot, var, work, keep, chisq, df, NULL, NULL);
+  free(work);
+  free(keep);
   free(risk);
   return st;
 }

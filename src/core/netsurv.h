@@ -525,7 +525,8 @@ ns_status ns_cox_zph(const ns_cox_model *model, const double *gtime, double *u,
  *             zeroed struct); time points are every distinct stop time of
  *             each group, group after group, times increasing
  * Preconditions (checked): finite times, start < stop, cause in 0..n_cause,
- * weights finite and >= 0, group and cluster codes in range;
+ * weights finite and >= 0 with a finite sum in each group (NS_ERR_WEIGHT),
+ * group and cluster codes in range;
  * NS_CUMINC_GRAY needs right-censored data (NS_ERR_ARGUMENT otherwise).
  * Tie rule: at a time, all events (every cause) happen before censorings, so
  * a row censored at t is at risk at t; a row is at risk on (start, stop].
@@ -580,15 +581,16 @@ void ns_cuminc_free(ns_cuminc_result *out);
  * weight (1 - F(t-))^rho -- the numbers of cmprsk::cuminc()$Tests -- for
  * every cause 1 .. n_cause in one call.
  *   n, time, cause (0 censored, 1 .. n_cause), weight (or NULL; taken as
- *   frequencies), group (0 .. n_group - 1), stratum (0 .. n_stratum - 1, or
- *   NULL), rho
+ *   frequencies; finite, >= 0, with a finite sum, else NS_ERR_WEIGHT), group
+ *   (0 .. n_group - 1), stratum (0 .. n_stratum - 1, or NULL), rho
  *   score      out, (n_group - 1) x n_cause: per cause, the scores of the
  *              first n_group - 1 groups
  *   var        out, (n_group - 1)^2 x n_cause: per cause, their variance
  *              (Gray's, with the correction for the estimated censoring
  *              distribution), column-major
  *   statistic  out, n_cause: score' var^-1 score; NaN when var is singular
- *              or the cause has no event
+ *              or not finite (weights so large that it overflows) or the
+ *              cause has no event
  *   df         out: n_group - 1
  * Rows in any order (sorted once by stratum and time and gathered); ties:
  * all rows with one time are one step. Right-censored data only.

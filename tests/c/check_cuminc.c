@@ -239,6 +239,93 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/* Issue #13 (fuzz_competing finding 6f4ab183): the weighted number at risk
+ * was (all weights) - (weights that left), so a risk set of one subnormal
+ * weight left after a weight of 3.5 was 0 and the event at t = 1 was
+ * skipped (S stayed 1). Now an exact running sum: S(1) = 0, F2(1) = 1,
+ * for every variance and with (start, stop] data too. */
+START_TEST(tiny_weight_alone_at_risk)
+{
+  const double time[] = {0, 1, 0, 0}, start[] = {-1, -1, -1, -1};
+  const int cause[] = {0, 2, 0, 0};
+  const double w[] = {3.5, 3.3156e-315, 0, 0};
+  for (int v = 0; v < 2; v++)
+    for (int counting = 0; counting < 2; counting++) {
+      if (v == 1 && counting) continue; /* Gray's variance: right-censored only */
+      ns_cuminc_data d = {.n = 4, .time = time, .start = counting ? start : NULL,
+                          .cause = cause, .n_cause = 2, .weight = w, .n_group = 1,
+                          .variance = v ? NS_CUMINC_GRAY : NS_CUMINC_JACKKNIFE};
+      ns_cuminc_result r;
+      ck_assert_int_eq(ns_cuminc_fit(&d, &r, NULL, NULL), NS_OK);
+      ck_assert_uint_eq(r.m, 2);
+      ck_assert_near(r.time[1], 1, 0);
+      ck_assert_near(r.surv[0], 1, 0);
+      ck_assert_near(r.surv[1], 0, 0);
+      ck_assert_near(r.estimate[2 + 1], 1, 1e-15);
+      ck_assert_near(r.estimate[1], 0, 0);
+      ns_cuminc_free(&r);
+    }
+  /* fuzz_competing 108bacd5...: a weight of 1e308 (beyond the exact sum's
+   * 2^1000) before a weight of 5.5 -- 1e308 + 5.5 - 1e308 was 0; the group
+   * is now summed times 2^-64 */
+  const double tb[] = {0.5, 3}, wb[] = {1e308, 5.5};
+  const int cb[] = {0, 1};
+  ns_cuminc_data db = {.n = 2, .time = tb, .cause = cb, .n_cause = 1, .weight = wb,
+                       .n_group = 1};
+  ns_cuminc_result rb;
+  ck_assert_int_eq(ns_cuminc_fit(&db, &rb, NULL, NULL), NS_OK);
+  ck_assert_near(rb.surv[1], 0, 0);
+  ck_assert_near(rb.estimate[1], 1, 1e-15);
+  ns_cuminc_free(&rb);
+  /* fb50cdcd...: weights whose sum overflows -- in one group refused; in two
+   * groups cuminc answers, Gray's test (pooled risk sets) refuses */
+  const double wc[] = {1e308, 1e308};
+  const int gc[] = {0, 1}, cc[] = {1, 1};
+  ns_cuminc_data dc = {.n = 2, .time = tb, .cause = cc, .n_cause = 1, .weight = wc,
+                       .n_group = 1};
+  ck_assert_int_eq(ns_cuminc_fit(&dc, &rb, NULL, NULL), NS_ERR_WEIGHT);
+  dc.group = gc;
+  dc.n_group = 2;
+  ck_assert_int_eq(ns_cuminc_fit(&dc, &rb, NULL, NULL), NS_OK);
+  ns_cuminc_free(&rb);
+  double sc1[1], v1[1], st1[1];
+  int df1;
+  ck_assert_int_eq(ns_cuminc_gray_test(2, tb, cc, 1, wc, gc, 2, NULL, 1, 0, sc1, v1, st1, &df1),
+                   NS_ERR_WEIGHT);
+}
+END_TEST
+
+/* Issue #13 (fuzz_competing findings a3ac3979, 158e00c4): frequency weights near 1e-160
+ * made Gray's variance subnormal (1e-320) and the Cholesky factorization
+ * failed: NS_ERR_SINGULAR on valid input, where the contract says a singular
+ * V gives a NaN statistic. V is now scaled by its largest diagonal first (and
+ * a factorization that still fails is a NaN). The reproducer's rows (28: one
+ * competing event of weight 1e-160, one censored row of weight 3.5, the rest
+ * weight 0): success, each statistic NaN or finite and >= 0. */
+START_TEST(gray_test_tiny_weights)
+{
+  enum { N = 28 };
+  double t[N], w[N];
+  int c[N], g[N];
+  for (int i = 0; i < N; i++) { t[i] = 0; w[i] = 0; c[i] = 0; g[i] = 0; }
+  t[0] = 0.5; c[0] = 2; w[0] = 1e-160; g[0] = 2;
+  t[1] = 4.5; w[1] = 3.5; g[1] = 1;
+  t[2] = 1e-160;
+  double score[4], var[8], stat[2];
+  int df;
+  ck_assert_int_eq(ns_cuminc_gray_test(N, t, c, 2, w, g, 3, NULL, 1, 0, score, var, stat, &df),
+                   NS_OK);
+  ck_assert_int_eq(df, 2);
+  for (int k = 0; k < 2; k++) ck_assert(isnan(stat[k]) || (isfinite(stat[k]) && stat[k] >= 0));
+  /* fuzz_competing 158e00c4: a weight of 1e308 overflows V: NaN, not Inf */
+  w[0] = 1e308; c[0] = 1; g[0] = 0; t[0] = 7;
+  w[1] = 1; c[1] = 1; t[1] = 4;
+  ck_assert_int_eq(ns_cuminc_gray_test(N, t, c, 2, w, g, 3, NULL, 1, 0, score, var, stat, &df),
+                   NS_OK);
+  for (int k = 0; k < 2; k++) ck_assert(isnan(stat[k]) || (isfinite(stat[k]) && stat[k] >= 0));
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("cuminc");
@@ -253,6 +340,8 @@ Suite *make_suite(void)
   tcase_add_test(tc, gray_test_cmprsk);
   tcase_add_test(tc, row_order_does_not_matter);
   tcase_add_test(tc, bad_input);
+  tcase_add_test(tc, tiny_weight_alone_at_risk);
+  tcase_add_test(tc, gray_test_tiny_weights);
   suite_add_tcase(s, tc);
   return s;
 }

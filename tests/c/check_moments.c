@@ -225,6 +225,57 @@ START_TEST(logrank_matches_rows)
 }
 END_TEST
 
+/* Issue #13 (fuzz_moments finding db94fdc2): a group that is the whole risk
+ * set at each of its event times (alone in its stratum) has variance exactly
+ * 0. The rows path formed its diagonal as r (1 - r / n), a rounding residue
+ * of ~1e-16 that the rank rule counted (df 2) where the moments path, exact,
+ * gave df 1. Both now form r (n - r) / n and share ns_logrank_chisq; the
+ * statistic is the two-group test of stratum 0 alone. */
+START_TEST(logrank_df_agrees_when_a_group_fills_its_risk_sets)
+{
+  enum { A = 8, MAXN = 70 };
+  for (int n2 = 2; n2 <= 60; n2++) {
+    size_t n = A + (size_t) n2;
+    double time[A + MAXN], tm[A + MAXN], ev[3 * (A + MAXN)], sp[3 * (A + MAXN)];
+    int status[A + MAXN], group[A + MAXN], stratum[A + MAXN], rs[A + MAXN];
+    for (size_t i = 0; i < n; i++) {
+      int first = i < A;
+      time[i] = first ? (double) (1 + i / 2) : (double) (1 + (i - A) / 3);
+      status[i] = first ? (i % 3 != 2) : 1;
+      group[i] = first ? (int) (i % 2) : 2;
+      stratum[i] = first ? 0 : 1;
+    }
+    /* the records: distinct (stratum, time), sorted */
+    size_t m = 0;
+    memset(ev, 0, sizeof ev);
+    memset(sp, 0, sizeof sp);
+    for (size_t i = 0; i < n; i++)
+      if (i == 0 || stratum[i] != stratum[i - 1] || time[i] != time[i - 1]) {
+        rs[m] = stratum[i]; tm[m] = time[i]; m++;
+      }
+    for (size_t i = 0; i < n; i++) {
+      size_t a = 0;
+      while (rs[a] != stratum[i] || tm[a] != time[i]) a++;
+      sp[a + (size_t) group[i] * m] += 1;
+      ev[a + (size_t) group[i] * m] += status[i];
+    }
+    ns_logrank_moments mo = {m, 3, 2, rs, tm, ev, sp};
+    double o1[6], e1[6], v1[9], o2[6], e2[6], v2[9], o3[2], e3[2], v3[4], c1, c2, c3;
+    int df1, df2, df3;
+    ck_assert_int_eq(ns_logrank_from_moments(&mo, 0, 0, o1, e1, v1, &c1, &df1), NS_OK);
+    ck_assert_int_eq(ns_logrank_test(n, time, status, group, stratum, 3, 2, 0, 0, o2, e2, v2,
+                                     &c2, &df2), NS_OK);
+    ck_assert_int_eq(ns_logrank_test(A, time, status, group, NULL, 2, 1, 0, 0, o3, e3, v3,
+                                     &c3, &df3), NS_OK);
+    ck_assert_msg(v1[8] == 0 && v2[8] == 0, "n2 = %d: var %g %g", n2, v1[8], v2[8]);
+    ck_assert_int_eq(df1, 1);
+    ck_assert_int_eq(df2, 1);
+    ck_assert_near(c1, c3, 1e-12);
+    ck_assert_near(c2, c3, 1e-12);
+  }
+}
+END_TEST
+
 /* The Cox sums of ns_cox_moments at beta from rows, the covariates xc
  * (n x p, shifted by any constant): what a database's GROUP BY computes. */
 typedef struct {
@@ -493,6 +544,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, km_matches_rows);
   tcase_add_test(tc, km_rejects_bad_records);
   tcase_add_test(tc, logrank_matches_rows);
+  tcase_add_test(tc, logrank_df_agrees_when_a_group_fills_its_risk_sets);
   tcase_add_test(tc, cox_matches_rows);
   tcase_add_test(tc, cox_empty_risk_set_is_nonfinite);
   tcase_add_test(tc, newton_matches_cox_fit);

@@ -95,8 +95,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       ns_status lb = ns_logrank_test(n, time, status, group, S > 1 ? stratum : NULL, G, S, rho,
                                      gam, o2, e2, v2, &q2, &f2);
       FZ_CHECK(la == lb, "logrank status: moments %d rows %d", la, lb);
+      if (getenv("FZ_DEBUG") && la == NS_OK) {
+        fprintf(stderr, "logrank G %d S %d: df %d vs %d, chisq %.17g vs %.17g\nvar", G, S, f1,
+                f2, q1, q2);
+        for (int k = 0; k < G * G; k++) fprintf(stderr, " %.17g", v2[k]);
+        fprintf(stderr, "\nexp");
+        for (int k = 0; k < G * S; k++) fprintf(stderr, " %.17g", e2[k]);
+        fputc('\n', stderr);
+      }
       if (la == NS_OK) {
-        FZ_CHECK(f1 == f2 && fz_close(q1, q2, 1e-9), "chisq %.17g vs %.17g", q1, q2);
+        FZ_CHECK(f1 == f2 && fz_close(q1, q2, 1e-9), "chisq %.17g vs %.17g, df %d vs %d", q1, q2,
+                 f1, f2);
         for (int k = 0; k < G * S; k++)
           FZ_CHECK(fz_close(o1[k], o2[k], 1e-9) && fz_close(e1[k], e2[k], 1e-9), "obs/exp %d", k);
         for (int k = 0; k < G * G; k++) FZ_CHECK(fz_close(v1[k], v2[k], 1e-9), "var %d", k);
