@@ -479,21 +479,24 @@ static void stratum_unweighted(const stratum_view *v, const ns_km_curve *out)
 /* Greenwood and Nelson-Aalen variances on the weighted counts. */
 static void stratum_greenwood(const stratum_view *v, const ns_km_curve *out)
 {
-  double surv = 1.0, greenwood = 0.0, cumhaz = 0.0, chaz_var = 0.0;
+  /* the variance sums as ns_scaled_sum: weighted counts near 1e-160 or
+   * 1e160 would underflow or overflow n^2 */
+  ns_scaled_sum greenwood = {0}, chaz_var = {0};
+  double surv = 1.0, cumhaz = 0.0;
   for (size_t o = v->first; o < v->first + v->n_times; o++) {
     double n = out->n_risk[o], d = out->n_event[o];
     if (d > 0) {
       /* weighted counts: d may exceed n by a rounding, never more */
-      double left = n - d > 0 ? n - d : 0.0;
+      double left = n - d > 0 ? n - d : 0.0, h = d / n;
       surv *= left / n;
-      greenwood += d / (n * left); /* +Inf when the curve reaches 0 */
-      cumhaz += d / n;
-      chaz_var += d / (n * n);
+      ns_scaled_add(&greenwood, h, left, 0); /* +Inf when the curve reaches 0 */
+      cumhaz += h;
+      ns_scaled_add(&chaz_var, h, n, 0);
     }
     out->surv[o] = surv;
-    out->std_err[o] = sqrt(greenwood);
+    out->std_err[o] = ns_scaled_sqrt(&greenwood);
     out->cumhaz[o] = cumhaz;
-    out->std_chaz[o] = sqrt(chaz_var);
+    out->std_chaz[o] = ns_scaled_sqrt(&chaz_var);
   }
 }
 

@@ -102,7 +102,10 @@ static void subject_counts(const slice *v, const double *weight, const int *posi
  * happened one after the other, each removing weight d/d0). */
 static void fleming_harrington(const slice *v, const ns_km_curve *out)
 {
-  double cumhaz = 0.0, var = 0.0;
+  /* the variance as ns_scaled_sum: the squares of weighted counts near
+   * 1e-160 or 1e160 would underflow (0 / 0) or overflow */
+  ns_scaled_sum var = {0};
+  double cumhaz = 0.0;
   size_t i = 0;
   for (size_t m = 0; m < v->n_times; m++) {
     size_t o = v->first + m;
@@ -110,15 +113,19 @@ static void fleming_harrington(const slice *v, const ns_km_curve *out)
     size_t d0 = run_length(v->key[KIND_EVENT], v->len[KIND_EVENT], &i, t);
     double n = out->n_risk[o], d = out->n_event[o];
     if (d0 > 0 && d > 0) {
-      double share = d / (double) d0;
+      /* share / den with share = d / d0 and den = n - k share, in units of
+       * 2^e with n in [0.5, 1): a subnormal share (d / d0) would round */
+      int e;
+      frexp(n, &e);
+      double ns = ldexp(n, -e), ds = ldexp(d, -e);
       for (size_t k = 0; k < d0; k++) {
-        double den = n - (double) k * share;
-        cumhaz += share / den;
-        var += share / (den * den);
+        double den = ns - (double) k * (ds / (double) d0), r = ds / den / (double) d0;
+        cumhaz += r;
+        ns_scaled_add(&var, r, den, e);
       }
     }
     out->cumhaz[o] = cumhaz;
-    out->std_chaz[o] = sqrt(var);
+    out->std_chaz[o] = ns_scaled_sqrt(&var);
   }
 }
 

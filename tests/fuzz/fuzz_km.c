@@ -21,22 +21,26 @@
 
 
 /* The Fleming-Harrington increment of H at a time with d0 event rows of
- * total weight d and n at risk, and its partial derivatives in n and d. */
+ * total weight d and n at risk, its variance term and its partial
+ * derivatives in n and d, in long double (its exponent range: no underflow
+ * of the squares for weights near 1e-160). */
 static double fh_increment(double n, double d, size_t d0, double *dn, double *dd,
-                           double *var)
+                           long double *var)
 {
-  double h = 0, share = d / (double) d0;
-  *dn = *dd = *var = 0;
+  long double h = 0, share = (long double) d / (long double) d0, vn = 0, vd = 0, v = 0;
   for (size_t k = 0; k < d0; k++) {
-    double den = n - (double) k * share;
+    long double den = (long double) n - (long double) k * share;
     h += share / den;
-    *var += share / (den * den);
-    *dn -= share / (den * den);
-    *dd += (1.0 / (double) d0) / den + share * ((double) k / (double) d0) / (den * den);
+    v += share / (den * den);
+    vn -= share / (den * den);
+    vd += (1.0L / (long double) d0) / den + share * ((long double) k / (long double) d0) /
+                                                (den * den);
   }
-  return h;
+  *dn = (double) vn;
+  *dd = (double) vd;
+  *var = v;
+  return (double) h;
 }
-
 
 /* The infinitesimal jackknife of one stratum evaluated directly: for each
  * time point k of the stratum (curve offset o0 + k), a_c = sum over rows i
@@ -76,7 +80,8 @@ static int naive_ij(size_t n, const double *time, const double *start, const int
       size_t d0 = 0;
       for (size_t i = 0; i < n; i++)
         if ((stratum ? stratum[i] : 0) == s && time[i] == t && status[i]) d0++;
-      double left = nr - d, sdn, sdd, hdn, hdd, v;
+      double left = nr - d, sdn, sdd, hdn, hdd;
+      long double v;
       if (!dead && (left <= 0 || c->surv[o] <= 0)) dead = 1;
       sdn = d / (nr * left);
       sdd = -1.0 / left;
@@ -144,8 +149,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (bad_cluster && n > 0) cluster[fz_uint(&in, (unsigned) n)] = n_clusters;
   if (getenv("FZ_DEBUG"))
     for (size_t i = 0; i < n; i++)
-      fprintf(stderr, "row %zu: start %g stop %g status %d w %g stratum %d (opt %d)\n", i,
-              start[i], time[i], status[i], w[i], stratum[i], opt);
+      fprintf(stderr, "row %zu: start %g stop %g status %d w %g stratum %d cluster %d position "
+              "%d (opt %d)\n", i, start[i], time[i], status[i], w[i], stratum[i], cluster[i],
+              position[i], opt);
   ns_km_data d = {n, time, counting ? start : NULL, status, weighted ? w : NULL,
                   ns > 1 ? stratum : NULL, ns, jack ? NS_KM_JACKKNIFE : NS_KM_GREENWOOD,
                   (opt & 64) ? 1.4901161193847656e-08 : 0.0,
@@ -209,7 +215,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     double *se_s = malloc(m * sizeof(double)), *se_h = malloc(m * sizeof(double));
     double *tol_s = malloc(m * sizeof(double)), *tol_h = malloc(m * sizeof(double));
     for (int s = 0; s < ns; s++) {
-      double prev = 1.0, surv = 1.0, H = 0.0, gw = 0.0, nav = 0.0;
+      double prev = 1.0, surv = 1.0, H = 0.0;
+      long double gw = 0.0, nav = 0.0;
       size_t o0 = o;
       for (int k = 0; k < stt[s]; k++, o++) {
         double t = c.time[o];
@@ -233,16 +240,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
           FZ_CHECK(!isnan(c.std_err[o]) && !(c.std_err[o] < 0), "std_err %g", c.std_err[o]);
           FZ_CHECK(!isnan(c.std_chaz[o]) && !(c.std_chaz[o] < 0), "std_chaz %g", c.std_chaz[o]);
           /* Greenwood's sums on the curve's (checked) counts */
-          double cn = c.n_risk[o], cd = c.n_event[o];
+          /* (in long double: no underflow of n^2 for weights near 1e-160) */
+          long double cn = c.n_risk[o], cd = c.n_event[o];
           if (cd > 0) {
-            gw += cd / (cn * (cn - cd > 0 ? cn - cd : 0.0));
+            gw += cd / (cn * (cn - cd > 0 ? cn - cd : 0.0L));
             nav += cd / (cn * cn);
           }
+          double sg = (double) sqrtl(gw), sn = (double) sqrtl(nav);
           if (!jack) {
-            FZ_CHECK(fz_close(sqrt(gw), c.std_err[o], 1e-9), "Greenwood se %.17g vs sum %.17g",
-                     c.std_err[o], sqrt(gw));
-            FZ_CHECK(fz_close(sqrt(nav), c.std_chaz[o], 1e-9), "std_chaz %.17g vs sum %.17g",
-                     c.std_chaz[o], sqrt(nav));
+            FZ_CHECK(fz_close(sg, c.std_err[o], 1e-9), "Greenwood se %.17g vs sum %.17g",
+                     c.std_err[o], sg);
+            FZ_CHECK(fz_close(sn, c.std_chaz[o], 1e-9), "std_chaz %.17g vs sum %.17g",
+                     c.std_chaz[o], sn);
           }
           /* n.enter: the weight entering before the stratum's first time */
           double ent = 0;
@@ -278,6 +287,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ns_km_curve e = {a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], stt, str};
     ns_km_options ko = {stype, ctype, robust};
     st = ns_km_apply_options(work, &ko, &e, NULL, NULL);
+    if (getenv("FZ_DEBUG"))
+      for (size_t q = 0; q < nt; q++)
+        fprintf(stderr, "point %zu (options %d: stype %d ctype %d robust %d flags %d, %d "
+                "clusters): t %g n %g d %g S %g se %g H %g sh %g -> S %g se %g H %g sh %g\n", q,
+                st, stype, ctype, robust, flags, n_clusters, c.time[q], c.n_risk[q],
+                c.n_event[q], c.surv[q], c.std_err[q], c.cumhaz[q], c.std_chaz[q], e.surv[q],
+                e.std_err[q], e.cumhaz[q], e.std_chaz[q]);
     if (robust && bad_cluster && n > 0) {
       FZ_CHECK(st == NS_ERR_ARGUMENT, "cluster code out of range accepted: %s",
                ns_status_message(st));
@@ -286,7 +302,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       o = 0;
       for (int s = 0; s < ns; s++) {
         size_t o0 = o;
-        double fh = 0, fhv = 0, prev = 1.0;
+        double fh = 0, prev = 1.0;
+        long double fhv = 0;
         int ij = robust && compare &&
                  naive_ij(n, time, sp, status, wp, hp, s, cluster, n_clusters, ctype, &c, o0,
                           (size_t) stt[s], se_s, se_h, tol_s, tol_h);
@@ -307,7 +324,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
               size_t d0 = 0;
               for (size_t i = 0; i < n; i++)
                 if ((ns > 1 ? stratum[i] : 0) == s && time[i] == c.time[o] && status[i]) d0++;
-              double dn, dd, v;
+              double dn, dd;
+              long double v;
               if (compare && d0 > 0) {
                 fh += fh_increment(c.n_risk[o], c.n_event[o], d0, &dn, &dd, &v);
                 fhv += v;
@@ -318,8 +336,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
               FZ_CHECK(fz_close(e.cumhaz[o], fh, 1e-9), "Fleming-Harrington H %.17g vs %.17g",
                        e.cumhaz[o], fh);
               if (!robust && stype == 1)
-                FZ_CHECK(fz_close(e.std_chaz[o], sqrt(fhv), 1e-9),
-                         "Fleming-Harrington std_chaz %.17g vs %.17g", e.std_chaz[o], sqrt(fhv));
+                FZ_CHECK(fz_close(e.std_chaz[o], (double) sqrtl(fhv), 1e-9),
+                         "Fleming-Harrington std_chaz %.17g vs %.17g", e.std_chaz[o],
+                         (double) sqrtl(fhv));
             }
           } else {
             FZ_CHECK(e.cumhaz[o] == c.cumhaz[o], "ctype 1 changed H");
