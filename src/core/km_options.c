@@ -356,7 +356,9 @@ static ns_status stratum_robust(const slice *v, const ns_km_data *data, int ctyp
  *   callback, context   optional interrupt check (may be NULL)
  * Returns NS_ERR_ARGUMENT (a NULL buffer, an option out of range, robust
  * without clusters, a cluster code out of range, rows not kept by
- * ns_km_prepare), NS_ERR_NOMEM, NS_ERR_INTERRUPTED, else NS_OK.
+ * ns_km_prepare), NS_ERR_WEIGHT (robust: positive weights spanning more than
+ * 2^400 within a stratum, as ns_km_estimate's jackknife), NS_ERR_NOMEM,
+ * NS_ERR_INTERRUPTED, else NS_OK.
  * Ties: events before censorings at a shared time, entries after. O(n) time
  * plus O(event rows) for ctype 2 (see the top of this file for the robust
  * variance's worst case); memory O(n_clusters + longest stratum).
@@ -419,10 +421,22 @@ ns_status ns_km_apply_options(const ns_km_work *work, const ns_km_options *optio
     if (opt.robust) {
       double scale = 1.0;
       if (data->weight) {
-        double wmax = 0.0;
+        double wmax = 0.0, wmin = INFINITY;
         for (int kind = 0; kind < work->kinds; kind++)
-          for (size_t i = 0; i < v.len[kind]; i++)
-            if (data->weight[v.row[kind][i]] > wmax) wmax = data->weight[v.row[kind][i]];
+          for (size_t i = 0; i < v.len[kind]; i++) {
+            double wk = data->weight[v.row[kind][i]];
+            if (wk > wmax) wmax = wk;
+            if (wk > 0.0 && wk < wmin) wmin = wk;
+          }
+        /* as ns_km_estimate's jackknife: an influence is w times sums of
+         * 1 / n, of order 1, but formed from the scaled w and 1 / n it
+         * needs both in range; positive weights spanning more than 2^400
+         * within a stratum would underflow the small ones to 0 (and an
+         * emptied risk set to 0 / 0) */
+        if (wmax > 0.0 && !(wmax <= ldexp(wmin, 400))) {
+          status = NS_ERR_WEIGHT;
+          goto done;
+        }
         if (wmax > 0.0 && isfinite(wmax)) {
           int e;
           frexp(wmax, &e);

@@ -173,6 +173,40 @@ START_TEST(fleming_harrington_subnormal_share)
 }
 END_TEST
 
+/* The third fuzz_km reproducer, reduced: the robust variance with positive
+ * weights spanning more than 2^400 in a stratum scaled the small ones to 0,
+ * so the influence of a risk set holding only them was lost (S fell to 0
+ * while its robust standard error stayed at the last value). Refused with
+ * NS_ERR_WEIGHT, as ns_km_estimate's jackknife refuses it; 7.5 to 2^-396 answers. */
+START_TEST(robust_refuses_weights_spanning_2_400)
+{
+  const double time[] = {1, 2, 3, 4};
+  const int status[] = {1, 1, 1, 1}, cluster[] = {0, 1, 0, 1};
+  for (int k = 0; k < 2; k++) {
+    double tiny = ldexp(1.0, k ? -396 : -1073);
+    const double w[] = {7.5, 1, tiny, tiny};
+    ns_km_data d = {.n = 4, .time = time, .status = status, .weight = w, .n_strata = 1,
+                    .cluster = cluster, .n_clusters = 2};
+    ns_km_work *work = NULL;
+    size_t nt = 0;
+    ck_assert_int_eq(ns_km_prepare(&d, &work, &nt, NULL, NULL), NS_OK);
+    double b[8][4], ne[4];
+    int stt[1], str[1];
+    ns_km_curve c = {b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], ne, stt, str};
+    ck_assert_int_eq(ns_km_estimate(work, &c, NULL, NULL), NS_OK);
+    ns_km_options opt = {1, 1, 1};
+    ck_assert_int_eq(ns_km_apply_options(work, &opt, &c, NULL, NULL),
+                     (k ? NS_OK : NS_ERR_WEIGHT));
+    if (k)
+      for (int m = 0; m < 4; m++)
+        ck_assert_msg(isfinite(c.std_err[m]) && isfinite(c.std_chaz[m]) &&
+                      (c.surv[m] > 0 || c.std_err[m] == 0), "robust se %g at %d",
+                      c.std_err[m], m);
+    ns_km_free(work);
+  }
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *suite = suite_create("km_scaled");
@@ -181,6 +215,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, weights_spanning_the_doubles);
   tcase_add_test(tc, fleming_harrington_subnormal_tie);
   tcase_add_test(tc, fleming_harrington_subnormal_share);
+  tcase_add_test(tc, robust_refuses_weights_spanning_2_400);
   suite_add_tcase(suite, tc);
   return suite;
 }

@@ -9,7 +9,9 @@
  * (sum d / (n (n - d)), sum d / n^2); n.enter is the weight entering before
  * a stratum's first time; standard errors are never NaN and never negative
  * when the counts are finite. Options (decoded from the bytes after the
- * rows, so older corpus inputs run the plain curve): ctype 2 equals the
+ * rows, so older corpus inputs run the plain curve; the robust variance,
+ * like the jackknife, refuses positive weights spanning more than 2^400
+ * within a stratum): ctype 2 equals the
  * Fleming-Harrington sums written out; stype 2 is exp(-H) with H's standard
  * error; the robust (and the jackknife) standard errors equal the
  * infinitesimal jackknife evaluated directly, cluster by cluster, as
@@ -186,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st = ns_km_estimate(work, &c, NULL, NULL);
     /* the jackknife refuses positive weights spanning > 2^400 in a stratum */
     int spread = 0;
-    if (jack && weighted)
+    if (weighted)
       for (int s = 0; s < ns; s++) {
         double lo = INFINITY, hi = 0;
         for (size_t i = 0; i < n; i++)
@@ -196,9 +198,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
           }
         if (hi > 0 && hi / lo > ldexp(1.0, 400)) spread = 1;
       }
-    FZ_CHECK(st == NS_OK || (spread && st == NS_ERR_WEIGHT), "estimate: %s",
+    FZ_CHECK(st == NS_OK || (jack && spread && st == NS_ERR_WEIGHT), "estimate: %s",
              ns_status_message(st));
-    FZ_CHECK(!spread || st == NS_ERR_WEIGHT, "weights spanning > 2^400 accepted");
+    FZ_CHECK(!(jack && spread) || st == NS_ERR_WEIGHT, "weights spanning > 2^400 accepted");
     if (st != NS_OK) {
       for (int k = 0; k < 9; k++) free(b[k]);
       free(stt); free(str);
@@ -296,6 +298,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 e.std_err[q], e.cumhaz[q], e.std_chaz[q]);
     if (robust && bad_cluster && n > 0) {
       FZ_CHECK(st == NS_ERR_ARGUMENT, "cluster code out of range accepted: %s",
+               ns_status_message(st));
+    } else if (robust && spread) {
+      /* the robust variance refuses what the jackknife refuses */
+      FZ_CHECK(st == NS_ERR_WEIGHT, "robust: weights spanning > 2^400 accepted: %s",
                ns_status_message(st));
     } else {
       FZ_CHECK(st == NS_OK, "options refused: %s", ns_status_message(st));
