@@ -207,6 +207,31 @@ START_TEST(robust_refuses_weights_spanning_2_400)
 }
 END_TEST
 
+/* The fourth fuzz_km reproducer, reduced: (start, stop] data with a weight
+ * near DBL_MAX entering late and a risk set of subnormal weights before it.
+ * The exact risk-set sums were all scaled by 2^-40 for the big weight, which
+ * took the subnormal ones to 0: n.risk 0 and S = 0 / 0 = NaN. Now n.risk is
+ * 2u, S 1/2 and Greenwood's std.err sqrt(d / (n (n - d))) = sqrt(1 / (2u)),
+ * u = 2^-1074. */
+START_TEST(subnormal_risk_set_beside_dbl_max)
+{
+  const double u = ldexp(1.0, -1074);
+  const double start[] = {0, 0, 2.5}, time[] = {1, 2, 3};
+  const int status[] = {1, 0, 1};
+  const double w[] = {u, u, 1e308};
+  curve_t f;
+  km(time, start, status, w, 3, NULL, &f);
+  ck_assert_uint_eq(f.nt, 3);
+  ck_assert_msg(f.c.n_risk[0] == 2 * u && f.c.n_risk[1] == u, "n.risk %g %g", f.c.n_risk[0],
+                f.c.n_risk[1]);
+  ck_assert_near(f.c.surv[0], 0.5, 0);
+  ck_assert_near(f.c.surv[1], 0.5, 0);
+  ck_assert_near(f.c.surv[2], 0.0, 0);
+  ck_assert_near(f.c.std_err[0] * ldexp(1.0, -537), sqrt(0.5), 1e-15);
+  ck_assert_near(f.c.n_risk[2], 1e308, 1e-15);
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *suite = suite_create("km_scaled");
@@ -216,6 +241,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, fleming_harrington_subnormal_tie);
   tcase_add_test(tc, fleming_harrington_subnormal_share);
   tcase_add_test(tc, robust_refuses_weights_spanning_2_400);
+  tcase_add_test(tc, subnormal_risk_set_beside_dbl_max);
   suite_add_tcase(suite, tc);
   return suite;
 }
