@@ -65,6 +65,48 @@ static inline double ns_key_time(uint64_t key)
   return t;
 }
 
+/* ---- variance sums held in units of a power of two (issue #13) --------- */
+/* Greenwood-like sums of terms ratio / count (d / n^2 = (d / n) / n) over
+ * weighted counts: each term is formed in units of 2^-e, e the smallest
+ * binary exponent of the counts seen so far (the sum rescaled, exactly, when
+ * it drops), so that counts near 1e-160 or 1e160 -- or spanning both within a
+ * stratum -- neither underflow nor overflow a square; the standard error
+ * sqrt(v 2^-e) is taken without forming v 2^-e, which may lie beyond the
+ * doubles when its root does not. A count of 0 adds +Inf (the curve reached
+ * 0). */
+typedef struct {
+  double v; /* the sum, in units of 2^-e */
+  int e;
+  int set;  /* 0 until the first term */
+} ns_scaled_sum;
+
+/* adds ratio / (count 2^k): count may be given scaled (k != 0) so that a
+ * subnormal count keeps its digits */
+static inline void ns_scaled_add(ns_scaled_sum *s, double ratio, double count, int k)
+{
+  int e = 0;
+  if (count > 0.0 && isfinite(count)) frexp(count, &e);
+  e += k;
+  if (!s->set || e < s->e) {
+    if (s->set) s->v = ldexp(s->v, e - s->e);
+    s->e = e;
+    s->set = 1;
+  }
+  s->v += ratio / ldexp(count, k - s->e);
+}
+
+static inline double ns_scaled_sqrt(const ns_scaled_sum *s)
+{
+  if (!s->set) return 0.0;
+  double v = s->v;
+  int k = -s->e;
+  if (k % 2 != 0) {
+    v *= 2.0;
+    k -= 1;
+  }
+  return ldexp(sqrt(v), k / 2);
+}
+
 /* ---- the interrupt throttle --------------------------------------------- */
 /* Long loops report to the caller's ns_callback (progress / interrupt) about
  * once per NS_CALLBACK_WORK units of work (row visits): often enough to stop

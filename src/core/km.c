@@ -358,9 +358,19 @@ typedef struct {
                      of two is exact, so squares of weights near 1e-160 or
                      1e+160 neither underflow nor overflow */
   double sum_scale; /* counting data: a power of two that keeps the exact
-                       risk-set sums below 2^1000 (1, or 2^-40 when a weight
-                       exceeds 2^960), where ns_exact_add is exact */
+                       risk-set sum of the weights above 2^960 below 2^1000
+                       (2^-40 when there are such weights, else 1), where
+                       ns_exact_add is exact; the other weights have their
+                       own exact sum, unscaled */
 } stratum_view;
+
+/* A weight (negative: leaving) into the exact risk-set sums: those above
+ * 2^960 scaled by sc into big, the others as they are into small. */
+static void risk_add(ns_exact_sum *small, ns_exact_sum *big, double sc, double w)
+{
+  if (fabs(w) > 0x1p960) ns_exact_add(big, sc * w);
+  else ns_exact_add(small, w);
+}
 
 /* Counts: times, weighted events and censorings (forward merge of the two
  * stop segments), then the weighted number at risk, accumulated from the
@@ -391,6 +401,11 @@ static void stratum_counts(const stratum_view *v, const double *weight,
    * negative number at risk); exact sums keep what remains. Right-censored
    * sums only grow and are formed as survfit forms them. */
   ns_exact_sum xr = {{0}, 0}, xr2 = {{0}, 0};
+  /* weights above 2^960 go, scaled by sc (exactly), into their own exact
+   * sum; the others unscaled (scaling them too would underflow subnormal
+   * weights to 0: a risk set of them next to a weight near DBL_MAX read 0,
+   * and S became 0 / 0) */
+  ns_exact_sum xr_big = {{0}, 0};
   double sc = v->sum_scale > 0 ? v->sum_scale : 1.0;
   size_t k = v->n_entry, rows_at_risk = 0, i_last = v->n_event, j_last = v->n_censor;
   i = v->n_event;
@@ -401,13 +416,13 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     if (!v->entry) at_risk += out->n_event[o] + out->n_censor[o];
     for (; i > 0 && v->event[i - 1] == t; i--) {
       double wk = key_weight(weight, v->event_row, i - 1);
-      if (v->entry) ns_exact_add(&xr, sc * wk); /* row by row: n_event is rounded */
+      if (v->entry) risk_add(&xr, &xr_big, sc, wk); /* row by row: n_event is rounded */
       wk *= c;
       if (risk_w2) { if (v->entry) ns_exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
     for (; j > 0 && v->censor[j - 1] == t; j--) {
       double wk = key_weight(weight, v->censor_row, j - 1);
-      if (v->entry) ns_exact_add(&xr, sc * wk);
+      if (v->entry) risk_add(&xr, &xr_big, sc, wk);
       wk *= c;
       if (risk_w2) { if (v->entry) ns_exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
@@ -417,11 +432,11 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     if (v->entry) {
       for (; k > 0 && v->entry[k - 1] >= t; k--) {
         double wk = key_weight(weight, v->entry_row, k - 1);
-        ns_exact_add(&xr, -(sc * wk));
+        risk_add(&xr, &xr_big, sc, -wk);
         if (risk_w2) ns_exact_add(&xr2, -(c * wk) * (c * wk));
         rows_at_risk--;
       }
-      at_risk = ns_exact_value(&xr) / sc;
+      at_risk = ns_exact_value(&xr_big) / sc + ns_exact_value(&xr);
       at_risk2 = risk_w2 ? ns_exact_value(&xr2) : 0.0;
       if (rows_at_risk == 0) at_risk = at_risk2 = 0.0;
       if (at_risk2 < 0.0) at_risk2 = 0.0;
@@ -479,21 +494,24 @@ static void stratum_unweighted(const stratum_view *v, const ns_km_curve *out)
 /* Greenwood and Nelson-Aalen variances on the weighted counts. */
 static void stratum_greenwood(const stratum_view *v, const ns_km_curve *out)
 {
-  double surv = 1.0, greenwood = 0.0, cumhaz = 0.0, chaz_var = 0.0;
+  /* the variance sums as ns_scaled_sum: weighted counts near 1e-160 or
+   * 1e160 would underflow or overflow n^2 */
+  ns_scaled_sum greenwood = {0}, chaz_var = {0};
+  double surv = 1.0, cumhaz = 0.0;
   for (size_t o = v->first; o < v->first + v->n_times; o++) {
     double n = out->n_risk[o], d = out->n_event[o];
     if (d > 0) {
       /* weighted counts: d may exceed n by a rounding, never more */
-      double left = n - d > 0 ? n - d : 0.0;
+      double left = n - d > 0 ? n - d : 0.0, h = d / n;
       surv *= left / n;
-      greenwood += d / (n * left); /* +Inf when the curve reaches 0 */
-      cumhaz += d / n;
-      chaz_var += d / (n * n);
+      ns_scaled_add(&greenwood, h, left, 0); /* +Inf when the curve reaches 0 */
+      cumhaz += h;
+      ns_scaled_add(&chaz_var, h, n, 0);
     }
     out->surv[o] = surv;
-    out->std_err[o] = sqrt(greenwood);
+    out->std_err[o] = ns_scaled_sqrt(&greenwood);
     out->cumhaz[o] = cumhaz;
-    out->std_chaz[o] = sqrt(chaz_var);
+    out->std_chaz[o] = ns_scaled_sqrt(&chaz_var);
   }
 }
 

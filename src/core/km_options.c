@@ -102,7 +102,10 @@ static void subject_counts(const slice *v, const double *weight, const int *posi
  * happened one after the other, each removing weight d/d0). */
 static void fleming_harrington(const slice *v, const ns_km_curve *out)
 {
-  double cumhaz = 0.0, var = 0.0;
+  /* the variance as ns_scaled_sum: the squares of weighted counts near
+   * 1e-160 or 1e160 would underflow (0 / 0) or overflow */
+  ns_scaled_sum var = {0};
+  double cumhaz = 0.0;
   size_t i = 0;
   for (size_t m = 0; m < v->n_times; m++) {
     size_t o = v->first + m;
@@ -110,15 +113,19 @@ static void fleming_harrington(const slice *v, const ns_km_curve *out)
     size_t d0 = run_length(v->key[KIND_EVENT], v->len[KIND_EVENT], &i, t);
     double n = out->n_risk[o], d = out->n_event[o];
     if (d0 > 0 && d > 0) {
-      double share = d / (double) d0;
+      /* share / den with share = d / d0 and den = n - k share, in units of
+       * 2^e with n in [0.5, 1): a subnormal share (d / d0) would round */
+      int e;
+      frexp(n, &e);
+      double ns = ldexp(n, -e), ds = ldexp(d, -e);
       for (size_t k = 0; k < d0; k++) {
-        double den = n - (double) k * share;
-        cumhaz += share / den;
-        var += share / (den * den);
+        double den = ns - (double) k * (ds / (double) d0), r = ds / den / (double) d0;
+        cumhaz += r;
+        ns_scaled_add(&var, r, den, e);
       }
     }
     out->cumhaz[o] = cumhaz;
-    out->std_chaz[o] = sqrt(var);
+    out->std_chaz[o] = ns_scaled_sqrt(&var);
   }
 }
 
@@ -349,7 +356,9 @@ static ns_status stratum_robust(const slice *v, const ns_km_data *data, int ctyp
  *   callback, context   optional interrupt check (may be NULL)
  * Returns NS_ERR_ARGUMENT (a NULL buffer, an option out of range, robust
  * without clusters, a cluster code out of range, rows not kept by
- * ns_km_prepare), NS_ERR_NOMEM, NS_ERR_INTERRUPTED, else NS_OK.
+ * ns_km_prepare), NS_ERR_WEIGHT (robust: positive weights spanning more than
+ * 2^400 within a stratum, as ns_km_estimate's jackknife), NS_ERR_NOMEM,
+ * NS_ERR_INTERRUPTED, else NS_OK.
  * Ties: events before censorings at a shared time, entries after. O(n) time
  * plus O(event rows) for ctype 2 (see the top of this file for the robust
  * variance's worst case); memory O(n_clusters + longest stratum).
@@ -412,10 +421,22 @@ ns_status ns_km_apply_options(const ns_km_work *work, const ns_km_options *optio
     if (opt.robust) {
       double scale = 1.0;
       if (data->weight) {
-        double wmax = 0.0;
+        double wmax = 0.0, wmin = INFINITY;
         for (int kind = 0; kind < work->kinds; kind++)
-          for (size_t i = 0; i < v.len[kind]; i++)
-            if (data->weight[v.row[kind][i]] > wmax) wmax = data->weight[v.row[kind][i]];
+          for (size_t i = 0; i < v.len[kind]; i++) {
+            double wk = data->weight[v.row[kind][i]];
+            if (wk > wmax) wmax = wk;
+            if (wk > 0.0 && wk < wmin) wmin = wk;
+          }
+        /* as ns_km_estimate's jackknife: an influence is w times sums of
+         * 1 / n, of order 1, but formed from the scaled w and 1 / n it
+         * needs both in range; positive weights spanning more than 2^400
+         * within a stratum would underflow the small ones to 0 (and an
+         * emptied risk set to 0 / 0) */
+        if (wmax > 0.0 && !(wmax <= ldexp(wmin, 400))) {
+          status = NS_ERR_WEIGHT;
+          goto done;
+        }
         if (wmax > 0.0 && isfinite(wmax)) {
           int e;
           frexp(wmax, &e);

@@ -7,8 +7,9 @@
  * event at t: concordant / discordant / tied.x by the scores; rows with an
  * event at the same t are tied.y, tied.xy when the scores tie too, weighted
  * by w_i w_j); the concordance is (c + x/2) / (c + d + x), in [0, 1]; the
- * standard error is finite and >= 0; the counts do not depend on the
- * clusters. */
+ * standard error is finite and >= 0 and equals the infinitesimal jackknife
+ * written from its definition (w_i dC/dw_i per row, summed per cluster);
+ * the counts do not depend on the clusters. */
 #include "fuzz_input.h"
 #include "netsurv.h"
 
@@ -85,6 +86,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       FZ_CHECK(fz_close(conc, c, 1e-12), "concordance %.17g vs naive %.17g", conc, c);
       FZ_CHECK(conc >= 0 && conc <= 1, "concordance %g", conc);
       FZ_CHECK(isfinite(sd) && sd >= 0, "std %g", sd);
+      /* the infinitesimal-jackknife standard error from its definition:
+       * row i's influence w_i dC/dw_i = w_i ((f_c - f_d) - somers (f_c + f_d
+       * + f_t)) / npair / 2, f the weights of its comparable partners by
+       * kind, summed within clusters; the scale of its rounding: the same
+       * with every partner weight replaced by the total weight */
+      double *fc = calloc(3 * n + 1, sizeof *fc);
+      double wt = 0;
+      for (size_t i = 0; i < n; i++) wt += weighted ? w[i] : 1.0;
+      for (size_t i = 0; i < n; i++) {
+        if (!status[i]) continue;
+        for (size_t j = 0; j < n; j++) {
+          if (j == i || (strat && stratum[j] != stratum[i])) continue;
+          if (!(time[j] >= time[i] && (!counting || start[j] < time[i]))) continue;
+          if (status[j] && time[j] == time[i]) continue;
+          int kind = score[i] > score[j] ? 0 : score[i] < score[j] ? 1 : 2;
+          fc[3 * i + kind] += weighted ? w[j] : 1.0;
+          fc[3 * j + kind] += weighted ? w[i] : 1.0;
+        }
+      }
+      double somers = (nv[0] - nv[1]) / den, *dfb = calloc(n + 1, sizeof *dfb);
+      double *mag = calloc(n + 1, sizeof *mag), v = 0, vm = 0;
+      for (size_t i = 0; i < n; i++) {
+        double wi = weighted ? w[i] : 1.0, *f = fc + 3 * i;
+        size_t g = clus ? (size_t) cluster[i] : i;
+        dfb[g] += wi * ((f[0] - f[1]) - somers * (f[0] + f[1] + f[2])) / den / 2;
+        mag[g] += wi * 2 * wt / den;
+      }
+      for (size_t g = 0; g < n; g++) { v += dfb[g] * dfb[g]; vm += mag[g] * mag[g]; }
+      FZ_CHECK(fabs(sd - sqrt(v)) <= 1e-9 * (sqrt(v) + sqrt(vm)),
+               "std %.17g vs definition %.17g (scale %g)", sd, sqrt(v), sqrt(vm));
+      free(fc); free(dfb); free(mag);
     }
     /* the counts do not depend on the clusters */
     double c2[5], conc2, sd2;

@@ -5,7 +5,9 @@
  * place (out == x, out == w) as out of place, the same for every variant;
  * the Gram matrix adds Y'Y on the upper triangle only (the strict lower
  * triangle untouched), within a bound of the naive dot product's rounding
- * (n eps sum |y_a y_b|), and every variant agrees within that bound. */
+ * (n eps sum |y_a y_b|), and every variant agrees within that bound; so
+ * does the plain ns_gram_upper above NS_GRAM_KERNEL_MAX_P_AVX2 columns,
+ * where it calls BLAS dsyrk. */
 #include "fuzz_input.h"
 #include "netsurv.h"
 #include "internal.h"
@@ -119,6 +121,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(fabs(g[k] - naive[k]) <= bound[k], "gram[%zu,%zu] %.17g vs naive %.17g "
                  "(bound %g, variant %d, p %zu nb %zu)", a, b, g[k], naive[k], bound[k], v, p, nb);
       }
+  }
+  /* wide Y (bytes after the rest, so older inputs run as before): above
+   * NS_GRAM_KERNEL_MAX_P_AVX2 columns ns_gram_upper calls BLAS dsyrk */
+  if (fz_byte(&in) & 1) {
+    size_t pw = NS_GRAM_KERNEL_MAX_P_AVX2 + 1 + fz_uint(&in, 8), nw = fz_uint(&in, 24);
+    size_t lw = nw + fz_uint(&in, 3);
+    double *yw = malloc((lw * pw + 1) * sizeof *yw), *gw = malloc(pw * pw * sizeof *gw);
+    for (size_t i = 0; i < lw * pw; i++) {
+      yw[i] = fz_double(&in, 0);
+      if (fz_byte(&in) & 1) yw[i] = -yw[i];
+    }
+    for (size_t i = 0; i < pw * pw; i++) gw[i] = (double) (i % 7) - 3.0;
+    ns_gram_upper(pw, nw, lw, yw, gw);
+    for (size_t a = 0; a < pw; a++)
+      for (size_t b = 0; b < pw; b++) {
+        double g0v = (double) ((a + b * pw) % 7) - 3.0, s = 0, m = 0;
+        if (a > b) {
+          FZ_CHECK(gw[a + b * pw] == g0v, "wide: lower triangle written");
+          continue;
+        }
+        for (size_t i = 0; i < nw; i++) {
+          s += yw[i + a * lw] * yw[i + b * lw];
+          m += fabs(yw[i + a * lw] * yw[i + b * lw]);
+        }
+        double bnd = 2.0 * (double) (nw + 2) * DBL_EPSILON * (m + fabs(g0v));
+        FZ_CHECK(fabs(gw[a + b * pw] - (g0v + s)) <= bnd, "wide gram[%zu,%zu] %.17g vs naive "
+                 "%.17g (p %zu nb %zu)", a, b, gw[a + b * pw], g0v + s, pw, nw);
+      }
+    free(yw); free(gw);
   }
   free(x); free(w); free(out); free(ref); free(buf);
   free(y); free(g); free(g0); free(naive); free(bound);
