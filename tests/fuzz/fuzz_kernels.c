@@ -104,7 +104,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m += fabs(y[i + a * ld] * y[i + b * ld]);
       }
       naive[a + b * p] = g0[a + b * p] + s;
-      bound[a + b * p] = 2.0 * (double) (nb + 2) * DBL_EPSILON * (m + fabs(g0[a + b * p]));
+      /* relative rounding, plus each product's absolute rounding where it
+       * is subnormal (up to half of 2^-1074 each, in the kernel and here) */
+      bound[a + b * p] = 2.0 * (double) (nb + 2) * DBL_EPSILON * (m + fabs(g0[a + b * p])) +
+                         (double) (nb + 2) * 0x1p-1074;
     }
   for (int v = 0; v < 4; v++) {
     memcpy(g, g0, p * p * sizeof *g);
