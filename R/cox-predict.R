@@ -84,132 +84,168 @@ predict.netsurv_cox <- function(object, newdata,
   reference <- match_choice(reference, c("strata", "sample", "zero"), "reference")
   if (!is.logical(se.fit) || length(se.fit) != 1L || is.na(se.fit))
     stop("`se.fit` must be TRUE or FALSE", call. = FALSE)
-  fit <- object
-  coef <- ifelse(is.na(fit$coefficients), 0, fit$coefficients)
-  means <- ifelse(is.na(fit$means), 0, fit$means)
+  newdata <- if (!missing(newdata)) newdata
+  p <- cox_predict_setup(object, newdata, type, se.fit, reference)
+  out <- if (type %in% c("lp", "risk")) cox_predict_linear(p, type, se.fit, reference)
+         else cox_predict_expected(p, type, se.fit)
+  cox_predict_finish(object, out, is.null(newdata), se.fit,
+                     if (!missing(collapse)) collapse)
+}
+
+# What every prediction type needs: the coefficients and variance with
+# aliased (NA) coefficients as 0, the fit's model data when the
+# prediction needs its covariates, the training offset, and the new rows'
+# covariates, offset and strata when `newdata` is given.
+cox_predict_setup <- function(fit, newdata, type, se.fit, reference) {
+  p <- list(fit = fit, have_new = !is.null(newdata),
+            coef = ifelse(is.na(fit$coefficients), 0, fit$coefficients),
+            means = ifelse(is.na(fit$means), 0, fit$means))
   V <- unname(as.matrix(fit$var))
   V[is.na(V)] <- 0
-  has_strata <- !is.null(fit$strata) || length(attr(fit$terms, "specials")$strata) > 0
+  p$V <- V
+  p$has_strata <- !is.null(fit$strata) || length(attr(fit$terms, "specials")$strata) > 0
   has_offset <- !is.null(attr(fit$terms, "offset"))
-  have_new <- !missing(newdata) && !is.null(newdata)
-  need_x <- se.fit || have_new || (has_strata && reference == "strata") ||
-    (reference == "zero" && any(means != 0)) || type %in% c("expected", "survival")
-  se <- NULL
-  d <- if (need_x || type %in% c("expected", "survival")) cox_model_data(fit, need_x = TRUE)
-  train_offset <- 0
+  p$need_x <- se.fit || p$have_new || (p$has_strata && reference == "strata") ||
+    (reference == "zero" && any(p$means != 0)) || type %in% c("expected", "survival")
+  p$d <- if (p$need_x) cox_model_data(fit, need_x = TRUE)
+  p$train_offset <- 0
   if (has_offset) {
-    fr <- if (!is.null(d$frame)) d$frame else cox_model_frame(fit)
-    train_offset <- stats::model.offset(fr$mf)
+    fr <- if (!is.null(p$d$frame)) p$d$frame else cox_model_frame(fit)
+    p$train_offset <- stats::model.offset(fr$mf)
   }
-  if (have_new) {
-    mf2 <- cox_new_frame(fit, newdata, times = type %in% c("expected", "survival"))
-    newx <- cox_x_from_frame(fit, mf2, attr(mf2, "terms"))
-    newx[, is.na(fit$coefficients)] <- 0
-    newoff <- stats::model.offset(mf2)
-    if (is.null(newoff)) newoff <- 0
-    newstrat <- if (has_strata) cox_new_strata(fit, mf2, levels(d$strata))
-    if (has_strata && is.null(newstrat) &&
-        (type %in% c("expected", "survival") || reference == "strata"))
-      stop("`newdata` lacks the strata variable(s) of the model: ",
-           paste(survival::untangle.specials(fit$terms, "strata", 1)$vars, collapse = ", "),
-           call. = FALSE)
-    rows <- row.names(newdata)
-  }
+  if (p$have_new) p$new <- cox_predict_new_rows(p, newdata, type, reference)
+  p
+}
 
-  if (type %in% c("lp", "risk")) {
-    if (!need_x) {
-      pred <- fit$linear.predictors
-    } else {
-      if (have_new) {
-        X <- newx
-        off <- newoff - mean(train_offset)
-        st <- newstrat
-      } else {
-        X <- d$x
-        off <- train_offset - mean(train_offset)
-        st <- if (!is.null(d$strata)) as.integer(d$strata)
-        rows <- names(fit$residuals)
-      }
-      if (has_strata && reference == "strata") {
-        X <- X - cox_strata_means(d, st)
-      } else if (reference != "zero") {
-        X <- X - rep(means, each = nrow(X))
-      }
-      pred <- drop(X %*% coef) + off
-      names(pred) <- rows
-      if (se.fit) se <- stats::setNames(sqrt(rowSums((X %*% V) * X)), rows)
-    }
-    if (type == "risk") {
-      pred <- exp(pred)
-      if (se.fit) se <- se * sqrt(pred)
-    }
+# The covariates, offset, strata codes, times and row names of `newdata`.
+cox_predict_new_rows <- function(p, newdata, type, reference) {
+  fit <- p$fit
+  mf2 <- cox_new_frame(fit, newdata, times = type %in% c("expected", "survival"))
+  x <- cox_x_from_frame(fit, mf2, attr(mf2, "terms"))
+  x[, is.na(fit$coefficients)] <- 0
+  offset <- stats::model.offset(mf2)
+  if (is.null(offset)) offset <- 0
+  strata <- if (p$has_strata) cox_new_strata(fit, mf2, levels(p$d$strata))
+  if (p$has_strata && is.null(strata) &&
+      (type %in% c("expected", "survival") || reference == "strata"))
+    stop("`newdata` lacks the strata variable(s) of the model: ",
+         paste(survival::untangle.specials(fit$terms, "strata", 1)$vars, collapse = ", "),
+         call. = FALSE)
+  list(x = x, offset = offset, strata = strata, times = attr(mf2, "times"),
+       rows = row.names(newdata))
+}
+
+# type = "lp" or "risk": the centred linear predictor (or its exponent)
+# and its standard error.
+cox_predict_linear <- function(p, type, se.fit, reference) {
+  fit <- p$fit
+  se <- NULL
+  if (!p$need_x) {
+    pred <- fit$linear.predictors
   } else {
-    risk <- exp(d$eta)
-    xc <- d$x - rep(means, each = nrow(d$x))
-    counting <- !is.null(d$start)
-    h <- cox_cum_hazard(fit, d)
-    chaz <- h$chaz
-    # Values of the cumulative sums at the last time point at or before t in
-    # stratum s.
-    at <- function(s, t) {
-      idx <- integer(length(t))
-      for (k in unique(s)) {
-        rows_k <- which(s == k)
-        points <- which(h$stratum == k)
-        j <- findInterval(t[rows_k], h$time[points])
-        idx[rows_k] <- ifelse(j > 0, points[pmax(j, 1L)], 0L)
-      }
-      idx
-    }
-    pick <- function(v, idx) ifelse(idx > 0, v[pmax(idx, 1L)], 0)
-    pickm <- function(m, idx) {
-      out <- m[pmax(idx, 1L), , drop = FALSE]
-      out[idx == 0, ] <- 0
-      out
-    }
-    var_at <- function(idx, x) {
-      dt <- pick(chaz, idx) * x - pickm(h$xbar, idx)
-      pick(h$varh, idx) + rowSums((dt %*% V) * dt)
-    }
-    if (have_new) {
-      y2 <- attr(mf2, "times")
-      if ((ncol(y2) == 2L) != counting)
-        stop("`newdata`: its response has a different survival type than the fit's",
-             call. = FALSE)
-      s2 <- if (has_strata) newstrat - 1L else rep(0L, nrow(y2))
-      xn <- newx - rep(means, each = nrow(newx))
-      nrisk <- exp(drop(xn %*% coef) + newoff - mean(train_offset))
-      t_stop <- y2[, ncol(y2)]
-      i2 <- at(s2, t_stop)
-      pred <- pick(chaz, i2) * nrisk
-      if (se.fit) v <- var_at(i2, xn)
-      if (counting) {
-        i1 <- at(s2, y2[, 1L])
-        pred <- pred - pick(chaz, i1) * nrisk
-        if (se.fit) v <- v - var_at(i1, xn)
-      }
-      if (se.fit) se <- unname(sqrt(v) * nrisk)
-      pred <- unname(pred)
+    if (p$have_new) {
+      X <- p$new$x
+      off <- p$new$offset - mean(p$train_offset)
+      st <- p$new$strata
+      rows <- p$new$rows
     } else {
-      pred <- d$status - fit$residuals
-      if (se.fit) {
-        s1 <- if (is.null(d$stratum)) rep(0L, length(d$time)) else d$stratum
-        i2 <- at(s1, d$time)
-        v <- var_at(i2, xc)
-        if (counting) v <- v - var_at(at(s1, d$start), xc)
-        se <- unname(sqrt(v) * risk)
-      }
+      X <- p$d$x
+      off <- p$train_offset - mean(p$train_offset)
+      st <- if (!is.null(p$d$strata)) as.integer(p$d$strata)
+      rows <- names(fit$residuals)
     }
-    if (type == "survival") {
-      pred <- exp(-pred)
-      if (se.fit) se <- se * pred
+    if (p$has_strata && reference == "strata") {
+      X <- X - cox_strata_means(p$d, st)
+    } else if (reference != "zero") {
+      X <- X - rep(p$means, each = nrow(X))
+    }
+    pred <- drop(X %*% p$coef) + off
+    names(pred) <- rows
+    if (se.fit) se <- stats::setNames(sqrt(rowSums((X %*% p$V) * X)), rows)
+  }
+  if (type == "risk") {
+    pred <- exp(pred)
+    if (se.fit) se <- se * sqrt(pred)
+  }
+  list(pred = pred, se = se)
+}
+
+# type = "expected" or "survival": each row's cumulative hazard over its
+# follow-up (or exp(-) of it), from the fit's baseline hazard, and its
+# standard error.
+cox_predict_expected <- function(p, type, se.fit) {
+  d <- p$d
+  V <- p$V
+  se <- NULL
+  counting <- !is.null(d$start)
+  h <- cox_cum_hazard(p$fit, d)
+  chaz <- h$chaz
+  # Index of the last time point at or before t in stratum s (0: none).
+  at <- function(s, t) {
+    idx <- integer(length(t))
+    for (k in unique(s)) {
+      rows_k <- which(s == k)
+      points <- which(h$stratum == k)
+      j <- findInterval(t[rows_k], h$time[points])
+      idx[rows_k] <- ifelse(j > 0, points[pmax(j, 1L)], 0L)
+    }
+    idx
+  }
+  pick <- function(v, idx) ifelse(idx > 0, v[pmax(idx, 1L)], 0)
+  pickm <- function(m, idx) {
+    out <- m[pmax(idx, 1L), , drop = FALSE]
+    out[idx == 0, ] <- 0
+    out
+  }
+  var_at <- function(idx, x) {
+    dt <- pick(chaz, idx) * x - pickm(h$xbar, idx)
+    pick(h$varh, idx) + rowSums((dt %*% V) * dt)
+  }
+  if (p$have_new) {
+    y2 <- p$new$times
+    if ((ncol(y2) == 2L) != counting)
+      stop("`newdata`: its response has a different survival type than the fit's",
+           call. = FALSE)
+    s2 <- if (p$has_strata) p$new$strata - 1L else rep(0L, nrow(y2))
+    xn <- p$new$x - rep(p$means, each = nrow(p$new$x))
+    nrisk <- exp(drop(xn %*% p$coef) + p$new$offset - mean(p$train_offset))
+    i2 <- at(s2, y2[, ncol(y2)])
+    pred <- pick(chaz, i2) * nrisk
+    if (se.fit) v <- var_at(i2, xn)
+    if (counting) {
+      i1 <- at(s2, y2[, 1L])
+      pred <- pred - pick(chaz, i1) * nrisk
+      if (se.fit) v <- v - var_at(i1, xn)
+    }
+    if (se.fit) se <- unname(sqrt(v) * nrisk)
+    pred <- unname(pred)
+  } else {
+    pred <- d$status - p$fit$residuals
+    if (se.fit) {
+      xc <- d$x - rep(p$means, each = nrow(d$x))
+      s1 <- if (is.null(d$stratum)) rep(0L, length(d$time)) else d$stratum
+      v <- var_at(at(s1, d$time), xc)
+      if (counting) v <- v - var_at(at(s1, d$start), xc)
+      se <- unname(sqrt(v) * exp(d$eta))
     }
   }
-  if (!have_new && !is.null(fit$na.action)) {
+  if (type == "survival") {
+    pred <- exp(-pred)
+    if (se.fit) se <- se * pred
+  }
+  list(pred = pred, se = se)
+}
+
+# Pads predictions on the fit's rows for its na.action and sums them
+# within `collapse` groups.
+cox_predict_finish <- function(fit, out, on_fit_rows, se.fit, collapse) {
+  pred <- out$pred
+  se <- out$se
+  if (on_fit_rows && !is.null(fit$na.action)) {
     pred <- stats::napredict(fit$na.action, pred)
     if (se.fit) se <- stats::napredict(fit$na.action, se)
   }
-  if (!missing(collapse) && !is.null(collapse)) {
+  if (!is.null(collapse)) {
     if (length(collapse) != length(pred))
       stop("`collapse` must have one value per prediction (", length(pred), ")", call. = FALSE)
     pred <- drop(rowsum(pred, collapse))
