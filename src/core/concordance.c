@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "internal.h"
@@ -46,29 +47,38 @@ static void st_put(sumtree *s, size_t pos, int which, double v)
 static void st_query(const sumtree *s, size_t l, size_t r, double *out)
 {
   const double *t = s->t;
-  double lo0 = 0, lo1 = 0, eq0, eq1, hi0 = 0, hi1 = 0;
+  /* acc: above (0, 1), below (2, 3), at (4, 5), both components; a sibling
+   * is routed by its side without a branch (the sides are random) */
+  double acc[6] = {0, 0, 0, 0, 0, 0};
   size_t pl = s->N + l, pr = s->N + r;
-  eq0 = t[2 * pl]; eq1 = t[2 * pl + 1];
+  acc[4] = t[2 * pl]; acc[5] = t[2 * pl + 1];
   if (pl != pr) {
-    eq0 += t[2 * pr]; eq1 += t[2 * pr + 1];
+    acc[4] += t[2 * pr]; acc[5] += t[2 * pr + 1];
     while ((pl >> 1) != (pr >> 1)) {
-      if (pl & 1) { lo0 += t[2 * pl - 2]; lo1 += t[2 * pl - 1]; }
-      else { eq0 += t[2 * pl + 2]; eq1 += t[2 * pl + 3]; }
-      if (pr & 1) { eq0 += t[2 * pr - 2]; eq1 += t[2 * pr - 1]; }
-      else { hi0 += t[2 * pr + 2]; hi1 += t[2 * pr + 3]; }
+      const double *sl = t + 2 * (pl ^ 1), *sr = t + 2 * (pr ^ 1);
+      double *dl = acc + 4 - 2 * (pl & 1), *dr = acc + 4 * (pr & 1);
+      dl[0] += sl[0]; dl[1] += sl[1];
+      dr[0] += sr[0]; dr[1] += sr[1];
       pl >>= 1; pr >>= 1;
     }
     pl >>= 1;
   }
   for (size_t p = pl; p > 1; p >>= 1) {
-    if (p & 1) { lo0 += t[2 * p - 2]; lo1 += t[2 * p - 1]; }
-    else { hi0 += t[2 * p + 2]; hi1 += t[2 * p + 3]; }
+    const double *sb = t + 2 * (p ^ 1);
+    double *d = acc + 2 * (p & 1);
+    d[0] += sb[0]; d[1] += sb[1];
   }
-  out[0] = lo0; out[1] = eq0; out[2] = hi0;
-  out[3] = lo1; out[4] = eq1; out[5] = hi1;
+  out[0] = acc[2]; out[1] = acc[4]; out[2] = acc[0];
+  out[3] = acc[3]; out[4] = acc[5]; out[5] = acc[1];
 }
 
 typedef struct { size_t rank; double w; size_t row; } rank_weight;
+
+/* A row's place in the tree: its leaf (its place in score order) and its
+ * score's leaves [first, last]; first serves as the score's rank (rows tie
+ * on the score iff equal, and order by score as these do). One record, so
+ * that a row's reads and the permutations touch one place. */
+typedef struct { uint32_t first, last, pos; } row_leaf;
 
 /* The Cox-model variance of the concordance (survival's cvar) needs, at
  * each event time, z2 = sum over the risk set of w_i r_i^2, where r_i =
@@ -95,9 +105,8 @@ typedef struct {
   size_t n, m;          /* rows; distinct scores */
   const double *time, *start, *weight; /* permuted copies below, or NULL */
   const int *status, *stratum, *cluster;
-  size_t *rank;         /* score rank (0..m-1) of each row */
-  size_t *pos;          /* each row's leaf: its place in score order */
-  size_t *rs;           /* m + 1: the first leaf of each rank (rs[m] = n) */
+  row_leaf *lf;         /* each row's leaf and score (see row_leaf) */
+  size_t *rs;           /* m + 1: the first leaf of each score (rs[m] = n) */
   int *ord;             /* rows in sweep order: the identity once permuted */
   int *ord2;            /* rows by (stratum, start), (start, stop] data only */
   double *infl;         /* 3 per row: see conc_sweep */
@@ -112,12 +121,12 @@ typedef struct {
 #define W(c, i) ((c)->weight ? (c)->weight[i] : 1.0)
 #define STRAT(c, i) ((c)->stratum ? (c)->stratum[i] : 0)
 /* row i's score: its leaves [rs[rank], rs[rank + 1]) */
-#define QUERY(c, i, q) \
-  st_query(&(c)->st, (c)->rs[(c)->rank[i]], (c)->rs[(c)->rank[i] + 1] - 1, (q))
+#define QUERY(c, i, q) st_query(&(c)->st, (c)->lf[i].first, (c)->lf[i].last, (q))
 
 static void conc_free(conc_work *c)
 {
-  free(c->ord); free(c->ord2); free(c->rank); free(c->pos); free(c->rs); free(c->infl);
+  free(c->ord); free(c->ord2); free(c->lf); free(c->rs);
+  free(c->infl);
   free(c->grp); free(c->st.t);
   free(c->pt); free(c->pw); free(c->pstart); free(c->pst); free(c->pss); free(c->pcl);
 }
@@ -133,12 +142,15 @@ static ns_status conc_rank_scores(conc_work *c, const double *score)
   c->rs[0] = 0;
   for (size_t k = 0; k < n; k++) {
     if (k > 0 && score[c->ord[k]] != score[c->ord[k - 1]]) c->rs[++m] = k;
-    c->rank[c->ord[k]] = m;
-    c->pos[c->ord[k]] = k;
+    c->lf[c->ord[k]].first = (uint32_t) c->rs[m];
+    c->lf[c->ord[k]].pos = (uint32_t) k;
   }
   m++;
   c->rs[m] = n;
   c->m = m;
+  for (size_t r = 0; r < m; r++)
+    for (size_t k = c->rs[r]; k < c->rs[r + 1]; k++)
+      c->lf[c->ord[k]].last = (uint32_t) (c->rs[r + 1] - 1);
   size_t N = 1;
   while (N < n) N *= 2;
   c->st.N = N;
@@ -177,22 +189,21 @@ static ns_status conc_time_order(conc_work *c, const double *time, const double 
     c->ord = ord = o2;
   }
   if (st != NS_OK) return st;
-  size_t *prk = malloc(n * sizeof *prk), *pps = malloc(n * sizeof *pps);
+  row_leaf *plf = malloc(n * sizeof *plf);
   c->pt = malloc(n * sizeof *c->pt);
   c->pst = malloc(n * sizeof *c->pst);
   if (weight) c->pw = malloc(n * sizeof *c->pw);
   if (stratum) c->pss = malloc(n * sizeof *c->pss);
   if (start) c->pstart = malloc(n * sizeof *c->pstart);
   if (cluster) c->pcl = malloc(n * sizeof *c->pcl);
-  if (!prk || !pps || !c->pt || !c->pst || (weight && !c->pw) || (stratum && !c->pss) ||
+  if (!plf || !c->pt || !c->pst || (weight && !c->pw) || (stratum && !c->pss) ||
       (start && !c->pstart) || (cluster && !c->pcl)) {
-    free(prk); free(pps);
+    free(plf);
     return NS_ERR_NOMEM;
   }
   for (size_t k = 0; k < n; k++) {
     size_t i = (size_t) ord[k];
-    prk[k] = c->rank[i];
-    pps[k] = c->pos[i];
+    plf[k] = c->lf[i];
     c->pt[k] = time[i];
     c->pst[k] = status[i];
   }
@@ -200,8 +211,8 @@ static ns_status conc_time_order(conc_work *c, const double *time, const double 
   if (stratum) for (size_t k = 0; k < n; k++) c->pss[k] = stratum[ord[k]];
   if (start) for (size_t k = 0; k < n; k++) c->pstart[k] = start[ord[k]];
   if (cluster) for (size_t k = 0; k < n; k++) c->pcl[k] = cluster[ord[k]];
-  free(c->rank); free(c->pos);
-  c->rank = prk; c->pos = pps;
+  free(c->lf);
+  c->lf = plf;
   c->time = c->pt; c->status = c->pst; c->weight = c->pw; c->stratum = c->pss;
   c->start = c->pstart; c->cluster = c->pcl;
   for (size_t k = 0; k < n; k++) ord[k] = (int) k;
@@ -216,7 +227,6 @@ static ns_status conc_time_order(conc_work *c, const double *time, const double 
 static void conc_event_group(conc_work *c, size_t g, size_t k, double *cnt)
 {
   const int *ord = c->ord;
-  const size_t *rank = c->rank;
   double *infl = c->infl;
   rank_weight *grp = c->grp;
   double q[6];
@@ -225,7 +235,7 @@ static void conc_event_group(conc_work *c, size_t g, size_t k, double *cnt)
   for (size_t r = g; r < k; r++) {
     size_t i = (size_t) ord[r];
     if (!c->status[i]) continue;
-    grp[ng].rank = rank[i]; grp[ng].w = W(c, i); grp[ng].row = i; ng++;
+    grp[ng].rank = c->lf[i].first; grp[ng].w = W(c, i); grp[ng].row = i; ng++;
     dsum += W(c, i);
   }
   /* Already in rank order (see conc_time_order); only times equal under ==
@@ -244,6 +254,7 @@ static void conc_event_group(conc_work *c, size_t g, size_t k, double *cnt)
     /* pairs on the same score: each weight times those before it */
     while (b < ng && grp[b].rank == grp[a].rank) { cnt[4] += grp[b].w * gs; gs += grp[b].w; b++; }
     cnt[3] += gs * below;
+    double seen = 0; /* the block's events before e */
     for (size_t e = a; e < b; e++) {
       size_t i = grp[e].row;
       double w = grp[e].w;
@@ -255,6 +266,11 @@ static void conc_event_group(conc_work *c, size_t g, size_t k, double *cnt)
        * included) are not its partners, so they count as seen (those
        * above its score: the pass below). */
       infl[3 * i] -= q[3] + below; infl[3 * i + 1] -= q[5]; infl[3 * i + 2] -= q[4] + gs;
+      /* The events join the risk set in this (rank) order once all are
+       * counted: e joins a risk set that also holds the group's events
+       * below its score and those before it at its score (see z2_step). */
+      c->z2 += z2_step(w, q[0] + below, q[1] + seen, q[2]);
+      seen += w;
     }
     below += gs;
     a = b;
@@ -272,12 +288,7 @@ static void conc_event_group(conc_work *c, size_t g, size_t k, double *cnt)
   /* All queries above saw the tree before any of these events: now the
    * events join both the risk set and the seen events, and the risk set,
    * complete at t, adds its rank variance (survival's count[5]). */
-  for (size_t e = 0; e < ng; e++) {
-    size_t i = grp[e].row;
-    QUERY(c, i, q);
-    c->z2 += z2_step(grp[e].w, q[0], q[1], q[2]);
-    st_put(&c->st, c->pos[i], 2, grp[e].w);
-  }
+  for (size_t e = 0; e < ng; e++) st_put(&c->st, c->lf[grp[e].row].pos, 2, grp[e].w);
   double wrisk = c->st.t[2]; /* the root: the weight at risk */
   if (wrisk > 0) c->vcox += dsum * c->z2 / wrisk;
 }
@@ -299,24 +310,25 @@ static ns_status conc_close_stratum(conc_work *c, size_t lo, size_t hi, size_t l
     }
   } else if (hi - lo >= c->n / 4) {
     /* Every row of a large stratum reads the final event weights: sums
-     * over the leaves by rank answer them all, instead of a tree query per
-     * row (at most 4 strata are this large). ev[r]: event weight at rank
-     * r; lw[r], up[r]: at the ranks below and above r. */
-    size_t m = c->m, N = st->N;
-    double *ev = malloc(3 * m * sizeof *ev);
+     * over the leaves by score answer them all, instead of a tree query
+     * per row (at most 4 strata are this large). Indexed by a score's
+     * first leaf (rank): ev, the event weight at the score; lw and up, at
+     * the scores below and above. */
+    size_t m = c->m, N = st->N, n = c->n;
+    double *ev = malloc(3 * n * sizeof *ev);
     if (!ev) return NS_ERR_NOMEM;
-    double *lw = ev + m, *up = ev + 2 * m;
+    double *lw = ev + n, *up = ev + 2 * n;
     for (size_t r = 0; r < m; r++) {
       double s = 0;
       for (size_t p = c->rs[r]; p < c->rs[r + 1]; p++) s += st->t[2 * (N + p) + 1];
-      ev[r] = s;
+      ev[c->rs[r]] = s;
     }
     double s = 0;
-    for (size_t r = 0; r < m; r++) { lw[r] = s; s += ev[r]; }
+    for (size_t r = 0; r < m; r++) { lw[c->rs[r]] = s; s += ev[c->rs[r]]; }
     s = 0;
-    for (size_t r = m; r > 0; r--) { up[r - 1] = s; s += ev[r - 1]; }
+    for (size_t r = m; r > 0; r--) { up[c->rs[r - 1]] = s; s += ev[c->rs[r - 1]]; }
     for (size_t r = lo; r < hi; r++) {
-      size_t i = (size_t) ord[r], ri = c->rank[i];
+      size_t i = (size_t) ord[r], ri = c->lf[i].first;
       infl[3 * i] += lw[ri]; infl[3 * i + 1] += up[ri]; infl[3 * i + 2] += ev[ri];
     }
     free(ev);
@@ -328,7 +340,7 @@ static ns_status conc_close_stratum(conc_work *c, size_t lo, size_t hi, size_t l
     }
   }
   if (lo > 0)
-    for (size_t r = lo; r < hi; r++) st_put(st, c->pos[ord[r]], 2, 0.0);
+    for (size_t r = lo; r < hi; r++) st_put(st, c->lf[ord[r]].pos, 2, 0.0);
   return NS_OK;
 }
 
@@ -368,7 +380,7 @@ static ns_status conc_sweep(conc_work *c, double *cnt)
         QUERY(c, i, q);
         infl[3 * i] -= q[3]; infl[3 * i + 1] -= q[5]; infl[3 * i + 2] -= q[4];
         c->z2 += z2_step(W(c, i), q[0], q[1], q[2]);
-        st_put(&c->st, c->pos[i], 0, W(c, i));
+        st_put(&c->st, c->lf[i].pos, 0, W(c, i));
       }
       if (!any_dead) { k = g; continue; }
       if (c->start) {
@@ -376,7 +388,7 @@ static ns_status conc_sweep(conc_work *c, double *cnt)
          * leaf cleared first, the query then sees the risk set without it. */
         while (i2 > lo2 && c->start[c->ord2[i2 - 1]] >= t) {
           size_t i = (size_t) c->ord2[--i2];
-          st_put(&c->st, c->pos[i], 0, 0.0);
+          st_put(&c->st, c->lf[i].pos, 0, 0.0);
           QUERY(c, i, q);
           infl[3 * i] += q[3]; infl[3 * i + 1] += q[5]; infl[3 * i + 2] += q[4];
           c->z2 -= z2_step(W(c, i), q[0], q[1], q[2]);
@@ -475,13 +487,12 @@ ns_status ns_cox_concordance_cvar(size_t n, const double *time, const double *st
   c.n = n;
   c.ord = malloc(n * sizeof *c.ord);
   c.ord2 = start ? malloc(n * sizeof *c.ord2) : NULL;
-  c.rank = malloc(n * sizeof *c.rank);
-  c.pos = malloc(n * sizeof *c.pos);
+  c.lf = malloc(n * sizeof *c.lf);
   c.rs = malloc((n + 1) * sizeof *c.rs);
   c.infl = calloc(3 * n, sizeof *c.infl);
   c.grp = malloc(n * sizeof *c.grp);
   ns_status st = NS_OK;
-  if (!c.ord || (start && !c.ord2) || !c.rank || !c.pos || !c.rs || !c.infl || !c.grp) st = NS_ERR_NOMEM;
+  if (!c.ord || (start && !c.ord2) || !c.lf || !c.rs || !c.infl || !c.grp) st = NS_ERR_NOMEM;
   double cnt[5] = {0, 0, 0, 0, 0};
   if (st == NS_OK) st = conc_rank_scores(&c, score);
   if (st == NS_OK) st = conc_time_order(&c, time, start, status, weight, stratum, cluster);
