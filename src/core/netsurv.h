@@ -370,7 +370,8 @@ ns_status ns_cox_fit(const ns_cox_data *data, const ns_cox_control *control,
  *   score (the linear predictor), cluster (0-based codes < n_cluster, or NULL)
  *   count  out[5]: concordant, discordant, tied.x, tied.y, tied.xy
  *   concordance, std  out
- * O(n log n): a Fenwick tree over the ranks of the score.
+ * O(n log n): a sum tree over the rows in score order, whose reads are sums
+ * of nonnegative weights (exact to rounding for weights of any spread).
  */
 ns_status ns_cox_concordance(size_t n, const double *time, const double *start,
                              const int *status, const double *weight,
