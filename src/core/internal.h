@@ -139,6 +139,11 @@ static inline double ns_km_factor(double n, double d)
   return ns_km_survivors(n, d) / n;
 }
 
+/* km.c: one stratum's curve, Greenwood and Nelson-Aalen variances from the
+ * counts at out's time points first .. first + count - 1 (ns_km_estimate's
+ * weighted path and ns_km_from_moments). */
+void ns_km_greenwood(const ns_km_curve *out, size_t first, size_t count);
+
 /* ---- the interrupt throttle --------------------------------------------- */
 /* Long loops report to the caller's ns_callback (progress / interrupt) about
  * once per NS_CALLBACK_WORK units of work (row visits): often enough to stop

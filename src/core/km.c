@@ -491,14 +491,17 @@ static void stratum_unweighted(const stratum_view *v, const ns_km_curve *out)
   }
 }
 
-/* Greenwood and Nelson-Aalen variances on the weighted counts. */
-static void stratum_greenwood(const stratum_view *v, const ns_km_curve *out)
+/* Greenwood and Nelson-Aalen variances on the weighted counts: the curve
+ * of out's time points first .. first + count - 1 (one stratum) from their
+ * n_risk and n_event, into surv, std_err, cumhaz and std_chaz. Shared with
+ * ns_km_from_moments (declared in internal.h). */
+void ns_km_greenwood(const ns_km_curve *out, size_t first, size_t count)
 {
   /* the variance sums as ns_scaled_sum: weighted counts near 1e-160 or
    * 1e160 would underflow or overflow n^2 */
   ns_scaled_sum greenwood = {0}, chaz_var = {0};
   double surv = 1.0, cumhaz = 0.0;
-  for (size_t o = v->first; o < v->first + v->n_times; o++) {
+  for (size_t o = first; o < first + count; o++) {
     double n = out->n_risk[o], d = out->n_event[o];
     if (d > 0) {
       /* weighted counts: d may exceed n by a rounding (see ns_km_survivors) */
@@ -746,7 +749,7 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
       }
       stratum_counts(&v, data->weight, curve, risk_w2);
       if (jackknife) stratum_jackknife(&v, data->weight, risk_w2, g, q, curve);
-      else stratum_greenwood(&v, curve);
+      else ns_km_greenwood(curve, v.first, v.n_times);
     }
     curve->stratum_times[s] = work->stratum_times[s];
     curve->stratum_rows[s] = work->stratum_rows[s];

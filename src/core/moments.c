@@ -112,23 +112,8 @@ ns_status ns_km_from_moments(const ns_km_moments *mo, const ns_km_curve *out, si
         out->n_risk[--q] = at_risk;
       }
     }
-    /* the variance sums as ns_scaled_sum, as km.c */
-    ns_scaled_sum greenwood = {0}, chaz_var = {0};
-    double surv = 1.0, cumhaz = 0.0;
-    for (size_t t = first; t < o; t++) {
-      double n = out->n_risk[t], d = out->n_event[t];
-      if (d > 0) {
-        double h = d / n;
-        surv *= ns_km_factor(n, d);
-        ns_scaled_add(&greenwood, h, ns_km_survivors(n, d), 0); /* +Inf when the curve reaches 0 */
-        cumhaz += h;
-        ns_scaled_add(&chaz_var, h, n, 0);
-      }
-      out->surv[t] = surv;
-      out->std_err[t] = ns_scaled_sqrt(&greenwood);
-      out->cumhaz[t] = cumhaz;
-      out->std_chaz[t] = ns_scaled_sqrt(&chaz_var);
-    }
+    /* the curve and its variances as km.c's weighted path computes them */
+    ns_km_greenwood(out, first, o - first);
     out->stratum_times[s] = (int) (o - first);
     k0 = k1;
   }
