@@ -66,7 +66,28 @@ db_expr <- function(d, expr, what, numeric = TRUE, allow_character = FALSE) {
 # The model's rows and columns as one SQL subquery over the user's table:
 # ns_time, ns_status, ns_start, ns_w, the strata / group columns ns_s<k> and
 # the covariate columns ns_x<k>. Returns a list describing them (d).
+# Named steps, in the order their checks run; the ones that add columns pass
+# along f = list(d, cols = the SELECT's SQL by name, used = the table's
+# columns the model reads).
 db_frame <- function(call, env, fun, counting, role) {
+  src <- db_frame_source(call, env, fun)
+  f <- db_frame_response(src$d, src$formula, call, counting)
+  terms <- db_frame_terms(src$formula, role)
+  f <- db_frame_strata(f, terms$strata)
+  f$d$groups <- character(); f$d$group_names <- character()
+  f$d$xnames <- character(); f$d$xsql <- character(); f$d$xterm <- list()
+  if (role == "group") f <- db_frame_groups(f, terms$other)
+  else if (role == "covariate") f <- db_frame_covariates(f, terms$other)
+  d <- db_frame_sql(f, call)
+  # Factor covariates: their levels as factor() sorts them, from the rows
+  # that are used.
+  if (role == "covariate") d <- db_factor_levels(d)
+  d
+}
+
+# The call's table, formula and na.action checked; the table's SQL and its
+# column types: the start of d.
+db_frame_source <- function(call, env, fun) {
   data <- eval(call$data, env)
   con <- dbplyr::remote_con(data)
   valid <- !is.null(con) && tryCatch(DBI::dbIsValid(con), error = function(e) TRUE)
@@ -93,8 +114,12 @@ db_frame <- function(call, env, fun, counting, role) {
   types <- vapply(proto, function(x) if (is.factor(x)) "character" else class(x)[1L], "")
   d <- list(fun = fun, con = con, src = src, cols = names(proto), types = types,
             double_type = as.character(DBI::dbDataType(con, 1.5)), call = call)
+  list(d = d, formula = formula)
+}
 
-  # The response.
+# The response, Surv(time, status) or Surv(start, stop, status), and the
+# weights: the columns ns_time, ns_status, ns_start and ns_w.
+db_frame_response <- function(d, formula, call, counting) {
   lhs <- formula[[2L]]
   if (!is.call(lhs) || !(identical(lhs[[1L]], as.name("Surv")) ||
                          identical(lhs[[1L]], quote(survival::Surv))))
@@ -123,8 +148,14 @@ db_frame <- function(call, env, fun, counting, role) {
   d$counting <- !is.null(start_e)
   d$weighted <- !is.null(call$weights)
   cols$ns_w <- if (d$weighted) db_expr(d, call$weights, "weights")$sql else "1.0"
+  list(d = d, cols = cols, used = used)
+}
 
-  # The right-hand side.
+# The right-hand side's terms, checked: the strata terms (each strata(a, b)
+# one term of one or more columns, which the in-memory fit labels
+# "a=1, b=2"; for role "strata", as km, every term is a stratum) and the
+# other terms (groups or covariates).
+db_frame_terms <- function(formula, role) {
   tt <- stats::terms(formula, specials = c("strata", "cluster", "tt", "offset", "frailty",
                                            "pspline", "ridge"))
   sp <- attr(tt, "specials")
@@ -140,8 +171,6 @@ db_frame <- function(call, env, fun, counting, role) {
          call. = FALSE)
   vars <- as.list(attr(tt, "variables"))[-c(1L, 2L)]
   is_strata <- vapply(vars, function(v) is.call(v) && identical(v[[1L]], as.name("strata")), TRUE)
-  # Strata terms: each strata(a, b) is one term of one or more columns (the
-  # in-memory fit labels it "a=1, b=2"); for km every term is a stratum.
   terms_s <- list()
   for (i in seq_along(vars)) {
     v <- vars[[i]]
@@ -155,65 +184,86 @@ db_frame <- function(call, env, fun, counting, role) {
       terms_s[[length(terms_s) + 1L]] <- list(label = deparse1(v), args = list(v), special = FALSE)
     }
   }
-  other <- if (role == "strata") list() else vars[!is_strata]
-  d$strata <- character(); d$strata_terms <- list()
+  list(strata = terms_s, other = if (role == "strata") list() else vars[!is_strata])
+}
+
+# The strata columns ns_s<k>, one per column of each strata term.
+db_frame_strata <- function(f, terms_s) {
+  f$d$strata <- character(); f$d$strata_terms <- list()
   for (t in terms_s) {
     idx <- integer()
     for (e in t$args) {
-      x <- db_expr(d, e, "formula", numeric = FALSE, allow_character = is.name(e))
-      nm <- paste0("ns_s", length(d$strata) + 1L)
-      cols[[nm]] <- x$sql  # logicals stay logical: their labels are "x=TRUE"
-      d$strata <- c(d$strata, nm)
-      idx <- c(idx, length(d$strata))
-      used <- c(used, x$vars)
+      x <- db_expr(f$d, e, "formula", numeric = FALSE, allow_character = is.name(e))
+      nm <- paste0("ns_s", length(f$d$strata) + 1L)
+      f$cols[[nm]] <- x$sql  # logicals stay logical: their labels are "x=TRUE"
+      f$d$strata <- c(f$d$strata, nm)
+      idx <- c(idx, length(f$d$strata))
+      f$used <- c(f$used, x$vars)
     }
-    d$strata_terms[[length(d$strata_terms) + 1L]] <-
-      list(label = t$label, cols = d$strata[idx],
+    f$d$strata_terms[[length(f$d$strata_terms) + 1L]] <-
+      list(label = t$label, cols = f$d$strata[idx],
            names = vapply(t$args, deparse1, ""), special = t$special)
   }
-  d$groups <- character(); d$group_names <- character()
-  d$xnames <- character(); d$xsql <- character(); d$xterm <- list()
-  if (role == "group") {
-    for (k in seq_along(other)) {
-      e <- other[[k]]
-      x <- db_expr(d, e, "formula", numeric = FALSE, allow_character = is.name(e))
-      nm <- paste0("ns_g", k)
-      cols[[nm]] <- x$sql
-      d$groups <- c(d$groups, nm)
-      d$group_names <- c(d$group_names, deparse1(e))
-      used <- c(used, x$vars)
-    }
-  } else if (role == "covariate") {
-    for (k in seq_along(other)) {
-      e <- other[[k]]
-      label <- deparse1(e)
-      is_factor_call <- is.call(e) && as.character(e[[1L]])[1L] %in% c("factor", "as.factor") &&
-                        length(e) == 2L && is.name(e[[2L]])
-      if (is_factor_call || (is.name(e) && identical(d$types[[db_col(d, e)]], "character"))) {
-        col <- if (is_factor_call) e[[2L]] else e
-        # Levels are the column's values as the database returns them: for
-        # dates and the like they may not sort or print as the in-memory
-        # factor() would, so only plain columns are accepted.
-        type <- d$types[[db_col(d, col)]]
-        if (!type %in% c("character", db_numeric_types))
-          stop("`formula`: column `", as.character(col), "` is ", type, "; netsurv makes ",
-               "indicator columns on a database table only from character, numeric, integer ",
-               "or logical columns (store a number or a label computed from it as a column)",
-               call. = FALSE)
-        x <- db_expr(d, col, "formula", numeric = FALSE, allow_character = TRUE)
-        cols[[paste0("ns_v", k)]] <- x$sql
-        d$xterm[[length(d$xterm) + 1L]] <- list(kind = "factor", label = label,
-                                                sql = paste0("ns_v", k))
-      } else {
-        x <- db_expr(d, e, "formula", numeric = TRUE)
-        nm <- if (x$logical && is.name(e)) paste0(label, "TRUE") else label
-        cols[[paste0("ns_v", k)]] <- x$sql
-        d$xterm[[length(d$xterm) + 1L]] <- list(kind = "numeric", label = nm,
-                                                sql = paste0("ns_v", k))
-      }
-      used <- c(used, x$vars)
-    }
+  f
+}
+
+# The group columns ns_g<k> (the tests' groups).
+db_frame_groups <- function(f, other) {
+  for (k in seq_along(other)) {
+    e <- other[[k]]
+    x <- db_expr(f$d, e, "formula", numeric = FALSE, allow_character = is.name(e))
+    nm <- paste0("ns_g", k)
+    f$cols[[nm]] <- x$sql
+    f$d$groups <- c(f$d$groups, nm)
+    f$d$group_names <- c(f$d$group_names, deparse1(e))
+    f$used <- c(f$used, x$vars)
   }
+  f
+}
+
+# The covariate columns ns_v<k>: numeric terms as they are, factor terms
+# (character columns, factor(x)) as their values, which db_factor_levels
+# turns into indicator columns.
+db_frame_covariates <- function(f, other) {
+  d <- f$d
+  for (k in seq_along(other)) {
+    e <- other[[k]]
+    label <- deparse1(e)
+    is_factor_call <- is.call(e) && as.character(e[[1L]])[1L] %in% c("factor", "as.factor") &&
+                      length(e) == 2L && is.name(e[[2L]])
+    if (is_factor_call || (is.name(e) && identical(d$types[[db_col(d, e)]], "character"))) {
+      col <- if (is_factor_call) e[[2L]] else e
+      # Levels are the column's values as the database returns them: for
+      # dates and the like they may not sort or print as the in-memory
+      # factor() would, so only plain columns are accepted.
+      type <- d$types[[db_col(d, col)]]
+      if (!type %in% c("character", db_numeric_types))
+        stop("`formula`: column `", as.character(col), "` is ", type, "; netsurv makes ",
+             "indicator columns on a database table only from character, numeric, integer ",
+             "or logical columns (store a number or a label computed from it as a column)",
+             call. = FALSE)
+      x <- db_expr(d, col, "formula", numeric = FALSE, allow_character = TRUE)
+      f$cols[[paste0("ns_v", k)]] <- x$sql
+      d$xterm[[length(d$xterm) + 1L]] <- list(kind = "factor", label = label,
+                                              sql = paste0("ns_v", k))
+    } else {
+      x <- db_expr(d, e, "formula", numeric = TRUE)
+      nm <- if (x$logical && is.name(e)) paste0(label, "TRUE") else label
+      f$cols[[paste0("ns_v", k)]] <- x$sql
+      d$xterm[[length(d$xterm) + 1L]] <- list(kind = "numeric", label = nm,
+                                              sql = paste0("ns_v", k))
+    }
+    f$used <- c(f$used, x$vars)
+  }
+  f$d <- d
+  f
+}
+
+# The subset and na.omit as SQL, and the frame's three queries: all rows with
+# a completeness flag (frame0_sql), all rows (frame_all_sql), and the rows
+# the model uses (frame_sql).
+db_frame_sql <- function(f, call) {
+  d <- f$d
   subset_sql <- NULL
   if (!is.null(call$subset)) {
     s <- db_expr(d, call$subset, "subset", numeric = FALSE, allow_character = TRUE)
@@ -221,10 +271,10 @@ db_frame <- function(call, env, fun, counting, role) {
   }
   # na.omit: a row with a NULL in any variable of the model leaves (weights
   # are checked instead: a missing weight is an error).
-  used <- unique(used)
+  used <- unique(f$used)
   not_null <- vapply(used, function(v) paste0(db_quote(d, v), " IS NOT NULL"), "")
-  select <- paste0(unlist(cols), " AS ", names(cols), collapse = ",\n       ")
-  from <- paste0("(", src, ") ns_src")
+  select <- paste0(unlist(f$cols), " AS ", names(f$cols), collapse = ",\n       ")
+  from <- paste0("(", d$src, ") ns_src")
   where0 <- if (!is.null(subset_sql)) paste0("\nWHERE ", subset_sql)
   d$frame0_sql <- paste0("SELECT ", select, ",\n       CASE WHEN ",
                          if (length(not_null)) paste(not_null, collapse = " AND ") else "1 = 1",
@@ -233,9 +283,6 @@ db_frame <- function(call, env, fun, counting, role) {
   d$frame_sql <- paste0("SELECT ", select, "\nFROM ", from,
                         "\nWHERE ", paste(c(subset_sql, not_null, if (!length(not_null)) "1 = 1"),
                                           collapse = "\n  AND "))
-  # Factor covariates: their levels as factor() sorts them, from the rows
-  # that are used.
-  if (role == "covariate") d <- db_factor_levels(d)
   d
 }
 

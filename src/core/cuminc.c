@@ -378,7 +378,6 @@ static void aj_step(cuminc_scan *sc, double d)
   const double S_prev = sc->S, Hd_prev = sc->Hd;
   sc->S_prev = S_prev;
   sc->Hd_prev = Hd_prev;
-  double h = n_risk > 0 ? d / n_risk : 0.0;
   int emptied = n_risk > 0 && d >= n_risk;
   if (n_risk > 0 && d > 0) {
     for (int k = 0; k < sc->K; k++) {
@@ -386,11 +385,9 @@ static void aj_step(cuminc_scan *sc, double d)
       sc->P[k] += S_prev * hk * (Hd_prev - 1.0 / n_risk);
       sc->F[k] += S_prev * hk;
     }
-    if (emptied) sc->S = 0;
-    else {
-      sc->S = S_prev * (1 - h);
-      sc->Hd = Hd_prev + h / (n_risk * (1 - h));
-    }
+    /* the product-limit step of internal.h: S reaches 0 when d >= n */
+    sc->S = S_prev * ns_km_factor(n_risk, d);
+    if (!emptied) sc->Hd = Hd_prev + d / (n_risk * ns_km_survivors(n_risk, d));
   }
 }
 

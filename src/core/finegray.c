@@ -127,7 +127,7 @@ static ns_status work_prepare(const ns_finegray_data *d, fg_work *k)
     for (size_t i = k->tstart[j]; i < k->tstart[j + 1]; i++)
       if (k->status[i] == 0) cens[k->grp[i]] += k->w[i];
     for (size_t g = 0; g < ncg; g++) {
-      if (cens[g] > 0 && atrisk[g] > 0) G[g] *= 1 - cens[g] / atrisk[g];
+      if (cens[g] > 0 && atrisk[g] > 0) G[g] *= ns_km_factor(atrisk[g], cens[g]);
     }
     for (size_t i = k->tstart[j]; i < k->tstart[j + 1]; i++) atrisk[k->grp[i]] -= k->w[i];
   }

@@ -107,6 +107,43 @@ static inline double ns_scaled_sqrt(const ns_scaled_sum *s)
   return ldexp(sqrt(v), k / 2);
 }
 
+/* ---- the Kaplan-Meier product-limit step ------------------------------- */
+/* Of n at risk at a time point, d have their event and n - d go on: the
+ * curve is multiplied by (n - d) / n (Kaplan & Meier 1958). Every estimator
+ * that steps a product-limit curve takes the step from here: km.c (all three
+ * variance paths), moments.c (curves and the Fleming-Harrington weight),
+ * logrank.c (the pooled curve of the weight), cuminc.c (the event-free
+ * probability S) and finegray.c (the censoring distribution G). One rule:
+ *  - the survivors n - d never go below 0. With whole counts d <= n and the
+ *    clamp never acts; with weighted counts the number at risk and the
+ *    events are different sums of the same weights (the risk set summed
+ *    backwards or lowered by subtraction, the events summed forwards), so d
+ *    can exceed n by a rounding. A negative factor would flip the sign of
+ *    the curve and of everything after it; the clamp ends the curve at 0
+ *    instead, which is what d = n means, and a Greenwood term d / (n (n - d))
+ *    then goes to +Inf as the curve's log does.
+ *  - the factor is (n - d) / n, one rounding (n - d is exact for whole
+ *    counts), not 1 - d / n, two; so every path gives the same bits for the
+ *    same counts (a curve with jackknife variance equals the one with
+ *    Greenwood's).
+ * ipd.c keeps its own KM (1 - d / n): it replays IPDfromKM's arithmetic,
+ * whose rounded event counts depend on the last bit of the curve. */
+static inline double ns_km_survivors(double n, double d)
+{
+  double left = n - d;
+  return left > 0.0 ? left : 0.0;
+}
+
+static inline double ns_km_factor(double n, double d)
+{
+  return ns_km_survivors(n, d) / n;
+}
+
+/* km.c: one stratum's curve, Greenwood and Nelson-Aalen variances from the
+ * counts at out's time points first .. first + count - 1 (ns_km_estimate's
+ * weighted path and ns_km_from_moments). */
+void ns_km_greenwood(const ns_km_curve *out, size_t first, size_t count);
+
 /* ---- the interrupt throttle --------------------------------------------- */
 /* Long loops report to the caller's ns_callback (progress / interrupt) about
  * once per NS_CALLBACK_WORK units of work (row visits): often enough to stop

@@ -45,7 +45,9 @@ static const double ipd_shapes[] = {1, 1.5, 2, 3, 5, 1 / 1.5, 0.5, 1.0 / 3, 0.2}
 
 /* Guyot's event rule at one point: with n at risk, the events that bring
  * the reconstructed curve st->km down to surv, d = round(n (1 - surv / KM))
- * clamped to [0, n]; KM moves on (KM <- KM (1 - d / n)). */
+ * clamped to [0, n]; KM moves on (KM <- KM (1 - d / n)). Not the core's
+ * product-limit step (ns_km_factor, (n - d) / n): this replays IPDfromKM's
+ * arithmetic, and the next point's rounded count can turn on KM's last bit. */
 static int guyot_events(ipd_state *st, int n, double surv)
 {
   int d = 0;

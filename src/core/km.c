@@ -474,8 +474,8 @@ static void stratum_unweighted(const stratum_view *v, const ns_km_curve *out)
     double n = (double) (entered - left), d = (double) (i - i0);
     left += (i - i0) + (j - j0);
     if (d > 0) {
-      surv *= (n - d) / n;
-      greenwood += d / (n * (n - d)); /* +Inf when the curve reaches 0 */
+      surv *= ns_km_factor(n, d);
+      greenwood += d / (n * ns_km_survivors(n, d)); /* +Inf when the curve reaches 0 */
       cumhaz += d / n;
       chaz_var += d / (n * n);
     }
@@ -491,19 +491,22 @@ static void stratum_unweighted(const stratum_view *v, const ns_km_curve *out)
   }
 }
 
-/* Greenwood and Nelson-Aalen variances on the weighted counts. */
-static void stratum_greenwood(const stratum_view *v, const ns_km_curve *out)
+/* Greenwood and Nelson-Aalen variances on the weighted counts: the curve
+ * of out's time points first .. first + count - 1 (one stratum) from their
+ * n_risk and n_event, into surv, std_err, cumhaz and std_chaz. Shared with
+ * ns_km_from_moments (declared in internal.h). */
+void ns_km_greenwood(const ns_km_curve *out, size_t first, size_t count)
 {
   /* the variance sums as ns_scaled_sum: weighted counts near 1e-160 or
    * 1e160 would underflow or overflow n^2 */
   ns_scaled_sum greenwood = {0}, chaz_var = {0};
   double surv = 1.0, cumhaz = 0.0;
-  for (size_t o = v->first; o < v->first + v->n_times; o++) {
+  for (size_t o = first; o < first + count; o++) {
     double n = out->n_risk[o], d = out->n_event[o];
     if (d > 0) {
-      /* weighted counts: d may exceed n by a rounding, never more */
-      double left = n - d > 0 ? n - d : 0.0, h = d / n;
-      surv *= left / n;
+      /* weighted counts: d may exceed n by a rounding (see ns_km_survivors) */
+      double left = ns_km_survivors(n, d), h = d / n;
+      surv *= ns_km_factor(n, d);
       ns_scaled_add(&greenwood, h, left, 0); /* +Inf when the curve reaches 0 */
       cumhaz += h;
       ns_scaled_add(&chaz_var, h, n, 0);
@@ -564,7 +567,7 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
     double n0 = out->n_risk[o], d0 = out->n_event[o];
     double n = c * n0, d = c * d0;
     if (d0 > 0) {
-      double left = n - d > 0 ? n - d : 0.0; /* rounding: d may exceed n */
+      double left = ns_km_survivors(n, d); /* rounding: d may exceed n */
       double dg = d > 0 ? d / (n * left) : 0.0, dq = d > 0 ? d / (n * n) : 0.0;
       if (counting) {
         double r2 = risk_w2[m];
@@ -576,8 +579,7 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
       G += dg;
       Q += dq;
       cumhaz += d0 / n0;
-      double f = 1.0 - d0 / n0;
-      surv *= f > 0 ? f : 0.0;
+      surv *= ns_km_factor(n0, d0);
     }
     for (int pass = 0; pass < 2; pass++) {
       const uint64_t *keys = pass == 0 ? v->event : v->censor;
@@ -602,7 +604,7 @@ static void stratum_jackknife(const stratum_view *v, const double *weight,
           if (b2 < 0.0) b2 = 0.0;
         }
         if (w2 == 0.0) continue; /* no influence; its n - d may be 0 */
-        if (pass == 0) { x -= 1.0 / (n - d); y -= 1.0 / n; }
+        if (pass == 0) { x -= 1.0 / ns_km_survivors(n, d); y -= 1.0 / n; }
         done_s += w2 * x * x;
         done_h += w2 * y * y;
       }
@@ -747,7 +749,7 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
       }
       stratum_counts(&v, data->weight, curve, risk_w2);
       if (jackknife) stratum_jackknife(&v, data->weight, risk_w2, g, q, curve);
-      else stratum_greenwood(&v, curve);
+      else ns_km_greenwood(curve, v.first, v.n_times);
     }
     curve->stratum_times[s] = work->stratum_times[s];
     curve->stratum_rows[s] = work->stratum_rows[s];

@@ -161,7 +161,7 @@ static ns_status design_build(design *d, size_t n, const double *time,
         eb->v_scale = at_risk > 1 ? w * w * dd * (at_risk - dd) / ((at_risk - 1) * at_risk) : 0.0;
         eb->inv_n = 1.0 / at_risk;
         eb->at_risk = at_risk;
-        surv *= (at_risk - dd) / at_risk;
+        surv *= ns_km_factor(at_risk, dd);
       }
       k = j;
     }

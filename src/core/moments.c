@@ -59,7 +59,8 @@ static int nonneg_finite(size_t m, const double *v)
  * rows included, as in survfit). Number at risk at t: the weight of rows with
  * stop >= t less that of rows with entry >= t, summed from the end of the
  * stratum (as km.c, so small late risk sets stay accurate). At a time with d
- * events among n at risk: S *= (n - d) / n, Greenwood sum d / (n (n - d))
+ * events among n at risk: S *= (n - d) / n with n - d never below 0 (the
+ * core's one product-limit step, ns_km_factor), Greenwood sum d / (n (n - d))
  * (std_err is its square root: the standard error of log S), Nelson-Aalen
  * H += d / n with variance sum d / n^2. Events come before censorings at a
  * tied time. Reference: Kaplan & Meier (1958); Greenwood (1926).
@@ -111,23 +112,8 @@ ns_status ns_km_from_moments(const ns_km_moments *mo, const ns_km_curve *out, si
         out->n_risk[--q] = at_risk;
       }
     }
-    /* the variance sums as ns_scaled_sum, as km.c */
-    ns_scaled_sum greenwood = {0}, chaz_var = {0};
-    double surv = 1.0, cumhaz = 0.0;
-    for (size_t t = first; t < o; t++) {
-      double n = out->n_risk[t], d = out->n_event[t];
-      if (d > 0) {
-        double h = d / n;
-        surv *= (n - d) / n;
-        ns_scaled_add(&greenwood, h, n - d, 0); /* +Inf when the curve reaches 0 */
-        cumhaz += h;
-        ns_scaled_add(&chaz_var, h, n, 0);
-      }
-      out->surv[t] = surv;
-      out->std_err[t] = ns_scaled_sqrt(&greenwood);
-      out->cumhaz[t] = cumhaz;
-      out->std_chaz[t] = ns_scaled_sqrt(&chaz_var);
-    }
+    /* the curve and its variances as km.c's weighted path computes them */
+    ns_km_greenwood(out, first, o - first);
     out->stratum_times[s] = (int) (o - first);
     k0 = k1;
   }
@@ -231,7 +217,7 @@ ns_status ns_logrank_from_moments(const ns_logrank_moments *mo, double rho, doub
           }
         }
       }
-      km *= (n - d) / n;
+      km *= ns_km_factor(n, d);
     }
     k0 = k1;
   }

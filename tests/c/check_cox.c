@@ -21,8 +21,8 @@ START_TEST(breslow_by_hand)
   const int status[] = {1, 1, 0, 1};
   ns_cox_data d = {4, 1, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
   double coef, var, u, lp[4], resid[4];
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var; r.u = &u; r.lp = lp; r.resid = resid;
+  ns_cox_result r = result1(&coef, &var, &u);
+  r.lp = lp; r.resid = resid;
   ns_cox_control c = control0(NS_COX_BRESLOW, NULL);
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
   ck_assert_near(r.loglik[0], -log(12.0), 1e-14);
@@ -50,12 +50,9 @@ END_TEST
  *   variances 2/9 and 1/4 - 1/16 = 3/16, I = 59/144. */
 START_TEST(efron_by_hand)
 {
-  const double x[] = {0, 1, 0}, time[] = {1, 1, 2};
-  const int status[] = {1, 1, 1};
-  ns_cox_data d = {3, 1, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
+  ns_cox_data d = tied_pair();
   double coef, var, u;
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_result r = result1(&coef, &var, &u);
   ns_cox_control c = control0(NS_COX_BRESLOW, NULL);
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
   ck_assert_near(r.loglik[0], -2 * log(3.0), 1e-14);
@@ -80,8 +77,7 @@ START_TEST(counting_process_by_hand)
   const int status[] = {1, 1, 1, 0};
   ns_cox_data d = {4, 1, x, stop, start, status, NULL, NULL, NULL, NULL, NULL, 0};
   double coef, var, u;
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_result r = result1(&coef, &var, &u);
   ns_cox_control c = control0(NS_COX_BRESLOW, NULL);
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
   ck_assert_near(r.loglik[0], -3 * log(2.0), 1e-14);
@@ -102,8 +98,7 @@ START_TEST(strata_and_weights)
   const double w[] = {2, 2, 2, 2, 3};
   ns_cox_data d = {5, 1, x, time, NULL, status, w, NULL, stratum, NULL, NULL, 0};
   double coef, var, u;
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_result r = result1(&coef, &var, &u);
   ns_cox_control c = control0(NS_COX_EFRON, NULL);
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
   ck_assert_near(r.loglik[0], -2 * log(96.0) - 3 * log(3.0), 1e-14);
@@ -120,8 +115,7 @@ START_TEST(converges)
   const int status[] = {1, 1, 0, 1, 0, 1, 1, 0};
   ns_cox_data d = {8, 1, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
   double coef, var, u;
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_result r = result1(&coef, &var, &u);
   ns_cox_control c = control0(NS_COX_EFRON, NULL);
   c.iter_max = 30;
   c.eps = 1e-12;
@@ -141,8 +135,7 @@ START_TEST(collinear_column_dropped)
   const int status[] = {1, 1, 0, 1, 1, 0};
   ns_cox_data d = {6, 2, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
   double coef[2], var[4];
-  ns_cox_result r = {0};
-  r.coef = coef; r.var = var;
+  ns_cox_result r = result1(coef, var, NULL);
   ns_cox_control c = control0(NS_COX_EFRON, NULL);
   c.iter_max = 20;
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
@@ -158,8 +151,7 @@ START_TEST(bad_input)
   double x[] = {0, 1, 0}, time[] = {1, 2, 3}, w[] = {1, 0, 1};
   int status[] = {1, 1, 0}, none[] = {0, 0, 0}, bad[] = {1, 2, 0};
   double coef, var;
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var;
+  ns_cox_result r = result1(&coef, &var, NULL);
   ns_cox_control c = control0(NS_COX_EFRON, NULL);
   ns_cox_data d = {3, 1, x, time, NULL, none, NULL, NULL, NULL, NULL, NULL, 0};
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_ERR_NO_EVENTS);
@@ -271,8 +263,7 @@ START_TEST(firth_finite_under_monotone_likelihood)
   for (int counting = 0; counting < 2; counting++) {
     ns_cox_data d = {8, 1, x, time, counting ? start : NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
     double coef, var, u;
-    ns_cox_result r = {0};
-    r.coef = &coef; r.var = &var; r.u = &u;
+    ns_cox_result r = result1(&coef, &var, &u);
     ns_cox_control c = control0(NS_COX_BRESLOW, NULL);
     c.iter_max = 50;
     c.eps = 1e-12;
@@ -294,12 +285,12 @@ END_TEST
 START_TEST(threads_agree)
 {
   enum { N = 60000, P = 2 };
-  double *x = malloc(N * P * sizeof *x), *time = malloc(N * sizeof *time);
-  double *start = malloc(N * sizeof *start);
-  int *status = malloc(N * sizeof *status);
+  cox_cols cc = cox_cols_alloc(N, P);
+  double *x = cc.x, *time = cc.time, *start = cc.aux;
+  int *status = cc.status;
   unsigned st = 7u;
   for (int i = 0; i < N; i++) {
-    st = st * 1103515245u + 12345u;
+    lcg_next(&st);
     x[i] = (double) ((st >> 8) % 1000u) / 500.0 - 1.0;
     x[N + i] = (double) ((st >> 4) % 2u);
     time[i] = 2 + (double) ((st >> 12) % 300u);
@@ -320,7 +311,7 @@ START_TEST(threads_agree)
     for (int j = 0; j < P * P; j++) ck_assert_near(v2[j], v1[j], 1e-10);
     ck_assert_near(r2.loglik[1], r1.loglik[1], 1e-12);
   }
-  free(x); free(time); free(start); free(status);
+  cox_cols_free(&cc);
 }
 END_TEST
 
@@ -330,12 +321,12 @@ END_TEST
 START_TEST(constant_uncentred_column_dropped)
 {
   enum { N = 3000 };
-  double *x = malloc(2 * N * sizeof *x), *time = malloc(N * sizeof *time);
-  double *w = malloc(N * sizeof *w);
-  int *status = malloc(N * sizeof *status);
+  cox_cols cc = cox_cols_alloc(N, 2);
+  double *x = cc.x, *time = cc.time, *w = cc.aux;
+  int *status = cc.status;
   unsigned st = 11u;
   for (int i = 0; i < N; i++) {
-    st = st * 1103515245u + 12345u;
+    lcg_next(&st);
     x[i] = (double) ((st >> 8) % 1000u) / 250.0 - 2.0;
     time[i] = 1 + (double) ((st >> 12) % 97u);
     status[i] = ((st >> 16) % 10u) < 7u;
@@ -346,8 +337,7 @@ START_TEST(constant_uncentred_column_dropped)
   for (int wtd = 0; wtd < 2; wtd++) {
     double c0, v0;
     ns_cox_data d1 = {N, 1, x, time, NULL, status, wtd ? w : NULL, NULL, NULL, NULL, NULL, 0};
-    ns_cox_result r0 = {0};
-    r0.coef = &c0; r0.var = &v0;
+    ns_cox_result r0 = result1(&c0, &v0, NULL);
     ns_cox_control ctl = control0(NS_COX_EFRON, NULL);
     ctl.iter_max = 20;
     ck_assert_int_eq(ns_cox_fit(&d1, &ctl, &r0, NULL, NULL), NS_OK);
@@ -356,8 +346,8 @@ START_TEST(constant_uncentred_column_dropped)
       ns_cox_data d2 = {N, 2, x, time, NULL, status, wtd ? w : NULL, NULL, NULL, center, NULL, 0};
       for (int t = 1; t <= 3; t++) {
         double c[2], v[4], means[2];
-        ns_cox_result r = {0};
-        r.coef = c; r.var = v; r.means = means;
+        ns_cox_result r = result1(c, v, NULL);
+        r.means = means;
         ctl.threads = t;
         ck_assert_int_eq(ns_cox_fit(&d2, &ctl, &r, NULL, NULL), NS_OK);
         ck_assert_msg(isnan(c[1]), "constant %g, threads %d: coef %g", constants[q], t, c[1]);
@@ -369,7 +359,7 @@ START_TEST(constant_uncentred_column_dropped)
       }
     }
   }
-  free(x); free(time); free(w); free(status);
+  cox_cols_free(&cc);
 }
 END_TEST
 
@@ -385,7 +375,7 @@ START_TEST(efron_strata_far_apart)
   int status[N], stratum[N];
   unsigned st = 5u;
   for (int i = 0; i < N; i++) {
-    st = st * 1103515245u + 12345u;
+    lcg_next(&st);
     stratum[i] = i % 2;
     x[i] = (double) ((st >> 8) % 1000u) / 500.0 - 1.0;
     xs[i] = x[i] - (stratum[i] ? 110.0 : 0.0);
@@ -396,8 +386,8 @@ START_TEST(efron_strata_far_apart)
   double c[2], v[2], lp[N];
   for (int k = 0; k < 2; k++) {
     ns_cox_data d = {N, 1, k ? xs : x, time, NULL, status, NULL, NULL, stratum, NULL, NULL, 0};
-    ns_cox_result r = {0};
-    r.coef = &c[k]; r.var = &v[k]; r.lp = lp;
+    ns_cox_result r = result1(&c[k], &v[k], NULL);
+    r.lp = lp;
     ns_cox_control ctl = control0(NS_COX_EFRON, NULL);
     ctl.iter_max = 20;
     ck_assert_int_eq(ns_cox_fit(&d, &ctl, &r, NULL, NULL), NS_OK);
@@ -426,8 +416,8 @@ START_TEST(monotone_with_uninformative_column)
   ns_cox_data d = {4, 2, x, time, NULL, status, NULL, NULL, stratum, NULL, NULL, 0};
   double c[2], v[4];
   int inf[2];
-  ns_cox_result r = {0};
-  r.coef = c; r.var = v; r.infinite = inf;
+  ns_cox_result r = result1(c, v, NULL);
+  r.infinite = inf;
   ns_cox_control ctl = control0(NS_COX_EFRON, NULL);
   ctl.iter_max = 20;
   ck_assert_int_eq(ns_cox_fit(&d, &ctl, &r, NULL, NULL), NS_OK);

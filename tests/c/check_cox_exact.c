@@ -18,12 +18,10 @@
  * beta = log 2: risks 1 2 1, e_2 = 2 + 1 + 2 = 5, loglik = log 2 - log 5. */
 START_TEST(exact_by_hand)
 {
-  const double x[] = {0, 1, 0}, time[] = {1, 1, 2};
-  const int status[] = {1, 1, 1};
-  ns_cox_data d = {3, 1, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
+  ns_cox_data d = tied_pair();
   double coef, var, u, resid[3];
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var; r.u = &u; r.resid = resid;
+  ns_cox_result r = result1(&coef, &var, &u);
+  r.resid = resid;
   ns_cox_control c = control0(NS_COX_EXACT, NULL);
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
   ck_assert_near(r.loglik[0], -log(3.0), 1e-14);
@@ -50,8 +48,7 @@ START_TEST(exact_counting_by_hand)
   const int status[] = {1, 1, 0, 0};
   ns_cox_data d = {4, 1, x, stop, start, status, NULL, NULL, NULL, NULL, NULL, 0};
   double coef, var, u;
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_result r = result1(&coef, &var, &u);
   ns_cox_control c = control0(NS_COX_EXACT, NULL);
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
   ck_assert_near(r.loglik[0], -log(3.0), 1e-14);
@@ -70,7 +67,7 @@ START_TEST(no_ties_is_breslow)
   int status[N], strat[N];
   unsigned s = 12345;
   for (int i = 0; i < N; i++) {
-    s = s * 1103515245u + 12345u;
+    lcg_next(&s);
     time[i] = 1 + i + ((s >> 16) % 1000) / 1000.0 * 0.5;  /* distinct */
     start[i] = (i % 3 == 0) ? time[i] - 50 : -1;
     status[i] = (s >> 8) % 3 != 0;
@@ -107,9 +104,9 @@ END_TEST
 START_TEST(large_tie_binomial)
 {
   enum { N = 2000, D = 300 };
-  double *x = malloc(N * sizeof *x), *time = malloc(N * sizeof *time);
-  double *off = malloc(N * sizeof *off);
-  int *status = malloc(N * sizeof *status);
+  cox_cols cc = cox_cols_alloc(N, 1);
+  double *x = cc.x, *time = cc.time, *off = cc.aux;
+  int *status = cc.status;
   double xev = 0, xbar = 0;
   for (int i = 0; i < N; i++) {
     x[i] = i % 5 == 0;
@@ -123,8 +120,7 @@ START_TEST(large_tie_binomial)
   double s2 = xbar * (1 - xbar);
   ns_cox_data d = {N, 1, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
   double coef, var, u;
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_result r = result1(&coef, &var, &u);
   ns_cox_control c = control0(NS_COX_EXACT, NULL);
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
   double lc = lgamma(N + 1.0) - lgamma(D + 1.0) - lgamma(N - D + 1.0);
@@ -135,7 +131,7 @@ START_TEST(large_tie_binomial)
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
   ck_assert_near(r.loglik[0], -lc, 1e-12);
   ck_assert_near(1 / var, D * s2 * (N - D) / (N - 1.0), 1e-10);
-  free(x); free(time); free(off); free(status);
+  cox_cols_free(&cc);
 }
 END_TEST
 
@@ -147,9 +143,9 @@ END_TEST
 START_TEST(risk_scores_far_apart)
 {
   enum { N = 1003 };
-  double *x = malloc(N * sizeof *x), *time = malloc(N * sizeof *time);
-  double *off = malloc(N * sizeof *off);
-  int *status = malloc(N * sizeof *status);
+  cox_cols cc = cox_cols_alloc(N, 1);
+  double *x = cc.x, *time = cc.time, *off = cc.aux;
+  int *status = cc.status;
   for (int i = 0; i < N; i++) {
     int event = i >= N - 3;
     x[i] = event;
@@ -159,12 +155,11 @@ START_TEST(risk_scores_far_apart)
   }
   ns_cox_data d = {N, 1, x, time, NULL, status, NULL, off, NULL, NULL, NULL, 0};
   double coef, var, u;
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var; r.u = &u;
+  ns_cox_result r = result1(&coef, &var, &u);
   ns_cox_control c = control0(NS_COX_EXACT, NULL);
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_OK);
   ck_assert(fabs(r.loglik[0]) < 1e-280);
-  free(x); free(time); free(off); free(status);
+  cox_cols_free(&cc);
 }
 END_TEST
 
@@ -174,9 +169,9 @@ END_TEST
 START_TEST(exact_refusals)
 {
   enum { N = 2000 };
-  double *x = malloc(N * sizeof *x), *time = malloc(N * sizeof *time);
-  double *w = malloc(N * sizeof *w);
-  int *status = malloc(N * sizeof *status);
+  cox_cols cc = cox_cols_alloc(N, 1);
+  double *x = cc.x, *time = cc.time, *w = cc.aux;
+  int *status = cc.status;
   for (int i = 0; i < N; i++) {
     x[i] = i % 7;
     time[i] = i < 501 ? 1 : 2 + i % 3;
@@ -185,8 +180,8 @@ START_TEST(exact_refusals)
   }
   ns_cox_data d = {N, 1, x, time, NULL, status, NULL, NULL, NULL, NULL, NULL, 0};
   double coef, var, u, nv;
-  ns_cox_result r = {0};
-  r.coef = &coef; r.var = &var; r.u = &u; r.naive_var = &nv;
+  ns_cox_result r = result1(&coef, &var, &u);
+  r.naive_var = &nv;
   ns_cox_control c = control0(NS_COX_EXACT, NULL);
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_ERR_TOO_LARGE);
   for (int i = 0; i < N; i++) if (i < 501) time[i] = 1 + (i % 2);  /* ties of 250 */
@@ -205,7 +200,7 @@ START_TEST(exact_refusals)
   ck_assert_int_eq(ns_cox_fit(&d, &c, &r, NULL, NULL), NS_ERR_ARGUMENT);
   ck_assert_str_eq(ns_status_message(NS_ERR_TOO_LARGE),
                    "the computation is too large for the method asked for");
-  free(x); free(time); free(w); free(status);
+  cox_cols_free(&cc);
 }
 END_TEST
 

@@ -163,12 +163,43 @@ START_TEST(km_matches_rows)
 }
 END_TEST
 
+/* A curve of at most two time points, one stratum, in o[16] and stt[1]. */
+static ns_km_curve two_times(double *o, int *stt)
+{
+  ns_km_curve c = {o, o + 2, o + 4, o + 6, o + 8, o + 10, o + 12, o + 14, NULL, stt, NULL};
+  return c;
+}
+
+/* Weighted counts summed by an engine can leave the number at risk a
+ * rounding below the events (0.3 - (0.1 + 0.2) < 0): the curve ends at 0,
+ * never below, and its Greenwood term is +Inf, as ns_km_estimate's
+ * (ns_km_survivors in internal.h). */
+START_TEST(km_clamps_events_beyond_the_risk_set)
+{
+  double t[] = {1, 2}, stop[] = {1, 1}, event[] = {0.5, 0.3}, censor[] = {0, 0};
+  double enter[] = {0.1, 0};
+  enter[0] += 0.2; /* 0.30000000000000004 */
+  double o[16];
+  int stt[1];
+  ns_km_curve c = two_times(o, stt);
+  size_t nt;
+  ns_km_moments mo = {2, 1, NULL, t, stop, event, censor, enter};
+  ck_assert_int_eq(ns_km_from_moments(&mo, &c, &nt), NS_OK);
+  ck_assert_uint_eq(nt, 2);
+  ck_assert(c.n_risk[0] < c.n_event[0]); /* the case this test is about */
+  for (int k = 0; k < 2; k++) {
+    ck_assert(c.surv[k] == 0.0 && !signbit(c.surv[k]));
+    ck_assert(isinf(c.std_err[k]) && c.std_err[k] > 0);
+  }
+}
+END_TEST
+
 START_TEST(km_rejects_bad_records)
 {
   double t[] = {2, 1}, one[] = {1, 1}, zero[] = {0, 0}, neg[] = {-1, 0};
   double o[16];
   int stt[1];
-  ns_km_curve c = {o, o + 2, o + 4, o + 6, o + 8, o + 10, o + 12, o + 14, NULL, stt, NULL};
+  ns_km_curve c = two_times(o, stt);
   size_t nt;
   ns_km_moments unsorted = {2, 1, NULL, t, one, one, zero, NULL};
   ck_assert_int_eq(ns_km_from_moments(&unsorted, &c, &nt), NS_ERR_ARGUMENT);
@@ -543,6 +574,7 @@ Suite *make_suite(void)
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, km_matches_rows);
   tcase_add_test(tc, km_rejects_bad_records);
+  tcase_add_test(tc, km_clamps_events_beyond_the_risk_set);
   tcase_add_test(tc, logrank_matches_rows);
   tcase_add_test(tc, logrank_df_agrees_when_a_group_fills_its_risk_sets);
   tcase_add_test(tc, cox_matches_rows);

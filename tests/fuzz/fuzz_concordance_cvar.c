@@ -11,40 +11,7 @@
 #include "fuzz_input.h"
 #include "netsurv.h"
 
-/* cvar from its definition (see tests/c/check_concordance.c) */
-static double naive_cvar(size_t n, const double *time, const double *start, const int *status,
-                         const double *w, const int *stratum, const double *score)
-{
-  double vcox = 0, npair = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (!status[i]) continue;
-    for (size_t j = 0; j < n; j++) {
-      if (j == i || (stratum && stratum[i] != stratum[j])) continue;
-      if (start && !(start[j] < time[i])) continue;
-      if (time[j] > time[i] || (time[j] == time[i] && !status[j])) npair += w[i] * w[j];
-    }
-    int first = 1;
-    for (size_t k = 0; k < i; k++)
-      if (status[k] && time[k] == time[i] && (!stratum || stratum[k] == stratum[i])) first = 0;
-    if (!first) continue;
-    double d = 0, wsum = 0, z2 = 0;
-    for (size_t k = 0; k < n; k++) {
-      if (stratum && stratum[k] != stratum[i]) continue;
-      if (status[k] && time[k] == time[i]) d += w[k];
-      if (!(time[k] >= time[i] && (!start || start[k] < time[i]))) continue;
-      wsum += w[k];
-      double r = 0;
-      for (size_t j = 0; j < n; j++) {
-        if (stratum && stratum[j] != stratum[i]) continue;
-        if (!(time[j] >= time[i] && (!start || start[j] < time[i]))) continue;
-        r += w[j] * ((score[j] > score[k]) - (score[j] < score[k]));
-      }
-      z2 += w[k] * r * r;
-    }
-    if (wsum > 0) vcox += d * z2 / wsum;
-  }
-  return npair > 0 ? vcox / (4 * npair * npair) : NAN;
-}
+#include "../c/check_concordance_naive.h" /* naive_cvar: cvar from its definition */
 
 static int on_grid(size_t n, const double *x)
 {

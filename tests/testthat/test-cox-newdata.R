@@ -210,13 +210,9 @@ test_that("random cohorts: predict(newdata) of every type and reference, and cox
     nd <- d[c(3, 7, 11, 20, 33), ]
     for (fm in forms) for (weighted in c(FALSE, TRUE)) {
       info <- paste(seed, deparse(fm), weighted)
-      if (weighted) {
-        a <- cox(fm, d, weights = w, control = tight_cox())
-        b <- coxph(fm, d, weights = w, control = tight_coxph())
-      } else {
-        a <- cox(fm, d, control = tight_cox())
-        b <- coxph(fm, d, control = tight_coxph())
-      }
+      fits <- if (weighted) fit_both(fm, d, weights = w) else fit_both(fm, d)
+      a <- fits$netsurv
+      b <- fits$survival
       has_offset <- !is.null(attr(terms(fm), "offset"))
       for (ty in c("lp", "risk", "terms")) for (ref in c("strata", "sample", "zero")) {
         expect_equal(predict(a, newdata = nd, type = ty, reference = ref, se.fit = TRUE),
@@ -382,13 +378,9 @@ test_that("concordance()$cvar and $var equal survival's on random cohorts", {
       fm <- stats::as.formula(paste(lhs, "~", rhs))
       for (weighted in c(FALSE, TRUE)) {
         info <- paste(seed, lhs, rhs, weighted)
-        if (weighted) {
-          a <- cox(fm, d, weights = w, control = tight_cox())
-          b <- coxph(fm, d, weights = w, control = tight_coxph())
-        } else {
-          a <- cox(fm, d, control = tight_cox())
-          b <- coxph(fm, d, control = tight_coxph())
-        }
+        fits <- if (weighted) fit_both(fm, d, weights = w) else fit_both(fm, d)
+        a <- fits$netsurv
+        b <- fits$survival
         ca <- concordance(a)
         cb <- concordance(b)
         expect_equal(ca$concordance, cb$concordance, tolerance = 1e-10, info = info)

@@ -4,15 +4,6 @@
 
 strata <- survival::strata
 
-mgus_cr <- function() {
-  mg <- survival::mgus2
-  mg$etime <- ifelse(mg$pstat == 0, mg$futime, mg$ptime)
-  mg$code <- ifelse(mg$pstat == 0, 2 * mg$death, 1)
-  mg$event <- factor(mg$code, 0:2, labels = c("censor", "pcm", "death"))
-  mg$agegrp <- cut(mg$age, c(0, 60, 70, 80, 120))
-  mg
-}
-
 # Estimates to 1e-10, standard errors to 1e-8, and the time points and row
 # counts exactly, against survfit's multi-state fit.
 expect_matches_survfit <- function(fit, oracle) {

@@ -1,23 +1,31 @@
 # digitise_curve(): points of KM curves read from images by colour.
 
-# A hand-made image: white, 120 x 220 pixels. Calibration: column j is time
-# j - 10, row r is survival 1 - (r - 11) / 100 (pixel centres j - 0.5, r - 0.5).
-toy_image <- function() {
+# painted_image(list(rows, cols, rgb), ...): a white 120 x 220 image with each
+# stroke (a rectangle of pixels set to the colour rgb) painted in turn over
+# the last. Calibration (toy_x, toy_y): column j is time j - 10, row r is
+# survival 1 - (r - 11) / 100 (pixel centres j - 0.5, r - 0.5).
+painted_image <- function(...) {
   img <- array(1, c(120, 220, 3))
-  paint <- function(rows, cols, rgb) for (ch in 1:3) img[rows, cols, ch] <<- rgb[ch]
-  light_red <- 1 - 0.25 * (1 - c(1, 0, 0))        # a 25% band of red
-  paint(40:80, 10:200, light_red)                  # confidence band under the red curve
-  # red: S = 1 until t = 70, drop to 0.5 (line 3 px wide), on to t = 190
-  paint(10:12, 10:81, c(1, 0, 0))
-  paint(10:62, 80:82, c(1, 0, 0))
-  paint(60:62, 80:200, c(1, 0, 0))
-  paint(52:70, 139:141, c(1, 0, 0))                # censoring tick at t = 130
-  paint(52:70, 180:181, c(1, 0, 0))                # and at t = 170.5
-  # blue: S = 0.8 until t = 140, then 0.2
-  paint(30:32, 10:151, c(0, 0, 1))
-  paint(30:92, 150:151, c(0, 0, 1))
-  paint(90:92, 150:200, c(0, 0, 1))
+  for (s in list(...)) for (ch in 1:3) img[s[[1L]], s[[2L]], ch] <- s[[3L]][ch]
   img
+}
+red_rgb <- c(1, 0, 0)
+blue_rgb <- c(0, 0, 1)
+# The hand-made image of the first test.
+toy_image <- function() {
+  light_red <- 1 - 0.25 * (1 - red_rgb)    # a 25% band of red
+  painted_image(
+    list(40:80, 10:200, light_red),        # confidence band under the red curve
+    # red: S = 1 until t = 70, drop to 0.5 (line 3 px wide), on to t = 190
+    list(10:12, 10:81, red_rgb),
+    list(10:62, 80:82, red_rgb),
+    list(60:62, 80:200, red_rgb),
+    list(52:70, 139:141, red_rgb),         # censoring tick at t = 130
+    list(52:70, 180:181, red_rgb),         # and at t = 170.5
+    # blue: S = 0.8 until t = 140, then 0.2
+    list(30:32, 10:151, blue_rgb),
+    list(30:92, 150:151, blue_rgb),
+    list(90:92, 150:200, blue_rgb))
 }
 toy_x <- list(pixel = c(9.5, 209.5), value = c(0, 200))
 toy_y <- list(pixel = c(10.5, 110.5), value = c(1, 0))
@@ -50,13 +58,9 @@ test_that("a censoring mark whose upper arm is hidden is not read as a drop", {
   # just above (rows 55-58), hides the mark's upper arm: what shows of the
   # mark reaches only below the line, as a drop's vertical does. The next
   # columns, where red goes on at 0.5, tell it from a drop.
-  img <- array(1, c(120, 220, 3))
-  paint <- function(rows, cols, rgb) for (ch in 1:3) img[rows, cols, ch] <<- rgb[ch]
-  paint(60:62, 10:151, c(1, 0, 0))
-  paint(56:69, 100:101, c(1, 0, 0))
-  paint(60:82, 150:151, c(1, 0, 0))
-  paint(80:82, 150:200, c(1, 0, 0))
-  paint(55:58, 10:200, c(0, 0, 1))
+  img <- painted_image(list(60:62, 10:151, red_rgb), list(56:69, 100:101, red_rgb),
+                       list(60:82, 150:151, red_rgb), list(80:82, 150:200, red_rgb),
+                       list(55:58, 10:200, blue_rgb))
   pts <- digitise_curve(img, c(red = "red", blue = "blue"), x = toy_x, y = toy_y)
   red <- pts[pts$arm == "red", ]
   # within a pixel (0.01) of 0.5 up to the drop, of 0.3 after it
@@ -73,16 +77,10 @@ test_that("a curve hidden under another follows it, and drops where it drops", {
   # red at 0.8 from t = 0, dropping to 0.6 at t = 50 and on to t = 190; blue,
   # drawn over it, at 0.8 from t = 20, dropping to 0.6 at t = 50 and to 0.4 at
   # t = 100: red shows only before t = 20 and after t = 100.
-  img <- array(1, c(120, 220, 3))
-  paint <- function(rows, cols, rgb) for (ch in 1:3) img[rows, cols, ch] <<- rgb[ch]
-  paint(30:32, 10:61, c(1, 0, 0))
-  paint(30:52, 60:61, c(1, 0, 0))
-  paint(50:52, 60:200, c(1, 0, 0))
-  paint(30:32, 30:61, c(0, 0, 1))
-  paint(30:52, 60:61, c(0, 0, 1))
-  paint(50:52, 60:111, c(0, 0, 1))
-  paint(50:72, 110:111, c(0, 0, 1))
-  paint(70:72, 110:200, c(0, 0, 1))
+  img <- painted_image(list(30:32, 10:61, red_rgb), list(30:52, 60:61, red_rgb),
+                       list(50:52, 60:200, red_rgb), list(30:32, 30:61, blue_rgb),
+                       list(30:52, 60:61, blue_rgb), list(50:52, 60:111, blue_rgb),
+                       list(50:72, 110:111, blue_rgb), list(70:72, 110:200, blue_rgb))
   pts <- digitise_curve(img, c(red = "red", blue = "blue"), x = toy_x, y = toy_y)
   red <- pts[pts$arm == "red", ]
   # read under blue: the drop at 50 (within a pixel), not at 100 where red shows again

@@ -4,16 +4,6 @@
 
 strata <- survival::strata
 
-mgus_fg <- function() {
-  mg <- survival::mgus2
-  mg$etime <- ifelse(mg$pstat == 0, mg$futime, mg$ptime)
-  mg$code <- ifelse(mg$pstat == 0, 2 * mg$death, 1)
-  mg$event <- factor(mg$code, 0:2, labels = c("censor", "pcm", "death"))
-  mg <- stats::na.omit(mg[, c("etime", "code", "event", "age", "sex", "hgb", "mspike")])
-  mg$agegrp <- cut(mg$age, c(0, 60, 70, 80, 120))
-  mg
-}
-
 expect_matches_crr <- function(fit, oracle, tolerance = 1e-6) {
   expect_true(fit$converged)
   expect_equal(unname(fit$coefficients), unname(oracle$coef), tolerance = tolerance)
@@ -32,7 +22,7 @@ expect_matches_crr <- function(fit, oracle, tolerance = 1e-6) {
 
 test_that("mgus2: both causes, factors, equal crr", {
   skip_if_not_installed("cmprsk")
-  mg <- mgus_fg()
+  mg <- mgus_cr(complete = TRUE)
   X <- stats::model.matrix(~ age + sex + hgb + agegrp, mg)[, -1]
   for (k in 1:2) {
     fit <- fine_gray(Surv(etime, event) ~ age + sex + hgb + agegrp, data = mg,
@@ -48,7 +38,7 @@ test_that("mgus2: both causes, factors, equal crr", {
 
 test_that("strata() is crr's cengroup", {
   skip_if_not_installed("cmprsk")
-  mg <- mgus_fg()
+  mg <- mgus_cr(complete = TRUE)
   X <- stats::model.matrix(~ age + hgb + mspike, mg)[, -1]
   fit <- fine_gray(Surv(etime, event) ~ age + hgb + mspike + strata(agegrp), data = mg)
   expect_matches_crr(fit, cmprsk::crr(mg$etime, mg$code, X, cengroup = mg$agegrp))
@@ -57,7 +47,7 @@ test_that("strata() is crr's cengroup", {
 
 test_that("predicted cumulative incidence equals predict.crr", {
   skip_if_not_installed("cmprsk")
-  mg <- mgus_fg()
+  mg <- mgus_cr(complete = TRUE)
   fit <- fine_gray(Surv(etime, event) ~ age + sex + hgb, data = mg, cause = "pcm")
   X <- stats::model.matrix(~ age + sex + hgb, mg)[, -1]
   cr <- cmprsk::crr(mg$etime, mg$code, X)
@@ -118,7 +108,7 @@ test_that("whole-number weights equal replicated rows in crr", {
 })
 
 test_that("methods: confint, vcov, tidy, glance, print", {
-  mg <- mgus_fg()
+  mg <- mgus_cr(complete = TRUE)
   fit <- fine_gray(Surv(etime, event) ~ age + sex, data = mg, cause = "death")
   se <- sqrt(diag(vcov(fit)))
   ci <- confint(fit, level = 0.9)
@@ -138,7 +128,7 @@ test_that("methods: confint, vcov, tidy, glance, print", {
 })
 
 test_that("bad input stops with a clear message", {
-  mg <- mgus_fg()
+  mg <- mgus_cr(complete = TRUE)
   expect_error(fine_gray(Surv(etime, event) ~ age, data = mg, cause = "relapse"),
                "`cause` must be one of the causes")
   expect_error(fine_gray(Surv(etime, event) ~ 1, data = mg), "at least one covariate")

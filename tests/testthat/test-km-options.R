@@ -70,6 +70,13 @@ test_that("cluster() terms, cluster = and robust variances equal survfit's", {
     same_fit(km(Surv(time, status) ~ g, d, cluster = cl, stype = 2),
              sf(Surv(time, status) ~ g, d, cluster = cl, stype = 2), paste("random stype2", seed))
   }
+  # one product-limit step (ns_km_factor): the curve is the same to the bit
+  # whichever variance comes with it
+  set.seed(12)
+  d <- data.frame(time = sample(1:60, 300, TRUE), status = rbinom(300, 1, 0.7),
+                  w = sample(1:3, 300, TRUE), cl = sample(1:300))
+  expect_identical(km(Surv(time, status) ~ 1, d, weights = w, cluster = cl)$surv,
+                   km(Surv(time, status) ~ 1, d, weights = w)$surv)
   expect_error(km(Surv(time, status) ~ sex, lung, cluster = inst, robust = FALSE),
                "cluster would be ignored")
   expect_error(km(Surv(time, status) ~ sex + cluster(inst), lung, cluster = inst), "not both")
