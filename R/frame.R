@@ -204,6 +204,8 @@ na_omit_frame <- function(object, ...) {
 # ones: a missing weight is an error, not a reason to drop a row.
 check_weights <- function(expr, data, env) {
   w <- eval(expr, data, env)
+  # NULL means unweighted, as in model.frame() (coxph(weights = NULL)).
+  if (is.null(w)) return(invisible(TRUE))
   if (!is.numeric(w)) stop("`weights` must be numeric, not ", class(w)[1L], call. = FALSE)
   rows <- if (is.data.frame(data)) row.names(data) else seq_along(w)
   bad <- which(is.na(w))
