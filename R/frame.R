@@ -21,7 +21,8 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
   formula <- strip_survival_prefix(formula)
   refuse_special_terms(formula, paste0(sub(".*::", "", deparse(call[[1L]])), "()"), specials)
   data <- call_data(call, env)
-  mf_call <- model_frame_call(call, formula, data, specials, extra)
+  mf_call <- model_frame_call(call_weights_evaluated(call, data, env), formula, data, specials,
+                              extra)
   # The response Surv(...) built in one pass (R/surv.R) when `Surv` is
   # survival's; the frame's terms get the formula's own environment back.
   fast_env <- surv_fast_env(formula)
@@ -104,14 +105,24 @@ call_formula <- function(call, env, example) {
   formula
 }
 
-# The call's `data` (the calling environment when none is given), its weights
-# checked before na.action could drop a bad one.
+# The call's `data` (the calling environment when none is given).
 call_data <- function(call, env) {
   data <- if (is.null(call$data)) env else eval(call$data, env)
   if (!is.null(call$data) && !is.data.frame(data) && !is.list(data) && !is.environment(data))
     stop("`data` must be a data frame", call. = FALSE)
-  if (!is.null(call$weights)) check_weights(call$weights, data, env)
   data
+}
+
+# The call with its `weights` evaluated (once) and checked before na.action
+# could drop a bad one: the expression is replaced by its value, so that
+# model.frame() does not evaluate it a second time. Weights that evaluate to
+# NULL are no weights (as in model.frame() and coxph()).
+call_weights_evaluated <- function(call, data, env) {
+  if (is.null(call$weights)) return(call)
+  w <- check_weights(call$weights, data, env)
+  call["weights"] <- list(w)
+  if (is.null(w)) call$weights <- NULL
+  call
 }
 
 # The stats::model.frame() call for `formula` with the user's data, weights,
@@ -201,11 +212,12 @@ na_omit_frame <- function(object, ...) {
 }
 
 # Weights are checked on the data before na.action can silently drop missing
-# ones: a missing weight is an error, not a reason to drop a row.
+# ones: a missing weight is an error, not a reason to drop a row. Returns the
+# weights (NULL for none).
 check_weights <- function(expr, data, env) {
   w <- eval(expr, data, env)
   # NULL means unweighted, as in model.frame() (coxph(weights = NULL)).
-  if (is.null(w)) return(invisible(TRUE))
+  if (is.null(w)) return(NULL)
   if (!is.numeric(w)) stop("`weights` must be numeric, not ", class(w)[1L], call. = FALSE)
   rows <- if (is.data.frame(data)) row.names(data) else seq_along(w)
   bad <- which(is.na(w))
@@ -214,7 +226,7 @@ check_weights <- function(expr, data, env) {
   if (length(bad)) stop_row("weights", "the weight", w, rows, bad[1L], "must be finite")
   bad <- which(w < 0)
   if (length(bad)) stop_row("weights", "the weight", w, rows, bad[1L], "must be non-negative")
-  invisible(TRUE)
+  w
 }
 
 # Surv() turns an unknown status code, or an interval with start >= stop, into
