@@ -143,7 +143,7 @@ cr_frame <- function(call, env, censor = NULL, fun = "cuminc", allow_strata = TR
     if (!allow_strata) stop("`formula`: strata() terms are not supported by ", fun, "()", call. = FALSE)
     st <- survival::untangle.specials(terms, "strata")
     test_strata <- if (length(st$vars) == 1L) as.factor(mf[[st$vars]]) else survival::strata(mf[st$vars])
-    test_strata <- droplevels(as.factor(test_strata))
+    test_strata <- check_groups_complete(droplevels(as.factor(test_strata)), mf, st$vars)
   }
   groups <- if (groups) cr_groups(mf, terms)
   list(mf = mf, terms = terms, time = as.double(time), start = if (counting) as.double(start),
@@ -166,7 +166,7 @@ cr_groups <- function(mf, terms) {
     used <- tabulate(f, nlevels(f)) > 0L
     if (!all(used)) f <- factor(f, levels = levels(f)[used])
     levels(f) <- paste0(labels, "=", levels(f))
-    return(f)
+    return(check_groups_complete(f, mf, labels))
   }
   groups <- rhs_strata(mf, terms, drop_specials = "strata")
   if (!is.null(groups)) groups <- droplevels(groups)

@@ -291,7 +291,22 @@ rhs_strata <- function(mf, terms = attr(mf, "terms"), drop_specials = character(
   columns <- stats::setNames(lapply(labels, function(l) mf[[l]]), labels)
   fast <- group_strata(columns)
   if (!is.null(fast)) return(fast)
-  survival::strata(mf[labels])
+  check_groups_complete(survival::strata(mf[labels]), mf, labels)
+}
+
+# A grouping or strata factor built from the columns `vars` of the model
+# frame `mf` has no missing value. The default na.action drops such rows; one
+# that keeps them (na.pass) would leave rows in no group, which survfit,
+# survdiff and coxph count in some places and not in others: an error names
+# the first such row and the variables.
+check_groups_complete <- function(groups, mf, vars) {
+  bad <- which(is.na(groups))
+  if (length(bad))
+    stop("`na.action`: row ", row.names(mf)[bad[1L]], " of `data` has a missing value in ",
+         paste0("`", vars, "`", collapse = ", "), ", which defines the groups or strata; ",
+         user_function(), "() needs every row in a group: drop such rows (na.action = na.omit, ",
+         "the default) or give them a value", call. = FALSE)
+  groups
 }
 
 # The Surv object survival::Surv(time, status) (or Surv(start, time, status))
