@@ -96,6 +96,7 @@ cr_frame <- function(call, env, censor = NULL, fun = "cuminc", allow_strata = TR
     start <- NULL; time <- y[, 1L]; code <- y[, 2L]
   }
   check_times(time, start, rows)
+  check_status_complete(code, rows)
 
   # Causes and their labels.
   if (is.factor(event_raw)) {

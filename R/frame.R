@@ -67,6 +67,7 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
   if (!is.null(cols)) {
     bad <- c(cols[[4L]], cols[[5L]], cols[[6L]])
     if (any(bad > 0)) check_times(cols[[1L]], cols[[3L]], row.names(mf))
+    check_status_complete(cols[[2L]], row.names(mf))
     weights <- stats::model.weights(mf)
     if (!is.null(weights)) weights <- as.double(weights)
     return(list(mf = mf, terms = attr(mf, "terms"), time = cols[[1L]], status = cols[[2L]],
@@ -85,6 +86,7 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
     start <- y[, 1L]; time <- y[, 2L]; status <- y[, 3L]
   }
   check_times(time, start, rows)
+  check_status_complete(status, rows)
 
   weights <- stats::model.weights(mf)
   if (!is.null(weights)) weights <- as.double(weights)
@@ -161,6 +163,17 @@ check_times <- function(time, start, rows) {
   }
   bad <- which(!is.finite(time))
   if (length(bad)) stop_row("formula", "the time", time, rows, bad[1L], "must be finite")
+}
+
+# The response's status has no missing value: the default na.action drops
+# such rows; one that keeps them (na.pass) would hand the core a row that is
+# neither censored nor an event. `rows` names the rows.
+check_status_complete <- function(status, rows) {
+  if (!anyNA(status)) return(invisible())
+  bad <- which(is.na(status))[1L]
+  stop("`na.action`: the status in row ", rows[bad], " is missing; ", user_function(),
+       "() needs a status for every row: drop such rows (na.action = na.omit, the default) ",
+       "or give them a status", call. = FALSE)
 }
 
 # A core error about one row (raised by the glue's ns_glue_stop, src/glue.c):
