@@ -8,7 +8,7 @@
 # 2 becomes NA in some forms), so the formula's Surv() call is evaluated by
 # this function instead: it returns a numeric matrix (start,) time, code with
 # code 0 = censored and 1.. the causes, and checks every row.
-cr_response <- function(time, time2, event, type, origin) {
+cr_response <- function(time, time2, event, type, origin, box = NULL) {
   if (!missing(type)) stop("`formula`: Surv(type = ) is not supported here; ",
                            "give Surv(time, event) or Surv(start, stop, event)", call. = FALSE)
   if (!missing(origin)) stop("`formula`: Surv(origin = ) is not supported here", call. = FALSE)
@@ -26,6 +26,7 @@ cr_response <- function(time, time2, event, type, origin) {
   n <- length(time)
   if (length(event) != n || (!is.null(start) && length(start) != n))
     stop("`formula`: the times and the event in Surv() must have the same length", call. = FALSE)
+  if (!is.null(box)) box$event <- event # the raw event, for its levels (cr_frame())
   code <- cr_event_codes(event)
   out <- if (is.null(start)) cbind(time = as.double(time), status = code)
          else cbind(start = as.double(start), stop = as.double(time), status = code)
@@ -70,16 +71,16 @@ cr_frame <- function(call, env, censor = NULL, fun = "cuminc", allow_strata = TR
   lhs[[1L]] <- as.name(".netsurv_cr_response")
   formula[[2L]] <- lhs
   fenv <- new.env(parent = environment(formula) %||% env)
-  assign(".netsurv_cr_response", cr_response, envir = fenv)
+  # The raw event (for the factor's levels) is kept by cr_response() as
+  # model.frame() evaluates it, so that it is evaluated once.
+  box <- new.env(parent = emptyenv())
+  assign(".netsurv_cr_response", function(time, time2, event, type, origin)
+    cr_response(time, time2, event, type, origin, box = box), envir = fenv)
   environment(formula) <- fenv
 
-  # The raw event (for the factor's levels), evaluated once on the data.
-  surv_call <- match.call(survival::Surv, as.call(c(as.name("Surv"), call_args(formula[[2L]]))))
-  event_expr <- if (!is.null(surv_call$event)) surv_call$event else surv_call$time2
-  event_raw <- eval(event_expr, if (is.data.frame(data) || is.list(data)) data else NULL,
-                    if (is.environment(data)) data else env)
-
-  mf <- eval(model_frame_call(call, formula, data, c("strata", "cluster"), "id"), env)
+  mf <- eval(model_frame_call(call_weights_evaluated(call, data, env), formula, data,
+                              c("strata", "cluster"), "id"), env)
+  event_raw <- box$event
   terms <- attr(mf, "terms")
   if (!is.null(attr(terms, "specials")$cluster))
     stop("`formula`: cluster() terms are not supported by ", fun, "(); use the `id` argument",
@@ -95,6 +96,7 @@ cr_frame <- function(call, env, censor = NULL, fun = "cuminc", allow_strata = TR
     start <- NULL; time <- y[, 1L]; code <- y[, 2L]
   }
   check_times(time, start, rows)
+  check_status_complete(code, rows)
 
   # Causes and their labels.
   if (is.factor(event_raw)) {
@@ -142,7 +144,7 @@ cr_frame <- function(call, env, censor = NULL, fun = "cuminc", allow_strata = TR
     if (!allow_strata) stop("`formula`: strata() terms are not supported by ", fun, "()", call. = FALSE)
     st <- survival::untangle.specials(terms, "strata")
     test_strata <- if (length(st$vars) == 1L) as.factor(mf[[st$vars]]) else survival::strata(mf[st$vars])
-    test_strata <- droplevels(as.factor(test_strata))
+    test_strata <- check_groups_complete(droplevels(as.factor(test_strata)), mf, st$vars)
   }
   groups <- if (groups) cr_groups(mf, terms)
   list(mf = mf, terms = terms, time = as.double(time), start = if (counting) as.double(start),
@@ -165,12 +167,9 @@ cr_groups <- function(mf, terms) {
     used <- tabulate(f, nlevels(f)) > 0L
     if (!all(used)) f <- factor(f, levels = levels(f)[used])
     levels(f) <- paste0(labels, "=", levels(f))
-    return(f)
+    return(check_groups_complete(f, mf, labels))
   }
   groups <- rhs_strata(mf, terms, drop_specials = "strata")
   if (!is.null(groups)) groups <- droplevels(groups)
   groups
 }
-
-# The arguments of a call as a list (for rebuilding Surv(...) in match.call).
-call_args <- function(cl) as.list(cl)[-1L]

@@ -21,7 +21,8 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
   formula <- strip_survival_prefix(formula)
   refuse_special_terms(formula, paste0(sub(".*::", "", deparse(call[[1L]])), "()"), specials)
   data <- call_data(call, env)
-  mf_call <- model_frame_call(call, formula, data, specials, extra)
+  mf_call <- model_frame_call(call_weights_evaluated(call, data, env), formula, data, specials,
+                              extra)
   # The response Surv(...) built in one pass (R/surv.R) when `Surv` is
   # survival's; the frame's terms get the formula's own environment back.
   fast_env <- surv_fast_env(formula)
@@ -66,6 +67,7 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
   if (!is.null(cols)) {
     bad <- c(cols[[4L]], cols[[5L]], cols[[6L]])
     if (any(bad > 0)) check_times(cols[[1L]], cols[[3L]], row.names(mf))
+    check_status_complete(cols[[2L]], row.names(mf))
     weights <- stats::model.weights(mf)
     if (!is.null(weights)) weights <- as.double(weights)
     return(list(mf = mf, terms = attr(mf, "terms"), time = cols[[1L]], status = cols[[2L]],
@@ -84,6 +86,7 @@ survival_frame <- function(call, env, specials = character(), counting = TRUE,
     start <- y[, 1L]; time <- y[, 2L]; status <- y[, 3L]
   }
   check_times(time, start, rows)
+  check_status_complete(status, rows)
 
   weights <- stats::model.weights(mf)
   if (!is.null(weights)) weights <- as.double(weights)
@@ -104,14 +107,24 @@ call_formula <- function(call, env, example) {
   formula
 }
 
-# The call's `data` (the calling environment when none is given), its weights
-# checked before na.action could drop a bad one.
+# The call's `data` (the calling environment when none is given).
 call_data <- function(call, env) {
   data <- if (is.null(call$data)) env else eval(call$data, env)
   if (!is.null(call$data) && !is.data.frame(data) && !is.list(data) && !is.environment(data))
     stop("`data` must be a data frame", call. = FALSE)
-  if (!is.null(call$weights)) check_weights(call$weights, data, env)
   data
+}
+
+# The call with its `weights` evaluated (once) and checked before na.action
+# could drop a bad one: the expression is replaced by its value, so that
+# model.frame() does not evaluate it a second time. Weights that evaluate to
+# NULL are no weights (as in model.frame() and coxph()).
+call_weights_evaluated <- function(call, data, env) {
+  if (is.null(call$weights)) return(call)
+  w <- check_weights(call$weights, data, env)
+  call["weights"] <- list(w)
+  if (is.null(w)) call$weights <- NULL
+  call
 }
 
 # The stats::model.frame() call for `formula` with the user's data, weights,
@@ -150,6 +163,17 @@ check_times <- function(time, start, rows) {
   }
   bad <- which(!is.finite(time))
   if (length(bad)) stop_row("formula", "the time", time, rows, bad[1L], "must be finite")
+}
+
+# The response's status has no missing value: the default na.action drops
+# such rows; one that keeps them (na.pass) would hand the core a row that is
+# neither censored nor an event. `rows` names the rows.
+check_status_complete <- function(status, rows) {
+  if (!anyNA(status)) return(invisible())
+  bad <- which(is.na(status))[1L]
+  stop("`na.action`: the status in row ", rows[bad], " is missing; ", user_function(),
+       "() needs a status for every row: drop such rows (na.action = na.omit, the default) ",
+       "or give them a status", call. = FALSE)
 }
 
 # A core error about one row (raised by the glue's ns_glue_stop, src/glue.c):
@@ -201,9 +225,12 @@ na_omit_frame <- function(object, ...) {
 }
 
 # Weights are checked on the data before na.action can silently drop missing
-# ones: a missing weight is an error, not a reason to drop a row.
+# ones: a missing weight is an error, not a reason to drop a row. Returns the
+# weights (NULL for none).
 check_weights <- function(expr, data, env) {
   w <- eval(expr, data, env)
+  # NULL means unweighted, as in model.frame() (coxph(weights = NULL)).
+  if (is.null(w)) return(NULL)
   if (!is.numeric(w)) stop("`weights` must be numeric, not ", class(w)[1L], call. = FALSE)
   rows <- if (is.data.frame(data)) row.names(data) else seq_along(w)
   bad <- which(is.na(w))
@@ -212,7 +239,7 @@ check_weights <- function(expr, data, env) {
   if (length(bad)) stop_row("weights", "the weight", w, rows, bad[1L], "must be finite")
   bad <- which(w < 0)
   if (length(bad)) stop_row("weights", "the weight", w, rows, bad[1L], "must be non-negative")
-  invisible(TRUE)
+  w
 }
 
 # Surv() turns an unknown status code, or an interval with start >= stop, into
@@ -277,7 +304,22 @@ rhs_strata <- function(mf, terms = attr(mf, "terms"), drop_specials = character(
   columns <- stats::setNames(lapply(labels, function(l) mf[[l]]), labels)
   fast <- group_strata(columns)
   if (!is.null(fast)) return(fast)
-  survival::strata(mf[labels])
+  check_groups_complete(survival::strata(mf[labels]), mf, labels)
+}
+
+# A grouping or strata factor built from the columns `vars` of the model
+# frame `mf` has no missing value. The default na.action drops such rows; one
+# that keeps them (na.pass) would leave rows in no group, which survfit,
+# survdiff and coxph count in some places and not in others: an error names
+# the first such row and the variables.
+check_groups_complete <- function(groups, mf, vars) {
+  bad <- which(is.na(groups))
+  if (length(bad))
+    stop("`na.action`: row ", row.names(mf)[bad[1L]], " of `data` has a missing value in ",
+         paste0("`", vars, "`", collapse = ", "), ", which defines the groups or strata; ",
+         user_function(), "() needs every row in a group: drop such rows (na.action = na.omit, ",
+         "the default) or give them a value", call. = FALSE)
+  groups
 }
 
 # The Surv object survival::Surv(time, status) (or Surv(start, time, status))

@@ -70,5 +70,5 @@ strata_factor <- function(mf, vars) {
   fast <- group_strata(columns, shortlabel = TRUE)
   if (!is.null(fast)) return(fast)
   x <- if (length(vars) == 1L) mf[[vars]] else survival::strata(mf[, vars], shortlabel = TRUE)
-  droplevels(as.factor(x))
+  check_groups_complete(droplevels(as.factor(x)), mf, vars)
 }

@@ -186,7 +186,7 @@ km <- function(formula, data, weights, subset, na.action, conf.int = 0.95,
          call. = FALSE)
   if (!is.null(clusters) && anyNA(clusters))
     stop("`", if (!is.null(cl_v)) "cluster" else "id", "` has missing values; ",
-         "give every row a cluster", call. = FALSE)
+         "give every row a ", if (!is.null(cl_v)) "cluster" else "subject", call. = FALSE)
   jackknife <- robust && se.fit
   # The Fleming-Harrington hazard's robust variance has no one-pass form per
   # row in km.c: each row becomes its own cluster (survfit's own rule).

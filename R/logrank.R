@@ -267,7 +267,8 @@ group_factor <- function(mf, terms, group_vars) {
   }
   # the labels set directly: `levels<-` would match() a million strings
   # (the labels share one prefix, so they stay distinct)
-  structure(code, levels = paste(group_vars, lev, sep = "="), class = "factor")
+  check_groups_complete(structure(code, levels = paste(group_vars, lev, sep = "="),
+                                  class = "factor"), mf, group_vars)
 }
 
 # A table of group sizes like table(groups), without table()'s factor().

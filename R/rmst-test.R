@@ -131,8 +131,17 @@ rmst_test <- function(formula, data, tau = NULL, conf.level = 0.95, covariates =
 
   adjusted <- NULL
   if (!is.null(covariates)) {
-    mm <- stats::model.matrix(covariates, setup0$mf)
+    # model.matrix() with na.pass, so that a missing value kept by na.action
+    # stays in its row (and is an error naming it) rather than shifting rows
+    mm <- stats::model.matrix(covariates, stats::model.frame(covariates, setup0$mf,
+                                                             na.action = stats::na.pass))
     mm <- mm[, colnames(mm) != "(Intercept)", drop = FALSE]
+    bad <- which(rowSums(!is.finite(mm)) > 0)
+    if (length(bad))
+      stop("`covariates`: row ", setup$rows[bad[1L]], " of `data` has a missing or infinite ",
+           "covariate value (", colnames(mm)[!is.finite(mm[bad[1L], ])][1L], "); rmst_test() ",
+           "needs finite covariates (na.action = na.omit, the default, drops a missing one)",
+           call. = FALSE)
     adjusted <- rmst_adjusted(setup$time, setup$status, as.integer(setup$arm) - 1L, mm, tau, z)
     adjusted <- data.frame(contrast = c("RMST difference", "RMST ratio", "RMTL ratio"),
                            arm = levels(setup$arm)[2L], reference = levels(setup$arm)[1L],

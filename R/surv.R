@@ -13,38 +13,51 @@
 # time must be > start time, NA created") and their call. Anything else
 # (type =, origin =, a factor status, times with attributes such as difftime,
 # Surv(time) alone, lengths that differ, a status that is all missing, ...)
-# goes to survival::Surv() itself, so its result and its errors are Surv's.
+# goes to survival::Surv() itself, so its result and its errors are Surv's;
+# its arguments are not evaluated again (surv_defer()).
 # The formals are Surv's, so arguments match as they match there.
 surv_response <- function(time, time2, event, type, origin) {
-  if (missing(time) || !missing(type) || !missing(origin) || (missing(time2) && missing(event)))
-    return(surv_defer(sys.call(), parent.frame()))
+  given <- c(time = !missing(time), time2 = !missing(time2), event = !missing(event),
+             type = !missing(type), origin = !missing(origin))
+  if (!given[["time"]] || given[["type"]] || given[["origin"]] ||
+      !(given[["time2"]] || given[["event"]]))
+    return(surv_defer(given, sys.call(), environment()))
   time # evaluated first, as Surv() evaluates it first
-  if (!missing(time2) && !missing(event)) {
+  if (given[["time2"]] && given[["event"]]) {
     stop_time <- time2
     status <- event
   } else {
     stop_time <- NULL
-    status <- if (missing(event)) time2 else event
+    status <- if (!given[["event"]]) time2 else event
   }
   built <- .Call(ffi_surv_build, time, stop_time, status)
-  if (is.null(built)) return(surv_defer(sys.call(), parent.frame()))
+  if (is.null(built)) return(surv_defer(given, sys.call(), environment()))
   if (built[[2L]] > 0) warning("Stop time must be > start time, NA created")
   if (built[[3L]] > 0) warning("Invalid status value, converted to NA")
   built[[1L]]
 }
 
-# Evaluates the call Surv(...) with survival::Surv() in `env` (the model
-# frame's evaluation environment), so that its errors and warnings carry the
-# user's call. Its arguments are evaluated again (they are columns of the
-# data). A call that uses a variable named Surv gets the function itself
-# instead, so that the variable is not hidden.
-surv_defer <- function(call, env) {
-  if ("Surv" %in% all.names(call[-1L])) {
-    call[[1L]] <- survival::Surv
-    return(eval(call, env))
-  }
-  call[[1L]] <- as.name("Surv")
-  eval(call, list2env(list(Surv = survival::Surv), parent = env))
+# Calls survival::Surv() with the arguments surv_response() was `given`,
+# passed as the promises of its frame `frame`: each of the user's arguments
+# is evaluated once (those surv_response() forced already are not evaluated
+# again, so an expression with a side effect, or an expensive one, runs
+# once), and a missing one stays missing. Surv()'s own errors and warnings
+# are signalled again with the user's call `user_call`, as if Surv() had been
+# called directly; conditions raised deeper keep their calls.
+surv_defer <- function(given, user_call, frame) {
+  force(user_call) # sys.call() of surv_response(), taken there, not in a handler
+  args <- names(given)[given]
+  inner <- as.call(c(list(quote(survival::Surv)), stats::setNames(lapply(args, as.name), args)))
+  withCallingHandlers(
+    eval(inner, frame),
+    warning = function(w) {
+      if (!identical(conditionCall(w), inner)) return()
+      warning(simpleWarning(conditionMessage(w), user_call))
+      invokeRestart("muffleWarning")
+    },
+    error = function(e) {
+      if (identical(conditionCall(e), inner)) stop(simpleError(conditionMessage(e), user_call))
+    })
 }
 
 # The environment in which model.frame() should evaluate `formula` so that

@@ -39,7 +39,7 @@ trial_setup <- function(fun, call, env, min_arms = 2L, max_arms = Inf, strata = 
     if (!is.atomic(x) || !is.null(dim(x)))
       stop("`formula`: the arm variable `", arm_var, "` must be a vector (factor, character, ",
            "logical or numeric)", call. = FALSE)
-    arm <- droplevels(factor(x))
+    arm <- check_groups_complete(droplevels(factor(x)), fr$mf, arm_var)
   }
   if (nlevels(arm) < min_arms)
     stop("`formula`: ", fun, "() needs at least ", min_arms, " arms; `", arm_var, "` has ",
@@ -51,7 +51,7 @@ trial_setup <- function(fun, call, env, min_arms = 2L, max_arms = Inf, strata = 
   if (length(strata_vars)) {
     sk <- if (length(strata_vars) == 1L) fr$mf[[strata_vars]]
           else survival::strata(fr$mf[, strata_vars], shortlabel = TRUE)
-    sk <- droplevels(as.factor(sk))
+    sk <- check_groups_complete(droplevels(as.factor(sk)), fr$mf, strata_vars)
     stratum <- as.integer(sk) - 1L
     strata_label <- levels(sk)
   }
