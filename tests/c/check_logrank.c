@@ -163,7 +163,7 @@ START_TEST(rejects_bad_input)
   size_t m;
   int enumerated;
   ck_assert_int_eq(ns_logrank_permutation(4, tiny_time, tiny_status, tiny_group, NULL, 2, 1,
-                                          0, 0, 0, 1, NULL, NULL, &chisq, &p, &se, &m,
+                                          0, 0, 0.0, 0, 1, NULL, NULL, &chisq, &p, &se, &m,
                                           &enumerated), NS_ERR_ARGUMENT);
 }
 END_TEST
@@ -202,7 +202,7 @@ START_TEST(enumeration_matches_brute_force)
   size_t m;
   int enumerated;
   ck_assert_int_eq(ns_logrank_permutation(9, small_time, small_status, small_group, NULL, 2,
-                                          1, 0, 0, 126, 7, NULL, NULL, &chisq, &p, &se, &m,
+                                          1, 0, 0, 0.0, 126, 7, NULL, NULL, &chisq, &p, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert_int_eq(enumerated, 1);
   ck_assert_uint_eq(m, 126);
@@ -220,18 +220,18 @@ START_TEST(monte_carlo_is_reproducible_and_close)
   int enumerated;
   /* B = 20000 > 126 would enumerate; B = 125 forces sampling. */
   ck_assert_int_eq(ns_logrank_permutation(9, small_time, small_status, small_group, NULL, 2,
-                                          1, 0, 0, 125, 42, NULL, NULL, &chisq, &p1, &se, &m,
+                                          1, 0, 0, 0.0, 125, 42, NULL, NULL, &chisq, &p1, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert_int_eq(enumerated, 0);
   ck_assert_uint_eq(m, 125);
   ck_assert_int_eq(ns_logrank_permutation(9, small_time, small_status, small_group, NULL, 2,
-                                          1, 0, 0, 125, 42, NULL, NULL, &chisq, &p2, &se, &m,
+                                          1, 0, 0, 0.0, 125, 42, NULL, NULL, &chisq, &p2, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert(p1 == p2);
   ck_assert(fabs(p1 - p_brute) < 4 * se + 0.01);
   ck_assert(se > 0);
   ck_assert_int_eq(ns_logrank_permutation(9, small_time, small_status, small_group, NULL, 2,
-                                          1, 0, 0, 125, 43, NULL, NULL, &chisq, &p3, &se, &m,
+                                          1, 0, 0, 0.0, 125, 43, NULL, NULL, &chisq, &p3, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert(fabs(p3 - p_brute) < 4 * se + 0.01);
 }
@@ -247,13 +247,13 @@ START_TEST(enumeration_within_strata)
   double chisq, p, se;
   size_t m;
   int enumerated;
-  ck_assert_int_eq(ns_logrank_permutation(8, time, status, group, stratum, 2, 2, 0.5, 0.5,
+  ck_assert_int_eq(ns_logrank_permutation(8, time, status, group, stratum, 2, 2, 0.5, 0.5, 0.0,
                                           36, 1, NULL, NULL, &chisq, &p, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert_int_eq(enumerated, 1);
   ck_assert_uint_eq(m, 36);
   ck_assert(p > 0 && p <= 1);
-  ck_assert_int_eq(ns_logrank_permutation(8, time, status, group, stratum, 2, 2, 0.5, 0.5,
+  ck_assert_int_eq(ns_logrank_permutation(8, time, status, group, stratum, 2, 2, 0.5, 0.5, 0.0,
                                           35, 1, NULL, NULL, &chisq, &p, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert_int_eq(enumerated, 0);
@@ -282,7 +282,7 @@ START_TEST(callback_reports_and_interrupts)
   int enumerated;
   progress_log log = {0, 0.0, 0};
   ck_assert_int_eq(ns_logrank_permutation(9, small_time, small_status, small_group, NULL, 2,
-                                          1, 0, 0, 100, 5, log_progress, &log, &chisq, &p,
+                                          1, 0, 0, 0.0, 100, 5, log_progress, &log, &chisq, &p,
                                           &se, &m, &enumerated), NS_OK);
   ck_assert(log.calls >= 1);
   ck_assert_near(log.last, 1.0, 0);
@@ -296,7 +296,7 @@ START_TEST(callback_reports_and_interrupts)
     group[i] = i % 2;
   }
   progress_log stop = {0, 0.0, 1};
-  ck_assert_int_eq(ns_logrank_permutation(40, time, status, group, NULL, 2, 1, 0, 0,
+  ck_assert_int_eq(ns_logrank_permutation(40, time, status, group, NULL, 2, 1, 0, 0, 0.0,
                                           1000000, 5, log_progress, &stop, &chisq, &p, &se,
                                           &m, &enumerated), NS_ERR_INTERRUPTED);
   ck_assert_int_eq(stop.calls, 1);

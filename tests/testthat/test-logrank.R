@@ -266,13 +266,13 @@ test_that("the permutation loop drives a progress function and stops when it fai
   group <- as.integer(1:n %% 2)
   seen <- numeric()
   res <- .Call(netsurv:::ffi_logrank_permutation, time, status, group, NULL, 2L, 1L, 0, 0,
-               20000, 1, function(f) seen <<- c(seen, f))
+               0, 20000, 1, function(f) seen <<- c(seen, f))
   expect_gt(length(seen), 2L)
   expect_false(is.unsorted(seen))
   expect_identical(tail(seen, 1L), 1)
   # a jump out of the progress update (as an interrupt makes) stops the loop
   expect_error(.Call(netsurv:::ffi_logrank_permutation, time, status, group, NULL, 2L, 1L, 0, 0,
-                     20000, 1, function(f) invokeRestart("abort")),
+                     0, 20000, 1, function(f) invokeRestart("abort")),
                "logrank(): interrupted", fixed = TRUE)
   expect_identical(res$n, 20000)
 })
