@@ -141,7 +141,8 @@ ns_status ns_km_apply_options(const ns_km_work *work, const ns_km_options *optio
  * ns_logrank_test: the k-sample weighted log-rank test of survdiff, with
  * Fleming-Harrington G(rho, gamma) weights.
  *   n          rows
- *   time       times (finite; apply ns_time_fix first to tie fuzz as survdiff)
+ *   time       times (finite; apply ns_time_fix first, or pass ns_logrank_test_cb
+ *              a time_fix, to tie fuzz as survdiff)
  *   status     0 = censored, 1 = event
  *   group      group code per row, 0 .. n_group - 1 (n_group >= 2)
  *   stratum    stratum code per row, 0 .. n_stratum - 1, or NULL (one stratum)
