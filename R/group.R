@@ -15,6 +15,21 @@ group_codes <- function(x) {
   if (is.factor(x)) return(list(code = as.vector(unclass(x)), levels = levels(x), dense = FALSE))
   if (!is.null(oldClass(x)) || !(is.numeric(x) || is.logical(x))) return(NULL)
   if (is.double(x) && !all(is.finite(range(x)))) return(NULL)
+  if (is.integer(x)) {
+    # Integer codes spanning at most length(x) values (1:2, 0:1, ...): the
+    # levels are the values present, in order, found by one tabulation;
+    # no double copy, no hash pass, and the column itself is the code when
+    # its values are 1..L without gaps.
+    lo <- min(x)
+    span <- as.double(max(x)) - lo + 1
+    if (lo > -.Machine$integer.max %/% 2L && span <= length(x)) {
+      shifted <- if (lo == 1L) x else x - (lo - 1L)
+      present <- tabulate(shifted, span) > 0L
+      code <- if (all(present)) shifted else cumsum(present)[shifted]
+      return(list(code = code, levels = as.character(which(present) + (lo - 1L)),
+                  dense = TRUE))
+    }
+  }
   r <- .Call(ffi_rank_distinct, as.double(x), NULL)
   # factor(): levels <- unique(as.character(sort(unique(x)))), codes by
   # match(as.character(x), levels); values that print alike share a level.

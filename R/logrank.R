@@ -217,11 +217,14 @@ logrank_setup <- function(call, env) {
   if (!length(group_vars))
     stop("`formula`: no groups to compare; put the grouping variable on the right, ",
          "e.g. Surv(time, status) ~ group", call. = FALSE)
-  groups <- group_factor(fr$mf, terms, group_vars)
+  grouping <- group_factor(fr$mf, terms, group_vars)
+  groups <- grouping$groups
   if (nlevels(groups) < 2L)
     stop("`formula`: there is only one group (", levels(groups)[1L], "); ",
          "a log-rank test compares two or more groups", call. = FALSE)
-  if (!any(fr$status == 1L))
+  # max() rather than any(status == 1L): no million-row temporary (the
+  # status is 0/1 here, survival_frame() checked it)
+  if (max(fr$status) < 1L)
     stop("`formula`: there are no events (every status is censored); ",
          "a log-rank test needs at least one event", call. = FALSE)
 
@@ -232,8 +235,11 @@ logrank_setup <- function(call, env) {
     stratum <- as.integer(strata_factor(fr$mf, strata_vars)) - 1L
   }
 
-  first <- match(seq_len(nlevels(groups)), as.integer(groups))
-  group_data <- lapply(fr$mf[first, group_vars, drop = FALSE], as.character)
+  group_data <- grouping$data
+  if (is.null(group_data)) {
+    first <- match(seq_len(nlevels(groups)), as.integer(groups))
+    group_data <- lapply(fr$mf[first, group_vars, drop = FALSE], as.character)
+  }
   group_data <- as.data.frame(group_data, stringsAsFactors = FALSE, optional = TRUE)
   row.names(group_data) <- NULL
 
@@ -244,12 +250,15 @@ logrank_setup <- function(call, env) {
 # survdiff's groups, strata(mf[group_vars]): one level per combination
 # present, labelled "sex=1" or "celltype=large, trt=2". strata() turns its
 # codes back into a factor through character, slow at a million rows, so one
-# variable takes a direct route to the same levels.
+# variable takes a direct route to the same levels. Returns list(groups,
+# data): data, the group variable's value per level (as.character of its
+# first row, i.e. the level's own label) on the direct route, else NULL.
 group_factor <- function(mf, terms, group_vars) {
   orders <- attr(terms, "order")[match(group_vars, attr(terms, "term.labels"))]
   x <- if (length(group_vars) == 1L && all(orders == 1L)) mf[[group_vars]]
   if (is.null(x) || !is.atomic(x) || !is.null(dim(x)))
-    return(droplevels(rhs_strata(mf, terms, drop_specials = "strata")))
+    return(list(groups = droplevels(rhs_strata(mf, terms, drop_specials = "strata")),
+                data = NULL))
   if (is.factor(x)) {
     if (any(tabulate(x, nlevels(x)) == 0L)) x <- factor(x)
     code <- as.integer(x)
@@ -267,8 +276,9 @@ group_factor <- function(mf, terms, group_vars) {
   }
   # the labels set directly: `levels<-` would match() a million strings
   # (the labels share one prefix, so they stay distinct)
-  check_groups_complete(structure(code, levels = paste(group_vars, lev, sep = "="),
-                                  class = "factor"), mf, group_vars)
+  groups <- structure(code, levels = paste(group_vars, lev, sep = "="), class = "factor")
+  list(groups = check_groups_complete(groups, mf, group_vars),
+       data = stats::setNames(list(lev), group_vars))
 }
 
 # A table of group sizes like table(groups), without table()'s factor().
@@ -278,10 +288,11 @@ group_table <- function(groups) {
 }
 
 # The test on plain columns: groups a factor without empty levels, stratum
-# 0-based codes or NULL. Times are fuzz-tied here so that a subset (pairwise
-# tests) is tied as survdiff would tie it.
+# 0-based codes or NULL. Times are fuzz-tied (survdiff's timefix, the rule of
+# time_fix()) by the core, on the distinct times of these rows, so that a
+# subset (pairwise tests) is tied as survdiff would tie it.
 logrank_compute <- function(time, status, groups, stratum, rho, gamma, exact, B, seed) {
-  time <- time_fix(time)[[1L]]
+  tol <- sqrt(.Machine$double.eps)
   group_code <- as.integer(groups) - 1L
   n_group <- nlevels(groups)
   n_stratum <- 1L
@@ -290,7 +301,7 @@ logrank_compute <- function(time, status, groups, stratum, rho, gamma, exact, B,
     n_stratum <- max(stratum) + 1L
   }
   fit <- .Call(ffi_logrank_test, time, status, group_code, stratum, n_group, n_stratum,
-               as.double(rho), as.double(gamma))
+               as.double(rho), as.double(gamma), tol)
   if (n_stratum == 1L) {
     fit$obs <- as.vector(fit$obs)
     fit$exp <- as.vector(fit$exp)
@@ -305,7 +316,7 @@ logrank_compute <- function(time, status, groups, stratum, rho, gamma, exact, B,
       progress <- function(fraction) utils::setTxtProgressBar(bar, fraction)
     }
     perm <- .Call(ffi_logrank_permutation, time, status, group_code, stratum, n_group,
-                  n_stratum, as.double(rho), as.double(gamma), as.double(B),
+                  n_stratum, as.double(rho), as.double(gamma), tol, as.double(B),
                   as.double(seed), progress)
     fit$permutation <- list(p.value = perm$p.value, std.error = perm$std.error, n = perm$n,
                             enumerated = perm$enumerated, B = B, seed = seed)

@@ -110,7 +110,7 @@ maxcombo <- function(formula, data, rho = c(0, 0, 1, 1), gamma = c(0, 1, 0, 1),
   stratum <- setup$stratum
   n_stratum <- if (is.null(stratum)) 1L else max(stratum) + 1L
   engine <- function(r, g) .Call(ffi_logrank_test, time, setup$status, group, stratum, 2L,
-                                 n_stratum, as.double(r), as.double(g))
+                                 n_stratum, as.double(r), as.double(g), 0)
   K <- length(rho)
   score <- var <- numeric(K)
   for (k in seq_len(K)) {

@@ -32,7 +32,9 @@
 #    by side show that step rather than hide it. BENCH_E2E_MALLOC=0 skips
 #    part 4.
 # The load average (uptime) is printed before and after: the machine is
-# shared.
+# shared. BENCH_E2E_SKIP=cox (names among km, logrank, cox, comma-separated)
+# leaves those calls out of every part (their columns are NA), e.g. to time
+# km and logrank alone.
 suppressPackageStartupMessages({
   library(survival)
   library(netsurv)
@@ -43,6 +45,7 @@ reps <- if (length(args) >= 2L) as.integer(args[2L]) else 5L
 growth <- if (length(args) >= 3L) as.numeric(args[-(1:2)]) else c(1e4, 1e5, 1e6, 1e7)
 growth <- growth[growth > 0]
 source(file.path("bench", "cox-data.R"))
+skip <- strsplit(Sys.getenv("BENCH_E2E_SKIP"), ",", fixed = TRUE)[[1L]]
 
 # km / logrank data: exponential times rounded to days (ties), ~70% events,
 # two groups.
@@ -121,7 +124,7 @@ load_average <- function() {
 load_before <- load_average()
 if (reps > 0L) {
 d <- km_data(n)
-cd <- cox_data(n)
+cd <- if (!"cox" %in% skip) cox_data(n)
 calls <- list(
   km = list(ref = function() survfit(Surv(time, status) ~ grp, data = d),
             ours = function() km(Surv(time, status) ~ grp, data = d)),
@@ -132,12 +135,18 @@ calls <- list(
   cox_1_thread = list(ref = function() coxph(cd$formula, data = cd$d),
                       ours = one_thread(function() cox(cd$formula, data = cd$d)))
 )
+calls <- calls[!sub("_1_thread", "", names(calls), fixed = TRUE) %in% skip]
 # The same answers first (so that the timings compare like with like).
-stopifnot(isTRUE(all.equal(calls$km$ours()$surv, calls$km$ref()$surv, tolerance = 1e-10)))
-stopifnot(isTRUE(all.equal(calls$logrank$ours()$chisq, calls$logrank$ref()$chisq, tolerance = 1e-10)))
-cx <- calls$cox$ours()
-stopifnot(isTRUE(all.equal(unname(coef(cx)), unname(coef(calls$cox$ref())), tolerance = 1e-6)))
-rm(cx)
+if (!"km" %in% skip)
+  stopifnot(isTRUE(all.equal(calls$km$ours()$surv, calls$km$ref()$surv, tolerance = 1e-10)))
+if (!"logrank" %in% skip)
+  stopifnot(isTRUE(all.equal(calls$logrank$ours()$chisq, calls$logrank$ref()$chisq,
+                             tolerance = 1e-10)))
+if (!"cox" %in% skip) {
+  cx <- calls$cox$ours()
+  stopifnot(isTRUE(all.equal(unname(coef(cx)), unname(coef(calls$cox$ref())), tolerance = 1e-6)))
+  rm(cx)
+}
 
 rows <- list()
 for (name in setdiff(names(calls), "cox_1_thread")) {
@@ -171,7 +180,7 @@ peak_memory <- function(name, which) {
                  stdout = TRUE, stderr = FALSE)
   as.numeric(strsplit(out[length(out)], " ")[[1L]])
 }
-memory <- do.call(rbind, lapply(c("km", "logrank", "cox"), function(name) {
+memory <- do.call(rbind, lapply(setdiff(c("km", "logrank", "cox"), skip), function(name) {
   ref <- peak_memory(name, "ref")
   ours <- peak_memory(name, "ours")
   data.frame(call = name, survival_heap_mb = ref[1L], netsurv_heap_mb = ours[1L],
@@ -195,12 +204,18 @@ for (m in growth) {
   k <- if (m >= 1e7) 3L else 5L
   warm <- m < 1e6
   dm <- km_data(m)
-  t_km <- timed(function() km(Surv(time, status) ~ grp, data = dm), k, warm)
-  t_lr <- timed(function() logrank(Surv(time, status) ~ grp, data = dm), k, warm)
+  skipped <- c(NA_real_, NA_real_)
+  t_km <- if ("km" %in% skip) skipped
+          else timed(function() km(Surv(time, status) ~ grp, data = dm), k, warm)
+  t_lr <- if ("logrank" %in% skip) skipped
+          else timed(function() logrank(Surv(time, status) ~ grp, data = dm), k, warm)
   rm(dm); invisible(gc(FALSE))
-  cm <- cox_data(m)
-  t_cox <- timed(function() cox(cm$formula, data = cm$d), k, warm)
-  rm(cm); invisible(gc(FALSE))
+  t_cox <- skipped
+  if (!"cox" %in% skip) {
+    cm <- cox_data(m)
+    t_cox <- timed(function() cox(cm$formula, data = cm$d), k, warm)
+    rm(cm); invisible(gc(FALSE))
+  }
   us <- function(t) 1e6 * t[2L] / m
   growth_rows[[length(growth_rows) + 1L]] <- data.frame(
     n = format(m, scientific = TRUE), runs = k,

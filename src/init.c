@@ -18,10 +18,10 @@ SEXP ffi_km_fit_options(SEXP time, SEXP status, SEXP start, SEXP weight, SEXP st
 
 /* log-rank (r_logrank.c) */
 SEXP ffi_logrank_test(SEXP time, SEXP status, SEXP group, SEXP stratum,
-                      SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma);
+                      SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma, SEXP time_fix);
 SEXP ffi_logrank_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
                              SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma,
-                             SEXP B, SEXP seed, SEXP progress);
+                             SEXP time_fix, SEXP B, SEXP seed, SEXP progress);
 /* -- end of log-rank declarations */
 
 /* Cox (r_cox.c) */
@@ -89,8 +89,8 @@ static const R_CallMethodDef call_methods[] = {
   /* -- end of Kaplan-Meier rows */
 
   /* log-rank */
-  {"ffi_logrank_test", (DL_FUNC) &ffi_logrank_test, 8},
-  {"ffi_logrank_permutation", (DL_FUNC) &ffi_logrank_permutation, 11},
+  {"ffi_logrank_test", (DL_FUNC) &ffi_logrank_test, 9},
+  {"ffi_logrank_permutation", (DL_FUNC) &ffi_logrank_permutation, 12},
   /* -- end of log-rank rows */
 
   /* Cox */

@@ -6,25 +6,30 @@
 #include "glue.h"
 
 /* The columns (ns_arg_test_rows, shared with r_maxcombo.c) and the options
- * both entry points take. */
+ * both entry points take; *tol is time_fix's value. */
 static ns_glue_test_rows check_columns(SEXP time, SEXP status, SEXP group, SEXP stratum,
-                                       SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma)
+                                       SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma,
+                                       SEXP time_fix, double *tol)
 {
   ns_glue_test_rows r = ns_arg_test_rows(time, status, group, stratum, n_stratum, "logrank");
   ns_arg_count(n_group, 0, "logrank", "n_group");
   ns_arg_number(rho, "logrank", "rho");
   ns_arg_number(gamma, "logrank", "gamma");
+  *tol = ns_arg_number(time_fix, "logrank", "time_fix");
   return r;
 }
 
 /* ffi_logrank_test(time, status, group, stratum, n_group, n_stratum, rho,
- * gamma): list(obs, exp, var, chisq, df) with 0-based group and stratum
- * codes; obs and exp are n_group x n_stratum matrices. */
+ * gamma, time_fix): list(obs, exp, var, chisq, df) with 0-based group and
+ * stratum codes; obs and exp are n_group x n_stratum matrices. time_fix > 0
+ * merges fuzz-tied times in the core (survdiff's sqrt(DBL_EPSILON)); 0 takes
+ * them as they are. */
 SEXP ffi_logrank_test(SEXP time, SEXP status, SEXP group, SEXP stratum,
-                      SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma)
+                      SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma, SEXP time_fix)
 {
+  double tol;
   ns_glue_test_rows r = check_columns(time, status, group, stratum, n_group, n_stratum, rho,
-                                      gamma);
+                                      gamma, time_fix, &tol);
   int G = INTEGER(n_group)[0], S = r.n_stratum;
   if (G < 1) G = 1; /* the core reports fewer than two groups */
   SEXP out = PROTECT(Rf_allocVector(VECSXP, 5));
@@ -41,7 +46,7 @@ SEXP ffi_logrank_test(SEXP time, SEXP status, SEXP group, SEXP stratum,
   /* interruptible: thousands of groups take minutes (Ctrl-C, setTimeLimit) */
   ns_status rc = ns_logrank_test_cb(
     r.n, r.time, r.status, r.group, r.stratum, INTEGER(n_group)[0], S,
-    REAL(rho)[0], REAL(gamma)[0], REAL(obs), REAL(exp), REAL(var), REAL(chisq),
+    REAL(rho)[0], REAL(gamma)[0], tol, REAL(obs), REAL(exp), REAL(var), REAL(chisq),
     INTEGER(df), ns_glue_interrupted, NULL);
   UNPROTECT(2);
   NS_STOP_ON_STATUS(rc, "logrank");
@@ -80,15 +85,16 @@ static int permutation_callback(void *context, double fraction_done)
 }
 
 /* ffi_logrank_permutation(time, status, group, stratum, n_group, n_stratum,
- * rho, gamma, B, seed, progress): list(chisq, p.value, std.error, n,
+ * rho, gamma, time_fix, B, seed, progress): list(chisq, p.value, std.error, n,
  * enumerated). seed is a whole number stored in a double (|seed| <= 2^53);
  * progress is NULL or a function(fraction). */
 SEXP ffi_logrank_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
                              SEXP n_group, SEXP n_stratum, SEXP rho, SEXP gamma,
-                             SEXP B, SEXP seed, SEXP progress)
+                             SEXP time_fix, SEXP B, SEXP seed, SEXP progress)
 {
+  double tol;
   ns_glue_test_rows r = check_columns(time, status, group, stratum, n_group, n_stratum, rho,
-                                      gamma);
+                                      gamma, time_fix, &tol);
   size_t n_resample = ns_arg_permutations(B, "logrank");
   unsigned long long seed_value = ns_arg_seed(seed, "logrank");
   if (!Rf_isNull(progress) && !Rf_isFunction(progress))
@@ -100,7 +106,7 @@ SEXP ffi_logrank_permutation(SEXP time, SEXP status, SEXP group, SEXP stratum,
   int enumerated = 0;
   ns_status rc = ns_logrank_permutation(
     r.n, r.time, r.status, r.group, r.stratum, INTEGER(n_group)[0], r.n_stratum,
-    REAL(rho)[0], REAL(gamma)[0], n_resample, seed_value, permutation_callback, &ctx, &chisq,
+    REAL(rho)[0], REAL(gamma)[0], tol, n_resample, seed_value, permutation_callback, &ctx, &chisq,
     &p_value, &std_error, &n_perm, &enumerated);
   NS_STOP_ON_STATUS(rc, "logrank");
 

@@ -245,6 +245,20 @@ ns_status ns_time_fix(size_t n, const double *time, const double *start,
 ns_status ns_rank_distinct(size_t n, const int *stratum, const double *time,
                            int *rank, size_t *n_distinct, int *first_row);
 
+/*
+ * ns_fix_sorted_keys: ns_time_fix's rule (survival's aeqSurv) applied to the
+ * distinct values themselves.
+ *   u          m time keys (ns_time_key), strictly increasing: every distinct
+ *              value, pooled over strata
+ *   tolerance  as for ns_time_fix; <= 0 copies u
+ *   out        out, m keys (must not alias u): out[i] is the key that u[i]
+ *              becomes, the smallest member of its run of tied values
+ * Returns 1 when some value moves, else 0. mean(|y|) is accumulated over the
+ * u's in ascending order in long double, as ns_time_fix (and R) does, so the
+ * two agree bit for bit. The map is monotone.
+ */
+int ns_fix_sorted_keys(const uint64_t *u, size_t m, double tolerance, uint64_t *out);
+
 
 /*
  * ns_sort_keys: stable sort of n time keys (ns_time_key), with their rows

@@ -100,23 +100,8 @@ static ns_status fix_times(ns_km_work *w, size_t n_keys, size_t n_segments, doub
   }
   if (m < 2) goto done;
 
-  /* mean(|y|) accumulated in long double, as R's mean() does. */
-  long double sum_abs = 0.0L;
-  for (size_t i = 0; i < m; i++) sum_abs += fabsl((long double) ns_key_time(u[i]));
-  double mean_abs = (double) (sum_abs / (long double) m);
-
   /* tmp[i]: the key that u[i] becomes. */
-  int changed = 0;
-  double previous = ns_key_time(u[0]);
-  uint64_t cut = u[0];
-  tmp[0] = u[0];
-  for (size_t i = 1; i < m; i++) {
-    double v = ns_key_time(u[i]), dy = v - previous;
-    if (!(dy <= tolerance || dy / mean_abs <= tolerance)) cut = u[i];
-    else changed = 1;
-    previous = v;
-    tmp[i] = cut;
-  }
+  int changed = ns_fix_sorted_keys(u, m, tolerance, tmp);
   if (!changed) goto done;
 
   for (size_t g = 0; g < n_segments; g++) {

@@ -92,54 +92,150 @@ static double fh_weight(double s, double rho, double gamma)
   return w;
 }
 
-/* Sort once and build the label-free structure. */
+/* Index of key k among the sorted distinct keys u[0..m-1] (k is one of them). */
+static size_t find_key(const uint64_t *u, size_t m, uint64_t k)
+{
+  size_t lo = 0, hi = m;
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (u[mid] <= k) lo = mid; else hi = mid;
+  }
+  return lo;
+}
+
+/*
+ * Merge fuzz-tied times (ns_fix_sorted_keys, the rule of ns_time_fix) on the
+ * D distinct (stratum, time) pairs, sorted by stratum then time, whose first
+ * rows are first[]: map[d] is the merged pair of pair d (pairs of one stratum
+ * whose times become equal merge; the map is monotone). *n_merged is D and
+ * map untouched when nothing moves. The times are pooled over strata, as
+ * ns_time_fix pools the rows.
+ */
+static ns_status merge_fuzz_pairs(size_t D, const double *time, const int *stratum,
+                                  const int *first, double tolerance, int *map,
+                                  size_t *n_merged)
+{
+  *n_merged = D;
+  if (D < 2) return NS_OK;
+  uint64_t *key = malloc(D * sizeof *key);   /* pair d's time */
+  uint64_t *u = malloc(D * sizeof *u);       /* the distinct times, pooled */
+  uint64_t *cut = malloc(D * sizeof *cut);   /* what u[i] becomes */
+  ns_status st = NS_ERR_NOMEM;
+  if (!key || !u || !cut) goto done;
+  for (size_t d = 0; d < D; d++) key[d] = ns_time_key(time[first[d]]);
+  size_t m = D;
+  memcpy(u, key, D * sizeof *u);
+  if (stratum) {
+    ns_sort_keys(u, NULL, D, cut, NULL, NULL); /* cut is scratch here */
+    m = 0;
+    for (size_t i = 0; i < D; i++)
+      if (i == 0 || u[i] != u[m - 1]) u[m++] = u[i];
+  }
+  st = NS_OK;
+  if (!ns_fix_sorted_keys(u, m, tolerance, cut)) goto done;
+  size_t merged = 0;
+  uint64_t last = 0;
+  for (size_t d = 0; d < D; d++) {
+    uint64_t c = cut[stratum ? find_key(u, m, key[d]) : d];
+    if (d == 0 || c != last || (stratum && stratum[first[d]] != stratum[first[d - 1]]))
+      merged++;
+    last = c;
+    map[d] = (int) (merged - 1);
+  }
+  *n_merged = merged;
+
+done:
+  free(key); free(u); free(cut);
+  return st;
+}
+
+/*
+ * Sort once and build the label-free structure. The rows are ranked among
+ * the distinct (stratum, time) pairs by ns_rank_distinct (one hashing pass in
+ * input order when the pairs are few, as km.c's counts need), fuzz-tied times
+ * are merged on those pairs (time_fix > 0), and one stable counting scatter
+ * by pair puts the labels and statuses in (stratum, time) order -- the order
+ * of ns_sort_order on the merged times, without a row permutation, its random
+ * gathers of time, group and status, or a sorted copy of the times. Memory:
+ * 13 bytes a row (rank, the labels, reused from first_row, and the statuses)
+ * plus a few ints per distinct pair.
+ */
 static ns_status design_build(design *d, size_t n, const double *time,
                               const int *status, const int *group,
                               const int *stratum, int n_group, double rho,
-                              double gamma)
+                              double gamma, double time_fix)
 {
   memset(d, 0, sizeof *d);
   d->n = n;
   d->n_group = n_group;
-  int *order = malloc(n * sizeof *order);
-  double *t_sorted = malloc(n * sizeof *t_sorted);
-  int *s_sorted = stratum ? malloc(n * sizeof *s_sorted) : NULL;
-  d->label = malloc(n * sizeof *d->label);
+  int *rank = malloc(n * sizeof *rank);
+  int *first = malloc(n * sizeof *first); /* becomes d->label */
+  int *map = NULL, *pair_stratum = NULL, *pos = NULL, *deaths = NULL;
   d->status = malloc(n);
   ns_status st = NS_ERR_NOMEM;
-  if (!order || !t_sorted || (stratum && !s_sorted) || !d->label || !d->status) goto fail;
-  st = ns_sort_order(n, stratum, time, order);
+  if (!rank || !first || !d->status) goto fail;
+  size_t D = 0, M;
+  st = ns_rank_distinct(n, stratum, time, rank, &D, first);
   if (st != NS_OK) goto fail;
-
-  /* One gather through the order; every later pass reads memory in sequence. */
-  size_t n_event = 0, n_run = 1;
-  for (size_t k = 0; k < n; k++) {
-    size_t i = (size_t) order[k];
-    t_sorted[k] = time[i];
-    d->label[k] = group[i];
-    d->status[k] = (unsigned char) status[i];
-    n_event += (size_t) status[i];
-    if (stratum) {
-      s_sorted[k] = stratum[i];
-      n_run += k > 0 && s_sorted[k] != s_sorted[k - 1];
-    }
-  }
-  free(order);
-  order = NULL;
-  /* Event blocks are at most the events; shrinking is not worth a copy. */
-  d->block = malloc((n_event ? n_event : 1) * sizeof *d->block);
-  d->run = malloc(n_run * sizeof *d->run);
   st = NS_ERR_NOMEM;
+  map = malloc(D * sizeof *map);
+  pair_stratum = malloc(D * sizeof *pair_stratum);
+  if (!map || !pair_stratum) goto fail;
+  M = D;
+  if (time_fix > 0) {
+    st = merge_fuzz_pairs(D, time, stratum, first, time_fix, map, &M);
+    if (st != NS_OK) goto fail;
+  }
+  if (M == D) {
+    free(map);
+    map = NULL;
+  }
+  /* The merged pairs' strata (a merge stays within a stratum); first_row is
+   * then done with and holds the sorted labels. */
+  for (size_t p = 0; p < D; p++)
+    pair_stratum[map ? map[p] : (int) p] = stratum ? stratum[first[p]] : 0;
+  d->label = first;
+  first = NULL;
+
+  /* Rows and events per merged pair, then the stable scatter: pos[p] walks
+   * pair p's rows and ends at pair p + 1's start. */
+  st = NS_ERR_NOMEM;
+  pos = calloc(M + 1, sizeof *pos);
+  deaths = calloc(M ? M : 1, sizeof *deaths);
+  if (!pos || !deaths) goto fail;
+  for (size_t i = 0; i < n; i++) {
+    int p = map ? map[rank[i]] : rank[i];
+    pos[p + 1]++;
+    deaths[p] += status[i];
+  }
+  for (size_t p = 1; p <= M; p++) pos[p] += pos[p - 1];
+  for (size_t i = 0; i < n; i++) {
+    int at = pos[map ? map[rank[i]] : rank[i]]++;
+    d->label[at] = group[i];
+    d->status[at] = (unsigned char) status[i];
+  }
+  memmove(pos + 1, pos, M * sizeof *pos);
+  pos[0] = 0;
+  free(rank);
+  rank = NULL;
+  free(map);
+  map = NULL;
+
+  size_t n_run = 0, n_block = 0;
+  for (size_t p = 0; p < M; p++) {
+    n_run += p == 0 || pair_stratum[p] != pair_stratum[p - 1];
+    n_block += deaths[p] > 0;
+  }
+  d->block = malloc((n_block ? n_block : 1) * sizeof *d->block);
+  d->run = malloc((n_run ? n_run : 1) * sizeof *d->run);
   if (!d->block || !d->run) goto fail;
 
   size_t r = 0, b = 0;
-  for (size_t lo = 0; lo < n;) {
-    int s = stratum ? s_sorted[lo] : 0;
-    size_t hi = lo + 1;
-    if (stratum)
-      while (hi < n && s_sorted[hi] == s) hi++;
-    else
-      hi = n;
+  for (size_t p_lo = 0; p_lo < M;) {
+    int s = pair_stratum[p_lo];
+    size_t p_hi = p_lo + 1;
+    while (p_hi < M && pair_stratum[p_hi] == s) p_hi++;
+    size_t lo = (size_t) pos[p_lo], hi = (size_t) pos[p_hi];
     stratum_run *run = &d->run[r++];
     run->lo = lo;
     run->hi = hi;
@@ -147,37 +243,37 @@ static ns_status design_build(design *d, size_t n, const double *time,
     run->block_lo = b;
     /* Forward over the distinct times: the pooled left-continuous KM. */
     double surv = 1.0;
-    for (size_t k = lo; k < hi;) {
-      double t = t_sorted[k];
-      size_t j = k, deaths = 0;
-      while (j < hi && t_sorted[j] == t) deaths += (size_t) d->status[j++];
-      if (deaths) {
-        double at_risk = (double) (hi - k), dd = (double) deaths;
-        double w = fh_weight(surv, rho, gamma);
-        event_block *eb = &d->block[b++];
-        eb->start = k;
-        eb->w = w;
-        eb->e_scale = w * dd / at_risk;
-        eb->v_scale = at_risk > 1 ? w * w * dd * (at_risk - dd) / ((at_risk - 1) * at_risk) : 0.0;
-        eb->inv_n = 1.0 / at_risk;
-        eb->at_risk = at_risk;
-        surv *= ns_km_factor(at_risk, dd);
-      }
-      k = j;
+    for (size_t p = p_lo; p < p_hi; p++) {
+      if (!deaths[p]) continue;
+      size_t k = (size_t) pos[p];
+      double at_risk = (double) (hi - k), dd = (double) deaths[p];
+      double w = fh_weight(surv, rho, gamma);
+      event_block *eb = &d->block[b++];
+      eb->start = k;
+      eb->w = w;
+      eb->e_scale = w * dd / at_risk;
+      eb->v_scale = at_risk > 1 ? w * w * dd * (at_risk - dd) / ((at_risk - 1) * at_risk) : 0.0;
+      eb->inv_n = 1.0 / at_risk;
+      eb->at_risk = at_risk;
+      surv *= ns_km_factor(at_risk, dd);
     }
     run->block_hi = b;
-    lo = hi;
+    p_lo = p_hi;
   }
   d->n_run = r;
   d->n_block = b;
-  free(t_sorted);
-  free(s_sorted);
+  free(pair_stratum);
+  free(pos);
+  free(deaths);
   return NS_OK;
 
 fail:
-  free(order);
-  free(t_sorted);
-  free(s_sorted);
+  free(rank);
+  free(first);
+  free(map);
+  free(pair_stratum);
+  free(pos);
+  free(deaths);
   design_free(d);
   return st;
 }
@@ -330,7 +426,8 @@ int ns_logrank_chisq(int G, const double *o, const double *e, const double *var,
 
 /*
  * ns_logrank_test (contract in netsurv.h): survdiff's k-sample test with
- * Fleming-Harrington weights. Input any order; one sort by (stratum, time),
+ * Fleming-Harrington weights. Input any order; one sort by (stratum, time)
+ * (design_build: a ranking of the distinct pairs and a counting scatter),
  * one forward pass for the pooled KM weights, one backward pass for the risk
  * sets. Ties: all rows at an event time are at risk at it (hypergeometric
  * variance). Reference: Fleming & Harrington (1991), section 7.3.
@@ -341,7 +438,7 @@ ns_status ns_logrank_test(size_t n, const double *time, const int *status,
                           double *exp, double *var, double *chisq, int *df)
 {
   return ns_logrank_test_cb(n, time, status, group, stratum, n_group, n_stratum, rho,
-                            gamma, obs, exp, var, chisq, df, NULL, NULL);
+                            gamma, 0.0, obs, exp, var, chisq, df, NULL, NULL);
 }
 
 /* check_input, then design_build: one weighted test's design from the
@@ -349,12 +446,13 @@ ns_status ns_logrank_test(size_t n, const double *time, const int *status,
 static ns_status design_checked(design *d, size_t n, const double *time,
                                 const int *status, const int *group,
                                 const int *stratum, int n_group, int n_stratum,
-                                double rho, double gamma)
+                                double rho, double gamma, double time_fix)
 {
+  if (!(time_fix >= 0) || !isfinite(time_fix)) return NS_ERR_ARGUMENT;
   ns_status st = check_input(n, time, status, group, stratum, n_group, n_stratum,
                              rho, gamma);
   if (st != NS_OK) return st;
-  return design_build(d, n, time, status, group, stratum, n_group, rho, gamma);
+  return design_build(d, n, time, status, group, stratum, n_group, rho, gamma, time_fix);
 }
 
 /*
@@ -366,15 +464,15 @@ static ns_status design_checked(design *d, size_t n, const double *time,
  */
 ns_status ns_logrank_test_cb(size_t n, const double *time, const int *status,
                              const int *group, const int *stratum, int n_group,
-                             int n_stratum, double rho, double gamma, double *obs,
-                             double *exp, double *var, double *chisq, int *df,
+                             int n_stratum, double rho, double gamma, double time_fix,
+                             double *obs, double *exp, double *var, double *chisq, int *df,
                              ns_callback callback, void *context)
 {
   if (!obs || !exp || !var || !chisq || !df) return NS_ERR_ARGUMENT;
   const int G = n_group;
   design d;
   ns_status st = design_checked(&d, n, time, status, group, stratum, G, n_stratum,
-                                rho, gamma);
+                                rho, gamma, time_fix);
   if (st != NS_OK) return st;
   double *work = malloc(((size_t) G * G + 5 * (size_t) G) * sizeof *work);
   int *keep = malloc((size_t) G * sizeof *keep);
@@ -633,7 +731,7 @@ static double chisq_statistic(void *context, const int *label)
 ns_status ns_logrank_permutation(size_t n, const double *time, const int *status,
                                  const int *group, const int *stratum,
                                  int n_group, int n_stratum, double rho,
-                                 double gamma, size_t max_permutations,
+                                 double gamma, double time_fix, size_t max_permutations,
                                  unsigned long long seed, ns_callback callback,
                                  void *context, double *chisq_observed,
                                  double *p_value, double *std_error,
@@ -645,7 +743,7 @@ ns_status ns_logrank_permutation(size_t n, const double *time, const int *status
   const int G = n_group;
   design d;
   ns_status st = design_checked(&d, n, time, status, group, stratum, G, n_stratum,
-                                rho, gamma);
+                                rho, gamma, time_fix);
   if (st != NS_OK) return st;
 
   double *work = malloc(((size_t) G * G * 2 + 7 * (size_t) G) * sizeof *work);
@@ -743,7 +841,7 @@ ns_status ns_logrank_maxcombo_permutation(size_t n, const double *time, const in
   if (!d) return NS_ERR_NOMEM;
   ns_status st = NS_OK;
   for (int k = 0; k < n_weights && st == NS_OK; k++) {
-    st = design_build(&d[k], n, time, status, group, stratum, 2, rho[k], gamma[k]);
+    st = design_build(&d[k], n, time, status, group, stratum, 2, rho[k], gamma[k], 0.0);
     /* the same input sorts the same way; the scans rely on it */
     if (st == NS_OK && k > 0 &&
         (memcmp(d[k].label, d[0].label, n * sizeof *d[0].label) != 0 ||

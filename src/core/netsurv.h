@@ -141,7 +141,8 @@ ns_status ns_km_apply_options(const ns_km_work *work, const ns_km_options *optio
  * ns_logrank_test: the k-sample weighted log-rank test of survdiff, with
  * Fleming-Harrington G(rho, gamma) weights.
  *   n          rows
- *   time       times (finite; apply ns_time_fix first to tie fuzz as survdiff)
+ *   time       times (finite; apply ns_time_fix first, or pass ns_logrank_test_cb
+ *              a time_fix, to tie fuzz as survdiff)
  *   status     0 = censored, 1 = event
  *   group      group code per row, 0 .. n_group - 1 (n_group >= 2)
  *   stratum    stratum code per row, 0 .. n_stratum - 1, or NULL (one stratum)
@@ -150,8 +151,9 @@ ns_status ns_km_apply_options(const ns_km_work *work, const ns_km_options *optio
  *              weighted observed and expected events per group and stratum
  *   var        out, n_group x n_group: variance of (obs - exp) summed over strata
  *   chisq, df  out: the test statistic and its degrees of freedom
- * Rows may come in any order: the function sorts internally (ns_sort_order)
- * and does not modify its inputs. At an event time t with n at risk and d events in the
+ * Rows may come in any order: the function sorts internally (the order of
+ * ns_sort_order, from ns_rank_distinct and a counting scatter) and does not
+ * modify its inputs. At an event time t with n at risk and d events in the
  * stratum, group k has r_k at risk and the weight is
  *   w(t) = S(t-)^rho (1 - S(t-))^gamma,
  * S the pooled left-continuous Kaplan-Meier of the stratum (all groups, all
@@ -181,18 +183,24 @@ ns_status ns_logrank_test(size_t n, const double *time, const int *status,
  * (may be NULL), called about every 2^20 units of work: the scan costs
  * O(n_group^2) per event time and the statistic O(n_group^3), minutes with
  * thousands of groups. NS_ERR_INTERRUPTED when the callback asks to stop
- * (the outputs are then partial). ns_logrank_test is this with NULL.
+ * (the outputs are then partial). time_fix > 0 first merges times that
+ * differ only by floating-point fuzz, with ns_time_fix's rule and this
+ * tolerance (survdiff's default is sqrt(DBL_EPSILON)), on the distinct times
+ * rather than the rows (the inputs stay unchanged); 0 takes the times as
+ * they are; negative or not finite is NS_ERR_ARGUMENT. ns_logrank_test is
+ * this with time_fix = 0 and no callback.
  */
 ns_status ns_logrank_test_cb(size_t n, const double *time, const int *status,
                              const int *group, const int *stratum, int n_group,
-                             int n_stratum, double rho, double gamma, double *obs,
-                             double *exp, double *var, double *chisq, int *df,
+                             int n_stratum, double rho, double gamma, double time_fix,
+                             double *obs, double *exp, double *var, double *chisq, int *df,
                              ns_callback callback, void *context);
 
 /*
  * ns_logrank_permutation: the permutation distribution of ns_logrank_test's
  * chisq when the group labels are exchangeable within strata.
  *   n .. gamma       as for ns_logrank_test
+ *   time_fix         as for ns_logrank_test_cb
  *   max_permutations B >= 1: when the number M of distinct within-strata
  *                    arrangements of the labels is at most B, all M are
  *                    enumerated (exact); otherwise B random ones are drawn
@@ -219,7 +227,7 @@ ns_status ns_logrank_test_cb(size_t n, const double *time, const int *status,
 ns_status ns_logrank_permutation(size_t n, const double *time, const int *status,
                                  const int *group, const int *stratum,
                                  int n_group, int n_stratum, double rho,
-                                 double gamma, size_t max_permutations,
+                                 double gamma, double time_fix, size_t max_permutations,
                                  unsigned long long seed, ns_callback callback,
                                  void *context, double *chisq_observed,
                                  double *p_value, double *std_error,

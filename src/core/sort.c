@@ -513,6 +513,36 @@ done:
 }
 
 
+/*
+ * ns_fix_sorted_keys (internal.h): the fuzz rule of ns_time_fix on the sorted
+ * distinct values themselves, for callers that already hold them (km.c's
+ * segments, logrank.c's distinct pairs).
+ */
+int ns_fix_sorted_keys(const uint64_t *u, size_t m, double tolerance, uint64_t *out)
+{
+  if (m == 0) return 0;
+  out[0] = u[0];
+  if (m < 2 || !(tolerance > 0)) {
+    memcpy(out, u, m * sizeof *out);
+    return 0;
+  }
+  /* mean(|y|) accumulated in long double, as R's mean() does. */
+  long double sum_abs = 0.0L;
+  for (size_t i = 0; i < m; i++) sum_abs += fabsl((long double) ns_key_time(u[i]));
+  double mean_abs = (double) (sum_abs / (long double) m);
+  int changed = 0;
+  double previous = ns_key_time(u[0]);
+  uint64_t cut = u[0];
+  for (size_t i = 1; i < m; i++) {
+    double v = ns_key_time(u[i]), dy = v - previous;
+    if (!(dy <= tolerance || dy / mean_abs <= tolerance)) cut = u[i];
+    else changed = 1;
+    previous = v;
+    out[i] = cut;
+  }
+  return changed;
+}
+
 /* ---- sorting segments of keys (km.c's sorter) ------------------------------ */
 #define RADIX_BITS 8
 #define RADIX_SIZE (1u << RADIX_BITS)

@@ -1,9 +1,12 @@
 /* check_logrank.c -- ns_logrank_test against hand computations, and
  * ns_logrank_permutation against brute-force enumeration. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "netsurv.h"
+#include "internal.h" /* ns_time_fix */
 #include "check_main.h"
 
 /* Four rows: A dies at 1 and 3, B dies at 2 and is censored at 4. By hand
@@ -102,6 +105,70 @@ START_TEST(strata_add_up)
 }
 END_TEST
 
+/* time_fix > 0 merges fuzz-tied times in the core, on the distinct (stratum,
+ * time) pairs: the same numbers, bit for bit, as ns_time_fix on the rows and
+ * then the plain test -- on a hand case and on 3000 rows with few distinct
+ * times (the hashing path of the ranking), with strata. */
+static void expect_fix_in_core(size_t n, const double *time, const int *status,
+                               const int *group, const int *stratum, int G, int S,
+                               double rho, double gamma)
+{
+  const double tol = 1.4901161193847656e-08;
+  double *fixed = malloc(n * sizeof *fixed);
+  double o1[12], e1[12], v1[9], o2[12], e2[12], v2[9], c1, c2;
+  int d1, d2, changed = 0;
+  ck_assert_int_eq(ns_time_fix(n, time, NULL, tol, fixed, NULL, &changed, NULL), NS_OK);
+  ck_assert_int_eq(changed, 1);
+  ck_assert_int_eq(ns_logrank_test(n, fixed, status, group, stratum, G, S, rho, gamma, o1, e1,
+                                   v1, &c1, &d1), NS_OK);
+  ck_assert_int_eq(ns_logrank_test_cb(n, time, status, group, stratum, G, S, rho, gamma, tol,
+                                      o2, e2, v2, &c2, &d2, NULL, NULL), NS_OK);
+  ck_assert(memcmp(o1, o2, (size_t) (G * S) * sizeof *o1) == 0);
+  ck_assert(memcmp(e1, e2, (size_t) (G * S) * sizeof *e1) == 0);
+  ck_assert(memcmp(v1, v2, (size_t) (G * G) * sizeof *v1) == 0);
+  ck_assert(c1 == c2 && d1 == d2);
+  /* without the merge the test differs (the fuzz really splits ties) */
+  ck_assert_int_eq(ns_logrank_test_cb(n, time, status, group, stratum, G, S, rho, gamma, 0.0,
+                                      o2, e2, v2, &c2, &d2, NULL, NULL), NS_OK);
+  ck_assert(c1 != c2);
+  free(fixed);
+}
+
+START_TEST(time_fix_in_the_core)
+{
+  /* 0.1 + 0.2 and 0.3 are one time; 2 and 2 + 1e-12 too, across strata */
+  const double time[] = {0.1 + 0.2, 0.3, 1, 2, 0.3, 5, 0.7 - 0.4, 2 + 1e-12, 2, 1};
+  const int status[] = {1, 1, 0, 1, 1, 1, 0, 1, 1, 1};
+  const int group[] = {0, 1, 0, 1, 0, 1, 1, 0, 0, 1};
+  const int stratum[] = {0, 1, 0, 1, 1, 0, 0, 1, 0, 1};
+  expect_fix_in_core(10, time, status, group, NULL, 2, 1, 0, 0);
+  expect_fix_in_core(10, time, status, group, stratum, 2, 2, 1, 0.5);
+
+  enum { N = 3000 };
+  double *t = malloc(N * sizeof *t);
+  int *st = malloc(N * sizeof *st), *g = malloc(N * sizeof *g), *s = malloc(N * sizeof *s);
+  uint64_t x = 12345;
+  for (size_t i = 0; i < N; i++) {
+    x = x * 6364136223846793005u + 1442695040888963407u;
+    t[i] = (double) (1 + (x >> 33) % 200) * (1.0 + (double) (i % 3) * 1e-12);
+    st[i] = (int) ((x >> 20) & 1u);
+    g[i] = (int) ((x >> 40) % 3u);
+    s[i] = (int) ((x >> 50) % 4u);
+  }
+  expect_fix_in_core(N, t, st, g, NULL, 3, 1, 0, 0);
+  expect_fix_in_core(N, t, st, g, s, 3, 4, 0.5, 1);
+  free(t); free(st); free(g); free(s);
+
+  /* the tolerance must be a finite number >= 0 */
+  double obs[2], exp[2], var[4], chisq;
+  int df;
+  ck_assert_int_eq(ns_logrank_test_cb(10, time, status, group, NULL, 2, 1, 0, 0, -1.0, obs, exp,
+                                      var, &chisq, &df, NULL, NULL), NS_ERR_ARGUMENT);
+  ck_assert_int_eq(ns_logrank_test_cb(10, time, status, group, NULL, 2, 1, 0, 0, NAN, obs, exp,
+                                      var, &chisq, &df, NULL, NULL), NS_ERR_ARGUMENT);
+}
+END_TEST
+
 /* A group with no one at risk at any event has expected 0 and leaves the
  * statistic; groups nested in strata make V singular and df its rank. */
 START_TEST(zero_expected_and_singular_variance)
@@ -163,7 +230,7 @@ START_TEST(rejects_bad_input)
   size_t m;
   int enumerated;
   ck_assert_int_eq(ns_logrank_permutation(4, tiny_time, tiny_status, tiny_group, NULL, 2, 1,
-                                          0, 0, 0, 1, NULL, NULL, &chisq, &p, &se, &m,
+                                          0, 0, 0.0, 0, 1, NULL, NULL, &chisq, &p, &se, &m,
                                           &enumerated), NS_ERR_ARGUMENT);
 }
 END_TEST
@@ -202,7 +269,7 @@ START_TEST(enumeration_matches_brute_force)
   size_t m;
   int enumerated;
   ck_assert_int_eq(ns_logrank_permutation(9, small_time, small_status, small_group, NULL, 2,
-                                          1, 0, 0, 126, 7, NULL, NULL, &chisq, &p, &se, &m,
+                                          1, 0, 0, 0.0, 126, 7, NULL, NULL, &chisq, &p, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert_int_eq(enumerated, 1);
   ck_assert_uint_eq(m, 126);
@@ -220,18 +287,18 @@ START_TEST(monte_carlo_is_reproducible_and_close)
   int enumerated;
   /* B = 20000 > 126 would enumerate; B = 125 forces sampling. */
   ck_assert_int_eq(ns_logrank_permutation(9, small_time, small_status, small_group, NULL, 2,
-                                          1, 0, 0, 125, 42, NULL, NULL, &chisq, &p1, &se, &m,
+                                          1, 0, 0, 0.0, 125, 42, NULL, NULL, &chisq, &p1, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert_int_eq(enumerated, 0);
   ck_assert_uint_eq(m, 125);
   ck_assert_int_eq(ns_logrank_permutation(9, small_time, small_status, small_group, NULL, 2,
-                                          1, 0, 0, 125, 42, NULL, NULL, &chisq, &p2, &se, &m,
+                                          1, 0, 0, 0.0, 125, 42, NULL, NULL, &chisq, &p2, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert(p1 == p2);
   ck_assert(fabs(p1 - p_brute) < 4 * se + 0.01);
   ck_assert(se > 0);
   ck_assert_int_eq(ns_logrank_permutation(9, small_time, small_status, small_group, NULL, 2,
-                                          1, 0, 0, 125, 43, NULL, NULL, &chisq, &p3, &se, &m,
+                                          1, 0, 0, 0.0, 125, 43, NULL, NULL, &chisq, &p3, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert(fabs(p3 - p_brute) < 4 * se + 0.01);
 }
@@ -247,13 +314,13 @@ START_TEST(enumeration_within_strata)
   double chisq, p, se;
   size_t m;
   int enumerated;
-  ck_assert_int_eq(ns_logrank_permutation(8, time, status, group, stratum, 2, 2, 0.5, 0.5,
+  ck_assert_int_eq(ns_logrank_permutation(8, time, status, group, stratum, 2, 2, 0.5, 0.5, 0.0,
                                           36, 1, NULL, NULL, &chisq, &p, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert_int_eq(enumerated, 1);
   ck_assert_uint_eq(m, 36);
   ck_assert(p > 0 && p <= 1);
-  ck_assert_int_eq(ns_logrank_permutation(8, time, status, group, stratum, 2, 2, 0.5, 0.5,
+  ck_assert_int_eq(ns_logrank_permutation(8, time, status, group, stratum, 2, 2, 0.5, 0.5, 0.0,
                                           35, 1, NULL, NULL, &chisq, &p, &se, &m,
                                           &enumerated), NS_OK);
   ck_assert_int_eq(enumerated, 0);
@@ -282,7 +349,7 @@ START_TEST(callback_reports_and_interrupts)
   int enumerated;
   progress_log log = {0, 0.0, 0};
   ck_assert_int_eq(ns_logrank_permutation(9, small_time, small_status, small_group, NULL, 2,
-                                          1, 0, 0, 100, 5, log_progress, &log, &chisq, &p,
+                                          1, 0, 0, 0.0, 100, 5, log_progress, &log, &chisq, &p,
                                           &se, &m, &enumerated), NS_OK);
   ck_assert(log.calls >= 1);
   ck_assert_near(log.last, 1.0, 0);
@@ -296,7 +363,7 @@ START_TEST(callback_reports_and_interrupts)
     group[i] = i % 2;
   }
   progress_log stop = {0, 0.0, 1};
-  ck_assert_int_eq(ns_logrank_permutation(40, time, status, group, NULL, 2, 1, 0, 0,
+  ck_assert_int_eq(ns_logrank_permutation(40, time, status, group, NULL, 2, 1, 0, 0, 0.0,
                                           1000000, 5, log_progress, &stop, &chisq, &p, &se,
                                           &m, &enumerated), NS_ERR_INTERRUPTED);
   ck_assert_int_eq(stop.calls, 1);
@@ -313,6 +380,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, fleming_harrington_by_hand);
   tcase_add_test(tc, ties_use_the_hypergeometric_variance);
   tcase_add_test(tc, strata_add_up);
+  tcase_add_test(tc, time_fix_in_the_core);
   tcase_add_test(tc, zero_expected_and_singular_variance);
   tcase_add_test(tc, rejects_bad_input);
   tcase_add_test(tc, enumeration_matches_brute_force);

@@ -25,18 +25,18 @@ test_that("the log-rank and MaxCombo permutation entry points decode arguments o
   status <- c(1L, 1L, 0L, 1L)
   group <- c(0L, 1L, 0L, 1L)
   expect_error(.Call(netsurv:::ffi_logrank_permutation, time, status, group, NULL, 2L, 1L, 0, 0,
-                     0, 1, NULL), "^logrank\\(\\): `B` must be one number >= 1$")
+                     0, 0, 1, NULL), "^logrank\\(\\): `B` must be one number >= 1$")
   expect_error(.Call(netsurv:::ffi_logrank_maxcombo_permutation, time, status, group, NULL, 1L,
                      c(0, 1), c(0, 0), 0L, 0, 1), "^maxcombo\\(\\): `B` must be one number >= 1$")
   expect_error(.Call(netsurv:::ffi_logrank_permutation, time, status, group, NULL, 2L, 1L, 0, 0,
-                     10, 0.5, NULL), "^logrank\\(\\): `seed` must be one whole number$")
+                     0, 10, 0.5, NULL), "^logrank\\(\\): `seed` must be one whole number$")
   expect_error(.Call(netsurv:::ffi_logrank_maxcombo_permutation, time, status, group, NULL, 1L,
                      c(0, 1), c(0, 0), 0L, 10, 0.5), "^maxcombo\\(\\): `seed` must be one whole number$")
   expect_error(.Call(netsurv:::ffi_logrank_maxcombo_permutation, time, status[-1], group, NULL,
                      1L, 0, 0, 0L, 10, 1),
                "^maxcombo\\(\\): `status` must be an integer vector of length 4$")
   expect_error(.Call(netsurv:::ffi_logrank_permutation, time, status[-1], group, NULL, 2L, 1L, 0,
-                     0, 10, 1, NULL), "^logrank\\(\\): `status` must be an integer vector of length 4$")
+                     0, 0, 10, 1, NULL), "^logrank\\(\\): `status` must be an integer vector of length 4$")
   expect_error(.Call(netsurv:::ffi_logrank_maxcombo_permutation, time, status, group, NULL, 1L,
                      c(0, 1), 0, 0L, 10, 1),
                "^maxcombo\\(\\): `gamma` must be a double vector of length 2$")

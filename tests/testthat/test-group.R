@@ -11,7 +11,17 @@ test_that("group_codes gives factor()'s codes and levels", {
     c(0.1 + 0.2, 0.3, 0.3, 1e-300, -0, 0, -2.5),  # values that print alike share a level
     round(rnorm(2000), 1),
     rnorm(100),
-    c(5L, 5L, 5L)
+    c(5L, 5L, 5L),
+    # integer codes take a tabulation: 1..L without gaps (the column is the
+    # code), zero-based, gaps, negative, a span longer than the column (the
+    # hashing path), the extremes of the integers
+    sample(1:3, 400, TRUE),
+    sample(0:1, 400, TRUE),
+    sample(c(2L, 9L, 4L), 400, TRUE),
+    sample(-3:2, 400, TRUE),
+    c(1L, 1000000L, 1L),
+    c(-.Machine$integer.max, .Machine$integer.max, 0L),
+    c(.Machine$integer.max, .Machine$integer.max - 1L)
   )
   for (x in cases) {
     g <- netsurv:::group_codes(x)

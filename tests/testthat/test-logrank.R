@@ -100,6 +100,33 @@ test_that("times that differ by fuzz are tied as survdiff ties them", {
                tolerance = 1e-12)
 })
 
+test_that("fuzz-tied times are merged in the core as time_fix() merges them, on many rows", {
+  # >= 1024 rows with few distinct times: the hashing path of the ranking;
+  # fuzz on a third of the rows, strata, three groups with a gap in their
+  # integer codes, zero-based strata codes
+  set.seed(1010)
+  n <- 6000
+  base <- round(rexp(n, 1 / 50)) + 1
+  d <- data.frame(time = base * (1 + sample(c(0, 1e-12, -1e-12), n, TRUE)),
+                  status = rbinom(n, 1, 0.6), g = sample(c(1L, 2L, 5L), n, TRUE),
+                  s = sample(0:2, n, TRUE))
+  expect_gt(length(unique(d$time)), length(unique(base)))
+  for (rho in c(0, 1)) {
+    expect_survdiff(Surv(time, status) ~ g, d, rho = rho)
+    expect_survdiff(Surv(time, status) ~ g + strata(s), d, rho = rho)
+  }
+  # the same numbers as on times merged in R first, to the last bit
+  fixed <- transform(d, time = netsurv:::time_fix(time)[[1L]])
+  ours <- logrank(Surv(time, status) ~ g + strata(s), data = d, rho = 0.5, gamma = 0.5)
+  ref <- logrank(Surv(time, status) ~ g + strata(s), data = fixed, rho = 0.5, gamma = 0.5)
+  expect_identical(unclass(ours)[fields], unclass(ref)[fields])
+  # and the permutation p-value, which walks the same label order
+  p1 <- logrank(Surv(time, status) ~ g, data = d[1:1500, ], exact = TRUE, B = 200, seed = 4)
+  p2 <- logrank(Surv(time, status) ~ g, data = fixed[1:1500, ], exact = TRUE, B = 200, seed = 4)
+  expect_identical(p1$permutation, p2$permutation)
+  expect_identical(tidy(ours)$g, c("1", "2", "5"))
+})
+
 test_that("groups with zero expected events are left out as survdiff leaves them", {
   d <- data.frame(time = c(1:10, 0.5, 0.6, 0.2), status = c(1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0),
                   g = c(rep(c("A", "B"), 5), "C", "C", "C"))
@@ -266,13 +293,13 @@ test_that("the permutation loop drives a progress function and stops when it fai
   group <- as.integer(1:n %% 2)
   seen <- numeric()
   res <- .Call(netsurv:::ffi_logrank_permutation, time, status, group, NULL, 2L, 1L, 0, 0,
-               20000, 1, function(f) seen <<- c(seen, f))
+               0, 20000, 1, function(f) seen <<- c(seen, f))
   expect_gt(length(seen), 2L)
   expect_false(is.unsorted(seen))
   expect_identical(tail(seen, 1L), 1)
   # a jump out of the progress update (as an interrupt makes) stops the loop
   expect_error(.Call(netsurv:::ffi_logrank_permutation, time, status, group, NULL, 2L, 1L, 0, 0,
-                     20000, 1, function(f) invokeRestart("abort")),
+                     0, 20000, 1, function(f) invokeRestart("abort")),
                "logrank(): interrupted", fixed = TRUE)
   expect_identical(res$n, 20000)
 })
