@@ -590,7 +590,7 @@ void ns_cuminc_free(ns_cuminc_result *out);
  * weight (1 - F(t-))^rho -- the numbers of cmprsk::cuminc()$Tests -- for
  * every cause 1 .. n_cause in one call.
  *   n, time, cause (0 censored, 1 .. n_cause), weight (or NULL; taken as
- *   frequencies; finite, >= 0, with a finite sum, else NS_ERR_WEIGHT), group
+ *   frequencies: whole numbers >= 0 with a finite sum, else NS_ERR_WEIGHT), group
  *   (0 .. n_group - 1), stratum (0 .. n_stratum - 1, or NULL), rho
  *   score      out, (n_group - 1) x n_cause: per cause, the scores of the
  *              first n_group - 1 groups

@@ -313,6 +313,12 @@ START_TEST(gray_test_tiny_weights)
   t[2] = 1e-160;
   double score[4], var[8], stat[2];
   int df;
+  /* weights are frequencies: a fraction is refused (fuzz_competing a3ac3979
+   * and 487b126b) */
+  ck_assert_int_eq(ns_cuminc_gray_test(N, t, c, 2, w, g, 3, NULL, 1, 0, score, var, stat, &df),
+                   NS_ERR_WEIGHT);
+  w[0] = 1e200;
+  w[1] = 3;
   ck_assert_int_eq(ns_cuminc_gray_test(N, t, c, 2, w, g, 3, NULL, 1, 0, score, var, stat, &df),
                    NS_OK);
   ck_assert_int_eq(df, 2);
@@ -323,6 +329,38 @@ START_TEST(gray_test_tiny_weights)
   ck_assert_int_eq(ns_cuminc_gray_test(N, t, c, 2, w, g, 3, NULL, 1, 0, score, var, stat, &df),
                    NS_OK);
   for (int k = 0; k < 2; k++) ck_assert(isnan(stat[k]) || (isfinite(stat[k]) && stat[k] >= 0));
+}
+END_TEST
+
+/* fuzz_competing 487b126b: six rows with weights 0.75 .. 2.625 gave V[0,0] =
+ * -0.031 for cause 1; fractional weights are now refused, and the same rows
+ * with the weights as whole frequencies (x 8/3) give cmprsk's crstm numbers on
+ * the rows replicated (cmprsk 2.2-11, to 1e-12). */
+START_TEST(gray_test_fractional_weights_refused)
+{
+  double t[6] = {5, 0, 3, 7, 0, 0}, w[6] = {0.75, 1.875, 2.625, 0.75, 0, 0};
+  int c[6] = {3, 1, 1, 2, 0, 0}, g[6] = {1, 0, 2, 0, 0, 0};
+  double score[6], var[12], stat[3];
+  int df;
+  ck_assert_int_eq(ns_cuminc_gray_test(6, t, c, 3, w, g, 3, NULL, 1, 0, score, var, stat, &df),
+                   NS_ERR_WEIGHT);
+  for (int i = 0; i < 6; i++) w[i] = w[i] * 8 / 3;
+  ck_assert_int_eq(ns_cuminc_gray_test(6, t, c, 3, w, g, 3, NULL, 1, 0, score, var, stat, &df),
+                   NS_OK);
+  const double s1[2] = {1.5397727272727273, -1.8977272727272727};
+  const double v1[4] = {0.366289722269231566, -0.081397716059829275, -0.081397716059829275,
+                        0.938783286123564875};
+  const double s3[2] = {-1.5555555555555558, 1.5555555555555556};
+  const double v3[4] = {0.31297658801088157, -0.31297658801088157, -0.31297658801088157,
+                        0.31297658801088157};
+  for (int i = 0; i < 2; i++) {
+    ck_assert_double_eq_tol(score[i], s1[i], 1e-12);
+    ck_assert_double_eq_tol(score[4 + i], s3[i], 1e-12);
+  }
+  for (int i = 0; i < 4; i++) {
+    ck_assert_double_eq_tol(var[i], v1[i], 1e-12);
+    ck_assert_double_eq_tol(var[8 + i], v3[i], 1e-12);
+  }
 }
 END_TEST
 
@@ -342,6 +380,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, bad_input);
   tcase_add_test(tc, tiny_weight_alone_at_risk);
   tcase_add_test(tc, gray_test_tiny_weights);
+  tcase_add_test(tc, gray_test_fractional_weights_refused);
   suite_add_tcase(s, tc);
   return s;
 }

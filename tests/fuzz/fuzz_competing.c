@@ -113,10 +113,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     double *var = malloc(q * q * (size_t) K * sizeof *var), *stat = malloc((size_t) K * sizeof *stat);
     int df = -1;
     double rho = (opt & 1) ? 0.0 : (fz_byte(&in) % 4) * 0.5;
-    st = ns_cuminc_gray_test(n, time, cause, K, weighted ? w : NULL, group, G, NULL, 1, rho,
+    /* frequencies: the non-hostile weights k * 0.375 as k; a hostile
+     * fraction must be refused */
+    double *gw = malloc((n + 1) * sizeof *gw);
+    int whole = 1;
+    for (size_t i = 0; i < n; i++) {
+      gw[i] = hostile ? w[i] : w[i] / 0.375;
+      if (weighted && !(gw[i] == floor(gw[i]))) whole = 0;
+    }
+    double gtot = 0;
+    for (size_t i = 0; i < n; i++) gtot += weighted ? gw[i] : 1.0;
+    int valid_gray = valid_all && whole && isfinite(gtot);
+    st = ns_cuminc_gray_test(n, time, cause, K, weighted ? gw : NULL, group, G, NULL, 1, rho,
                              score, var, stat, &df);
+    free(gw);
     if (st == NS_OK) {
-      FZ_CHECK(valid_all, "gray accepted invalid input");
+      FZ_CHECK(valid_gray, "gray accepted invalid input");
       FZ_CHECK(df == G - 1, "df %d", df);
       for (int c = 0; c < K; c++) {
         FZ_CHECK(isnan(stat[c]) || (isfinite(stat[c]) && stat[c] >= -1e-9), "gray stat %g",
@@ -129,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
       }
     } else {
-      FZ_CHECK(!valid_all, "gray refused valid input: %s", ns_status_message(st));
+      FZ_CHECK(!valid_gray, "gray refused valid input: %s", ns_status_message(st));
     }
     free(score); free(var); free(stat);
   }
