@@ -313,13 +313,12 @@ rhs_strata <- function(mf, terms = attr(mf, "terms"), drop_specials = character(
 # survdiff and coxph count in some places and not in others: an error names
 # the first such row and the variables.
 check_groups_complete <- function(groups, mf, vars) {
+  if (!anyNA(groups)) return(groups) # no n-sized logical on the common path
   bad <- which(is.na(groups))
-  if (length(bad))
-    stop("`na.action`: row ", row.names(mf)[bad[1L]], " of `data` has a missing value in ",
-         paste0("`", vars, "`", collapse = ", "), ", which defines the groups or strata; ",
-         user_function(), "() needs every row in a group: drop such rows (na.action = na.omit, ",
-         "the default) or give them a value", call. = FALSE)
-  groups
+  stop("`na.action`: row ", row.names(mf)[bad[1L]], " of `data` has a missing value in ",
+       paste0("`", vars, "`", collapse = ", "), ", which defines the groups or strata; ",
+       user_function(), "() needs every row in a group: drop such rows (na.action = na.omit, ",
+       "the default) or give them a value", call. = FALSE)
 }
 
 # The Surv object survival::Surv(time, status) (or Surv(start, time, status))
