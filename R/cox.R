@@ -113,10 +113,13 @@ cox_control <- function(eps = 1e-9, iter.max = 20, toler.chol = .Machine$double.
 #'   (`fit$concordance`, `print()`, `summary()`), which saves about the time
 #'   of the fit itself on large data when it is not needed.
 #' @section Differences from survival:
-#' * `robust` is `FALSE` unless asked for, a cluster is given, or `id` has a
-#'   subject with several events; coxph also switches it on by itself for
-#'   non-integer case weights. `robust = FALSE` with a cluster is an error
-#'   (coxph warns and ignores the cluster).
+#' * As in coxph, `robust` is `FALSE` unless asked for, a cluster is given,
+#'   `id` has a subject with several events, or a case weight is not a whole
+#'   number (then each row is its own cluster; `robust = FALSE` keeps the
+#'   model-based variance). With `firth = TRUE` non-integer weights leave it
+#'   `FALSE`, as in coxphf. `robust = FALSE` with a cluster is an error
+#'   (coxph warns and ignores the cluster). On a database table a non-integer
+#'   weight needs `robust = FALSE` (the robust variance needs the rows).
 #' * `ties = "exact"` gives coxph's results (coefficients, variance,
 #'   likelihoods, tests, concordance; martingale and deviance residuals,
 #'   curves, [basehaz()], `predict(type = "expected")` and [cox_zph()] use
@@ -197,7 +200,7 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
       stop("`", names(given)[given][1L], "` is not supported when `data` is a database table; ",
            "collect() the rows and call cox() on the data frame", call. = FALSE)
     return(cox_db(match.call(), parent.frame(), ties, if (!missing(init)) init, control,
-                  robust, firth, x, y, !missing(init), !missing(y)))
+                  robust, firth, x, y, !missing(init), !missing(y), !missing(robust)))
   }
   robust_given <- !missing(robust)
   call <- match.call()
@@ -228,6 +231,13 @@ cox <- function(formula, data, weights, subset, na.action, ties = c("efron", "br
   x_skip <- cx$x_skip
   xnames <- cx$xnames
   weights <- cox_check_weights(fr$weights, rows)
+  # coxph's default: non-integer case weights are not frequencies, so the
+  # model-based variance does not apply and the robust one (each row its own
+  # cluster when none is given) is used unless `robust = FALSE` says
+  # otherwise. Firth's fits follow coxphf, which has no such rule.
+  if (!robust_given && !robust && !firth && !is.null(weights) &&
+      any(weights != floor(weights)))
+    robust <- TRUE
   offset <- cox_offset(mf, rows)
   if (sum(fr$status) == 0)
     stop("`formula`: there are no events (every status is 0); a Cox model needs at least one",

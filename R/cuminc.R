@@ -62,6 +62,11 @@
 #' whole-number weights (otherwise `tests` is absent, and `print` says why).
 #' A cause without events in the analysed rows keeps its column (estimate 0,
 #' statistic `NA`); a group without events of a cause has estimate 0 for it.
+#' Gray's variance estimate is not always positive definite: on small or
+#' degenerate data (every subject of a group at risk failing at one time, say)
+#' it can be singular or have a negative diagonal, where cmprsk reports a
+#' statistic of -1 or a negative one with p = 1. netsurv reports `NA` there,
+#' and `print` says why.
 #'
 #' @return An object of class `netsurv_cuminc`: `time`, `n.risk`, `n.censor`,
 #'   `surv` (event-free probability), and matrices with one column per cause
@@ -206,8 +211,13 @@ print.netsurv_cuminc <- function(x, digits = max(getOption("digits") - 4L, 3L), 
         if (!is.null(x$call$formula) && any(grepl("strata(", deparse(x$call$formula), fixed = TRUE)))
           ", stratified", ":\n", sep = "")
     tt <- x$tests
+    undefined <- is.na(tt$statistic)
     tt$p.value <- format.pval(tt$p.value, digits = digits)
     print(tt, digits = digits, row.names = FALSE)
+    if (any(undefined))
+      cat("NA: the cause has no events, or Gray's variance estimate is singular or not ",
+          "positive definite on these data
+", sep = "")
   } else if (!is.null(x$tests_note)) cat("\n", x$tests_note, "\n", sep = "")
   invisible(x)
 }

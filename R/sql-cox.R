@@ -70,7 +70,8 @@ db_fence <- function(d) {
   if (inherits(d$con, c("PostgreSQLConnection", "PqConnection"))) "\nOFFSET 0" else ""
 }
 
-cox_db <- function(call, env, ties, init, control, robust, firth, x, y, init_given, y_given) {
+cox_db <- function(call, env, ties, init, control, robust, firth, x, y, init_given, y_given,
+                   robust_given = FALSE) {
   if (!inherits(control, "netsurv_cox_control"))
     stop("`control` must be made by cox_control()", call. = FALSE)
   if (isTRUE(robust)) stop("`robust = TRUE` needs the rows (score residuals); it is not available for a database table", call. = FALSE)
@@ -81,6 +82,12 @@ cox_db <- function(call, env, ties, init, control, robust, firth, x, y, init_giv
   session <- db_session(d)
   on.exit(session$restore(), add = TRUE)
   s <- db_start(d, positive_weights = TRUE)
+  # in memory, a non-integer weight makes the variance robust (coxph's rule),
+  # which needs each row's score residuals
+  if (isTRUE(s$w_frac > 0) && !robust_given && !isTRUE(firth))
+    stop("`weights`: with non-integer weights cox() and coxph use the robust variance, which ",
+         "needs the rows and is not available for a database table; pass robust = FALSE for ",
+         "the model-based variance, round the weights, or collect() the rows", call. = FALSE)
   if (s$events == 0)
     stop("`formula`: there are no events (every status is 0); a Cox model needs at least one",
          call. = FALSE)

@@ -364,6 +364,27 @@ START_TEST(gray_test_fractional_weights_refused)
 }
 END_TEST
 
+/* fuzz_competing 0b387f27: Gray's variance estimate itself (cmprsk's crstm)
+ * has a negative diagonal on these rows (every row at risk in groups 0 and 2
+ * fails at time 3); netsurv gives crstm's numbers (cmprsk 2.2-11, replicated
+ * rows, 1e-12) and a NaN statistic where cmprsk reports -19.5 with p = 1. */
+START_TEST(gray_test_indefinite_variance)
+{
+  double t[6] = {5, 0, 3, 3, 0, 0}, w[6] = {2, 5, 7, 2, 0, 0};
+  int c[6] = {2, 1, 1, 1, 0, 0}, g[6] = {1, 0, 2, 0, 0, 0};
+  double score[4], var[8], stat[2];
+  int df;
+  ck_assert_int_eq(ns_cuminc_gray_test(6, t, c, 2, w, g, 3, NULL, 1, 0, score, var, stat, &df),
+                   NS_OK);
+  const double s1[2] = {3.1761363636363638, -2.2613636363636367};
+  const double v1[4] = {-0.45869238333268614, 0.10193164074059684, 0.10193164074059684,
+                        0.94775933814771252};
+  for (int i = 0; i < 2; i++) ck_assert_double_eq_tol(score[i], s1[i], 1e-12);
+  for (int i = 0; i < 4; i++) ck_assert_double_eq_tol(var[i], v1[i], 1e-12);
+  ck_assert(isnan(stat[0]));
+}
+END_TEST
+
 Suite *make_suite(void)
 {
   Suite *s = suite_create("cuminc");
@@ -381,6 +402,7 @@ Suite *make_suite(void)
   tcase_add_test(tc, tiny_weight_alone_at_risk);
   tcase_add_test(tc, gray_test_tiny_weights);
   tcase_add_test(tc, gray_test_fractional_weights_refused);
+  tcase_add_test(tc, gray_test_indefinite_variance);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -145,6 +145,38 @@ test_that("generated data with heavy ties, strata, weights and counting process 
   }
 })
 
+test_that("non-integer weights make the variance robust by default, as in coxph", {
+  set.seed(20261201)
+  n <- 400
+  d <- data.frame(x1 = rnorm(n), x2 = rbinom(n, 1, 0.4), s = sample(1:3, n, TRUE),
+                  w = sample(c(0.5, 1, 1.5, 2.25, 3), n, TRUE), cl = sample(1:40, n, TRUE))
+  d$time <- round(rexp(n, exp(0.5 * d$x1 - 0.4 * d$x2)) * 20) / 20 + 0.05
+  d$status <- rbinom(n, 1, 0.7)
+  d$start <- pmax(0, d$time - round(runif(n, 0.1, 1), 1))
+  d$start[d$start >= d$time] <- 0
+  for (ties in c("efron", "breslow")) {
+    # robust not given: coxph's default, each row its own cluster, on both kinds of data
+    for (f in list(Surv(time, status) ~ x1 + x2 + strata(s),
+                   Surv(start, time, status) ~ x1 + x2)) {
+      fits <- both(f, d, weights = quote(w), ties = ties)
+      expect_true(fits$a$robust)
+      expect_matches_coxph(fits, robust = TRUE)
+    }
+    # robust = FALSE keeps the model-based variance (coxph's too)
+    fits <- both(Surv(time, status) ~ x1 + x2, d, weights = quote(w), ties = ties, robust = FALSE)
+    expect_false(fits$a$robust)
+    expect_null(fits$a$naive.var)
+    expect_matches_coxph(fits)
+  }
+  # whole-number weights are frequencies: no robust variance unless asked for
+  d$iw <- round(2 * d$w)
+  fits <- both(Surv(time, status) ~ x1 + x2, d, weights = quote(iw))
+  expect_false(fits$a$robust)
+  expect_matches_coxph(fits)
+  # Firth's fits follow coxphf, which has no such rule
+  expect_false(cox(Surv(time, status) ~ x1 + x2, d, weights = w, firth = TRUE)$robust)
+})
+
 test_that("defaults converge to the same answer as the tight fit", {
   a <- cox(Surv(time, status) ~ age + sex + ph.ecog, survival::lung)
   b <- coxph(Surv(time, status) ~ age + sex + ph.ecog, survival::lung, control = tight_coxph)

@@ -171,9 +171,9 @@ test_that("threaded passes match coxph with strata, weights, (start, stop] data 
       a <- cox(f, d, weights = w, ties = ties, control = cox_control(eps = 1e-12, iter.max = 50))
       b <- coxph(f, d, weights = w, ties = ties, control = tight)
       expect_equal(coef(a), coef(b), tolerance = 1e-8)
-      # coxph switches to the robust variance for fractional weights (a
-      # documented difference): compare the model-based one.
-      expect_equal(a$var, b$naive.var, tolerance = 1e-8)
+      # fractional weights: both switch to the robust variance
+      expect_equal(a$var, b$var, tolerance = 1e-8)
+      expect_equal(a$naive.var, b$naive.var, tolerance = 1e-8)
       expect_equal(a$loglik, b$loglik, tolerance = 1e-10)
       expect_equal(unname(a$residuals), unname(b$residuals), tolerance = 1e-8)
       options(netsurv.threads = 1)

@@ -136,6 +136,23 @@ test_that("random data: cmprsk variance and Gray's test, with strata and integer
   }
 })
 
+test_that("an indefinite Gray variance gives NA where cmprsk gives a negative statistic", {
+  skip_if_not_installed("cmprsk")
+  # fuzz_competing 0b387f27: every row at risk in groups 0 and 2 fails at time 3
+  d <- data.frame(time = c(5, 0, 3, 3, 0, 0), code = c(2, 1, 1, 1, 0, 0),
+                  w = c(2, 5, 7, 2, 0, 0), g = c(1, 0, 2, 0, 0, 0))
+  r <- d[rep(seq_len(nrow(d)), d$w), ]
+  oracle <- cmprsk::cuminc(r$time, r$code, r$g)$Tests
+  expect_lt(oracle[1, "stat"], 0) # cmprsk: -19.5, p = 1
+  fit <- cuminc(Surv(time, code) ~ g, data = d, weights = w)
+  expect_true(all(is.na(fit$tests$statistic)))
+  expect_true(all(is.na(fit$tests$p.value)))
+  expect_output(print(fit), "NA: the cause has no events, or Gray's variance estimate is singular")
+  # a well-defined test prints no such note
+  expect_false(any(grepl("^NA:", capture.output(print(cuminc(Surv(time, code) ~ g,
+                                                               data = random_cr(200, n_group = 2, seed = 3)))))))
+})
+
 test_that("counting-process data and id clusters equal survfit", {
   for (seed in 1:4) {
     set.seed(seed)

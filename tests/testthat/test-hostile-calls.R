@@ -227,12 +227,11 @@ test_that("cox() equals coxph() on hostile calls, or refuses with a reason", {
       fit <- eval(ours, env)
       oracle <- eval(theirs, env)
       if (nm %in% c("weights", "weights_env")) {
-        # coxph turns the robust variance on by itself for non-integer weights;
-        # cox() does so only when asked (documented): the model-based variance
-        # is coxph's naive.var, and robust = TRUE gives coxph's var
-        expect_cox_oracle(fit, oracle, label, var = oracle$naive.var)
-        ours$robust <- TRUE
-        fit <- eval(ours, env)
+        # non-integer weights: cox() and coxph turn the robust variance on by
+        # themselves; robust = FALSE gives coxph's naive.var
+        expect_true(fit$robust)
+        ours$robust <- FALSE
+        expect_cox_oracle(eval(ours, env), oracle, label, var = oracle$naive.var)
       }
       expect_cox_oracle(fit, oracle, label)
     }
