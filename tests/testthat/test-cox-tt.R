@@ -79,6 +79,10 @@ test_that("tt() fits equal coxph's on seeded random data", {
     both <- fit_both(Surv(time, status) ~ z + tt(x) + strata(g), data = d, tt = f,
                      weights = w, ties = ties, robust = TRUE)
     same_tt_fit(both$netsurv, both$survival, paste("seed", seed, "weights strata"))
+    # robust not given: the non-integer weights make it so, in both
+    both <- fit_both(Surv(time, status) ~ z + tt(x), data = d, tt = f, weights = w, ties = ties)
+    expect_true(both$netsurv$robust)
+    same_tt_fit(both$netsurv, both$survival, paste("seed", seed, "weights, default robust"))
     both <- fit_both(Surv(entry, time, status) ~ z + tt(x), data = d, tt = f, ties = ties)
     same_tt_fit(both$netsurv, both$survival, paste("seed", seed, "late entry"))
     both <- fit_both(Surv(time, status) ~ z + tt(x) + cluster(cl), data = d, tt = f,
