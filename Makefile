@@ -1,5 +1,5 @@
 # netsurv -- the two commands a new user needs (see README.md):
-#   make reproduce   install what is missing, build and install netsurv into ./lib,
+#   make reproduce   install what is missing, build and install netsurv (./lib and R's library),
 #                    render the vignettes (the paper's figures) into ./output
 #   make test        install what is missing, run the C core's Check tests under
 #                    ASan/UBSan, the testthat suite and R CMD check; ends with
@@ -52,11 +52,14 @@ clean:
 # vignette("netsurv"), vignette("chan2012") and browseVignettes("netsurv")
 # work after it (R CMD INSTALL of the source directory installs none):
 # R CMD build runs the vignettes into the tarball's inst/doc, the tarball is
-# installed over the plain install, and a fresh R session checks the index.
+# installed over the plain install in ./lib and into R's default library (so
+# that a plain `R` session finds it too), and fresh R sessions check both.
 .PHONY: install-vignettes
 reproduce: install-vignettes
 install-vignettes: install
 	@mkdir -p build
 	cd build && $(R) CMD build --no-manual $(CURDIR)
 	$(R) CMD INSTALL --no-multiarch --library=$(LIB) build/$(TARBALL)
+	$(R) CMD INSTALL --no-multiarch build/$(TARBALL)
 	R_LIBS=$(LIB) $(RSCRIPT) --vanilla -e 'v <- vignette(package = "netsurv")$$results[, "Item"]; if (!all(c("netsurv", "chan2012") %in% v)) stop("vignettes not installed: ", toString(v)); cat("installed vignettes:", v, "\n")'
+	$(RSCRIPT) --vanilla -e 'v <- vignette(package = "netsurv")$$results[, "Item"]; if (!all(c("netsurv", "chan2012") %in% v)) stop("vignettes not installed in ", .libPaths()[1]); cat("and in", find.package("netsurv"), "\n")'
