@@ -8,7 +8,10 @@
 #' As [survival::anova.coxph()]: with one fit, the sequential
 #' likelihood-ratio tests of adding each term in turn (the smaller models
 #' are refitted with [cox()]); with several nested fits on the same rows,
-#' the likelihood-ratio test between consecutive fits.
+#' the likelihood-ratio test between consecutive fits. As in survival, a fit
+#' with the robust variance (a cluster, `id` with repeated events,
+#' `robust = TRUE`, or non-integer weights) is refused: its rows are not
+#' independent, which the likelihood-ratio test assumes.
 #' @param object a fit from [cox()].
 #' @param ... further fits from [cox()].
 #' @param test only `"Chisq"` is available.
@@ -35,6 +38,13 @@ anova.netsurv_cox <- function(object, ..., test = "Chisq") {
   fits <- c(list(object), dots)
   if (!all(vapply(fits, inherits, TRUE, "netsurv_cox")))
     stop("every model given to anova() must be a fit from cox()", call. = FALSE)
+  robust <- which(vapply(fits, function(f) isTRUE(f$robust), TRUE))
+  if (length(robust))
+    stop("anova(): ", if (length(fits) > 1L) paste0("model ", robust[1L], " uses") else "the fit uses",
+         " the robust variance (a cluster, `id` with repeated events, `robust = TRUE` or ",
+         "non-integer weights); likelihood-ratio tests assume independent rows, so anova() ",
+         "does not form them (nor does survival's); use the robust Wald tests of summary(), ",
+         "or refit with robust = FALSE", call. = FALSE)
   if (length(fits) > 1L) {
     ns <- vapply(fits, function(f) f$n, 1)
     if (any(ns != ns[1L]))

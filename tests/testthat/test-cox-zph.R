@@ -105,4 +105,25 @@ test_that("anova matches anova.coxph, nested and sequential", {
   n4 <- cox(Surv(time, status) ~ age, data = survival::lung)
   expect_error(anova(n1, n4), "same number of rows")
   expect_error(anova(n1, lm(1 ~ 1)), "must be a fit from cox\\(\\)")
+  # robust fits: refused, as anova.coxph refuses them
+  lung$w <- rep(c(0.5, 1.5), length.out = nrow(lung))
+  r1 <- cox(Surv(time, status) ~ age + sex, data = lung, weights = w)
+  expect_error(anova(survival::coxph(Surv(time, status) ~ age + sex, data = lung,
+                                 weights = w)), "robust")
+  expect_error(anova(r1), "the fit uses the robust variance")
+  expect_error(anova(n1, cox(Surv(time, status) ~ age + cluster(sex), data = lung)),
+               "model 2 uses the robust variance")
+  # robust = FALSE: the model-based fit. (anova.coxph's sequential refits
+  # drop the weights in survival 3.5-3, giving a chi-square of -10.4 here;
+  # the oracle is the weighted submodels fitted by coxph directly.)
+  r0 <- cox(Surv(time, status) ~ age + sex, data = lung, weights = w, robust = FALSE,
+            control = tight_cox())
+  ll <- vapply(list(~ age, ~ age + sex), function(rhs) {
+    f <- stats::update(Surv(time, status) ~ 1, rhs)
+    survival::coxph(f, data = lung, weights = w, robust = FALSE, control = tight_coxph())$loglik[2]
+  }, 1)
+  null <- survival::coxph(Surv(time, status) ~ age, data = lung, weights = w)$loglik[1]
+  a <- anova(r0)
+  expect_equal(a$loglik, c(null, ll), tolerance = 1e-9)
+  expect_equal(a$Chisq[-1], 2 * diff(c(null, ll)), tolerance = 1e-6)
 })
