@@ -134,15 +134,16 @@ typedef struct {
   quadsum q;
   double S, Hd;          /* S(t), Hd(t); S_prev, Hd_prev: their values at t- */
   double S_prev, Hd_prev;
-  double n_risk;         /* weight at risk: ns_exact_value(&risk_sum) / risk_scale */
+  double n_risk;         /* weight at risk (risk_update) */
   /* The weighted number at risk is (rows entered) - (rows that left): an
    * exact running sum, so that a risk set of one tiny weight left after
    * large ones is that weight, not 0 (fuzz_competing 6f4ab183, #13). The
-   * exact sum holds terms up to 2^1000: a group with a larger weight (its
-   * total is finite, checked) is summed times 2^-64 (fuzz_competing
-   * 108bacd5: 1e308 + 5.5 - 1e308 was 0); weights below ~2^-1010 are then
-   * lost beside it. */
-  ns_exact_sum risk_sum;
+   * exact sum holds terms up to 2^1000: in a group with a larger weight (its
+   * total is finite, checked) the weights >= 1 are summed times 2^-64
+   * (fuzz_competing 108bacd5: 1e308 + 5.5 - 1e308 was 0), and the weights
+   * below 1 in a sum of their own, unscaled, where 2^-64 would have flushed
+   * 2.2e-308 to 0 (fuzz_competing d4bf402b: S stayed 1 at its event). */
+  ns_exact_sum risk_sum, risk_sum_small;
   double risk_scale;
   double rows_risk;      /* rows at risk */
 } cuminc_scan;
@@ -273,12 +274,20 @@ static ns_status result_alloc(cuminc_scan *sc, ns_cuminc_result *out)
   return NS_OK;
 }
 
-/* Weight w (>= 0, or minus a leaving row's) joins the number at risk. */
-static void risk_add(cuminc_scan *sc, double w)
+/* Weight w (>= 0, or minus a leaving row's) joins the exact sums; then
+ * risk_update() reads the number at risk off them. */
+static void risk_term(cuminc_scan *sc, double w)
 {
-  ns_exact_add(&sc->risk_sum, w * sc->risk_scale);
-  sc->n_risk = ns_exact_value(&sc->risk_sum) / sc->risk_scale;
+  if (fabs(w) < 1.0) ns_exact_add(&sc->risk_sum_small, w);
+  else ns_exact_add(&sc->risk_sum, w * sc->risk_scale);
 }
+
+static void risk_update(cuminc_scan *sc)
+{
+  sc->n_risk = ns_exact_value(&sc->risk_sum) / sc->risk_scale +
+               ns_exact_value(&sc->risk_sum_small);
+}
+
 
 /* A group starts with every running sum at zero and S = 1; right-censored
  * rows (sorted positions a .. a_end - 1) are all at risk from the start.
@@ -294,7 +303,7 @@ static ns_status group_start(cuminc_scan *sc, size_t a, size_t a_end)
     wtot += w;
   }
   if (!isfinite(wtot)) return NS_ERR_WEIGHT;
-  sc->risk_sum.n = 0;
+  sc->risk_sum.n = sc->risk_sum_small.n = 0;
   sc->risk_scale = wmax > 0x1p1000 ? 0x1p-64 : 1.0;
   for (int k = 0; k < sc->K; k++) {
     sc->F[k] = sc->P[k] = 0;
@@ -310,7 +319,7 @@ static ns_status group_start(cuminc_scan *sc, size_t a, size_t a_end)
   for (size_t i = a; i < a_end; i++) {
     int r = sc->order[i];
     double w = data->weight ? data->weight[r] : 1.0;
-    risk_add(sc, w);
+    risk_term(sc, w);
     sc->rows_risk += 1;
     if (sc->use_clusters) {
       double *c = sc->cl + (size_t) data->cluster[r] * sc->width;
@@ -321,6 +330,7 @@ static ns_status group_start(cuminc_scan *sc, size_t a, size_t a_end)
       q->q22 += w * w;
     }
   }
+  risk_update(sc);
   return NS_OK;
 }
 
@@ -335,7 +345,7 @@ static size_t enter_rows(cuminc_scan *sc, double t, size_t e, size_t e_end)
   while (e < e_end && sc->start[sc->order_start[e]] < t) {
     int r = sc->order_start[e++];
     double w = data->weight ? data->weight[r] : 1.0;
-    risk_add(sc, w);
+    risk_term(sc, w);
     sc->rows_risk += 1;
     double *own = sc->entry + (size_t) r * width;
     own[0] = -sc->Hd;
@@ -346,6 +356,7 @@ static size_t enter_rows(cuminc_scan *sc, double t, size_t e, size_t e_end)
     for (size_t j = 0; j < width; j++) c[j] += w * own[j];
     quad_swap(&sc->q, sc->old, c);
   }
+  risk_update(sc);
   return e;
 }
 
@@ -487,8 +498,8 @@ static void write_point(const cuminc_scan *sc, ns_cuminc_result *out, size_t poi
 /* The rows at sorted positions a .. b - 1 leave the risk set. */
 static void drop_rows(cuminc_scan *sc, size_t a, size_t b)
 {
-  for (size_t i = a; i < b; i++) ns_exact_add(&sc->risk_sum, -(sc->ws[i] * sc->risk_scale));
-  sc->n_risk = ns_exact_value(&sc->risk_sum) / sc->risk_scale;
+  for (size_t i = a; i < b; i++) risk_term(sc, -sc->ws[i]);
+  risk_update(sc);
   sc->rows_risk -= (double) (b - a);
 }
 

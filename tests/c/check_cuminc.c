@@ -277,6 +277,21 @@ START_TEST(tiny_weight_alone_at_risk)
   ck_assert_near(rb.surv[1], 0, 0);
   ck_assert_near(rb.estimate[1], 1, 1e-15);
   ns_cuminc_free(&rb);
+  /* fuzz_competing d4bf402b: the same with a weight of 2.2e-308 left alone
+   * (and one of 3.3e-315): 2^-64 flushed them to 0 and S stayed 1 at their
+   * events; weights below 1 now have an unscaled exact sum of their own */
+  for (int sub = 0; sub < 2; sub++) {
+    const double wd[] = {1e308, sub ? 3.3156e-315 : 2.2e-308};
+    ns_cuminc_data dd = {.n = 2, .time = tb, .cause = cb, .n_cause = 1, .weight = wd,
+                         .n_group = 1};
+    ns_cuminc_result rd;
+    ck_assert_int_eq(ns_cuminc_fit(&dd, &rd, NULL, NULL), NS_OK);
+    ck_assert_uint_eq(rd.m, 2);
+    ck_assert(rd.n_risk[1] == 1);
+    ck_assert_near(rd.surv[1], 0, 0);
+    ck_assert_near(rd.estimate[1], 1, 1e-15);
+    ns_cuminc_free(&rd);
+  }
   /* fb50cdcd...: weights whose sum overflows -- in one group refused; in two
    * groups cuminc answers, Gray's test (pooled risk sets) refuses */
   const double wc[] = {1e308, 1e308};
