@@ -391,10 +391,17 @@ static void aj_step(cuminc_scan *sc, double d)
   sc->Hd_prev = Hd_prev;
   int emptied = n_risk > 0 && d >= n_risk;
   if (n_risk > 0 && d > 0) {
+    /* When the risk set empties, d = n but for rounding: the event weight
+     * is summed row by row, the number at risk exactly, and six weights of
+     * 1e-15 gave d / n = 1 + 2e-16 and F = 1.0000000000000002
+     * (fuzz_competing 6cb198f9). The causes then share S_prev as dk / d,
+     * which sum to 1, and F stays <= 1. */
+    const double denom = emptied ? d : n_risk;
     for (int k = 0; k < sc->K; k++) {
-      double hk = sc->dk[k] / n_risk;
+      double hk = sc->dk[k] / denom;
       sc->P[k] += S_prev * hk * (Hd_prev - 1.0 / n_risk);
       sc->F[k] += S_prev * hk;
+      if (sc->F[k] > 1.0) sc->F[k] = 1.0; /* F_prev + S_prev rounded above 1 */
     }
     /* the product-limit step of internal.h: S reaches 0 when d >= n */
     sc->S = S_prev * ns_km_factor(n_risk, d);

@@ -292,6 +292,27 @@ START_TEST(tiny_weight_alone_at_risk)
     ck_assert_near(rd.estimate[1], 1, 1e-15);
     ns_cuminc_free(&rd);
   }
+  /* fuzz_competing 6cb198f9: six events of weight 1e-15 empty the risk set;
+   * d summed row by row exceeded the exact number at risk by an ulp and F
+   * was 1.0000000000000002 */
+  for (int counting = 0; counting < 2; counting++) {
+    double te[8], se[8], we[8];
+    int ce[8];
+    for (int i = 0; i < 8; i++) {
+      te[i] = i < 6 ? 0.500000000000002 : 0.5;
+      se[i] = i < 6 ? 1e-15 : 0;
+      we[i] = i < 6 ? 1e-15 : 0;
+      ce[i] = i < 6;
+    }
+    ns_cuminc_data de = {.n = 8, .time = te, .start = counting ? se : NULL, .cause = ce,
+                         .n_cause = 1, .weight = we, .n_group = 1};
+    ns_cuminc_result re;
+    ck_assert_int_eq(ns_cuminc_fit(&de, &re, NULL, NULL), NS_OK);
+    for (size_t o = 0; o < re.m; o++) ck_assert(re.estimate[o] <= 1.0 && re.surv[o] >= 0.0);
+    ck_assert(re.estimate[re.m - 1] == 1.0);
+    ck_assert(re.surv[re.m - 1] == 0.0);
+    ns_cuminc_free(&re);
+  }
   /* fb50cdcd...: weights whose sum overflows -- in one group refused; in two
    * groups cuminc answers, Gray's test (pooled risk sets) refuses */
   const double wc[] = {1e308, 1e308};
