@@ -99,11 +99,26 @@ fine_gray <- function(formula, data, cause, weights, subset, na.action, iter.max
          " is not finite", call. = FALSE)
   keep <- if (is.null(fr$weights)) rep(TRUE, length(status)) else fr$weights > 0
   storage.mode(X) <- "double"
-  core <- .Call(ffi_finegray_fit, X[keep, , drop = FALSE], fr$time[keep], status[keep],
-                if (!is.null(fr$weights)) fr$weights[keep],
-                if (!is.null(cengroup)) as.integer(cengroup)[keep] - 1L,
-                if (!is.null(cengroup)) nlevels(cengroup) else 1L,
-                as.integer(iter.max), as.double(gtol), NULL)
+  core <- tryCatch(
+    .Call(ffi_finegray_fit, X[keep, , drop = FALSE], fr$time[keep], status[keep],
+          if (!is.null(fr$weights)) fr$weights[keep],
+          if (!is.null(cengroup)) as.integer(cengroup)[keep] - 1L,
+          if (!is.null(cengroup)) nlevels(cengroup) else 1L,
+          as.integer(iter.max), as.double(gtol), NULL),
+    error = function(e) {
+      if (!grepl("not finite", conditionMessage(e))) stop(e)
+      # the pseudo-likelihood overflowed: the weights (a log-likelihood of
+      # order weight x 700) or the covariates (exp of the linear predictor)
+      if (!is.null(fr$weights) && max(fr$weights) > 1e300) {
+        big <- which.max(fr$weights)
+        stop("`weights`: the log pseudo-likelihood is not finite with weights this large ",
+             "(row ", fr$rows[big], " has ", format(fr$weights[big]), "); rescale them",
+             call. = FALSE)
+      }
+      stop("`formula`: the pseudo-likelihood is not finite at the coefficients tried ",
+           "(covariates up to ", format(max(abs(X))), " in absolute value); rescale them",
+           call. = FALSE)
+    })
   nm <- colnames(X)
   names(core$coef) <- names(core$score) <- nm
   dimnames(core$var) <- dimnames(core$naive.var) <- dimnames(core$info) <- list(nm, nm)

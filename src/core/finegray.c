@@ -247,6 +247,10 @@ static ns_status evaluate(fg_work *k, const double *beta, double *lik, double *g
                   A + (size_t) k->grp[i] * blk);
     }
   }
+  /* weights near DBL_MAX times log(s0) ~ 700 overflow (fuzz_competing
+   * aa85b081: an event of weight 1e308 gave a log-likelihood of -Inf with
+   * NS_OK) */
+  if (!isfinite(*lik)) return NS_ERR_NONFINITE;
   if (hess)
     for (size_t a = 0; a < p; a++)
       for (size_t c = 0; c < a; c++) hess[a * p + c] = hess[c * p + a];

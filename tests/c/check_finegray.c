@@ -142,6 +142,12 @@ START_TEST(bad_input)
   ck_assert_int_eq(fit(&e, 10, NULL, &f), NS_ERR_STRATUM);
   e = d; e.p = 0;
   ck_assert_int_eq(fit(&e, 10, NULL, &f), NS_ERR_ARGUMENT);
+  /* fuzz_competing aa85b081: an event of weight 1e308 overflows the log
+   * pseudo-likelihood (~1e308 x log(1e308)); it was -Inf with NS_OK */
+  for (int i = 0; i < N; i++) w[i] = 1;
+  for (int i = 0; i < N; i++) if (C15[i] == 1) { w[i] = 1e308; break; }
+  e = d; e.weight = w;
+  ck_assert_int_eq(fit(&e, 10, NULL, &f), NS_ERR_NONFINITE);
 }
 END_TEST
 

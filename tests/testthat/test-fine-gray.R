@@ -145,4 +145,10 @@ test_that("bad input stops with a clear message", {
   expect_error(fine_gray(Surv(etime, event) ~ age + const, data = mg), "singular")
   expect_error(fine_gray(Surv(etime, event) ~ age, data = mg, gtol = -1), "`gtol` must be")
   expect_warning(fine_gray(Surv(etime, event) ~ age, data = mg, iter.max = 1), "did not converge")
+  # fuzz_competing aa85b081: weights so large that the log pseudo-likelihood
+  # overflows (it was -Inf, returned as a fit)
+  mg$w <- 1
+  mg$w[which(mg$event == "pcm")[1]] <- 1e308
+  expect_error(fine_gray(Surv(etime, event) ~ age, data = mg, weights = w),
+               "`weights`: the log pseudo-likelihood is not finite .*row [0-9]+ has 1e\\+308")
 })
