@@ -98,6 +98,11 @@ fine_gray <- function(formula, data, cause, weights, subset, na.action, iter.max
     stop("`formula`: the covariate ", colnames(X)[bad[1L, 2L]], " in row ", fr$rows[bad[1L, 1L]],
          " is not finite", call. = FALSE)
   keep <- if (is.null(fr$weights)) rep(TRUE, length(status)) else fr$weights > 0
+  if (!is.null(fr$weights) && !is.finite(sum(fr$weights))) {
+    big <- which.max(fr$weights)
+    stop("`weights`: the weights sum to more than a double holds (row ", fr$rows[big],
+         " has ", format(fr$weights[big]), "); rescale them", call. = FALSE)
+  }
   storage.mode(X) <- "double"
   core <- tryCatch(
     .Call(ffi_finegray_fit, X[keep, , drop = FALSE], fr$time[keep], status[keep],

@@ -430,6 +430,13 @@ ns_status ns_finegray_fit(const ns_finegray_data *data, const ns_finegray_contro
     if (data->status[i] == 1) events = 1;
   }
   if (!events) return NS_ERR_NO_EVENTS;
+  /* the risk sets sum the weights: a total past DBL_MAX is refused, as in
+   * cuminc and Gray's test (fuzz_competing 4d9cb394: two weights of 1e308) */
+  if (data->weight) {
+    double tot = 0;
+    for (size_t i = 0; i < n; i++) tot += data->weight[i];
+    if (!isfinite(tot)) return NS_ERR_WEIGHT;
+  }
 
   fg_work k;
   ns_status st = work_prepare(data, &k);

@@ -640,7 +640,7 @@ typedef struct {
   const double *x;         /* n x p column-major */
   const double *time;      /* finite */
   const int *status;       /* 0, 1 (cause of interest), 2 (competing) */
-  const double *weight;    /* > 0, or NULL */
+  const double *weight;    /* > 0 with a finite sum, or NULL */
   const int *cengroup;     /* 0 .. n_cengroup - 1, or NULL */
   int n_cengroup;          /* >= 1 */
 } ns_finegray_data;

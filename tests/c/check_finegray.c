@@ -148,6 +148,9 @@ START_TEST(bad_input)
   for (int i = 0; i < N; i++) if (C15[i] == 1) { w[i] = 1e308; break; }
   e = d; e.weight = w;
   ck_assert_int_eq(fit(&e, 10, NULL, &f), NS_ERR_NONFINITE);
+  /* fuzz_competing 4d9cb394: weights summing past DBL_MAX are refused */
+  w[N - 1] = 1e308;
+  ck_assert_int_eq(fit(&e, 10, NULL, &f), NS_ERR_WEIGHT);
 }
 END_TEST
 

@@ -151,4 +151,8 @@ test_that("bad input stops with a clear message", {
   mg$w[which(mg$event == "pcm")[1]] <- 1e308
   expect_error(fine_gray(Surv(etime, event) ~ age, data = mg, weights = w),
                "`weights`: the log pseudo-likelihood is not finite .*row [0-9]+ has 1e\\+308")
+  # fuzz_competing 4d9cb394: weights summing past the largest double
+  mg$w[2] <- 1e308
+  expect_error(fine_gray(Surv(etime, event) ~ age, data = mg, weights = w),
+               "`weights`: the weights sum to more than a double holds")
 })
