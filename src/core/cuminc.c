@@ -288,7 +288,6 @@ static void risk_update(cuminc_scan *sc)
                ns_exact_value(&sc->risk_sum_small);
 }
 
-
 /* A group starts with every running sum at zero and S = 1; right-censored
  * rows (sorted positions a .. a_end - 1) are all at risk from the start.
  * NS_ERR_WEIGHT when the group's weights sum past DBL_MAX. */
@@ -738,10 +737,9 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
     if (group[i] < 0 || group[i] >= n_group) return NS_ERR_STRATUM;
     if (stratum && (stratum[i] < 0 || stratum[i] >= n_stratum)) return NS_ERR_STRATUM;
     /* whole numbers only: Gray's tie corrections count subjects ((d - 1) /
-     * (n - 1)), which for fractional weights are not a variance at all (a
-     * negative diagonal on weights 0.75 and 1.875, fuzz_competing 487b126b);
-     * cmprsk, the oracle, takes no weights, and cuminc() asks for
-     * frequencies */
+     * (n - 1)) and mean nothing for a fraction of one (weights 0.75 and
+     * 1.875 gave a negative diagonal, fuzz_competing 487b126b); cmprsk, the
+     * oracle, takes no weights, and cuminc() asks for frequencies */
     if (weight && (!isfinite(weight[i]) || weight[i] < 0 || weight[i] != floor(weight[i])))
       return NS_ERR_WEIGHT;
   }
