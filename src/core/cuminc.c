@@ -136,15 +136,11 @@ typedef struct {
   double S_prev, Hd_prev;
   double n_risk;         /* weight at risk (risk_update) */
   /* The weighted number at risk is (rows entered) - (rows that left): an
-   * exact running sum, so that a risk set of one tiny weight left after
-   * large ones is that weight, not 0 (fuzz_competing 6f4ab183, #13). The
-   * exact sum holds terms up to 2^1000: in a group with a larger weight (its
-   * total is finite, checked) the weights >= 1 are summed times 2^-64
-   * (fuzz_competing 108bacd5: 1e308 + 5.5 - 1e308 was 0), and the weights
-   * below 1 in a sum of their own, unscaled, where 2^-64 would have flushed
-   * 2.2e-308 to 0 (fuzz_competing d4bf402b: S stayed 1 at its event). */
-  ns_exact_sum risk_sum, risk_sum_small;
-  double risk_scale;
+   * exact running sum of weights of any size (internal.h), so that a risk
+   * set of one tiny weight left after large ones is that weight, not 0
+   * (fuzz_competing 6f4ab183, #13; 108bacd5: 1e308 + 5.5 - 1e308 was 0;
+   * d4bf402b: a group-wide 2^-64 scale flushed 2.2e-308 to 0). */
+  ns_weight_sum risk_sum;
   double rows_risk;      /* rows at risk */
 } cuminc_scan;
 
@@ -274,18 +270,16 @@ static ns_status result_alloc(cuminc_scan *sc, ns_cuminc_result *out)
   return NS_OK;
 }
 
-/* Weight w (>= 0, or minus a leaving row's) joins the exact sums; then
- * risk_update() reads the number at risk off them. */
+/* Weight w (>= 0, or minus a leaving row's) joins the exact sum; then
+ * risk_update() reads the number at risk off it. */
 static void risk_term(cuminc_scan *sc, double w)
 {
-  if (fabs(w) < 1.0) ns_exact_add(&sc->risk_sum_small, w);
-  else ns_exact_add(&sc->risk_sum, w * sc->risk_scale);
+  ns_weight_sum_add(&sc->risk_sum, w);
 }
 
 static void risk_update(cuminc_scan *sc)
 {
-  sc->n_risk = ns_exact_value(&sc->risk_sum) / sc->risk_scale +
-               ns_exact_value(&sc->risk_sum_small);
+  sc->n_risk = ns_weight_sum_value(&sc->risk_sum);
 }
 
 /* A group starts with every running sum at zero and S = 1; right-censored
@@ -295,15 +289,10 @@ static ns_status group_start(cuminc_scan *sc, size_t a, size_t a_end)
 {
   const ns_cuminc_data *data = sc->data;
   quadsum *q = &sc->q;
-  double wmax = 0.0, wtot = 0.0;
-  for (size_t i = a; i < a_end; i++) {
-    double w = data->weight ? data->weight[sc->order[i]] : 1.0;
-    if (w > wmax) wmax = w;
-    wtot += w;
-  }
+  double wtot = 0.0;
+  for (size_t i = a; i < a_end; i++) wtot += data->weight ? data->weight[sc->order[i]] : 1.0;
   if (!isfinite(wtot)) return NS_ERR_WEIGHT;
-  sc->risk_sum.n = sc->risk_sum_small.n = 0;
-  sc->risk_scale = wmax > 0x1p1000 ? 0x1p-64 : 1.0;
+  sc->risk_sum.small.n = sc->risk_sum.big.n = 0;
   for (int k = 0; k < sc->K; k++) {
     sc->F[k] = sc->P[k] = 0;
     sc->v1[k] = sc->v2[k] = sc->v3[k] = sc->gvar[k] = 0;

@@ -429,6 +429,27 @@ static inline double ns_exact_value(const ns_exact_sum *s)
   for (int k = s->n; k-- > 0;) v += s->part[k];
   return v;
 }
+/*
+ * A sum of weights of any finite size, as two exact sums: weights above
+ * 2^960 times 2^-40 (exactly) in big, where ns_exact_add stays exact, the
+ * others as they are in small (scaling them too would flush subnormal
+ * weights to 0: a risk set of them next to a weight near DBL_MAX read 0).
+ * w < 0 takes a leaving row's weight out.
+ */
+typedef struct {
+  ns_exact_sum small, big;
+} ns_weight_sum;
+
+static inline void ns_weight_sum_add(ns_weight_sum *s, double w)
+{
+  if (fabs(w) > 0x1p960) ns_exact_add(&s->big, 0x1p-40 * w);
+  else ns_exact_add(&s->small, w);
+}
+
+static inline double ns_weight_sum_value(const ns_weight_sum *s)
+{
+  return ns_exact_value(&s->big) * 0x1p40 + ns_exact_value(&s->small);
+}
 /* (end of the exact-sums section)                                          */
 
 /* ---- Newton-Raphson rules of a Cox fit (cox.c's newton_iterate and the

@@ -342,20 +342,7 @@ typedef struct {
                      common scaling of the weights, and scaling by a power
                      of two is exact, so squares of weights near 1e-160 or
                      1e+160 neither underflow nor overflow */
-  double sum_scale; /* counting data: a power of two that keeps the exact
-                       risk-set sum of the weights above 2^960 below 2^1000
-                       (2^-40 when there are such weights, else 1), where
-                       ns_exact_add is exact; the other weights have their
-                       own exact sum, unscaled */
 } stratum_view;
-
-/* A weight (negative: leaving) into the exact risk-set sums: those above
- * 2^960 scaled by sc into big, the others as they are into small. */
-static void risk_add(ns_exact_sum *small, ns_exact_sum *big, double sc, double w)
-{
-  if (fabs(w) > 0x1p960) ns_exact_add(big, sc * w);
-  else ns_exact_add(small, w);
-}
 
 /* Counts: times, weighted events and censorings (forward merge of the two
  * stop segments), then the weighted number at risk, accumulated from the
@@ -385,13 +372,10 @@ static void stratum_counts(const stratum_view *v, const double *weight,
    * cancels when the weights spread widely (1e160 next to 1 left 0 or a
    * negative number at risk); exact sums keep what remains. Right-censored
    * sums only grow and are formed as survfit forms them. */
-  ns_exact_sum xr = {{0}, 0}, xr2 = {{0}, 0};
-  /* weights above 2^960 go, scaled by sc (exactly), into their own exact
-   * sum; the others unscaled (scaling them too would underflow subnormal
-   * weights to 0: a risk set of them next to a weight near DBL_MAX read 0,
-   * and S became 0 / 0) */
-  ns_exact_sum xr_big = {{0}, 0};
-  double sc = v->sum_scale > 0 ? v->sum_scale : 1.0;
+  ns_exact_sum xr2 = {{0}, 0};
+  /* the weights at risk, exactly, of any size (internal.h; a subnormal
+   * risk set next to a weight near DBL_MAX read 0 and S became 0 / 0) */
+  ns_weight_sum xr = {{{0}, 0}, {{0}, 0}};
   size_t k = v->n_entry, rows_at_risk = 0, i_last = v->n_event, j_last = v->n_censor;
   i = v->n_event;
   j = v->n_censor;
@@ -401,13 +385,13 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     if (!v->entry) at_risk += out->n_event[o] + out->n_censor[o];
     for (; i > 0 && v->event[i - 1] == t; i--) {
       double wk = key_weight(weight, v->event_row, i - 1);
-      if (v->entry) risk_add(&xr, &xr_big, sc, wk); /* row by row: n_event is rounded */
+      if (v->entry) ns_weight_sum_add(&xr, wk); /* row by row: n_event is rounded */
       wk *= c;
       if (risk_w2) { if (v->entry) ns_exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
     for (; j > 0 && v->censor[j - 1] == t; j--) {
       double wk = key_weight(weight, v->censor_row, j - 1);
-      if (v->entry) risk_add(&xr, &xr_big, sc, wk);
+      if (v->entry) ns_weight_sum_add(&xr, wk);
       wk *= c;
       if (risk_w2) { if (v->entry) ns_exact_add(&xr2, wk * wk); else at_risk2 += wk * wk; }
     }
@@ -417,11 +401,11 @@ static void stratum_counts(const stratum_view *v, const double *weight,
     if (v->entry) {
       for (; k > 0 && v->entry[k - 1] >= t; k--) {
         double wk = key_weight(weight, v->entry_row, k - 1);
-        risk_add(&xr, &xr_big, sc, -wk);
+        ns_weight_sum_add(&xr, -wk);
         if (risk_w2) ns_exact_add(&xr2, -(c * wk) * (c * wk));
         rows_at_risk--;
       }
-      at_risk = ns_exact_value(&xr_big) / sc + ns_exact_value(&xr);
+      at_risk = ns_weight_sum_value(&xr);
       at_risk2 = risk_w2 ? ns_exact_value(&xr2) : 0.0;
       if (rows_at_risk == 0) at_risk = at_risk2 = 0.0;
       if (at_risk2 < 0.0) at_risk2 = 0.0;
@@ -697,15 +681,6 @@ ns_status ns_km_estimate(const ns_km_work *work, const ns_km_curve *curve,
       stratum_unweighted(&v, curve);
     } else {
       v.scale = 1.0;
-      v.sum_scale = 1.0;
-      if (work->counting && data->weight) {
-        /* a weight near DBL_MAX would push the exact sums out of range */
-        const int *rows[3] = {v.event_row, v.censor_row, v.entry_row};
-        size_t lens[3] = {v.n_event, v.n_censor, v.n_entry};
-        for (int kind = 0; kind < 3; kind++)
-          for (size_t m = 0; m < lens[kind]; m++)
-            if (key_weight(data->weight, rows[kind], m) > 0x1p960) v.sum_scale = 0x1p-40;
-      }
       if (jackknife && data->weight) {
         double wmax = 0.0, wmin = INFINITY;
         const int *rows[3] = {v.event_row, v.censor_row, v.entry_row};
