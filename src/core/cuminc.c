@@ -801,7 +801,9 @@ ns_status ns_cuminc_gray_test(size_t n, const double *time, const int *cause,
     if (st != NS_OK) goto done;
     double q = 0;
     for (size_t i = 0; i < ng1; i++) q += s[i] / root * x[i];
-    statistic[k] = q;
+    /* s' V^-1 s past DBL_MAX (a weight of 1e308 beside ones of 1,
+     * fuzz_competing f6d50a06): NaN, as for an overflowed V */
+    statistic[k] = isfinite(q) ? q : NAN;
   }
 done:
   free(order); free(st_time); free(st_weight); free(st_cause); free(st_group);
